@@ -1,0 +1,72 @@
+"""Read-only views of the island dataset: islands, villages with demand, depots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from app import deps, views
+from routing.demand import Kit
+from routing.geodata import Archipelago
+
+router = APIRouter(tags=["dataset"])
+
+GEOJSON = "application/geo+json"
+
+
+@router.get("/islands", response_class=views.GeoJSONResponse)
+def list_islands(
+    district: str | None = Query(
+        None, description="District name or code, e.g. Sapeken or 35.29.25"
+    ),
+    inhabited: bool | None = Query(
+        None, description="Only inhabited (true) or uninhabited (false) islands"
+    ),
+    arch: Archipelago = Depends(deps.archipelago),
+) -> dict[str, Any]:
+    """Islands of Sumenep as a GeoJSON FeatureCollection (RFC 7946)."""
+    return views.feature_collection(
+        views.island_features(arch, district=district, inhabited=inhabited)
+    )
+
+
+@router.get("/islands/{code}", response_class=views.GeoJSONResponse)
+def get_island(code: str, arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
+    """One island as a GeoJSON Feature, by gazetteer code (35.29.40081) or osm-<id>."""
+    arch.island(code)
+    return next(f for f in arch.features["islands"] if f["properties"]["code"] == code)
+
+
+@router.get("/villages")
+def list_villages(
+    sea: bool | None = Query(
+        None, description="Only villages served by sea (true) or by land (false)"
+    ),
+    district: str | None = Query(None, description="District name or code"),
+    arch: Archipelago = Depends(deps.archipelago),
+    kit: Kit = Depends(deps.kit),
+) -> dict[str, Any]:
+    """Villages with their TPS, estimated voters, demand and landing point."""
+    records = views.village_records(arch, kit, sea=sea, district=district)
+    return {"count": len(records), "villages": records}
+
+
+@router.get("/villages/{code}")
+def get_village(
+    code: str, arch: Archipelago = Depends(deps.archipelago), kit: Kit = Depends(deps.kit)
+) -> dict[str, Any]:
+    """One village with its demand, by Kemendagri code (35.29.24.2001)."""
+    return views.village_record(arch, arch.village(code), kit)
+
+
+@router.get("/depots", response_class=views.GeoJSONResponse)
+def list_depots(arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
+    """Depots where voyages start and reload (Kalianget, Dungkek) as GeoJSON."""
+    return views.feature_collection(arch.features["depots"])
+
+
+@router.get("/landing-points", response_class=views.GeoJSONResponse)
+def list_landing_points(arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
+    """Landing points of the sea-served villages as GeoJSON."""
+    return views.feature_collection(arch.features["landing_points"])
