@@ -328,7 +328,7 @@ def _build_islands(
                 }
             )
     for isl in islands:
-        idx: int | None = isl["pidx"]
+        idx: int | None = isl["poly_idx"]
         carries = idx is not None and "shares_polygon_with" not in isl
         pid = land.ids[idx] if idx is not None else None
         isl["carries_polygon"] = carries
