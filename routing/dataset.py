@@ -332,7 +332,7 @@ def _build_islands(
         carries = idx is not None and "shares_polygon_with" not in isl
         pid = land.ids[idx] if idx is not None else None
         isl["carries_polygon"] = carries
-        isl["osm_pid"] = pid
+        isl["osm_poly_id"] = pid
         isl["village_seats"] = sorted(seats.get(pid, [])) if carries and pid is not None else []
         isl["is_madura_mainland"] = pid == land.madura_id and carries
     _assign_districts(islands, land, villages)
