@@ -117,6 +117,77 @@ def villages(
         _print_json(records)
 
 
+class ClassFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+class MatrixFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+@cli.command("vessel-classes")
+def vessel_classes(
+    format: ClassFormat = typer.Option(ClassFormat.json, "--format", help="Output format"),
+) -> None:
+    """Print the vessel classes of the fleet catalogue with the source of every value."""
+    settings = get_settings()
+    try:
+        records = [
+            views.vessel_class_record(vc) for vc in state.fleet(settings.fleet_file).values()
+        ]
+    except RoutingError as exc:
+        _fail(exc)
+    if format is ClassFormat.csv:
+        fields = [k for k in records[0] if k != "sources"] if records else []
+        sys.stdout.write(views.to_csv(records, fields))
+    else:
+        _print_json(records)
+
+
+@cli.command()
+def route(
+    origin: str = typer.Argument(
+        ..., metavar="FROM", help="Depot id, village code or landing-point id"
+    ),
+    destination: str = typer.Argument(
+        ..., metavar="TO", help="Depot id, village code or landing-point id"
+    ),
+    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id"),
+) -> None:
+    """Print the shortest sea path between two places as a GeoJSON Feature."""
+    settings = get_settings()
+    try:
+        arch = state.archipelago(settings.dataset_dir)
+        a, b = arch.place_id(origin), arch.place_id(destination)
+        vc, net = state.network(
+            settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
+        )
+        _print_json(views.route_feature(net.path(a, b), vc))
+    except (RoutingError, KeyError) as exc:
+        _fail(exc)
+
+
+@cli.command()
+def matrix(
+    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id"),
+    format: MatrixFormat = typer.Option(MatrixFormat.csv, "--format", help="Output format"),
+) -> None:
+    """Print the distance and duration matrix between all depots and landing points."""
+    settings = get_settings()
+    try:
+        m = state.matrix(
+            settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
+        )
+    except RoutingError as exc:
+        _fail(exc)
+    if format is MatrixFormat.csv:
+        sys.stdout.write(views.matrix_csv(m))
+    else:
+        _print_json(views.matrix_record(m))
+
+
 def main() -> None:
     cli()
 

@@ -7,6 +7,7 @@ from fastapi import Request
 from app import state
 from app.config import Settings
 from routing.demand import Kit
+from routing.domain import VesselClass
 from routing.geodata import Archipelago
 
 
@@ -21,3 +22,7 @@ def archipelago(request: Request) -> Archipelago:
 
 def kit(request: Request) -> Kit:
     return state.kit(settings(request).kit_file)
+
+
+def fleet(request: Request) -> dict[str, VesselClass]:
+    return state.fleet(settings(request).fleet_file)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from app import state
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
-from app.routes import dataset, health
+from app.routes import dataset, health, sea
 
 API_DESCRIPTION = """Plans the sea delivery of election logistics to the island villages of
 Sumenep Regency (East Java): islands, villages and their polling-station demand, landing points,
@@ -37,4 +37,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(dataset.router)
+    app.include_router(sea.router)
     return app

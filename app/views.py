@@ -9,8 +9,10 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from routing.demand import Kit
-from routing.domain import Village
+from routing.domain import VESSEL_CLASS_NUMBERS, VesselClass, Village
 from routing.geodata import Archipelago
+from routing.matrix import Matrix, metres_to_nm, sailing_seconds, seconds_to_h
+from routing.seagraph import SeaPath
 
 ISLAND_CSV_FIELDS = [
     "code",
@@ -165,3 +167,75 @@ def villages_csv(records: list[dict[str, Any]]) -> str:
 
 class GeoJSONResponse(JSONResponse):
     media_type = "application/geo+json"
+
+
+def vessel_class_record(vc: VesselClass) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": vc.id, "name": vc.name}
+    for name in (*VESSEL_CLASS_NUMBERS, "berths_small_pier"):
+        record[name] = getattr(vc, name)
+    record["sources"] = {k: {"status": s.status, "source": s.source} for k, s in vc.sources.items()}
+    return record
+
+
+def route_feature(path: SeaPath, vc: VesselClass) -> dict[str, Any]:
+    """A sea path as a GeoJSON Feature with distance, duration and snap distances."""
+    seconds = sailing_seconds(path.distance_m, vc.speed_kn)
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "LineString",
+            "coordinates": [[round(x, 6), round(y, 6)] for x, y in path.coords],
+        },
+        "properties": {
+            "from": path.origin,
+            "to": path.destination,
+            "vessel_class": vc.id,
+            "distance_m": round(path.distance_m),
+            "distance_nm": round(metres_to_nm(path.distance_m), 2),
+            "duration_h": round(seconds_to_h(seconds), 2),
+            "speed_kn": vc.speed_kn,
+            "clearance_m": vc.clearance_m,
+            "from_snap_m": round(path.origin_snap_m),
+            "to_snap_m": round(path.destination_snap_m),
+        },
+    }
+
+
+def matrix_record(m: Matrix) -> dict[str, Any]:
+    """A matrix as JSON: null marks an unreachable pair, never zero."""
+
+    def cells(values: Any) -> list[list[int | None]]:
+        return [
+            [int(v) if ok else None for v, ok in zip(row, okrow, strict=True)]
+            for row, okrow in zip(values, m.reachable, strict=True)
+        ]
+
+    return {
+        "vessel_class": m.vessel_class,
+        "ids": list(m.ids),
+        "distance_m": cells(m.distance_m),
+        "duration_s": cells(m.duration_s),
+        "unreachable_pairs": int((~m.reachable).sum()),
+    }
+
+
+def matrix_csv(m: Matrix) -> str:
+    """``from,to,distance_nm,duration_h`` for every ordered pair; empty cells where unreachable."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["from", "to", "distance_nm", "duration_h", "reachable"])
+    for i, a in enumerate(m.ids):
+        for j, b in enumerate(m.ids):
+            if i == j:
+                continue
+            ok = bool(m.reachable[i, j])
+            writer.writerow(
+                [
+                    a,
+                    b,
+                    f"{metres_to_nm(m.distance_m[i, j]):.2f}" if ok else "",
+                    f"{seconds_to_h(m.duration_s[i, j]):.2f}" if ok else "",
+                    "true" if ok else "false",
+                ]
+            )
+    return buf.getvalue()

@@ -72,6 +72,7 @@ class BuildParams:
     gazetteer_snap_m: float = 1500.0  # a gazetteer point this close to OSM land names it
     seat_buffer_m: float = 200.0  # village main part grown by this much to find its island
     offshore_m: float = 100.0  # landing points sit this far off the coast (assumed)
+    merge_m: float = 50.0  # villages whose landing points fall this close share one (assumed)
     port_to_coast_max_m: float = 500.0  # a registry port further from its island is not used
     port_in_village_m: float = 500.0  # a port this close to a village polygon lies in it
     max_voters_per_tps: int = 300  # PKPU rule for Pemilu 2024 (domain-facts 1.2, [S14])
@@ -466,34 +467,42 @@ def _build_landings(
         _, code, _ = min(cands, key=lambda c: (c[0], c[1]))
         if code not in taken:  # public ports (rank 0) come first
             taken[code] = reg
-    features = []
-    for v in sea:
+    features: list[dict[str, Any]] = []
+    placed: list[tuple[Point, str, dict[str, Any]]] = []  # (metric point, island, feature)
+    # Registry ports first, so that a derived point next to a port joins the port.
+    for v in sorted(sea, key=lambda v: (v["code"] not in taken, v["code"])):
         idx = land.ids.index(v["seat_poly"])
         port: dict[str, Any] | None = taken.get(v["code"])
         near = to_metric(port["point"]) if port else v["main_m"].representative_point()
         pt_m = offshore_point(land.metric[idx], near, land.tree, p.offshore_m)
-        pt = to_lonlat(pt_m)
+        v["island_code"] = island_of_poly[v["seat_poly"]]
+        same = [
+            f for q, isl, f in placed if isl == v["island_code"] and q.distance(pt_m) <= p.merge_m
+        ]
+        if same:  # two villages landing at the same spot share one landing point
+            same[0]["properties"]["village_codes"].append(v["code"])
+            v["landing_point_id"] = same[0]["id"]
+            continue
         lp_id = port["id"] if port else f"lp-{v['code']}"
         v["landing_point_id"] = lp_id
-        v["island_code"] = island_of_poly[v["seat_poly"]]
-        features.append(
-            _point_feature(
-                lp_id,
-                pt,
-                {
-                    "id": lp_id,
-                    "name": port["name"] if port else f"Landing for {v['name']}",
-                    "source": "registry_port" if port else "derived",
-                    "registry": port["registry"] if port else None,
-                    "registry_lon": _rounded(port["point"].x) if port else None,
-                    "registry_lat": _rounded(port["point"].y) if port else None,
-                    "island_code": v["island_code"],
-                    "village_codes": [v["code"]],
-                    "depth_m": None,
-                    "offshore_m": p.offshore_m,
-                },
-            )
+        feature = _point_feature(
+            lp_id,
+            to_lonlat(pt_m),
+            {
+                "id": lp_id,
+                "name": port["name"] if port else f"Landing for {v['name']}",
+                "source": "registry_port" if port else "derived",
+                "registry": port["registry"] if port else None,
+                "registry_lon": _rounded(port["point"].x) if port else None,
+                "registry_lat": _rounded(port["point"].y) if port else None,
+                "island_code": v["island_code"],
+                "village_codes": [v["code"]],
+                "depth_m": None,
+                "offshore_m": p.offshore_m,
+            },
         )
+        placed.append((pt_m, v["island_code"], feature))
+        features.append(feature)
     for v in villages:
         if not v["sea"]:
             v["island_code"] = island_of_poly[v["seat_poly"]]

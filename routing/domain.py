@@ -101,3 +101,50 @@ class Demand:
     ballot_boxes: int
     weight_kg: float
     volume_m3: float
+
+
+VESSEL_CLASS_NUMBERS = (
+    "speed_kn",
+    "capacity_kg",
+    "capacity_m3",
+    "draft_m",
+    "length_m",
+    "max_wave_m",
+    "clearance_m",
+    "cost_per_hour_idr",
+    "cost_per_nm_idr",
+    "load_rate_kg_per_h",
+    "unload_rate_kg_per_h",
+    "tender_rate_kg_per_h",
+    "anchor_setup_min",
+)
+"""The numeric fields of a vessel class; each comes with a status and a source in the catalogue."""
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """Where a catalogue value comes from: verified, derived or assumed, and the source."""
+
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
+class VesselClass:
+    id: str
+    name: str
+    speed_kn: float
+    capacity_kg: float
+    capacity_m3: float
+    draft_m: float
+    length_m: float
+    berths_small_pier: bool
+    max_wave_m: float
+    clearance_m: float
+    cost_per_hour_idr: float
+    cost_per_nm_idr: float
+    load_rate_kg_per_h: float
+    unload_rate_kg_per_h: float
+    tender_rate_kg_per_h: float
+    anchor_setup_min: float
+    sources: dict[str, Sourced] = field(compare=False, repr=False)

@@ -14,9 +14,11 @@ from shapely.geometry.base import BaseGeometry
 
 from routing.demand import Kit, demand_for
 from routing.domain import VILLAGE_FIELDS, Demand, Depot, Island, LandingPoint, Village
-from routing.errors import DataError, NotFound, Problem
+from routing.errors import DataError, NoSeaPath, NotFound, Problem
+from routing.seagraph import Terminal
 
 FILES = ("islands", "villages", "landing_points", "depots")
+LAND_FILE = Path("sources") / "osm_land_polygons_bbox.geojson"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,27 @@ class Archipelago:
             return self.villages[code]
         except KeyError:
             raise NotFound("village", code) from None
+
+    def terminals(self) -> list[Terminal]:
+        """Every place a voyage can start or stop: depots first, then landing points."""
+        return [Terminal(d.id, d.lon, d.lat) for d in self.depots.values()] + [
+            Terminal(lp.id, lp.lon, lp.lat) for lp in self.landing_points.values()
+        ]
+
+    def place_id(self, ident: str) -> str:
+        """Resolve a depot id, landing-point id or village code to a terminal id."""
+        if ident in self.depots or ident in self.landing_points:
+            return ident
+        if ident in self.villages:
+            village = self.villages[ident]
+            if village.landing_point_id is None:
+                raise NoSeaPath(
+                    ident,
+                    ident,
+                    f"village {village.name} is on the Madura mainland, not served by sea",
+                )
+            return village.landing_point_id
+        raise NotFound("place", ident)
 
     def demand(self, code: str, kit: Kit) -> Demand:
         v = self.village(code)
@@ -229,3 +252,24 @@ def load_dataset(folder: Path) -> Archipelago:
     if problems:
         raise DataError(problems, source=str(folder))
     return parse_dataset(features, source=str(folder))
+
+
+def load_land(dataset_dir: Path) -> list[BaseGeometry]:
+    """The OSM land polygons (lon/lat) that the dataset was built from, in file order."""
+    path = dataset_dir / LAND_FILE
+    try:
+        with path.open(encoding="utf-8") as fh:
+            feats = json.load(fh)["features"]
+    except (OSError, json.JSONDecodeError, KeyError) as exc:
+        raise DataError(
+            [Problem("unreadable_file", "/land", f"{path}: {exc}")], source=str(path)
+        ) from exc
+    problems: list[Problem] = []
+    geoms = []
+    for n, f in enumerate(feats):
+        geom = shape(f["geometry"])
+        _check_geometry(geom, f"/land/{n}/geometry", problems)
+        geoms.append(geom)
+    if problems:
+        raise DataError(problems, source=str(path))
+    return geoms

@@ -135,3 +135,14 @@ def test_dotted_code() -> None:
 def test_depots(arch: Archipelago) -> None:
     assert {"kalianget", "dungkek"} <= set(arch.depots)
     assert arch.depots["kalianget"].registry_name == "Kalianget (KLN)"
+
+
+def test_landing_points_are_distinct_places(arch: Archipelago) -> None:
+    points = [to_metric(Point(lp.lon, lp.lat)) for lp in arch.landing_points.values()]
+    tree = shapely.STRtree(points)
+    left, right = tree.query(points, predicate="dwithin", distance=50.0)
+    assert (left == right).all(), "two landing points lie within 50 m of each other"
+    shared = [lp for lp in arch.landing_points.values() if len(lp.village_codes) > 1]
+    assert len(arch.landing_points) + sum(len(lp.village_codes) - 1 for lp in shared) == 88
+    for lp in shared:
+        assert all(arch.villages[c].landing_point_id == lp.id for c in lp.village_codes)

@@ -1,0 +1,79 @@
+"""Vessel classes, sea routes and distance matrices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+
+from app import deps, state, views
+from app.config import Settings
+from routing.domain import VesselClass
+from routing.fleet import vessel_class
+from routing.geodata import Archipelago
+
+router = APIRouter(tags=["sea routes"])
+
+
+@router.get("/vessel-classes")
+def list_vessel_classes(
+    fleet: dict[str, VesselClass] = Depends(deps.fleet),
+) -> list[dict[str, Any]]:
+    """Vessel classes with speed, capacity, draft, clearance and the source of every value."""
+    return [views.vessel_class_record(vc) for vc in fleet.values()]
+
+
+@router.get("/vessel-classes/{class_id}")
+def get_vessel_class(
+    class_id: str, fleet: dict[str, VesselClass] = Depends(deps.fleet)
+) -> dict[str, Any]:
+    """One vessel class."""
+    return views.vessel_class_record(vessel_class(fleet, class_id))
+
+
+@router.get(
+    "/sea-routes",
+    response_class=views.GeoJSONResponse,
+    responses={200: {"content": {"application/geo+json": {"example": {"type": "Feature"}}}}},
+)
+def sea_route(
+    origin: str = Query(
+        ...,
+        alias="from",
+        description="Depot id, village code or landing-point id",
+        examples=["kalianget"],
+    ),
+    destination: str = Query(
+        ...,
+        alias="to",
+        description="Depot id, village code or landing-point id",
+        examples=["35.29.23.2002"],
+    ),
+    class_id: str = Query(
+        ..., alias="vessel_class", description="Vessel class id", examples=["sabuk_nusantara"]
+    ),
+    settings: Settings = Depends(deps.settings),
+    arch: Archipelago = Depends(deps.archipelago),
+) -> dict[str, Any]:
+    """The shortest sea path between two places for a vessel class, as a GeoJSON Feature."""
+    a, b = arch.place_id(origin), arch.place_id(destination)
+    vc, net = state.network(
+        settings.dataset_dir, settings.fleet_file, class_id, settings.matrix_cache_dir
+    )
+    feature = views.route_feature(net.path(a, b), vc)
+    feature["properties"]["from_query"], feature["properties"]["to_query"] = origin, destination
+    return feature
+
+
+@router.get("/matrices/{class_id}", responses={200: {"content": {"text/csv": {}}}})
+def get_matrix(
+    class_id: str,
+    format: str = Query("json", pattern="^(json|csv)$", description="json or csv"),
+    settings: Settings = Depends(deps.settings),
+) -> Any:
+    """Integer metres and seconds between all depots and landing points for a vessel class."""
+    m = state.matrix(settings.dataset_dir, settings.fleet_file, class_id, settings.matrix_cache_dir)
+    if format == "csv":
+        return PlainTextResponse(views.matrix_csv(m), media_type="text/csv")
+    return views.matrix_record(m)

@@ -1,0 +1,122 @@
+"""Read and validate the vessel-class catalogue (``data/fleet.toml``)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from routing.domain import VESSEL_CLASS_NUMBERS, Sourced, VesselClass
+from routing.errors import DataError, NotFound, Problem
+
+STATUSES = ("verified", "derived", "assumed")
+POSITIVE = ("speed_kn", "capacity_kg", "capacity_m3", "draft_m", "length_m", "max_wave_m")
+
+
+def _sourced(raw: Any, path: str, problems: list[Problem]) -> tuple[Any, Sourced]:
+    if not isinstance(raw, dict) or "value" not in raw:
+        problems.append(Problem("missing_field", path, "expected a table {value, status, source}"))
+        return None, Sourced("", "")
+    status, source = raw.get("status"), raw.get("source")
+    if status not in STATUSES:
+        problems.append(Problem("bad_value", f"{path}/status", f"status must be one of {STATUSES}"))
+    if not source:
+        problems.append(Problem("missing_field", f"{path}/source", "every value needs a source"))
+    return raw["value"], Sourced(str(status), str(source))
+
+
+@dataclass(frozen=True)
+class ClearanceRule:
+    """Clearance from draft: ``base_m + per_m_of_draft * (draft_m - reference_draft_m)``."""
+
+    base_m: float
+    reference_draft_m: float
+    per_m_of_draft: float
+    source: str
+
+    def clearance_m(self, draft_m: float) -> float:
+        return max(
+            self.base_m, self.base_m + self.per_m_of_draft * (draft_m - self.reference_draft_m)
+        )
+
+
+def _clearance_rule(raw: Any, problems: list[Problem]) -> ClearanceRule | None:
+    if not isinstance(raw, dict):
+        return None
+    values = []
+    for name in ("base_m", "reference_draft_m", "per_m_of_draft"):
+        value = raw.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            problems.append(Problem("bad_value", f"/clearance/{name}", "must be a number >= 0"))
+            value = 0
+        values.append(float(value))
+    return ClearanceRule(*values, source=f"{raw.get('status', '')}: {raw.get('source', '')}")
+
+
+def _vessel_class(
+    ident: str, raw: dict[str, Any], rule: ClearanceRule | None, problems: list[Problem]
+) -> VesselClass | None:
+    base = f"/classes/{ident}"
+    values: dict[str, Any] = {}
+    sources: dict[str, Sourced] = {}
+    for name in (*VESSEL_CLASS_NUMBERS, "berths_small_pier"):
+        if name == "clearance_m" and "clearance_m" not in raw and rule is not None:
+            continue  # derived from the draft below
+        value, src = _sourced(raw.get(name), f"{base}/{name}", problems)
+        sources[name] = src
+        if name == "berths_small_pier":
+            if not isinstance(value, bool):
+                problems.append(
+                    Problem("bad_value", f"{base}/{name}/value", "must be true or false")
+                )
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append(Problem("bad_value", f"{base}/{name}/value", "must be a number"))
+            value = None
+        elif value < 0 or (name in POSITIVE and value == 0):
+            problems.append(Problem("bad_value", f"{base}/{name}/value", f"{name} must be > 0"))
+        values[name] = value
+    if "clearance_m" not in values and isinstance(values.get("draft_m"), (int, float)) and rule:
+        values["clearance_m"] = rule.clearance_m(float(values["draft_m"]))
+        sources["clearance_m"] = Sourced("derived", f"clearance rule from draft ({rule.source})")
+    if not raw.get("name"):
+        problems.append(Problem("missing_field", f"{base}/name", "class has no name"))
+    if any(v is None for v in values.values()):
+        return None
+    return VesselClass(id=ident, name=str(raw.get("name")), sources=sources, **values)
+
+
+def parse_fleet(raw: dict[str, Any], *, source: str = "fleet") -> dict[str, VesselClass]:
+    """Validate a catalogue (as read from TOML); every problem is raised at once.
+
+    Raises
+    ------
+    DataError
+        Listing every missing, non-numeric or non-positive value and every value without a source.
+    """
+    problems: list[Problem] = []
+    classes = raw.get("classes")
+    if not isinstance(classes, dict) or not classes:
+        raise DataError([Problem("missing_field", "/classes", "no vessel classes")], source=source)
+    out = {}
+    rule = _clearance_rule(raw.get("clearance"), problems)
+    for ident, body in sorted(classes.items()):
+        vc = _vessel_class(ident, body if isinstance(body, dict) else {}, rule, problems)
+        if vc is not None:
+            out[ident] = vc
+    if problems:
+        raise DataError(problems, source=source)
+    return out
+
+
+def load_fleet(path: Path) -> dict[str, VesselClass]:
+    """Read and validate the vessel classes of a catalogue file."""
+    with path.open("rb") as fh:
+        return parse_fleet(tomllib.load(fh), source=str(path))
+
+
+def vessel_class(classes: dict[str, VesselClass], ident: str) -> VesselClass:
+    try:
+        return classes[ident]
+    except KeyError:
+        raise NotFound("vessel class", ident) from None
