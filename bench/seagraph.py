@@ -138,7 +138,7 @@ def _distance_table(arch, matrices) -> None:  # type: ignore[no-untyped-def]
     for ident, label, pub_nm, pub_h, source in REFERENCES:
         lp = arch.landing_points[ident]
         gc = metres_to_nm(geodesic_m(depot.lon, depot.lat, lp.lon, lp.lat))
-        vc, net, m = matrices[ship]
+        m = matrices[ship][2]
         d_ship = metres_to_nm(m.distance("kalianget", ident))
         h_ship = m.duration_s[m.index("kalianget"), m.index(ident)] / 3600
         d_boat = metres_to_nm(matrices[boat][2].distance("kalianget", ident))

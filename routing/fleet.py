@@ -51,7 +51,9 @@ def _clearance_rule(raw: Any, problems: list[Problem]) -> ClearanceRule | None:
             problems.append(Problem("bad_value", f"/clearance/{name}", "must be a number >= 0"))
             value = 0
         values.append(float(value))
-    return ClearanceRule(*values, source=f"{raw.get('status', '')}: {raw.get('source', '')}")
+    base_m, reference_draft_m, per_m_of_draft = values
+    source = f"{raw.get('status', '')}: {raw.get('source', '')}"
+    return ClearanceRule(base_m, reference_draft_m, per_m_of_draft, source)
 
 
 def _vessel_class(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ def test_vessel_classes_have_clearance_growing_with_draft() -> None:
     classes = sorted(FLEET.values(), key=lambda c: c.draft_m)
     assert {"motor_boat", "lst_teluk_bintuni"} <= set(FLEET)
     assert FLEET["motor_boat"].clearance_m == 100 and FLEET["lst_teluk_bintuni"].clearance_m >= 500
-    for a, b in zip(classes, classes[1:], strict=False):
+    for a, b in itertools.pairwise(classes):
         assert a.clearance_m <= b.clearance_m
 
 
@@ -66,7 +67,7 @@ def test_every_path_stays_off_land_and_is_no_shorter_than_geodesic(
             assert p.distance_m == pytest.approx(line_length_m(p.coords), rel=1e-9)
             lines.append(p.geometry)
             pairs.append((a, b))
-    hit_lines, hit_land = tree.query(lines, predicate="intersects")
+    hit_lines, _ = tree.query(lines, predicate="intersects")
     crossings = sorted({pairs[i] for i in hit_lines})
     assert not crossings, f"{len(crossings)} paths cross land, e.g. {crossings[:3]}"
 
@@ -78,7 +79,7 @@ def test_kalianget_to_masalembu_is_close_to_the_published_112_nmi(networks) -> N
 
 
 def test_a_path_goes_around_an_island(networks) -> None:
-    # Kalianget to Sapeken passes Sapudi and Kangean: longer than the straight line, but not by much.
+    # Kalianget to Sapeken passes Sapudi and Kangean: longer than the straight line, not by much.
     _, net = networks["sabuk_nusantara"]
     p = net.path("kalianget", "port-spk")
     gd = geodesic_m(*p.coords[0], *p.coords[-1])
