@@ -22,6 +22,12 @@ def kit() -> Kit:
     return load_kit(DATA / "kit.toml")
 
 
+@pytest.fixture(scope="session")
+def network_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One sea-network cache for the session, so each clearance is built once."""
+    return tmp_path_factory.mktemp("network-cache")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=DATA, cache_dir=tmp_path / "cache")
+def settings(network_cache: Path) -> Settings:
+    return Settings(data_dir=DATA, cache_dir=network_cache)

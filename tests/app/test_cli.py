@@ -70,3 +70,24 @@ def test_broken_dataset_dir_is_a_clear_error(tmp_path: Path) -> None:
     out = run("villages", env=env)
     assert out.returncode == 2
     assert "does not exist" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_route_and_matrix_and_vessel_classes(tmp_path: Path) -> None:
+    import os
+
+    env = dict(os.environ, BALLOT_CACHE_DIR=str(tmp_path))
+    out = run("route", "kalianget", "35.29.25.2007", "--vessel-class", "pc40", env=env)
+    assert out.returncode == 0, out.stderr
+    feature = json.loads(out.stdout)
+    assert feature["geometry"]["type"] == "LineString"
+    assert {"distance_nm", "duration_h", "from_snap_m", "to_snap_m"} <= set(feature["properties"])
+    out = run("matrix", "--vessel-class", "pc40", "--format", "csv", env=env)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert rows and set(rows[0]) == {"from", "to", "distance_nm", "duration_h", "reachable"}
+    assert all(r["reachable"] == "true" and float(r["distance_nm"]) > 0 for r in rows)
+    assert list(tmp_path.glob("*.npz")), "the network is cached on disk"
+    classes = json.loads(run("vessel-classes", "--format", "json").stdout)
+    assert all({"id", "draft_m", "speed_kn", "clearance_m"} <= set(c) for c in classes)
+    bad = run("route", "kalianget", "atlantis", "--vessel-class", "pc40", env=env)
+    assert bad.returncode == 2 and "atlantis" in bad.stderr

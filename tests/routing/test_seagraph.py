@@ -14,7 +14,7 @@ from routing.fleet import load_fleet
 from routing.geo import geodesic_m, line_length_m
 from routing.geodata import Archipelago, load_land
 from routing.matrix import UNREACHABLE, SeaNetwork, build_matrix, metres_to_nm, sea_network
-from routing.seagraph import Terminal, build_sea_graph
+from routing.seagraph import Terminal, all_pairs, build_sea_graph
 from tests.conftest import DATA
 
 FLEET = load_fleet(DATA / "fleet.toml")
@@ -130,7 +130,7 @@ def test_unreachable_pair_is_explicit_and_raises() -> None:
         Terminal("lagoon", 114.025, -7.025),  # inside a lagoon closed by land
     ]
     graph = build_sea_graph([LAGOON_ISLAND], terminals, clearance_m=100)
-    net = SeaNetwork(graph, __import__("routing.seagraph").seagraph.all_pairs(graph), "k", False)
+    net = SeaNetwork(graph, all_pairs(graph), "k", False)
     vc = FLEET["motor_boat"]
     m = build_matrix(net, vc)
     i, j = m.index("west"), m.index("lagoon")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+
+
+@pytest.fixture
+def client(settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_vessel_classes(client: TestClient) -> None:
+    classes = client.get("/vessel-classes").json()
+    ids = {c["id"] for c in classes}
+    assert {
+        "lst_teluk_bintuni",
+        "pc40",
+        "kal28",
+        "sabuk_nusantara",
+        "regency_ferry",
+        "motor_boat",
+    } == ids
+    for c in classes:
+        assert c["draft_m"] > 0 and c["speed_kn"] > 0 and c["clearance_m"] >= 100
+        assert all(
+            s["status"] in ("verified", "derived", "assumed") and s["source"]
+            for s in c["sources"].values()
+        )
+    assert client.get("/vessel-classes/none").status_code == 404
+
+
+def test_sea_route_by_depot_and_village_code(client: TestClient) -> None:
+    r = client.get(
+        "/sea-routes",
+        params={"from": "kalianget", "to": "35.29.23.2002", "vessel_class": "sabuk_nusantara"},
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/geo+json")
+    f = r.json()
+    assert f["type"] == "Feature" and f["geometry"]["type"] == "LineString"
+    props = f["properties"]
+    assert props["to"] == "port-mes" and props["to_query"] == "35.29.23.2002"
+    assert abs(props["distance_nm"] - 112) / 112 <= 0.15
+    assert props["duration_h"] == pytest.approx(props["distance_nm"] / 12, abs=0.02)
+    assert props["from_snap_m"] > 0 and props["to_snap_m"] > 0
+    assert f["geometry"]["coordinates"][0] == pytest.approx([113.945107, -7.056877])
+
+
+def test_sea_route_errors_are_problem_json(client: TestClient) -> None:
+    base = {"from": "kalianget", "to": "port-mes", "vessel_class": "pc40"}
+    r = client.get("/sea-routes", params={**base, "to": "atlantis"})
+    assert r.status_code == 404 and r.json()["errors"][0]["code"] == "unknown_place"
+    r = client.get("/sea-routes", params={**base, "vessel_class": "canoe"})
+    assert r.status_code == 404 and r.json()["errors"][0]["code"] == "unknown_vessel_class"
+    r = client.get("/sea-routes", params={**base, "to": "35.29.01.1015"})  # a mainland village
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "no_sea_path"
+    assert r.headers["content-type"] == "application/problem+json"
+    r = client.get("/sea-routes", params={**base, "to": "kalianget"})
+    assert r.status_code == 422 and "same place" in r.json()["detail"]
+    r = client.get("/sea-routes", params={"from": "kalianget"})
+    assert r.status_code == 422 and {e["path"] for e in r.json()["errors"]} == {
+        "/query/to",
+        "/query/vessel_class",
+    }
+
+
+def test_matrix_json_and_csv(client: TestClient) -> None:
+    m = client.get("/matrices/regency_ferry").json()
+    k = len(m["ids"])
+    assert k == 88 and m["unreachable_pairs"] == 0
+    assert len(m["distance_m"]) == k and all(len(row) == k for row in m["duration_s"])
+    i, j = m["ids"].index("kalianget"), m["ids"].index("port-kng")
+    assert m["distance_m"][i][j] > 100_000
+    r = client.get("/matrices/regency_ferry", params={"format": "csv"})
+    lines = r.text.strip().splitlines()
+    assert lines[0] == "from,to,distance_nm,duration_h,reachable"
+    assert len(lines) == 1 + k * (k - 1)
+    assert client.get("/matrices/regency_ferry", params={"format": "xml"}).status_code == 422
+    assert client.get("/matrices/zeppelin").status_code == 404
