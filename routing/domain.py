@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from shapely.geometry.base import BaseGeometry
 
@@ -148,3 +149,136 @@ class VesselClass:
     tender_rate_kg_per_h: float
     anchor_setup_min: float
     sources: dict[str, Sourced] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Vessel:
+    """One ship or boat: an instance of a vessel class with a home depot and a window."""
+
+    id: str
+    class_id: str
+    home_depot: str
+    available_from: datetime
+    available_until: datetime
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Consignment:
+    """What one stop hands over for one village: all its TPS kits or a share of them."""
+
+    id: str
+    village_code: str
+    landing_id: str
+    district_code: str
+    tps: int
+    ballot_boxes: int
+    weight_kg: float
+    volume_m3: float
+    deadline: datetime
+    part: int = 1
+    parts: int = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything the solver needs, as plain values.
+
+    Times inside the solver are whole seconds from ``start``. ``daylight`` is the local
+    (``start``'s offset) window for landings, as seconds after midnight.
+    """
+
+    name: str
+    start: datetime
+    depots: tuple[str, ...]
+    vessels: tuple[Vessel, ...]
+    classes: dict[str, VesselClass]
+    consignments: tuple[Consignment, ...]
+    daylight: tuple[int, int]
+    berths: frozenset[str] = frozenset()  # landings where any ship can come alongside
+    depths_m: dict[str, float] = field(default_factory=dict)  # known landing depths only
+    unassigned: tuple[tuple[str, str, str], ...] = ()  # (village, code, message) found upfront
+
+    def can_berth(self, vessel_class: VesselClass, landing_id: str) -> bool:
+        """Alongside a pier (True) or at anchor, unloading by tender (False)."""
+        return vessel_class.berths_small_pier or landing_id in self.berths
+
+    def seconds(self, when: datetime) -> int:
+        return int((when - self.start).total_seconds())
+
+    def at(self, seconds: float) -> datetime:
+        return self.start + timedelta(seconds=round(seconds))
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A call at a depot (loading) or a landing (handover), with its times and manifest."""
+
+    kind: str  # "depot" or "landing"
+    id: str
+    trip: int
+    arrival: datetime
+    work_start: datetime  # loading or unloading starts (after a daylight wait)
+    work_end: datetime
+    departure: datetime
+    consignments: tuple[str, ...]
+    village_codes: tuple[str, ...]
+    tps: int
+    ballot_boxes: int
+    load_kg: float  # loaded at a depot, handed over at a landing
+    load_m3: float
+    access: str  # "depot", "berth" or "tender"
+    wait_s: int  # waiting for daylight
+
+
+@dataclass(frozen=True)
+class Leg:
+    origin: str
+    destination: str
+    trip: int
+    depart: datetime
+    arrive: datetime
+    distance_m: float
+    coords: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Voyage:
+    """One vessel's itinerary: its trips, as stops and the legs between them."""
+
+    vessel_id: str
+    class_id: str
+    stops: tuple[Stop, ...]
+    legs: tuple[Leg, ...]
+
+    @property
+    def trips(self) -> int:
+        return max((s.trip for s in self.stops), default=-1) + 1
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+    vessels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    village_code: str
+    consignments: tuple[str, ...]
+    tps: int
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    status: str  # "completed" or "infeasible"
+    problem: Problem
+    voyages: tuple[Voyage, ...]
+    unassigned: tuple[Unassigned, ...]
+    delivered: dict[str, datetime]  # consignment id -> end of its handover
+    objective: float
+    seed: int
+    engine: str
+    iterations: int

@@ -51,6 +51,21 @@ def sailing_seconds(distance_m: float, speed_kn: float) -> float:
     return distance_m / knots_to_m_per_s(speed_kn)
 
 
+def loading_seconds(vessel_class: VesselClass, weight_kg: float) -> float:
+    """Time to load ``weight_kg`` at a depot."""
+    return weight_kg / vessel_class.load_rate_kg_per_h * 3600.0
+
+
+def unloading_seconds(vessel_class: VesselClass, weight_kg: float, *, berth: bool) -> float:
+    """Time to hand over ``weight_kg``: alongside, or anchoring plus tender shuttles."""
+    if berth:
+        return weight_kg / vessel_class.unload_rate_kg_per_h * 3600.0
+    return (
+        vessel_class.anchor_setup_min * 60.0
+        + weight_kg / vessel_class.tender_rate_kg_per_h * 3600.0
+    )
+
+
 def knots_to_m_per_s(speed_kn: float) -> float:
     return speed_kn * METRES_PER_NM / 3600.0
 

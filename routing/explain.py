@@ -1,0 +1,129 @@
+"""Why a village is not served: stable reason codes from deterministic checks.
+
+Before solving, each consignment is checked against each vessel on its own: can the vessel's
+class reach the landing from its home depot and back (``NO_SEA_PATH``), is the landing deep
+enough where its depth is known (``DRAFT_TOO_DEEP``), does the consignment fit the vessel
+(``DEMAND_EXCEEDS_CAPACITY``), and does the vessel, loading at its home depot and sailing to it
+alone, hand it over before the deadline and within its availability (``DEADLINE_UNREACHABLE``).
+A consignment no vessel passes is not given to the solver. One the solver leaves out although
+some vessel passes every check is ``FLEET_EXHAUSTED`` when every such vessel is already used to
+the end of its window or past the deadline, and ``TRADE_OFF`` otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from routing.domain import Consignment, Plan, Problem, Reason, Unassigned, Vessel
+from routing.matrix import Matrix, loading_seconds, unloading_seconds
+from routing.schedule import Daylight
+
+ORDER = ("NO_SEA_PATH", "DRAFT_TOO_DEEP", "DEMAND_EXCEEDS_CAPACITY", "DEADLINE_UNREACHABLE")
+MESSAGES = {
+    "NO_SEA_PATH": "no sea path between the vessel's home depot and the landing for its class",
+    "DRAFT_TOO_DEEP": "the vessel's draft exceeds the known depth at the landing",
+    "DEMAND_EXCEEDS_CAPACITY": "the consignment does not fit the vessel (kg or m3)",
+    "DEADLINE_UNREACHABLE": "even sailing to it alone, the vessel cannot hand it over in time",
+    "FLEET_EXHAUSTED": "every vessel able to serve it is busy for the rest of its window",
+    "TRADE_OFF": "the solver could not fit it beside the other deliveries within the budget",
+    "WEATHER_WINDOW_CLOSED": "the sea is closed to every able vessel until after the deadline",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """The first failing check of one vessel for one consignment (``None``: it passes)."""
+
+    vessel_id: str
+    code: str | None
+
+
+def alone_finish_s(problem: Problem, matrix: Matrix, v: Vessel, c: Consignment) -> float | None:
+    """When ``v`` would hand ``c`` over if it did nothing else; ``None`` if it cannot get there."""
+    vc = problem.classes[v.class_id]
+    i, j = matrix.index(v.home_depot), matrix.index(c.landing_id)
+    if not (matrix.reachable[i, j] and matrix.reachable[j, i]):
+        return None
+    light = Daylight.of(problem)
+    t = max(0, problem.seconds(v.available_from)) + loading_seconds(vc, c.weight_kg)
+    t = light.next_open(t + float(matrix.duration_s[i, j]))
+    return light.work(
+        t, unloading_seconds(vc, c.weight_kg, berth=problem.can_berth(vc, c.landing_id))
+    )
+
+
+def check(problem: Problem, matrices: Mapping[str, Matrix], v: Vessel, c: Consignment) -> Check:
+    vc = problem.classes[v.class_id]
+    finish = alone_finish_s(problem, matrices[vc.id], v, c)
+    depth = problem.depths_m.get(c.landing_id)
+    if finish is None:
+        return Check(v.id, "NO_SEA_PATH")
+    if depth is not None and vc.draft_m > depth:
+        return Check(v.id, "DRAFT_TOO_DEEP")
+    if c.weight_kg > vc.capacity_kg or c.volume_m3 > vc.capacity_m3:
+        return Check(v.id, "DEMAND_EXCEEDS_CAPACITY")
+    latest = min(problem.seconds(c.deadline), problem.seconds(v.available_until))
+    if finish > latest:
+        return Check(v.id, "DEADLINE_UNREACHABLE")
+    return Check(v.id, None)
+
+
+def precheck(problem: Problem, matrices: Mapping[str, Matrix]) -> dict[str, tuple[Reason, ...]]:
+    """Consignments no vessel can serve on its own, with a reason per failing check."""
+    out: dict[str, tuple[Reason, ...]] = {}
+    for c in problem.consignments:
+        checks = [check(problem, matrices, v, c) for v in problem.vessels]
+        if any(ch.code is None for ch in checks):
+            continue
+        out[c.id] = tuple(
+            Reason(code, MESSAGES[code], tuple(ch.vessel_id for ch in checks if ch.code == code))
+            for code in ORDER
+            if any(ch.code == code for ch in checks)
+        )
+    return out
+
+
+def able_vessels(problem: Problem, matrices: Mapping[str, Matrix], c: Consignment) -> list[str]:
+    return [v.id for v in problem.vessels if check(problem, matrices, v, c).code is None]
+
+
+def after_solve(
+    problem: Problem, matrices: Mapping[str, Matrix], plan: Plan, cid: str
+) -> tuple[Reason, ...]:
+    """The reason for a consignment that passed the checks but is not in the plan."""
+    c = next(x for x in problem.consignments if x.id == cid)
+    able = able_vessels(problem, matrices, c)
+    busy = []
+    for v in plan.voyages:
+        if v.vessel_id in able and v.stops[-1].arrival >= c.deadline:
+            busy.append(v.vessel_id)
+    code = "FLEET_EXHAUSTED" if able and set(busy) == set(able) else "TRADE_OFF"
+    return (Reason(code, MESSAGES[code], tuple(able)),)
+
+
+def unassigned_villages(
+    problem: Problem, reasons: Mapping[str, tuple[Reason, ...]]
+) -> tuple[Unassigned, ...]:
+    """Group unserved consignments by village, merging their reasons."""
+    by_village: dict[str, list[Consignment]] = {}
+    for c in problem.consignments:
+        if c.id in reasons:
+            by_village.setdefault(c.village_code, []).append(c)
+    out = []
+    for code in sorted(by_village):
+        cons = by_village[code]
+        merged: dict[str, Reason] = {}
+        for c in cons:
+            for r in reasons[c.id]:
+                if r.code in merged:
+                    vessels = tuple(dict.fromkeys(merged[r.code].vessels + r.vessels))
+                    merged[r.code] = Reason(r.code, r.message, vessels)
+                else:
+                    merged[r.code] = r
+        out.append(
+            Unassigned(
+                code, tuple(c.id for c in cons), sum(c.tps for c in cons), tuple(merged.values())
+            )
+        )
+    return tuple(out)

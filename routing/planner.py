@@ -1,0 +1,157 @@
+"""From a problem to a checked plan: precheck, solve, time, tighten, explain."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+
+from routing import explain
+from routing.domain import Plan, Problem, Reason, Voyage
+from routing.matrix import Matrix
+from routing.schedule import PathCoords, lateness_s, make_voyage
+from routing.solver import (
+    Progress,
+    PyVRPSolver,
+    SolvedRoute,
+    SolvedTrip,
+    SolveOptions,
+    Solver,
+    SolverResult,
+)
+
+TIGHTEN_ROUNDS = 4  # re-solves with tightened deadlines when the real timeline runs late
+TIGHTEN_MARGIN_S = 900
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("island-ballot-routing", "pyvrp", "shapely", "scipy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
+
+
+def input_hash(problem: Problem, matrices: Mapping[str, Matrix], seed: int) -> str:
+    """A hash of everything the plan depends on (problem, matrices, seed)."""
+    h = hashlib.sha256()
+    h.update(json.dumps(dataclasses.asdict(problem), default=str, sort_keys=True).encode())
+    for cid in sorted(matrices):
+        m = matrices[cid]
+        h.update(cid.encode())
+        h.update(json.dumps(list(m.ids)).encode())
+        h.update(m.distance_m.tobytes())
+        h.update(m.duration_s.tobytes())
+    h.update(str(seed).encode())
+    return h.hexdigest()
+
+
+def _without(routes: tuple[SolvedRoute, ...], drop: set[str]) -> tuple[SolvedRoute, ...]:
+    out = []
+    for r in routes:
+        trips = tuple(
+            SolvedTrip(
+                t.start_depot, tuple(c for c in t.consignments if c not in drop), t.end_depot
+            )
+            for t in r.trips
+        )
+        trips = tuple(t for t in trips if t.consignments)
+        if trips:
+            out.append(SolvedRoute(r.vessel_id, trips))
+    return tuple(out)
+
+
+def _time(
+    problem: Problem,
+    routes: tuple[SolvedRoute, ...],
+    matrices: Mapping[str, Matrix],
+    path: PathCoords | None,
+) -> tuple[tuple[Voyage, ...], dict[str, datetime]]:
+    voyages, delivered = [], {}
+    for r in routes:
+        voyage, done = make_voyage(problem, r, matrices, path=path)
+        voyages.append(voyage)
+        delivered.update(done)
+    return tuple(voyages), delivered
+
+
+def make_plan(
+    problem: Problem,
+    matrices: Mapping[str, Matrix],
+    *,
+    options: SolveOptions,
+    solver: Solver | None = None,
+    path: PathCoords | None = None,
+    progress: Progress | None = None,
+    deadline_monotonic: float | None = None,
+) -> Plan:
+    """Plan the problem.
+
+    Consignments no vessel can serve alone are set aside with their reasons. The rest go to the
+    solver; the routes are timed with the vessels' real loading, daylight and handover rules, and
+    where that runs past a deadline the consignment's latest finish is tightened and the problem
+    solved again (up to ``TIGHTEN_ROUNDS``). What is still late is taken out of the plan and
+    explained, so that every delivery in a plan is on time.
+
+    Parameters
+    ----------
+    deadline_monotonic
+        A ``time.monotonic()`` instant by which solving must end (splits a wall-time budget
+        between the rounds); ``None`` for an iteration budget.
+    """
+    solver = solver or PyVRPSolver()
+    pre = explain.precheck(problem, matrices)
+    solvable = dataclasses.replace(
+        problem, consignments=tuple(c for c in problem.consignments if c.id not in pre)
+    )
+    reasons: dict[str, tuple[Reason, ...]] = dict(pre)
+    if not solvable.consignments:
+        empty = Plan("infeasible", problem, (), (), {}, 0.0, options.seed, "none", 0)
+        return dataclasses.replace(empty, unassigned=explain.unassigned_villages(problem, reasons))
+    latest: dict[str, int] = {}
+    result: SolverResult | None = None
+    for round_no in range(TIGHTEN_ROUNDS):
+        opts = dataclasses.replace(options, latest_finish_s=dict(latest))
+        if deadline_monotonic is not None:
+            left = deadline_monotonic - time.monotonic()
+            opts = dataclasses.replace(
+                opts, max_seconds=max(0.5, left / (2 if round_no == 0 else 1))
+            )
+        result = solver.solve(solvable, matrices, opts, progress)
+        voyages, delivered = _time(solvable, result.routes, matrices, None)
+        late = lateness_s(solvable, delivered)
+        if not late:
+            break
+        by_id = {c.id: c for c in solvable.consignments}
+        for cid, s in late.items():
+            base = latest.get(cid, solvable.seconds(by_id[cid].deadline))
+            latest[cid] = base - s - TIGHTEN_MARGIN_S
+    assert result is not None
+    routes = result.routes
+    voyages, delivered = _time(solvable, routes, matrices, None)
+    still_late = set(lateness_s(solvable, delivered))
+    routes = _without(routes, still_late)
+    voyages, delivered = _time(solvable, routes, matrices, path)
+    plan = Plan(
+        "completed",
+        problem,
+        voyages,
+        (),
+        delivered,
+        result.objective,
+        options.seed,
+        result.engine,
+        result.iterations,
+    )
+    for cid in (*result.unassigned, *sorted(still_late)):
+        reasons[cid] = explain.after_solve(solvable, matrices, plan, cid)
+    unassigned = explain.unassigned_villages(problem, reasons)
+    return dataclasses.replace(
+        plan, status="infeasible" if unassigned else "completed", unassigned=unassigned
+    )

@@ -1,0 +1,257 @@
+"""The solver interface and its PyVRP adapter: the only module that imports pyvrp.
+
+The model: one PyVRP location per depot and landing; one routing profile per vessel class
+(distances and durations from that class's sea-graph matrix; a landing the class cannot reach
+gets a prohibitive edge); one vehicle type per vessel (its class's profile, capacity in kg and
+litres, home depot, availability window, reloads at every scenario depot); one client per
+consignment (delivery in kg and litres, a service time from its load and the slowest access
+mode among the classes, and a latest start so that it is handed over by its deadline). Clients
+are optional with a prize far above any route cost, so the solver serves all it can and the
+rest is explained, never silently dropped. Costs: fuel per metre plus ship time per second.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pyvrp
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+
+from routing.domain import Consignment, Problem, VesselClass
+from routing.matrix import Matrix, loading_seconds, unloading_seconds
+
+PROHIBITIVE = 10**9  # metres or seconds on an edge a class cannot sail
+PRIZE = 10**12  # for serving a consignment: far above any route's cost
+LITRES_PER_M3 = 1000
+
+Progress = Callable[[int, float, float], None]
+"""Called as ``progress(iteration, elapsed_s, best_cost)`` while solving."""
+
+
+@dataclass(frozen=True)
+class SolvedTrip:
+    """One trip of a vessel: out of a depot, consignments in order, back to a depot."""
+
+    start_depot: str
+    consignments: tuple[str, ...]
+    end_depot: str
+
+
+@dataclass(frozen=True)
+class SolvedRoute:
+    vessel_id: str
+    trips: tuple[SolvedTrip, ...]
+
+
+@dataclass(frozen=True)
+class SolverResult:
+    routes: tuple[SolvedRoute, ...]
+    unassigned: tuple[str, ...]
+    feasible: bool
+    objective: float
+    iterations: int
+    runtime_s: float
+    engine: str = "pyvrp"
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    seed: int = 0
+    max_iterations: int | None = None
+    max_seconds: float | None = None
+    fixed_cost_per_vessel: int = 0
+    latest_finish_s: Mapping[str, int] = field(default_factory=dict)  # tightened deadlines
+
+
+class Solver(Protocol):
+    """A solver turns a problem and its matrices into routes."""
+
+    def solve(
+        self,
+        problem: Problem,
+        matrices: Mapping[str, Matrix],
+        options: SolveOptions,
+        progress: Progress | None = None,
+    ) -> SolverResult: ...
+
+
+def daylight_wall_seconds(work_s: float, daylight: tuple[int, int]) -> float:
+    """Expected wall time of ``work_s`` of daylight-only work started at a random hour.
+
+    With a daylight window of W seconds and a night of N = 1 day - W: a start at night waits
+    N/2 on average (probability N/day), and work that runs into the night pauses for N
+    (probability about work/day while the work fits one window).
+    """
+    day = 86_400.0
+    window = float(daylight[1] - daylight[0])
+    night = day - window
+    if night <= 0:
+        return work_s
+    full_days, rest = divmod(work_s, window)
+    return full_days * day + rest + night * rest / day + night * night / (2 * day)
+
+
+def service_seconds(problem: Problem, c: Consignment) -> int:
+    """Time a consignment adds to a route, for the slowest class in the problem.
+
+    Loading at the depot plus the expected wall time of the daylight-only handover; the
+    schedule then times the route exactly.
+    """
+    return max(
+        math.ceil(
+            loading_seconds(vc, c.weight_kg)
+            + daylight_wall_seconds(
+                unloading_seconds(vc, c.weight_kg, berth=problem.can_berth(vc, c.landing_id)),
+                problem.daylight,
+            )
+        )
+        for vc in problem.classes.values()
+    )
+
+
+class _Watch(StoppingCriterion):
+    """Wraps a stopping criterion to report progress each iteration."""
+
+    def __init__(self, inner: StoppingCriterion, progress: Progress | None) -> None:
+        self.inner = inner
+        self.progress = progress
+        self.iterations = 0
+        self.started = time.perf_counter()
+
+    def __call__(self, best_cost: int) -> bool:
+        self.iterations += 1
+        if self.progress is not None:
+            self.progress(self.iterations, time.perf_counter() - self.started, best_cost)
+        return bool(self.inner(best_cost))
+
+
+def _stop(options: SolveOptions) -> StoppingCriterion:
+    criteria: list[StoppingCriterion] = []
+    if options.max_iterations is not None:
+        criteria.append(MaxIterations(options.max_iterations))
+    if options.max_seconds is not None:
+        criteria.append(MaxRuntime(max(options.max_seconds, 0.01)))
+    if not criteria:
+        raise ValueError("give max_iterations or max_seconds")
+    return criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
+
+
+def _edge_cost(vc: VesselClass) -> tuple[int, int]:
+    per_m = max(1, round(vc.cost_per_nm_idr / 1852.0))
+    per_s = max(1, round(vc.cost_per_hour_idr / 3600.0))
+    return per_m, per_s
+
+
+class PyVRPSolver:
+    """Heterogeneous fleet, two capacities, time windows, multiple trips: PyVRP 0.14."""
+
+    def solve(
+        self,
+        problem: Problem,
+        matrices: Mapping[str, Matrix],
+        options: SolveOptions,
+        progress: Progress | None = None,
+    ) -> SolverResult:
+        model, client_ids, vessel_ids, depot_ids = self._model(problem, matrices, options)
+        watch = _Watch(_stop(options), progress)
+        result = model.solve(watch, seed=options.seed, collect_stats=False, display=False)
+        return self._result(result, client_ids, vessel_ids, depot_ids, watch.iterations)
+
+    def _model(
+        self, problem: Problem, matrices: Mapping[str, Matrix], options: SolveOptions
+    ) -> tuple[pyvrp.Model, list[str], list[str], list[str]]:
+        m = pyvrp.Model()
+        place_ids = list(problem.depots) + sorted({c.landing_id for c in problem.consignments})
+        locations = {pid: m.add_location(x=i, y=0, name=pid) for i, pid in enumerate(place_ids)}
+        depots = {d: m.add_depot(locations[d], name=d) for d in problem.depots}
+        profiles = {cid: m.add_profile(name=cid) for cid in problem.classes}
+        for cid, profile in profiles.items():
+            mat = matrices[cid]
+            index = [mat.index(p) for p in place_ids]
+            for a, ia in zip(place_ids, index, strict=True):
+                for b, ib in zip(place_ids, index, strict=True):
+                    ok = bool(mat.reachable[ia, ib])
+                    dist = int(mat.distance_m[ia, ib]) if ok else PROHIBITIVE
+                    dur = int(mat.duration_s[ia, ib]) if ok else PROHIBITIVE
+                    m.add_edge(
+                        locations[a], locations[b], distance=dist, duration=dur, profile=profile
+                    )
+        horizon = max(problem.seconds(c.deadline) for c in problem.consignments)
+        for v in problem.vessels:
+            vc = problem.classes[v.class_id]
+            per_m, per_s = _edge_cost(vc)
+            m.add_vehicle_type(
+                num_available=1,
+                capacity=[math.floor(vc.capacity_kg), math.floor(vc.capacity_m3 * LITRES_PER_M3)],
+                start_depot=depots[v.home_depot],
+                end_depot=depots[v.home_depot],
+                fixed_cost=options.fixed_cost_per_vessel,
+                tw_early=max(0, problem.seconds(v.available_from)),
+                tw_late=max(0, problem.seconds(v.available_until)),
+                unit_distance_cost=per_m,
+                unit_duration_cost=per_s,
+                profile=profiles[v.class_id],
+                reload_depots=list(depots.values()),
+                name=v.id,
+            )
+        for c in problem.consignments:
+            service = service_seconds(problem, c)
+            finish = options.latest_finish_s.get(c.id, problem.seconds(c.deadline))
+            m.add_client(
+                locations[c.landing_id],
+                delivery=[math.ceil(c.weight_kg), math.ceil(c.volume_m3 * LITRES_PER_M3)],
+                service_duration=service,
+                tw_early=0,
+                tw_late=max(0, min(finish, horizon) - service),
+                prize=PRIZE,
+                required=False,
+                name=c.id,
+            )
+        return (
+            m,
+            [c.id for c in problem.consignments],
+            [v.id for v in problem.vessels],
+            list(problem.depots),
+        )
+
+    def _result(
+        self,
+        result: pyvrp.Result,
+        client_ids: list[str],
+        vessel_ids: list[str],
+        depot_ids: list[str],
+        iterations: int,
+    ) -> SolverResult:
+        best = result.best
+        routes = []
+        served: set[str] = set()
+        for route in best.routes():
+            trips: list[SolvedTrip] = []
+            start = None
+            visits: list[str] = []
+            for act in route.schedule():
+                if act.is_depot():
+                    if start is not None:
+                        trips.append(SolvedTrip(start, tuple(visits), depot_ids[act.idx]))
+                    start, visits = depot_ids[act.idx], []
+                else:
+                    visits.append(client_ids[act.idx])
+            trips = [t for t in trips if t.consignments]
+            served.update(c for t in trips for c in t.consignments)
+            if trips:
+                routes.append(SolvedRoute(vessel_ids[route.vehicle_type()], tuple(trips)))
+        routes.sort(key=lambda r: vessel_ids.index(r.vessel_id))
+        feasible = best.is_feasible()
+        cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
+        return SolverResult(
+            routes=tuple(routes),
+            unassigned=tuple(c for c in client_ids if c not in served),
+            feasible=feasible,
+            objective=float(cost) if feasible else math.inf,
+            iterations=iterations,
+            runtime_s=float(result.runtime),
+        )
