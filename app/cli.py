@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -186,6 +187,209 @@ def matrix(
         sys.stdout.write(views.matrix_csv(m))
     else:
         _print_json(views.matrix_record(m))
+
+
+def _progress_bar(total: float, label: str) -> tuple[Any, Any]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        transient=True,
+        console=_err_console(),
+    )
+    task = bar.add_task(label, total=total, info="")
+    last = [0.0]
+
+    def update(iteration: int, elapsed: float, best: float) -> None:
+        if elapsed - last[0] < 0.2:
+            return
+        last[0] = elapsed
+        done = iteration if total != float("inf") and total > 1000 else elapsed
+        bar.update(task, completed=min(done, total), info=f"iteration {iteration}")
+
+    return bar, update
+
+
+def _err_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _summary(document: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = _err_console()
+    k = document["kpis"]
+    table = Table(title=f"{document['scenario']}: {document['status']}")
+    for col in ("vessel", "class", "trips", "landings", "TPS", "kg", "distance nm", "hours"):
+        table.add_column(col, justify="left" if col in ("vessel", "class") else "right")
+    for v in document["voyages"]:
+        landings = [s for s in v["stops"] if s["kind"] == "landing"]
+        hours = (
+            datetime.fromisoformat(v["stops"][-1]["departure"])
+            - datetime.fromisoformat(v["stops"][0]["work_start"])
+        ).total_seconds() / 3600
+        table.add_row(
+            v["vessel_id"],
+            v["vessel_class"],
+            str(v["trips"]),
+            str(len(landings)),
+            str(sum(s["tps"] for s in landings)),
+            f"{sum(s['load_kg'] for s in landings):,.0f}",
+            f"{sum(leg['distance_nm'] for leg in v['legs']):,.1f}",
+            f"{hours:,.1f}",
+        )
+    console.print(table)
+    console.print(
+        f"TPS delivered {k['tps_delivered']} of {k['tps_total']}; ship-hours {k['ship_hours']:,}; "
+        f"distance {k['distance_nm']:,} nm; makespan {k['makespan_h']} h; "
+        f"least margin to a deadline {k['min_margin_h']} h"
+    )
+    for u in document["unassigned"]:
+        codes = ", ".join(r["code"] for r in u["reasons"])
+        console.print(f"[red]not served[/red] {u['village_code']} ({u['tps']} TPS): {codes}")
+
+
+@cli.command()
+def plan(
+    scenario: Path = typer.Option(..., "--scenario", help="Scenario file (TOML)"),
+    out: Path = typer.Option(
+        ..., "--out", help="Folder for plan.json, plan.geojson, manifests.csv, timeline.csv"
+    ),
+    seconds: float = typer.Option(
+        30.0, "--seconds", help="Wall-time budget (matrices and solving)"
+    ),
+    iterations: int = typer.Option(
+        None, "--iterations", help="Iteration budget instead (deterministic)"
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed"),
+) -> None:
+    """Plan a scenario: which vessel carries what to which landing, and when."""
+    from app import planning
+    from routing.scenario import load_scenario
+
+    settings = get_settings()
+    try:
+        problem = planning.problem_for(settings, load_scenario(scenario))
+        total = float(iterations) if iterations else seconds
+        bar, update = _progress_bar(total, "solving")
+        with bar:
+            run = planning.run_plan(
+                settings,
+                problem,
+                seed=seed,
+                seconds=seconds,
+                iterations=iterations,
+                progress=update,
+            )
+        planning.write_plan(settings, run, out)
+    except RoutingError as exc:
+        _fail(exc)
+    _summary(run.document)
+    typer.echo(f"wrote {out}/plan.json, plan.geojson, manifests.csv, timeline.csv", err=True)
+
+
+@cli.command()
+def batch(
+    scenarios: list[Path] = typer.Argument(..., help="Scenario files"),
+    out: Path = typer.Option(
+        ..., "--out", help="Folder: one subfolder per scenario and comparison.csv"
+    ),
+    workers: int = typer.Option(2, "--workers", help="Parallel worker processes"),
+    seconds: float = typer.Option(30.0, "--seconds", help="Wall-time budget per scenario"),
+    iterations: int = typer.Option(
+        None, "--iterations", help="Iteration budget instead (deterministic)"
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed"),
+) -> None:
+    """Plan several scenarios in parallel processes and write a comparison table."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from app import planning
+
+    settings = get_settings()
+    names = [p.stem for p in scenarios]
+    if len(set(names)) != len(names):
+        _fail(ValueError("two scenario files share a name; their output folders would collide"))
+    try:
+        # Build the sea networks once here, so the workers load them from the cache.
+        for path in scenarios:
+            planning.networks(settings, planning.problem_for(settings, load_scenario_file(path)))
+        rows = []
+        with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [
+                pool.submit(
+                    planning.plan_scenario_file,
+                    path,
+                    out / path.stem,
+                    seed=seed,
+                    seconds=seconds,
+                    iterations=iterations,
+                    data_dir=settings.data_dir,
+                    cache_dir=settings.matrix_cache_dir,
+                )
+                for path in scenarios
+            ]
+            rows = [f.result() for f in futures]
+    except RoutingError as exc:
+        _fail(exc)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "comparison.csv").write_text(views.to_csv(rows, list(rows[0])), encoding="utf-8")
+    sys.stdout.write(views.to_csv(rows, list(rows[0])))
+
+
+def load_scenario_file(path: Path) -> Any:
+    from routing.scenario import load_scenario
+
+    return load_scenario(path)
+
+
+@cli.command()
+def capacity(
+    scenario: Path = typer.Option(..., "--scenario", help="Scenario file (TOML)"),
+    fixed_cost_idr: int = typer.Option(
+        50_000_000, "--fixed-cost-idr", help="Cost of using one more vessel (assumed: mobilisation)"
+    ),
+    extra_per_class: int = typer.Option(
+        0, "--extra-per-class", help="Hypothetical extra vessels per class"
+    ),
+    seconds: float = typer.Option(30.0, "--seconds", help="Wall-time budget"),
+    iterations: int = typer.Option(
+        None, "--iterations", help="Iteration budget instead (deterministic)"
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed"),
+    format: ClassFormat = typer.Option(ClassFormat.json, "--format", help="Output format"),
+) -> None:
+    """How many vessels of which classes meet every deadline at least cost; how full they are."""
+    from app import planning
+    from routing.capacity import capacity_report
+
+    settings = get_settings()
+    try:
+        problem = planning.problem_for(
+            settings, load_scenario_file(scenario), extra_per_class=extra_per_class
+        )
+        run = planning.run_plan(
+            settings,
+            problem,
+            seed=seed,
+            seconds=seconds,
+            iterations=iterations,
+            fixed_cost_per_vessel=fixed_cost_idr,
+        )
+    except RoutingError as exc:
+        _fail(exc)
+    report = capacity_report(run.plan)
+    if format is ClassFormat.csv:
+        sys.stdout.write(
+            views.to_csv(report["trips"], list(report["trips"][0]) if report["trips"] else [])
+        )
+    else:
+        _print_json(report)
 
 
 def main() -> None:

@@ -38,10 +38,18 @@ def versions() -> dict[str, str]:
     return out
 
 
+def _canonical(value: object) -> object:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot hash {type(value).__name__}")
+
+
 def input_hash(problem: Problem, matrices: Mapping[str, Matrix], seed: int) -> str:
     """A hash of everything the plan depends on (problem, matrices, seed)."""
     h = hashlib.sha256()
-    h.update(json.dumps(dataclasses.asdict(problem), default=str, sort_keys=True).encode())
+    h.update(json.dumps(dataclasses.asdict(problem), default=_canonical, sort_keys=True).encode())
     for cid in sorted(matrices):
         m = matrices[cid]
         h.update(cid.encode())

@@ -1,0 +1,174 @@
+"""Planning runs as the CLI (and later the API) start them: files in, plan and files out."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app import state
+from app.config import Settings
+from routing import export
+from routing.domain import Plan, Problem, Vessel
+from routing.matrix import Matrix, SeaNetwork, build_matrix
+from routing.planner import input_hash, make_plan, versions
+from routing.scenario import Scenario, build_problem, load_scenario, load_vessels
+from routing.solver import Progress, SolveOptions
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    plan: Plan
+    document: dict[str, Any]  # plan.json
+    matrices: Mapping[str, Matrix]
+    runtime_s: float
+
+
+def problem_for(settings: Settings, scenario: Scenario, *, extra_per_class: int = 0) -> Problem:
+    """The solver problem of a scenario, with the dataset, kit and fleet of ``settings``."""
+    classes = state.fleet(settings.fleet_file)
+    vessels = load_vessels(settings.fleet_file, classes)
+    if extra_per_class:
+        scenario = _with_extra_vessels(scenario, vessels, classes, extra_per_class)
+    return build_problem(
+        scenario,
+        state.archipelago(settings.dataset_dir),
+        state.kit(settings.kit_file),
+        classes,
+        vessels | _extra_vessels(scenario, classes, extra_per_class),
+    )
+
+
+def _extra_vessels(scenario: Scenario, classes: Mapping[str, Any], n: int) -> dict[str, Vessel]:
+    """Hypothetical vessels of every class, for capacity planning: one more of each, n times."""
+    out = {}
+    for cid in sorted(classes):
+        for k in range(1, n + 1):
+            vid = f"{cid}-extra-{k}"
+            out[vid] = Vessel(
+                vid,
+                cid,
+                scenario.depots[0],
+                scenario.planning_start,
+                scenario.default_deadline,
+                "hypothetical vessel for capacity planning",
+            )
+    return out
+
+
+def _with_extra_vessels(
+    scenario: Scenario, vessels: Mapping[str, Vessel], classes: Mapping[str, Any], n: int
+) -> Scenario:
+    extra = tuple(_extra_vessels(scenario, classes, n))
+    return dataclasses.replace(scenario, vessel_ids=scenario.vessel_ids + extra)
+
+
+def networks(settings: Settings, problem: Problem) -> dict[str, SeaNetwork]:
+    return {
+        cid: state.network(
+            settings.dataset_dir, settings.fleet_file, cid, settings.matrix_cache_dir
+        )[1]
+        for cid in problem.classes
+    }
+
+
+def run_plan(
+    settings: Settings,
+    problem: Problem,
+    *,
+    seed: int = 0,
+    seconds: float | None = 30.0,
+    iterations: int | None = None,
+    fixed_cost_per_vessel: int = 0,
+    progress: Progress | None = None,
+) -> PlanRun:
+    """Build (or load) the matrices and plan; a wall-time budget covers both."""
+    started = time.monotonic()
+    nets = networks(settings, problem)
+    matrices = {cid: build_matrix(net, problem.classes[cid]) for cid, net in nets.items()}
+
+    def path(cid: str, a: str, b: str) -> tuple[tuple[float, float], ...]:
+        coords = nets[cid].path(a, b).coords.round(6).tolist()
+        return tuple((float(x), float(y)) for x, y in coords)
+
+    options = SolveOptions(
+        seed=seed, max_iterations=iterations, fixed_cost_per_vessel=fixed_cost_per_vessel
+    )
+    deadline = None
+    if iterations is None:
+        deadline = started + (seconds or 30.0)
+    plan = make_plan(
+        problem,
+        matrices,
+        options=options,
+        path=path,
+        progress=progress,
+        deadline_monotonic=deadline,
+    )
+    document = export.plan_json(
+        plan, input_hash=input_hash(problem, matrices, seed), versions=versions()
+    )
+    return PlanRun(plan, document, matrices, time.monotonic() - started)
+
+
+def places(settings: Settings) -> dict[str, tuple[float, float]]:
+    arch = state.archipelago(settings.dataset_dir)
+    out = {d.id: (d.lon, d.lat) for d in arch.depots.values()}
+    out.update({lp.id: (lp.lon, lp.lat) for lp in arch.landing_points.values()})
+    return out
+
+
+def write_plan(settings: Settings, run: PlanRun, out: Path) -> list[Path]:
+    """Write plan.json, plan.geojson, manifests.csv and timeline.csv into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        "plan.json": json.dumps(run.document, indent=1, ensure_ascii=False) + "\n",
+        "plan.geojson": json.dumps(
+            export.plan_geojson(run.plan, places(settings)), ensure_ascii=False
+        )
+        + "\n",
+        "manifests.csv": export.manifests_csv(run.plan),
+        "timeline.csv": export.timeline_csv(run.plan),
+    }
+    paths = []
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+        paths.append(out / name)
+    return paths
+
+
+def plan_scenario_file(
+    path: Path,
+    out: Path,
+    *,
+    seed: int,
+    seconds: float | None,
+    iterations: int | None,
+    data_dir: Path,
+    cache_dir: Path | None,
+) -> dict[str, Any]:
+    """Plan one scenario file into ``out``; a picklable entry point for batch worker processes."""
+    settings = Settings(data_dir=data_dir, cache_dir=cache_dir)
+    problem = problem_for(settings, load_scenario(path))
+    run = run_plan(settings, problem, seed=seed, seconds=seconds, iterations=iterations)
+    write_plan(settings, run, out)
+    k = run.document["kpis"]
+    return {
+        "scenario": run.document["scenario"],
+        "file": str(path),
+        "status": run.document["status"],
+        "villages_unserved": len(run.document["unassigned"]),
+        "tps_delivered": k["tps_delivered"],
+        "tps_total": k["tps_total"],
+        "vessels_used": k["vessels_used"],
+        "trips": k["trips"],
+        "ship_hours": k["ship_hours"],
+        "distance_nm": k["distance_nm"],
+        "makespan_h": k["makespan_h"],
+        "min_margin_h": k["min_margin_h"],
+        "runtime_s": round(run.runtime_s, 1),
+    }
