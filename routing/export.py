@@ -126,8 +126,10 @@ def plan_geojson(plan: Plan, places: Mapping[str, tuple[float, float]]) -> dict[
             )
         for n, stop in enumerate(v.stops):
             lon, lat = places[stop.id]
-            props = {"kind": "stop", "stop_kind": stop.kind, "vessel_id": v.vessel_id, "stop": n}
-            props.update(_stop(stop))
+            props = _stop(stop)
+            props.update(
+                {"kind": "stop", "stop_kind": stop.kind, "vessel_id": v.vessel_id, "stop": n}
+            )
             features.append(
                 {
                     "type": "Feature",

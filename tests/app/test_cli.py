@@ -91,3 +91,48 @@ def test_route_and_matrix_and_vessel_classes(tmp_path: Path) -> None:
     assert all({"id", "draft_m", "speed_kn", "clearance_m"} <= set(c) for c in classes)
     bad = run("route", "kalianget", "atlantis", "--vessel-class", "pc40", env=env)
     assert bad.returncode == 2 and "atlantis" in bad.stderr
+
+
+def test_plan_writes_every_file_and_serves_all_villages(tmp_path: Path) -> None:
+    import os
+
+    env = dict(os.environ, BALLOT_CACHE_DIR=str(tmp_path / "cache"))
+    out = tmp_path / "plan"
+    args = ("plan", "--scenario", str(DATA / "scenarios" / "pemilu2024.toml"), "--out", str(out))
+    done = run(*args, "--iterations", "500", "--seed", "1", env=env)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((out / "plan.json").read_text())
+    assert doc["status"] == "completed" and doc["unassigned"] == []
+    assert {"scenario", "seed", "input_hash", "voyages", "kpis"} <= set(doc)
+    villages = {
+        c
+        for v in doc["voyages"]
+        for s in v["stops"]
+        if s["kind"] == "landing"
+        for c in s["village_codes"]
+    }
+    assert len(villages) == 88
+    stop = next(s for v in doc["voyages"] for s in v["stops"] if s["kind"] == "landing")
+    assert stop["arrival"].endswith("+07:00") and {"load_kg", "load_m3", "tps", "id"} <= set(stop)
+    leg = doc["voyages"][0]["legs"][0]
+    assert leg["geometry"]["type"] == "LineString" and len(leg["geometry"]["coordinates"]) >= 2
+    manifests = list(csv.DictReader(io.StringIO((out / "manifests.csv").read_text())))
+    assert sum(int(r["tps"]) for r in manifests) == doc["kpis"]["tps_total"]
+    timeline = list(csv.DictReader(io.StringIO((out / "timeline.csv").read_text())))
+    assert {r["activity"] for r in timeline} >= {"loading", "sailing", "unloading"}
+    geo = json.loads((out / "plan.geojson").read_text())
+    assert {f["properties"]["kind"] for f in geo["features"]} == {"leg", "stop"}
+    # Same seed and iteration budget: byte-identical plan.json.
+    again = run(*args[:-1], str(tmp_path / "again"), "--iterations", "500", "--seed", "1", env=env)
+    assert again.returncode == 0
+    assert (tmp_path / "again" / "plan.json").read_bytes() == (out / "plan.json").read_bytes()
+
+
+def test_plan_with_a_broken_scenario_names_the_fields(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nplanning_start = "tomorrow"\ndepots = ["atlantis"]\nvessels = []\n')
+    done = run("plan", "--scenario", str(bad), "--out", str(tmp_path / "o"), "--iterations", "10")
+    assert done.returncode == 2
+    for field in ("/planning_start", "/vessels", "/election_day", "/default_deadline"):
+        assert field in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,105 @@
+"""check_plan: the invariants every plan must hold, asserted on every plan the tests make."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import shapely
+from shapely.geometry import LineString
+
+from routing.demand import Kit, demand_for
+from routing.domain import Plan
+from routing.geodata import Archipelago
+from routing.schedule import Daylight
+
+
+def check_plan(
+    plan: Plan, *, arch: Archipelago | None = None, kit: Kit | None = None, land=None
+) -> None:
+    problem = plan.problem
+    by_id = {c.id: c for c in problem.consignments}
+    vessels = {v.id: v for v in problem.vessels}
+    unassigned = {u.village_code for u in plan.unassigned}
+    for u in plan.unassigned:
+        assert u.reasons and all(r.code and r.message for r in u.reasons), u
+
+    # Each consignment handed over exactly once, or its village listed unassigned with reasons.
+    handed = Counter(
+        cid for v in plan.voyages for s in v.stops if s.kind == "landing" for cid in s.consignments
+    )
+    assert all(n == 1 for n in handed.values()), [c for c, n in handed.items() if n > 1]
+    for c in problem.consignments:
+        assert (c.id in handed) != (
+            c.village_code in unassigned and c.id in _unassigned_ids(plan)
+        ), c.id
+    assert set(plan.delivered) == set(handed)
+
+    # The consignments of a split village add up to its demand.
+    if arch is not None and kit is not None:
+        parts: dict[str, list] = defaultdict(list)
+        for c in problem.consignments:
+            parts[c.village_code].append(c)
+        for code, cons in parts.items():
+            village = arch.villages[code]
+            whole = demand_for(village.tps, village.voters_est, kit)
+            assert sum(c.tps for c in cons) == village.tps
+            assert sum(c.ballot_boxes for c in cons) == whole.ballot_boxes
+            assert abs(sum(c.weight_kg for c in cons) - whole.weight_kg) <= 0.01 * len(cons) + 0.5
+
+    light = Daylight.of(problem)
+    for v in plan.voyages:
+        vessel = vessels[v.vessel_id]
+        vc = problem.classes[v.class_id]
+        assert v.stops[0].kind == "depot" and v.stops[-1].kind == "depot"
+        assert v.stops[0].work_start >= vessel.available_from
+        assert v.stops[-1].arrival <= vessel.available_until, v.vessel_id
+        # Trips run depot to depot, and the load of each trip fits the vessel.
+        trip_kg: Counter = Counter()
+        trip_m3: Counter = Counter()
+        loaded: Counter = Counter()
+        for s in v.stops:
+            assert s.arrival <= s.work_start <= s.work_end <= s.departure
+            if s.kind == "depot":
+                loaded[s.trip] += s.load_kg
+            else:
+                trip_kg[s.trip] += s.load_kg
+                trip_m3[s.trip] += s.load_m3
+                for cid in s.consignments:
+                    c = by_id[cid]
+                    assert c.landing_id == s.id
+                    assert s.work_end <= c.deadline, (cid, s.work_end, c.deadline)
+                # Handover in daylight only: it starts inside the window.
+                start_s = problem.seconds(s.work_start)
+                assert light.next_open(start_s) == start_s, (v.vessel_id, s.id, s.work_start)
+        for trip, kg in trip_kg.items():
+            assert kg <= vc.capacity_kg + 1e-6 and trip_m3[trip] <= vc.capacity_m3 + 1e-6
+            assert abs(loaded[trip] - kg) < 1e-3  # what is loaded is what is handed over
+        # Legs connect the stops in order, and never cross land.
+        stops = list(v.stops)
+        assert len(v.legs) == len(stops) - 1 - sum(
+            1
+            for a, b in zip(stops, stops[1:], strict=False)
+            if a.kind == "depot" and b.kind == "depot"
+        )
+        for leg in v.legs:
+            assert leg.arrive >= leg.depart and leg.distance_m > 0
+        seq = [s.id for s in stops]
+        path = [v.legs[0].origin] + [leg.destination for leg in v.legs] if v.legs else []
+        assert _dedupe(seq) == _dedupe(path)
+        if land is not None:
+            tree = shapely.STRtree(land)
+            lines = [LineString(leg.coords) for leg in v.legs if len(leg.coords) >= 2]
+            assert len(lines) == len(v.legs)
+            assert len(tree.query(lines, predicate="intersects")[0]) == 0
+
+
+def _unassigned_ids(plan: Plan) -> set[str]:
+    return {cid for u in plan.unassigned for cid in u.consignments}
+
+
+def _dedupe(seq: list[str]) -> list[str]:
+    out: list[str] = []
+    for x in seq:
+        if not out or out[-1] != x:
+            out.append(x)
+    return out
