@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 
 import shapely
@@ -78,7 +79,7 @@ def check_plan(
         stops = list(v.stops)
         assert len(v.legs) == len(stops) - 1 - sum(
             1
-            for a, b in zip(stops, stops[1:], strict=False)
+            for a, b in itertools.pairwise(stops)
             if a.kind == "depot" and b.kind == "depot"
         )
         for leg in v.legs:
