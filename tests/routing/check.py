@@ -78,9 +78,7 @@ def check_plan(
         # Legs connect the stops in order, and never cross land.
         stops = list(v.stops)
         assert len(v.legs) == len(stops) - 1 - sum(
-            1
-            for a, b in itertools.pairwise(stops)
-            if a.kind == "depot" and b.kind == "depot"
+            1 for a, b in itertools.pairwise(stops) if a.kind == "depot" and b.kind == "depot"
         )
         for leg in v.legs:
             assert leg.arrive >= leg.depart and leg.distance_m > 0
