@@ -255,3 +255,33 @@ class PyVRPSolver:
             iterations=iterations,
             runtime_s=float(result.runtime),
         )
+
+
+@dataclass(frozen=True)
+class InstanceResult:
+    """A standard benchmark instance solved by the engine behind this adapter."""
+
+    cost: float
+    routes: int
+    feasible: bool
+    iterations: int
+    runtime_s: float
+
+
+def solve_vrplib(path: str, *, max_seconds: float, seed: int, round_func: str = "round") -> InstanceResult:
+    """Solve a VRPLIB instance (CVRP or VRPTW) with the same engine and stopping rules.
+
+    ``round_func`` follows the instance's distance convention: ``"round"`` (nint, CVRPLIB X set)
+    or ``"dimacs"`` (one decimal, truncated; costs are then divided by 10).
+    """
+    data = pyvrp.read(path, round_func=round_func)
+    watch = _Watch(_stop(SolveOptions(seed=seed, max_seconds=max_seconds)), None)
+    result = pyvrp.solve(data, watch, seed=seed, collect_stats=False, display=False)
+    scale = 10.0 if round_func == "dimacs" else 1.0
+    return InstanceResult(
+        cost=result.cost() / scale,
+        routes=result.best.num_routes(),
+        feasible=result.is_feasible(),
+        iterations=watch.iterations,
+        runtime_s=float(result.runtime),
+    )
