@@ -30,7 +30,18 @@ def main() -> None:
     bench = args.shared / "bench"
     with (bench / "BKS.csv").open() as fh:
         rows = list(csv.DictReader(fh))
-    header = ["instance", "kind", "n", "bks", "cost", "gap_%", "routes", "bks_routes", "iterations", "seconds"]
+    header = [
+        "instance",
+        "kind",
+        "n",
+        "bks",
+        "cost",
+        "gap_%",
+        "routes",
+        "bks_routes",
+        "iterations",
+        "seconds",
+    ]
     print(f"Engine on VRPLIB instances, {args.seconds:.0f} s each, seed {args.seed}\n")
     print("  ".join(f"{h:>10}" for h in header))
     for row in rows:
@@ -41,8 +52,18 @@ def main() -> None:
         r = solve_vrplib(str(path), max_seconds=args.seconds, seed=args.seed, round_func=round_func)
         bks = float(row["bks"])
         gap = (r.cost - bks) / bks * 100 if r.feasible else float("nan")
-        cells = [row["instance"], row["kind"], row["n"], f"{bks:g}", f"{r.cost:.1f}", f"{gap:.2f}",
-                 str(r.routes), row["bks_routes"], str(r.iterations), f"{r.runtime_s:.1f}"]
+        cells = [
+            row["instance"],
+            row["kind"],
+            row["n"],
+            f"{bks:g}",
+            f"{r.cost:.1f}",
+            f"{gap:.2f}",
+            str(r.routes),
+            row["bks_routes"],
+            str(r.iterations),
+            f"{r.runtime_s:.1f}",
+        ]
         print("  ".join(f"{c:>10}" for c in cells), flush=True)
 
 

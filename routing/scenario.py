@@ -36,6 +36,7 @@ class Scenario:
     deadlines: dict[str, datetime] = field(default_factory=dict)  # district code -> deadline
     direction: str = "outbound"
     vessel_windows: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+    ship_hour_idr: float = 5_000_000.0
 
     def deadline_for(self, district_code: str) -> datetime:
         return self.deadlines.get(district_code, self.default_deadline)
@@ -112,6 +113,10 @@ def parse_scenario(raw: dict[str, Any], *, source: str = "scenario") -> Scenario
         b = _datetime(win.get("available_until"), f"/vessel_windows/{vid}/available_until", issues)
         if a and b:
             windows[str(vid)] = (a, b)
+    ship_hour = (raw.get("objective") or {}).get("ship_hour_idr", 5_000_000)
+    if isinstance(ship_hour, bool) or not isinstance(ship_hour, (int, float)) or ship_hour < 0:
+        issues.append(Issue("bad_value", "/objective/ship_hour_idr", "must be a number >= 0"))
+        ship_hour = 0
     if issues:
         raise DataError(issues, source=source)
     assert start and deadline and d0 and d1
@@ -127,6 +132,7 @@ def parse_scenario(raw: dict[str, Any], *, source: str = "scenario") -> Scenario
         deadlines,
         direction,
         windows,
+        float(ship_hour),
     )
 
 
@@ -278,6 +284,7 @@ def build_problem(
         classes={c: classes[c] for c in sorted(used)},
         consignments=tuple(consignments),
         daylight=(d0.hour * 3600 + d0.minute * 60, d1.hour * 3600 + d1.minute * 60),
+        ship_hour_idr=scenario.ship_hour_idr,
         berths=frozenset(
             lp.id for lp in arch.landing_points.values() if lp.registry_name == PUBLIC_PORT_REGISTRY
         ),

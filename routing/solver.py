@@ -7,7 +7,8 @@ litres, home depot, availability window, reloads at every scenario depot); one c
 consignment (delivery in kg and litres, a service time from its load and the slowest access
 mode among the classes, and a latest start so that it is handed over by its deadline). Clients
 are optional with a prize far above any route cost, so the solver serves all it can and the
-rest is explained, never silently dropped. Costs: fuel per metre plus ship time per second.
+rest is explained, never silently dropped. Objective: ship-hours (one scenario weight per hour,
+whatever the vessel) plus each class's fuel cost per nautical mile.
 """
 
 from __future__ import annotations
@@ -140,9 +141,10 @@ def _stop(options: SolveOptions) -> StoppingCriterion:
     return criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
 
 
-def _edge_cost(vc: VesselClass) -> tuple[int, int]:
+def _edge_cost(problem: Problem, vc: VesselClass) -> tuple[int, int]:
+    """Objective weights: the class's fuel cost per metre, and one weight per ship-second."""
     per_m = max(1, round(vc.cost_per_nm_idr / 1852.0))
-    per_s = max(1, round(vc.cost_per_hour_idr / 3600.0))
+    per_s = max(1, round(problem.ship_hour_idr / 3600.0))
     return per_m, per_s
 
 
@@ -183,7 +185,7 @@ class PyVRPSolver:
         horizon = max(problem.seconds(c.deadline) for c in problem.consignments)
         for v in problem.vessels:
             vc = problem.classes[v.class_id]
-            per_m, per_s = _edge_cost(vc)
+            per_m, per_s = _edge_cost(problem, vc)
             m.add_vehicle_type(
                 num_available=1,
                 capacity=[math.floor(vc.capacity_kg), math.floor(vc.capacity_m3 * LITRES_PER_M3)],
@@ -268,7 +270,9 @@ class InstanceResult:
     runtime_s: float
 
 
-def solve_vrplib(path: str, *, max_seconds: float, seed: int, round_func: str = "round") -> InstanceResult:
+def solve_vrplib(
+    path: str, *, max_seconds: float, seed: int, round_func: str = "round"
+) -> InstanceResult:
     """Solve a VRPLIB instance (CVRP or VRPTW) with the same engine and stopping rules.
 
     ``round_func`` follows the instance's distance convention: ``"round"`` (nint, CVRPLIB X set)
