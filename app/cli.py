@@ -27,7 +27,7 @@ class IslandFormat(StrEnum):
     csv = "csv"
 
 
-class VillageFormat(StrEnum):
+class TableFormat(StrEnum):
     json = "json"
     csv = "csv"
 
@@ -99,7 +99,7 @@ def islands(
 
 @cli.command()
 def villages(
-    format: VillageFormat = typer.Option(VillageFormat.json, "--format", help="Output format"),
+    format: TableFormat = typer.Option(TableFormat.json, "--format", help="Output format"),
     sea: bool = typer.Option(None, "--sea/--land", help="Only sea-served or land-served villages"),
     district: str = typer.Option(None, help="District name or code"),
 ) -> None:
@@ -112,25 +112,15 @@ def villages(
         )
     except RoutingError as exc:
         _fail(exc)
-    if format is VillageFormat.csv:
+    if format is TableFormat.csv:
         sys.stdout.write(views.villages_csv(records))
     else:
         _print_json(records)
 
 
-class ClassFormat(StrEnum):
-    json = "json"
-    csv = "csv"
-
-
-class MatrixFormat(StrEnum):
-    csv = "csv"
-    json = "json"
-
-
 @cli.command("vessel-classes")
 def vessel_classes(
-    format: ClassFormat = typer.Option(ClassFormat.json, "--format", help="Output format"),
+    format: TableFormat = typer.Option(TableFormat.json, "--format", help="Output format"),
 ) -> None:
     """Print the vessel classes of the fleet catalogue with the source of every value."""
     settings = get_settings()
@@ -140,7 +130,7 @@ def vessel_classes(
         ]
     except RoutingError as exc:
         _fail(exc)
-    if format is ClassFormat.csv:
+    if format is TableFormat.csv:
         fields = [k for k in records[0] if k != "sources"] if records else []
         sys.stdout.write(views.to_csv(records, fields))
     else:
@@ -173,7 +163,7 @@ def route(
 @cli.command()
 def matrix(
     vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id"),
-    format: MatrixFormat = typer.Option(MatrixFormat.csv, "--format", help="Output format"),
+    format: TableFormat = typer.Option(TableFormat.csv, "--format", help="Output format"),
 ) -> None:
     """Print the distance and duration matrix between all depots and landing points."""
     settings = get_settings()
@@ -183,7 +173,7 @@ def matrix(
         )
     except RoutingError as exc:
         _fail(exc)
-    if format is MatrixFormat.csv:
+    if format is TableFormat.csv:
         sys.stdout.write(views.matrix_csv(m))
     else:
         _print_json(views.matrix_record(m))
@@ -362,7 +352,7 @@ def capacity(
         None, "--iterations", help="Iteration budget instead (deterministic)"
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed"),
-    format: ClassFormat = typer.Option(ClassFormat.json, "--format", help="Output format"),
+    format: TableFormat = typer.Option(TableFormat.json, "--format", help="Output format"),
 ) -> None:
     """How many vessels of which classes meet every deadline at least cost; how full they are."""
     from app import planning
@@ -384,7 +374,7 @@ def capacity(
     except RoutingError as exc:
         _fail(exc)
     report = capacity_report(run.plan)
-    if format is ClassFormat.csv:
+    if format is TableFormat.csv:
         sys.stdout.write(
             views.to_csv(report["trips"], list(report["trips"][0]) if report["trips"] else [])
         )

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from routing.demand import Kit
-from routing.domain import VESSEL_CLASS_NUMBERS, VesselClass, Village
+from routing.domain import VESSEL_CLASS_NUMBERS, VILLAGE_FIELDS, VesselClass, Village
 from routing.geodata import Archipelago
 from routing.matrix import Matrix, metres_to_nm, sailing_seconds, seconds_to_h
 from routing.seagraph import SeaPath
@@ -34,17 +34,7 @@ ISLAND_CSV_FIELDS = [
     "lat",
 ]
 VILLAGE_CSV_FIELDS = [
-    "code",
-    "name",
-    "district_code",
-    "district",
-    "kind",
-    "island_code",
-    "tps",
-    "tps_regular",
-    "tps_special",
-    "dpt_2019",
-    "voters_est",
+    *(f for f in VILLAGE_FIELDS if f not in ("sea", "landing_point_id")),
     "ballots",
     "ballot_boxes",
     "weight_kg",

@@ -100,61 +100,56 @@ class _Clock:
         )
         return arrive
 
-    def depot(
-        self, depot: str, t: float, trip: int, cons: list[Consignment], *, arrival: float
-    ) -> float:
-        kg = sum(c.weight_kg for c in cons)
-        end = t + loading_seconds(self.vc, kg)
+    def _call(
+        self,
+        kind: str,
+        place: str,
+        trip: int,
+        times: tuple[float, float, float],
+        cons: list[Consignment],
+        access: str,
+    ) -> None:
+        """Record a stop (arrival, work start, work end = departure) with its manifest."""
+        arrive, start, end = times
         at = self.problem.at
         self.stops.append(
             Stop(
-                "depot",
-                depot,
+                kind,
+                place,
                 trip,
-                at(arrival),
-                at(t),
+                at(arrive),
+                at(start),
                 at(end),
                 at(end),
                 tuple(c.id for c in cons),
                 tuple(dict.fromkeys(c.village_code for c in cons)),
                 sum(c.tps for c in cons),
                 sum(c.ballot_boxes for c in cons),
-                round(kg, 3),
+                round(sum(c.weight_kg for c in cons), 3),
                 round(sum(c.volume_m3 for c in cons), 4),
-                "depot",
-                0,
+                access,
+                round(start - arrive),
             )
         )
+
+    def depot(
+        self, depot: str, t: float, trip: int, cons: list[Consignment], *, arrival: float
+    ) -> float:
+        end = t + loading_seconds(self.vc, sum(c.weight_kg for c in cons))
+        self._call("depot", depot, trip, (arrival, t, end), cons, "depot")
         return end
 
     def landing(self, group: list[Consignment], arrive: float, trip: int) -> float:
         landing = group[0].landing_id
         berth = self.problem.can_berth(self.vc, landing)
-        kg = sum(c.weight_kg for c in group)
         start = self.light.next_open(arrive)
+        kg = sum(c.weight_kg for c in group)
         end = self.light.work(start, unloading_seconds(self.vc, kg, berth=berth))
-        at = self.problem.at
-        self.stops.append(
-            Stop(
-                "landing",
-                landing,
-                trip,
-                at(arrive),
-                at(start),
-                at(end),
-                at(end),
-                tuple(c.id for c in group),
-                tuple(dict.fromkeys(c.village_code for c in group)),
-                sum(c.tps for c in group),
-                sum(c.ballot_boxes for c in group),
-                round(kg, 3),
-                round(sum(c.volume_m3 for c in group), 4),
-                "berth" if berth else "tender",
-                round(start - arrive),
-            )
+        self._call(
+            "landing", landing, trip, (arrive, start, end), group, "berth" if berth else "tender"
         )
         for c in group:
-            self.delivered[c.id] = at(end)
+            self.delivered[c.id] = self.problem.at(end)
         return end
 
 
@@ -180,13 +175,8 @@ def make_voyage(
             t = clock.landing(group, clock.sail(here, group[0].landing_id, t, trip_no), trip_no)
             here = group[0].landing_id
         t = arrival = clock.sail(here, trip.end_depot, t, trip_no)
-    end = problem.at(t)
     last = route.trips[-1].end_depot if route.trips else vessel.home_depot
-    clock.stops.append(
-        Stop(
-            "depot", last, len(route.trips), end, end, end, end, (), (), 0, 0, 0.0, 0.0, "depot", 0
-        )
-    )
+    clock._call("depot", last, len(route.trips), (t, t, t), [], "depot")
     return Voyage(vessel.id, vc.id, tuple(clock.stops), tuple(clock.legs)), clock.delivered
 
 

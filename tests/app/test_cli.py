@@ -148,12 +148,26 @@ def test_capacity_reports_vessels_needed_and_utilisation(tmp_path: Path) -> None
     report = json.loads(done.stdout)
     assert report["status"] == "completed"
     assert 0 < sum(report["vessels_needed"].values()) <= sum(report["vessels_available"].values())
-    assert report["trips"] and all(0 < t["kg_utilisation"] <= 1 and 0 < t["m3_utilisation"] <= 1 for t in report["trips"])
+    assert report["trips"] and all(
+        0 < t["kg_utilisation"] <= 1 and 0 < t["m3_utilisation"] <= 1 for t in report["trips"]
+    )
     assert all(d["slack_h"] >= 0 for d in report["deadlines"])
     # A higher cost per vessel used never asks for more vessels.
-    dear = run("capacity", "--scenario", scenario, "--iterations", "300", "--seed", "1",
-               "--fixed-cost-idr", "5000000000", env=env)
-    assert sum(json.loads(dear.stdout)["vessels_needed"].values()) <= sum(report["vessels_needed"].values())
+    dear = run(
+        "capacity",
+        "--scenario",
+        scenario,
+        "--iterations",
+        "300",
+        "--seed",
+        "1",
+        "--fixed-cost-idr",
+        "5000000000",
+        env=env,
+    )
+    assert sum(json.loads(dear.stdout)["vessels_needed"].values()) <= sum(
+        report["vessels_needed"].values()
+    )
 
 
 def test_batch_plans_several_scenarios_in_parallel(tmp_path: Path) -> None:
@@ -162,10 +176,26 @@ def test_batch_plans_several_scenarios_in_parallel(tmp_path: Path) -> None:
     env = dict(os.environ, BALLOT_CACHE_DIR=str(tmp_path / "cache"))
     base = (DATA / "scenarios" / "pemilu2024.toml").read_text()
     early = tmp_path / "early.toml"
-    early.write_text(base.replace('name = "pemilu2024"', 'name = "early"').replace(
-        'default_deadline = "2024-02-13T18:00:00+07:00"', 'default_deadline = "2024-02-12T18:00:00+07:00"'))
-    done = run("batch", str(DATA / "scenarios" / "pemilu2024.toml"), str(early), "--out", str(tmp_path / "out"),
-               "--workers", "2", "--iterations", "200", "--seed", "1", env=env)
+    early.write_text(
+        base.replace('name = "pemilu2024"', 'name = "early"').replace(
+            'default_deadline = "2024-02-13T18:00:00+07:00"',
+            'default_deadline = "2024-02-12T18:00:00+07:00"',
+        )
+    )
+    done = run(
+        "batch",
+        str(DATA / "scenarios" / "pemilu2024.toml"),
+        str(early),
+        "--out",
+        str(tmp_path / "out"),
+        "--workers",
+        "2",
+        "--iterations",
+        "200",
+        "--seed",
+        "1",
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "comparison.csv").read_text())))
     assert [r["scenario"] for r in rows] == ["pemilu2024", "early"]
