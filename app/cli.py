@@ -206,7 +206,7 @@ def _progress_bar(total: float, label: str) -> tuple[Any, Any]:
 def _err_console() -> Any:
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=True, width=120)
 
 
 def _summary(document: dict[str, Any]) -> None:

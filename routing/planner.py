@@ -128,8 +128,10 @@ def make_plan(
         opts = dataclasses.replace(options, latest_finish_s=dict(latest))
         if deadline_monotonic is not None:
             left = deadline_monotonic - time.monotonic()
+            if round_no > 0 and left < 0.5:
+                break  # out of time: what is still late is taken out below
             opts = dataclasses.replace(
-                opts, max_seconds=max(0.5, left / (2 if round_no == 0 else 1))
+                opts, max_seconds=max(0.5, left * (0.8 if round_no == 0 else 1.0))
             )
         result = solver.solve(solvable, matrices, opts, progress)
         voyages, delivered = _time(solvable, result.routes, matrices, None)
