@@ -179,7 +179,7 @@ def matrix(
         _print_json(views.matrix_record(m))
 
 
-def _progress_bar(total: float, label: str) -> tuple[Any, Any]:
+def _progress_bar(total: float, label: str, *, by_iterations: bool) -> tuple[Any, Any]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(
@@ -193,12 +193,12 @@ def _progress_bar(total: float, label: str) -> tuple[Any, Any]:
     task = bar.add_task(label, total=total, info="")
     last = [0.0]
 
-    def update(iteration: int, elapsed: float, best: float) -> None:
-        if elapsed - last[0] < 0.2:
-            return
-        last[0] = elapsed
-        done = iteration if total != float("inf") and total > 1000 else elapsed
-        bar.update(task, completed=min(done, total), info=f"iteration {iteration}")
+    def update(iteration: int, elapsed: float, best: float) -> bool:
+        if elapsed - last[0] >= 0.2:
+            last[0] = elapsed
+            done = iteration if by_iterations else elapsed
+            bar.update(task, completed=min(done, total), info=f"iteration {iteration}")
+        return False
 
     return bar, update
 
@@ -266,7 +266,7 @@ def plan(
     try:
         problem = planning.problem_for(settings, load_scenario(scenario))
         total = float(iterations) if iterations else seconds
-        bar, update = _progress_bar(total, "solving")
+        bar, update = _progress_bar(total, "solving", by_iterations=iterations is not None)
         with bar:
             run = planning.run_plan(
                 settings,
@@ -380,6 +380,25 @@ def capacity(
         )
     else:
         _print_json(report)
+
+
+keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+
+@keys_cli.command("create")
+def keys_create(
+    role: str = typer.Option(..., "--role", help="planner, field or viewer"),
+    name: str = typer.Option("", "--name", help="Who holds it"),
+) -> None:
+    """Create an API key and print it (it is stored hashed: this is the only time it is shown)."""
+    from app import auth, db
+
+    settings = get_settings()
+    if role not in auth.ROLES:
+        _fail(ValueError(f"--role must be one of {', '.join(auth.ROLES)}"))
+    db.migrate(settings.database)
+    typer.echo(auth.create_key(settings.database, role, name))
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,12 +17,28 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Service settings; every one has an embedded default so the service starts bare."""
 
-    model_config = SettingsConfigDict(env_prefix="BALLOT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BALLOT_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = _default_data_dir()
     cache_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "BALLOT_DATABASE_URL")
+    )
+    job_workers: int = 1  # solver processes owned by the app
+    allow_anonymous_reads: bool = False
+    max_body_bytes: int = 1_000_000
+    max_plan_seconds: float = 600.0
+    max_plan_iterations: int = 200_000
+    max_wait_s: float = 30.0  # longest a POST may wait for its result
+
+    @property
+    def database(self) -> str:
+        """The database URL; a SQLite file under var/ by default."""
+        return (
+            self.database_url or f"sqlite:///{self.data_dir.parent / 'var' / 'ballot-routing.db'}"
+        )
 
     @property
     def dataset_dir(self) -> Path:

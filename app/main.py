@@ -1,31 +1,61 @@
-"""The FastAPI application: create_app() wires settings, routers and error handlers."""
+"""The FastAPI application: create_app() wires settings, database, job pool, routers, errors."""
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 from collections.abc import AsyncIterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import state
+from app import auth, db, jobs, state
 from app.config import Settings, get_settings
-from app.errors import install_error_handlers
-from app.routes import dataset, health, sea
+from app.errors import BodyLimit, install_error_handlers
+from app.routes import dataset, health, plans, scenarios, sea
+
+log = logging.getLogger(__name__)
 
 API_DESCRIPTION = """Plans the sea delivery of election logistics to the island villages of
 Sumenep Regency (East Java): islands, villages and their polling-station demand, landing points,
-depots, sea routes and delivery plans. Errors are application/problem+json (RFC 9457)."""
+depots, sea routes, delivery plans solved in the background, field events and live status.
+
+Send an API key in the `X-API-Key` header (`ballot-routing keys create --role ROLE`): `planner`
+for plans, scenarios and vessels, `field` for events, any role for reads. Errors are
+`application/problem+json` (RFC 9457) with an `errors` list of `{code, path, message}`."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the dataset is loaded at start-up so a broken one fails fast."""
+    """Build the app; the dataset is loaded and the database migrated at start-up."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.archipelago(settings.dataset_dir)
         state.kit(settings.kit_file)
-        yield
+        db.migrate(settings.database)
+        pool = ProcessPoolExecutor(
+            max_workers=max(1, settings.job_workers),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=jobs.init_worker,
+            initargs=(settings.model_dump_json(),),
+        )
+        running: set[Future[str]] = set()
+
+        def submit(plan_id: str) -> None:
+            future = pool.submit(jobs.run_plan, plan_id)
+            running.add(future)
+            future.add_done_callback(running.discard)
+
+        app.state.submit = submit
+        for plan_id in jobs.active_plan_ids(db.engine_for(settings.database)):
+            log.info("taking up plan %s again", plan_id)
+            submit(plan_id)
+        try:
+            yield
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="Island ballot routing",
@@ -34,8 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(dataset.router)
-    app.include_router(sea.router)
+    app.include_router(dataset.router, dependencies=[auth.reader])
+    app.include_router(sea.router, dependencies=[auth.reader])
+    app.include_router(plans.router)
+    app.include_router(scenarios.router)
     return app

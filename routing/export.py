@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from routing.domain import Plan, Stop
+from routing.domain import Consignment, Plan, Stop
 from routing.matrix import metres_to_nm
 from routing.schedule import kpis
 
@@ -17,7 +17,7 @@ def _t(when: datetime) -> str:
     return when.isoformat()
 
 
-def _stop(stop: Stop) -> dict[str, Any]:
+def _stop(stop: Stop, by_id: Mapping[str, Consignment]) -> dict[str, Any]:
     return {
         "kind": stop.kind,
         "id": stop.id,
@@ -34,6 +34,18 @@ def _stop(stop: Stop) -> dict[str, Any]:
         "ballot_boxes": stop.ballot_boxes,
         "load_kg": stop.load_kg,
         "load_m3": stop.load_m3,
+        "manifest": [
+            {
+                "consignment": cid,
+                "village_code": by_id[cid].village_code,
+                "tps": by_id[cid].tps,
+                "ballot_boxes": by_id[cid].ballot_boxes,
+                "weight_kg": round(by_id[cid].weight_kg, 1),
+                "volume_m3": round(by_id[cid].volume_m3, 3),
+                "deadline": _t(by_id[cid].deadline),
+            }
+            for cid in stop.consignments
+        ],
     }
 
 
@@ -49,6 +61,7 @@ def _jsonable(value: Any) -> Any:
 
 def plan_json(plan: Plan, *, input_hash: str, versions: Mapping[str, str]) -> dict[str, Any]:
     """The whole plan as JSON-ready values; no wall-clock data, so a rerun is byte-identical."""
+    by_id = {c.id: c for c in plan.problem.consignments}
     return {
         "status": plan.status,
         "scenario": plan.problem.name,
@@ -63,7 +76,7 @@ def plan_json(plan: Plan, *, input_hash: str, versions: Mapping[str, str]) -> di
                 "vessel_id": v.vessel_id,
                 "vessel_class": v.class_id,
                 "trips": v.trips,
-                "stops": [_stop(s) for s in v.stops],
+                "stops": [_stop(s, by_id) for s in v.stops],
                 "legs": [
                     {
                         "from": leg.origin,
@@ -100,6 +113,7 @@ def plan_json(plan: Plan, *, input_hash: str, versions: Mapping[str, str]) -> di
 
 def plan_geojson(plan: Plan, places: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
     """Legs as LineStrings and stops as Points, each with its vessel and times."""
+    by_id = {c.id: c for c in plan.problem.consignments}
     features: list[dict[str, Any]] = []
     for v in plan.voyages:
         for n, leg in enumerate(v.legs):
@@ -126,7 +140,7 @@ def plan_geojson(plan: Plan, places: Mapping[str, tuple[float, float]]) -> dict[
             )
         for n, stop in enumerate(v.stops):
             lon, lat = places[stop.id]
-            props = _stop(stop)
+            props = _stop(stop, by_id)
             props.update(
                 {"kind": "stop", "stop_kind": stop.kind, "vessel_id": v.vessel_id, "stop": n}
             )

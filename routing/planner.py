@@ -134,6 +134,8 @@ def make_plan(
                 opts, max_seconds=max(0.5, left * (0.8 if round_no == 0 else 1.0))
             )
         result = solver.solve(solvable, matrices, opts, progress)
+        if result.stopped:
+            break  # the caller asked to stop: keep the best plan found so far
         voyages, delivered = _time(solvable, result.routes, matrices, None)
         late = lateness_s(solvable, delivered)
         if not late:

@@ -13,6 +13,7 @@ whatever the vessel) plus each class's fuel cost per nautical mile.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -29,8 +30,9 @@ PROHIBITIVE = 10**9  # metres or seconds on an edge a class cannot sail
 PRIZE = 10**12  # for serving a consignment: far above any route's cost
 LITRES_PER_M3 = 1000
 
-Progress = Callable[[int, float, float], None]
-"""Called as ``progress(iteration, elapsed_s, best_cost)`` while solving."""
+Progress = Callable[[int, float, float], bool | None]
+"""Called as ``progress(iteration, elapsed_s, best_cost)`` while solving; True stops the search
+(keeping the best solution found so far)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class SolverResult:
     iterations: int
     runtime_s: float
     engine: str = "pyvrp"
+    stopped: bool = False  # the search was stopped by the caller before its budget
 
 
 @dataclass(frozen=True)
@@ -121,12 +124,16 @@ class _Watch(StoppingCriterion):
         self.inner = inner
         self.progress = progress
         self.iterations = 0
+        self.stopped = False  # stopped by the caller, not by the budget
         self.started = time.perf_counter()
 
     def __call__(self, best_cost: int) -> bool:
         self.iterations += 1
-        if self.progress is not None:
-            self.progress(self.iterations, time.perf_counter() - self.started, best_cost)
+        if self.progress is not None and self.progress(
+            self.iterations, time.perf_counter() - self.started, best_cost
+        ):
+            self.stopped = True
+            return True
         return bool(self.inner(best_cost))
 
 
@@ -161,7 +168,8 @@ class PyVRPSolver:
         model, client_ids, vessel_ids, depot_ids = self._model(problem, matrices, options)
         watch = _Watch(_stop(options), progress)
         result = model.solve(watch, seed=options.seed, collect_stats=False, display=False)
-        return self._result(result, client_ids, vessel_ids, depot_ids, watch.iterations)
+        out = self._result(result, client_ids, vessel_ids, depot_ids, watch.iterations)
+        return dataclasses.replace(out, stopped=watch.stopped)
 
     def _model(
         self, problem: Problem, matrices: Mapping[str, Matrix], options: SolveOptions

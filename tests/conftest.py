@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from app.auth import create_key
 from app.config import Settings
+from app.main import create_app
 from routing.demand import Kit, load_kit
 from routing.geodata import Archipelago, load_dataset
 
@@ -29,5 +33,15 @@ def network_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(network_cache: Path) -> Settings:
-    return Settings(data_dir=DATA, cache_dir=network_cache)
+def settings(network_cache: Path, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=DATA, cache_dir=network_cache, database_url=f"sqlite:///{tmp_path}/api.db"
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The real app on a temporary SQLite database, reading with a viewer key."""
+    with TestClient(create_app(settings)) as c:
+        c.headers["X-API-Key"] = create_key(settings.database, "viewer")
+        yield c

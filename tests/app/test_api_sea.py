@@ -1,17 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
-
-from app.main import create_app
-
-
-@pytest.fixture
-def client(settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
 
 
 def test_vessel_classes(client: TestClient) -> None:

@@ -1,0 +1,146 @@
+"""Persistence: SQLAlchemy Core tables, the engine (SQLite or PostgreSQL), migrations."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+
+metadata = MetaData()
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("name", String(200), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+
+scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("body", Text, nullable=False),  # the scenario as JSON
+    Column("created_at", Float, nullable=False),
+)
+
+vessel_overrides = Table(
+    "vessel_overrides",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("available_from", String(40)),
+    Column("available_until", String(40)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),  # "plan" or "capacity"
+    Column("scenario_id", String(36)),
+    Column("scenario_name", String(200), nullable=False),
+    Column("scenario_body", Text, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("seconds", Float),
+    Column("iterations", Integer),
+    Column("fixed_cost_idr", Integer, nullable=False, default=0),
+    Column("phase", String(16), nullable=False, index=True),
+    Column("elapsed_s", Float, nullable=False, default=0.0),
+    Column("best_objective", Float),
+    Column("result", Text),  # plan.json (or the capacity report)
+    Column("geojson", Text),
+    Column("manifests", Text),
+    Column("timeline", Text),
+    Column("error", Text),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("lease_until", Float),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", String(36), ForeignKey("plans.id"), nullable=False, index=True),
+    Column("vessel_id", String(100), nullable=False),
+    Column("stop", Integer, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("idempotency_key", String(200)),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("plan_id", "idempotency_key", name="uq_events_idempotency"),
+)
+
+ACTIVE_PHASES = ("queued", "building_matrix", "solving")
+FINAL_PHASES = ("completed", "infeasible", "failed", "cancelled")
+
+
+def now() -> float:
+    return time.time()
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """WAL, a busy timeout, and BEGIN IMMEDIATE so that read-then-write transactions serialise."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's begin event issue BEGIN
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """One engine per URL per process."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        _sqlite_setup(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def migrate(url: str) -> None:
+    """Bring the database to the newest schema (Alembic migrations in app/migrations)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")

@@ -1,0 +1,210 @@
+"""Background plan jobs: ``run_plan(plan_id)`` loads, solves and stores; safe to run twice.
+
+A job claims its plan with a short lease that it renews while it works. A second run of the same
+id, or a restart after the server was killed, waits for a live lease to lapse and then takes
+the plan up from the start; a plan already finished is left alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import time
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, or_, select, update
+
+from app import db, planning
+from app.config import Settings, get_settings
+from routing.capacity import capacity_report
+from routing.errors import DataError, RoutingError
+from routing.export import manifests_csv, plan_geojson, timeline_csv
+from routing.scenario import Scenario, parse_scenario
+
+log = logging.getLogger(__name__)
+
+LEASE_S = 10.0
+PROGRESS_EVERY_S = 1.0
+
+_settings: Settings | None = None
+
+
+def init_worker(settings_json: str) -> None:
+    """Process-pool initializer: the worker uses the app's settings, not the environment's."""
+    global _settings
+    _settings = Settings.model_validate_json(settings_json)
+
+
+def _current_settings() -> Settings:
+    return _settings or get_settings()
+
+
+def _claim(engine: Engine, plan_id: str) -> bool:
+    t = db.now()
+    p = db.plans
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(p)
+            .where(p.c.id == plan_id, p.c.phase.in_(db.ACTIVE_PHASES))
+            .where(or_(p.c.lease_until.is_(None), p.c.lease_until < t))
+            .values(
+                lease_until=t + LEASE_S,
+                attempts=p.c.attempts + 1,
+                version=p.c.version + 1,
+                updated_at=t,
+            )
+        )
+        return done.rowcount == 1
+
+
+def _set(engine: Engine, plan_id: str, **values: Any) -> None:
+    p = db.plans
+    values.setdefault("updated_at", db.now())
+    with engine.begin() as conn:
+        conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1, **values))
+
+
+def _row(engine: Engine, plan_id: str) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(select(db.plans).where(db.plans.c.id == plan_id)).first()
+
+
+def run_plan(plan_id: str) -> str:
+    """Solve the plan with this id and store the result; returns what happened."""
+    settings = _current_settings()
+    engine = db.engine_for(settings.database)
+    give_up = time.monotonic() + LEASE_S + 5
+    while not _claim(engine, plan_id):
+        row = _row(engine, plan_id)
+        if row is None or row.phase not in db.ACTIVE_PHASES:
+            return "nothing to do"
+        if time.monotonic() > give_up:
+            return "held by another worker"
+        time.sleep(0.5)
+    try:
+        return _execute(settings, engine, plan_id)
+    except DataError as exc:
+        problems = [{"code": p.code, "path": p.path, "message": p.message} for p in exc.problems]
+        _set(engine, plan_id, phase="failed", error=json.dumps(problems), lease_until=None)
+        return "failed"
+    except RoutingError as exc:
+        _set(
+            engine,
+            plan_id,
+            phase="failed",
+            error=json.dumps([{"code": "routing_error", "path": "", "message": str(exc)}]),
+            lease_until=None,
+        )
+        return "failed"
+    except Exception:
+        log.exception("plan %s failed", plan_id)
+        _set(
+            engine,
+            plan_id,
+            phase="failed",
+            lease_until=None,
+            error=json.dumps(
+                [{"code": "internal_error", "path": "", "message": "the solver failed"}]
+            ),
+        )
+        return "failed"
+
+
+def scenario_with_overrides(engine: Engine, raw: dict[str, Any], *, source: str) -> Scenario:
+    """The scenario, with the vessel windows and active flags set through PUT /vessels."""
+    scenario = parse_scenario(raw, source=source)
+    with engine.connect() as conn:
+        rows = conn.execute(select(db.vessel_overrides)).all()
+    windows = dict(scenario.vessel_windows)
+    inactive = {r.id for r in rows if not r.active}
+    for r in rows:
+        if r.available_from and r.available_until and r.id not in windows:
+            windows[r.id] = (
+                datetime.fromisoformat(r.available_from),
+                datetime.fromisoformat(r.available_until),
+            )
+    vessel_ids = tuple(v for v in scenario.vessel_ids if v not in inactive)
+    return dataclasses.replace(scenario, vessel_windows=windows, vessel_ids=vessel_ids)
+
+
+def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
+    row = _row(engine, plan_id)
+    started = time.monotonic()
+    _set(engine, plan_id, phase="building_matrix", elapsed_s=0.0, lease_until=db.now() + LEASE_S)
+    scenario = scenario_with_overrides(engine, json.loads(row.scenario_body), source="scenario")
+    problem = planning.problem_for(settings, scenario)
+    planning.networks(settings, problem)
+    _set(
+        engine,
+        plan_id,
+        phase="solving",
+        elapsed_s=time.monotonic() - started,
+        lease_until=db.now() + LEASE_S,
+    )
+    last = [0.0]
+    cancelled = [False]
+
+    def progress(iteration: int, elapsed: float, best: float) -> bool:
+        if elapsed - last[0] < PROGRESS_EVERY_S:
+            return False
+        last[0] = elapsed
+        with engine.begin() as conn:
+            p = db.plans
+            conn.execute(
+                update(p)
+                .where(p.c.id == plan_id)
+                .values(
+                    elapsed_s=time.monotonic() - started,
+                    best_objective=float(best) if math.isfinite(best) else None,
+                    lease_until=db.now() + LEASE_S,
+                    version=p.c.version + 1,
+                    updated_at=db.now(),
+                )
+            )
+            flag = conn.execute(select(p.c.cancel_requested).where(p.c.id == plan_id)).scalar()
+        cancelled[0] = bool(flag)
+        return cancelled[0]
+
+    seconds = (
+        None if row.iterations else max(0.5, (row.seconds or 30.0) - (time.monotonic() - started))
+    )
+    run = planning.run_plan(
+        settings,
+        problem,
+        seed=row.seed,
+        seconds=seconds,
+        iterations=row.iterations,
+        fixed_cost_per_vessel=row.fixed_cost_idr,
+        progress=progress,
+    )
+    document: dict[str, Any] = run.document
+    if row.kind == "capacity":
+        document = {**capacity_report(run.plan), "plan": run.document}
+    phase = "cancelled" if cancelled[0] else run.document["status"]
+    _set(
+        engine,
+        plan_id,
+        phase=phase,
+        elapsed_s=time.monotonic() - started,
+        best_objective=run.plan.objective if math.isfinite(run.plan.objective) else None,
+        result=json.dumps(document, ensure_ascii=False),
+        geojson=json.dumps(plan_geojson(run.plan, planning.places(settings)), ensure_ascii=False),
+        manifests=manifests_csv(run.plan),
+        timeline=timeline_csv(run.plan),
+        lease_until=None,
+    )
+    return phase
+
+
+def active_plan_ids(engine: Engine) -> list[str]:
+    """Plans left queued or running (e.g. by a server that was killed): to be taken up again."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(db.plans.c.id)
+            .where(db.plans.c.phase.in_(db.ACTIVE_PHASES))
+            .order_by(db.plans.c.created_at)
+        ).all()
+    return [r.id for r in rows]

@@ -1,0 +1,586 @@
+"""Plans: submit, follow, cancel and download; capacity plans; field events and live status."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tomllib
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import auth, db, deps, fieldops, planning, views
+from app.config import Settings
+from app.errors import problem_response
+from routing.errors import DataError
+from routing.errors import Problem as Issue
+
+router = APIRouter(tags=["plans"])
+
+PLAN_EXAMPLE: dict[str, Any] = {"bundled": "pemilu2024", "seconds": 30, "seed": 1}
+
+
+class PlanRequest(BaseModel):
+    """What to plan: a scenario inline, a stored one by id, or a bundled one by name."""
+
+    scenario: dict[str, Any] | None = Field(
+        None, description="The scenario itself (as in data/scenarios/*.toml)"
+    )
+    scenario_id: str | None = Field(None, description="A scenario stored with POST /scenarios")
+    bundled: str | None = Field(
+        None, description="A scenario shipped with the service", examples=["pemilu2024"]
+    )
+    seconds: float | None = Field(None, gt=0, description="Wall-time budget (matrices and solving)")
+    iterations: int | None = Field(
+        None, gt=0, description="Iteration budget instead (deterministic)"
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    wait: float = Field(
+        0, ge=0, description="Seconds to wait for the result (bounded by GET /limits)"
+    )
+
+    model_config = {"json_schema_extra": {"examples": [PLAN_EXAMPLE]}}
+
+
+class CapacityRequest(PlanRequest):
+    fixed_cost_idr: int = Field(
+        50_000_000, ge=0, description="Cost of using one more vessel (assumed)"
+    )
+
+
+class EventIn(BaseModel):
+    """What happened at a voyage stop."""
+
+    vessel_id: str
+    stop: int = Field(..., ge=0, description="Index of the stop in the voyage's stops")
+    type: Literal["loaded", "departed", "arrived", "handed_over", "delayed"]
+    at: datetime | None = Field(None, description="When it happened (RFC 3339); default: now")
+    boxes: int | None = Field(None, ge=0, description="handed_over: ballot boxes handed over")
+    condition: Literal["good", "damaged"] | None = Field(
+        None, description="handed_over: their condition"
+    )
+    receiver: str | None = Field(None, max_length=200, description="handed_over: who received them")
+    reason: str | None = Field(None, max_length=500, description="delayed: why (e.g. weather)")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "vessel_id": "kal-28-1",
+                    "stop": 1,
+                    "type": "handed_over",
+                    "boxes": 75,
+                    "condition": "good",
+                    "receiver": "PPS Tonduk",
+                }
+            ]
+        }
+    }
+
+
+def _engine(request: Request) -> Any:
+    return db.engine_for(deps.settings(request).database)
+
+
+def resolve_scenario(settings: Settings, engine: Any, body: PlanRequest) -> dict[str, Any]:
+    given = [x for x in (body.scenario, body.scenario_id, body.bundled) if x is not None]
+    if len(given) != 1:
+        raise DataError(
+            [
+                Issue(
+                    "bad_value", "/scenario", "give exactly one of scenario, scenario_id or bundled"
+                )
+            ],
+            source="request",
+        )
+    if body.scenario is not None:
+        return body.scenario
+    if body.scenario_id is not None:
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(db.scenarios.c.body).where(db.scenarios.c.id == body.scenario_id)
+            ).first()
+        if row is None:
+            raise DataError(
+                [Issue("unknown_scenario", "/scenario_id", f"no scenario {body.scenario_id!r}")],
+                source="request",
+            )
+        return dict(json.loads(row.body))
+    path = settings.data_dir / "scenarios" / f"{body.bundled}.toml"
+    if (
+        not body.bundled
+        or not body.bundled.replace("-", "").replace("_", "").isalnum()
+        or not path.exists()
+    ):
+        raise DataError(
+            [Issue("unknown_scenario", "/bundled", f"no bundled scenario {body.bundled!r}")],
+            source="request",
+        )
+    with path.open("rb") as fh:
+        return _jsonable(tomllib.load(fh))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def check_budget(settings: Settings, body: PlanRequest) -> None:
+    problems = []
+    if body.seconds is not None and body.seconds > settings.max_plan_seconds:
+        problems.append(
+            Issue(
+                "over_limit", "/seconds", f"at most {settings.max_plan_seconds:g} s (GET /limits)"
+            )
+        )
+    if body.iterations is not None and body.iterations > settings.max_plan_iterations:
+        problems.append(
+            Issue(
+                "over_limit", "/iterations", f"at most {settings.max_plan_iterations} (GET /limits)"
+            )
+        )
+    if body.wait > settings.max_wait_s:
+        problems.append(
+            Issue("over_limit", "/wait", f"at most {settings.max_wait_s:g} s (GET /limits)")
+        )
+    if problems:
+        raise DataError(problems, source="request")
+
+
+def validate_scenario(settings: Settings, engine: Any, raw: dict[str, Any]) -> str:
+    """Every problem with a scenario, raised at once; returns its name."""
+    from app.jobs import scenario_with_overrides
+
+    scenario = scenario_with_overrides(engine, raw, source="scenario")
+    planning.problem_for(settings, scenario)
+    return scenario.name
+
+
+def plan_summary(row: Any, *, full: bool) -> dict[str, Any]:
+    result = json.loads(row.result) if row.result else None
+    out: dict[str, Any] = {
+        "id": row.id,
+        "kind": row.kind,
+        "scenario": row.scenario_name,
+        "scenario_id": row.scenario_id,
+        "phase": row.phase,
+        "progress": {"elapsed_s": round(row.elapsed_s, 2), "best_objective": row.best_objective},
+        "seed": row.seed,
+        "budget": {"seconds": row.seconds, "iterations": row.iterations},
+        "created_at": datetime.fromtimestamp(row.created_at).astimezone().isoformat(),
+        "updated_at": datetime.fromtimestamp(row.updated_at).astimezone().isoformat(),
+        "links": {
+            "self": f"/plans/{row.id}",
+            "status": f"/plans/{row.id}/status",
+            "geojson": f"/plans/{row.id}/geojson",
+            "manifests": f"/plans/{row.id}/manifests.csv",
+            "timeline": f"/plans/{row.id}/timeline",
+        },
+    }
+    if row.error:
+        out["errors"] = json.loads(row.error)
+    if result is not None:
+        plan_doc = result.get("plan", result)
+        out["kpis"] = plan_doc.get("kpis")
+        out["unassigned"] = plan_doc.get("unassigned")
+        if full:
+            out["result"] = result
+    return out
+
+
+def _row(engine: Any, plan_id: str) -> Any:
+    with engine.connect() as conn:
+        row = conn.execute(select(db.plans).where(db.plans.c.id == plan_id)).first()
+    if row is None:
+        raise HTTPException(404, f"no plan with id {plan_id!r}")
+    return row
+
+
+async def _wait_for(engine: Any, plan_id: str, seconds: float) -> Any:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    row = _row(engine, plan_id)
+    while row.phase in db.ACTIVE_PHASES and loop.time() < end:
+        await asyncio.sleep(0.25)
+        row = _row(engine, plan_id)
+    return row
+
+
+async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: int) -> Response:
+    settings = deps.settings(request)
+    engine = _engine(request)
+    check_budget(settings, body)
+    raw = resolve_scenario(settings, engine, body)
+    name = validate_scenario(settings, engine, raw)
+    plan_id = str(uuid.uuid4())
+    t = db.now()
+    with engine.begin() as conn:
+        conn.execute(
+            insert(db.plans).values(
+                id=plan_id,
+                kind=kind,
+                scenario_id=body.scenario_id,
+                scenario_name=name,
+                scenario_body=json.dumps(raw),
+                seed=body.seed,
+                seconds=None if body.iterations else (body.seconds or 30.0),
+                iterations=body.iterations,
+                fixed_cost_idr=fixed_cost,
+                phase="queued",
+                elapsed_s=0.0,
+                cancel_requested=False,
+                attempts=0,
+                version=0,
+                created_at=t,
+                updated_at=t,
+            )
+        )
+    request.app.state.submit(plan_id)
+    row = await _wait_for(engine, plan_id, body.wait) if body.wait else _row(engine, plan_id)
+    done = row.phase not in db.ACTIVE_PHASES
+    return JSONResponse(
+        plan_summary(row, full=done),
+        status_code=200 if done else 202,
+        headers={"Location": f"/plans/{plan_id}"},
+    )
+
+
+@router.post(
+    "/plans",
+    status_code=202,
+    dependencies=[auth.planner],
+    responses={202: {"description": "Accepted; follow the Location header"}},
+)
+async def create_plan(request: Request, body: PlanRequest) -> Response:
+    """Plan a scenario in the background: 202 with the plan's Location (or wait up to `wait` s)."""
+    return await _submit(request, body, "plan", 0)
+
+
+@router.post("/plans:validate", dependencies=[auth.planner])
+def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
+    """Every problem with a plan request and its scenario, without solving."""
+    settings = deps.settings(request)
+    try:
+        check_budget(settings, body)
+        raw = resolve_scenario(settings, _engine(request), body)
+        name = validate_scenario(settings, _engine(request), raw)
+    except DataError as exc:
+        return {
+            "valid": False,
+            "errors": [
+                {"code": p.code, "path": p.path, "message": p.message} for p in exc.problems
+            ],
+        }
+    return {"valid": True, "scenario": name, "errors": []}
+
+
+@router.post("/capacity-plans", status_code=202, dependencies=[auth.planner])
+async def create_capacity_plan(request: Request, body: CapacityRequest) -> Response:
+    """Which vessels meet every deadline at least cost (a fixed cost per vessel used), how full."""
+    return await _submit(request, body, "capacity", body.fixed_cost_idr)
+
+
+@router.get("/plans", dependencies=[auth.reader])
+def list_plans(
+    request: Request,
+    status: str | None = Query(
+        None, description="Phase: queued, solving, completed, infeasible, ..."
+    ),
+    scenario: str | None = Query(None, description="Scenario name or id"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    """Plans, newest first."""
+    p = db.plans
+    q = select(p).order_by(p.c.created_at.desc(), p.c.id).limit(limit).offset(offset)
+    if status:
+        q = q.where(p.c.phase == status)
+    if scenario:
+        q = q.where((p.c.scenario_name == scenario) | (p.c.scenario_id == scenario))
+    with _engine(request).connect() as conn:
+        rows = conn.execute(q).all()
+    return {"plans": [plan_summary(r, full=False) for r in rows], "limit": limit, "offset": offset}
+
+
+@router.get("/plans/{plan_id}", dependencies=[auth.reader])
+async def get_plan(
+    request: Request,
+    plan_id: str,
+    wait: float = Query(0, ge=0, description="Seconds to wait for the result"),
+) -> dict[str, Any]:
+    """A plan: its phase, progress, KPIs and, when done, the plan itself."""
+    settings = deps.settings(request)
+    row = await _wait_for(_engine(request), plan_id, min(wait, settings.max_wait_s))
+    return plan_summary(row, full=True)
+
+
+def _finished(engine: Any, plan_id: str) -> Any:
+    row = _row(engine, plan_id)
+    if row.result is None:
+        raise HTTPException(409, f"plan {plan_id} is {row.phase}; it has no result yet")
+    return row
+
+
+@router.get(
+    "/plans/{plan_id}/geojson", response_class=views.GeoJSONResponse, dependencies=[auth.reader]
+)
+def get_plan_geojson(request: Request, plan_id: str) -> Response:
+    """The plan's legs (LineStrings) and stops (Points) as GeoJSON."""
+    return Response(_finished(_engine(request), plan_id).geojson, media_type="application/geo+json")
+
+
+@router.get(
+    "/plans/{plan_id}/manifests.csv", response_class=PlainTextResponse, dependencies=[auth.reader]
+)
+def get_plan_manifests(request: Request, plan_id: str) -> Response:
+    """What is handed over where and when, one row per consignment (CSV)."""
+    return PlainTextResponse(_finished(_engine(request), plan_id).manifests, media_type="text/csv")
+
+
+@router.get("/plans/{plan_id}/timeline", dependencies=[auth.reader])
+def get_plan_timeline(
+    request: Request, plan_id: str, format: str = Query("json", pattern="^(json|csv)$")
+) -> Any:
+    """Loading, sailing, daylight waits and unloading per vessel, for a Gantt chart."""
+    text = _finished(_engine(request), plan_id).timeline
+    if format == "csv":
+        return PlainTextResponse(text, media_type="text/csv")
+    import csv
+    import io
+
+    return {"rows": list(csv.DictReader(io.StringIO(text)))}
+
+
+@router.post("/plans/{plan_id}/cancel", status_code=202, dependencies=[auth.planner])
+def cancel_plan(request: Request, plan_id: str) -> dict[str, Any]:
+    """Stop a plan; a plan being solved keeps the best plan found so far."""
+    engine = _engine(request)
+    p = db.plans
+    row = _row(engine, plan_id)
+    with engine.begin() as conn:
+        if row.phase == "queued":
+            conn.execute(
+                update(p)
+                .where(p.c.id == plan_id, p.c.phase == "queued")
+                .values(phase="cancelled", version=p.c.version + 1, updated_at=db.now())
+            )
+        elif row.phase in db.ACTIVE_PHASES:
+            conn.execute(
+                update(p)
+                .where(p.c.id == plan_id)
+                .values(cancel_requested=True, version=p.c.version + 1, updated_at=db.now())
+            )
+        else:
+            raise HTTPException(409, f"plan {plan_id} is already {row.phase}")
+    return plan_summary(_row(engine, plan_id), full=False)
+
+
+def _events(conn: Any, plan_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(db.events).where(db.events.c.plan_id == plan_id).order_by(db.events.c.id)
+    ).all()
+    return [_event_record(r) for r in rows]
+
+
+def _event_record(r: Any) -> dict[str, Any]:
+    payload = json.loads(r.payload)
+    return {
+        "id": r.id,
+        "vessel_id": r.vessel_id,
+        "stop": r.stop,
+        "type": r.type,
+        **payload,
+        "idempotency_key": r.idempotency_key,
+    }
+
+
+def _event_problems(event: EventIn, plan: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    voyages = {v["vessel_id"]: v for v in plan["voyages"]}
+    issues = []
+    if event.vessel_id not in voyages:
+        issues.append(
+            Issue(
+                "unknown_vessel",
+                "/vessel_id",
+                f"no voyage for vessel {event.vessel_id!r} in this plan",
+            )
+        )
+    elif event.stop >= len(voyages[event.vessel_id]["stops"]):
+        issues.append(
+            Issue(
+                "unknown_stop",
+                "/stop",
+                f"the voyage has {len(voyages[event.vessel_id]['stops'])} stops",
+            )
+        )
+    if event.type == "handed_over":
+        for name in ("boxes", "condition", "receiver"):
+            if getattr(event, name) in (None, ""):
+                issues.append(Issue("missing_field", f"/{name}", f"handed_over needs {name}"))
+    if event.type == "delayed" and not event.reason:
+        issues.append(Issue("missing_field", "/reason", "delayed needs a reason"))
+    if issues:
+        raise DataError(issues, source="event")
+    stops = voyages[event.vessel_id]["stops"]
+    return stops[event.stop], event.stop == len(stops) - 1
+
+
+@router.post("/plans/{plan_id}/events", status_code=201, dependencies=[auth.field_worker])
+def post_event(
+    request: Request,
+    plan_id: str,
+    event: EventIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+) -> Response:
+    """Record what happened at a stop; a retry with the same Idempotency-Key changes nothing."""
+    engine = _engine(request)
+    row = _finished(engine, plan_id)
+    plan = json.loads(row.result)
+    plan = plan.get("plan", plan)
+    stop, last = _event_problems(event, plan)
+    payload = {
+        "at": (event.at or datetime.now().astimezone()).isoformat(),
+        **{
+            k: v
+            for k, v in event.model_dump(
+                include={"boxes", "condition", "receiver", "reason"}
+            ).items()
+            if v is not None
+        },
+    }
+    p = db.plans
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                select(p.c.id).where(p.c.id == plan_id).with_for_update()
+            )  # one writer per plan
+            if idempotency_key:
+                prior = conn.execute(
+                    select(db.events).where(
+                        db.events.c.plan_id == plan_id,
+                        db.events.c.idempotency_key == idempotency_key,
+                    )
+                ).first()
+                if prior is not None:
+                    return _replay(prior, event)
+            done = [
+                e["type"]
+                for e in _events(conn, plan_id)
+                if e["vessel_id"] == event.vessel_id
+                and e["stop"] == event.stop
+                and e["type"] != "delayed"
+            ]
+            why = fieldops.check_transition(stop, last=last, done=done, event=event.type)
+            if why:
+                return problem_response(
+                    409,
+                    "Conflict",
+                    why,
+                    errors=[{"code": "bad_transition", "path": "/type", "message": why}],
+                )
+            new_id = conn.execute(
+                insert(db.events).values(
+                    plan_id=plan_id,
+                    vessel_id=event.vessel_id,
+                    stop=event.stop,
+                    type=event.type,
+                    payload=json.dumps(payload),
+                    idempotency_key=idempotency_key,
+                    created_at=db.now(),
+                )
+            ).inserted_primary_key[0]
+            conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1))
+            stored = conn.execute(select(db.events).where(db.events.c.id == new_id)).first()
+    except IntegrityError:  # the same key raced in from another request: answer as a replay
+        with engine.connect() as conn:
+            prior = conn.execute(
+                select(db.events).where(
+                    db.events.c.plan_id == plan_id, db.events.c.idempotency_key == idempotency_key
+                )
+            ).first()
+        if prior is None:
+            raise
+        return _replay(prior, event)
+    return JSONResponse(
+        _event_record(stored), status_code=201, headers={"Location": f"/plans/{plan_id}/events"}
+    )
+
+
+def _replay(prior: Any, event: EventIn) -> Response:
+    same = (
+        prior.vessel_id == event.vessel_id and prior.stop == event.stop and prior.type == event.type
+    )
+    if not same:
+        why = "this Idempotency-Key was used for a different event"
+        return problem_response(
+            409,
+            "Conflict",
+            why,
+            errors=[{"code": "idempotency_conflict", "path": "/", "message": why}],
+        )
+    return JSONResponse(
+        _event_record(prior), status_code=200, headers={"Idempotent-Replayed": "true"}
+    )
+
+
+@router.get("/plans/{plan_id}/events", dependencies=[auth.reader])
+def list_events(request: Request, plan_id: str) -> dict[str, Any]:
+    """The plan's field events, oldest first (append-only)."""
+    _row(_engine(request), plan_id)
+    with _engine(request).connect() as conn:
+        return {"events": _events(conn, plan_id)}
+
+
+@router.get(
+    "/plans/{plan_id}/status",
+    dependencies=[auth.reader],
+    responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
+)
+def get_status(
+    request: Request, plan_id: str, if_none_match: str | None = Header(None, alias="If-None-Match")
+) -> Response:
+    """Live status per voyage and per district; send If-None-Match with the last ETag to get 304."""
+    engine = _engine(request)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(db.plans.c.phase, db.plans.c.version, db.plans.c.result).where(
+                db.plans.c.id == plan_id
+            )
+        ).first()
+        if row is None:
+            raise HTTPException(404, f"no plan with id {plan_id!r}")
+        last_event = conn.execute(
+            select(func.max(db.events.c.id)).where(db.events.c.plan_id == plan_id)
+        ).scalar()
+        tag = fieldops.etag(plan_id, row.phase, row.version, last_event)
+        if if_none_match and tag in [t.strip() for t in if_none_match.split(",")]:
+            return Response(status_code=304, headers={"ETag": tag})
+        body: dict[str, Any] = {"plan_id": plan_id, "phase": row.phase}
+        if row.result:
+            plan = json.loads(row.result)
+            body.update(fieldops.status(plan.get("plan", plan), _events(conn, plan_id)))
+    return JSONResponse(body, headers={"ETag": tag, "Cache-Control": "no-cache"})
+
+
+@router.get("/limits")
+def limits(settings: Settings = Depends(deps.settings)) -> dict[str, Any]:
+    """The service's limits: request size, solving budgets, waiting, workers."""
+    return {
+        "max_body_bytes": settings.max_body_bytes,
+        "max_plan_seconds": settings.max_plan_seconds,
+        "max_plan_iterations": settings.max_plan_iterations,
+        "max_wait_s": settings.max_wait_s,
+        "job_workers": settings.job_workers,
+        "anonymous_reads": settings.allow_anonymous_reads,
+    }

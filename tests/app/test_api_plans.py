@@ -1,0 +1,230 @@
+"""The planning service end to end, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from app.auth import create_key
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import DATA
+
+PG_BASE = "postgresql+psycopg://root@127.0.0.1:5432/test"
+
+
+def _postgres_available() -> bool:
+    try:
+        with sa.create_engine(PG_BASE).connect() as conn:
+            conn.execute(sa.text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/plans.db"
+        return
+    if not _postgres_available():
+        pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (.ci/run starts it)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'create schema "{schema}"'))
+    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'drop schema "{schema}" cascade'))
+    admin.dispose()
+
+
+@pytest.fixture
+def service(
+    database: str, network_cache: Path
+) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    settings = Settings(data_dir=DATA, cache_dir=network_cache, database_url=database)
+    with TestClient(create_app(settings)) as client:
+        keys = {
+            role: {"X-API-Key": create_key(database, role)}
+            for role in ("planner", "field", "viewer")
+        }
+        yield client, keys
+
+
+def _wait_done(client: TestClient, url: str, headers: dict[str, str], timeout: float = 120) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        body = client.get(url, params={"wait": 5}, headers=headers).json()
+        if body["phase"] not in ("queued", "building_matrix", "solving"):
+            return body
+    raise AssertionError(f"{url} did not finish: {body}")
+
+
+def test_plan_events_and_status_end_to_end(service) -> None:
+    client, keys = service
+    # Access control.
+    assert client.post("/plans", json={"bundled": "pemilu2024"}).status_code == 401
+    assert (
+        client.post("/plans", json={"bundled": "pemilu2024"}, headers=keys["viewer"]).status_code
+        == 403
+    )
+    assert client.get("/plans", headers={"X-API-Key": "ibr_nonsense"}).status_code == 401
+
+    r = client.post(
+        "/plans",
+        json={"bundled": "pemilu2024", "iterations": 300, "seed": 1},
+        headers=keys["planner"],
+    )
+    assert r.status_code == 202, r.text
+    location = r.headers["Location"]
+    assert r.json()["phase"] in ("queued", "building_matrix", "solving")
+    plan = _wait_done(client, location, keys["viewer"])
+    assert plan["phase"] == "completed", plan
+    doc = plan["result"]
+    assert doc["status"] == "completed" and len(doc["voyages"]) >= 1
+    assert [
+        p["id"]
+        for p in client.get(
+            "/plans", params={"status": "completed"}, headers=keys["viewer"]
+        ).json()["plans"]
+    ] == [plan["id"]]
+
+    geo = client.get(f"{location}/geojson", headers=keys["viewer"])
+    assert geo.headers["content-type"].startswith("application/geo+json") and geo.json()["features"]
+    manifests = client.get(f"{location}/manifests.csv", headers=keys["viewer"]).text
+    assert manifests.startswith("vessel_id,trip,landing_id,village_code")
+    assert client.get(f"{location}/timeline", headers=keys["viewer"]).json()["rows"]
+
+    # Field events: load and sail, arrive and hand over the first landing.
+    voyage = doc["voyages"][0]
+    vid = voyage["vessel_id"]
+    landing = next(i for i, s in enumerate(voyage["stops"]) if s["kind"] == "landing")
+    district = voyage["stops"][landing]["manifest"][0]["village_code"][:8]
+    status0 = client.get(f"{location}/status", headers=keys["viewer"])
+    tag0 = status0.headers["ETag"]
+    before = next(d for d in status0.json()["districts"] if d["district_code"] == district)
+    assert (
+        client.get(
+            f"{location}/status", headers={**keys["viewer"], "If-None-Match": tag0}
+        ).status_code
+        == 304
+    )
+
+    def post(body: dict, key: str | None = None):
+        headers = {**keys["field"], **({"Idempotency-Key": key} if key else {})}
+        return client.post(f"{location}/events", json={"vessel_id": vid, **body}, headers=headers)
+
+    when = voyage["stops"][landing]["arrival"]
+    assert (
+        client.post(
+            f"{location}/events",
+            json={"vessel_id": vid, "stop": 0, "type": "loaded"},
+            headers=keys["planner"],
+        ).status_code
+        == 403
+    )
+    bad = post(
+        {"stop": landing, "type": "handed_over", "boxes": 5, "condition": "good", "receiver": "PPS"}
+    )
+    assert bad.status_code == 409 and "needs 'arrived' first" in bad.json()["detail"]
+    assert (
+        post({"stop": 0, "type": "loaded", "at": voyage["stops"][0]["work_end"]}, "k1").status_code
+        == 201
+    )
+    assert (
+        post(
+            {"stop": 0, "type": "departed", "at": voyage["stops"][0]["departure"]}, "k2"
+        ).status_code
+        == 201
+    )
+    assert post({"stop": landing, "type": "arrived", "at": when}, "k3").status_code == 201
+    missing = post({"stop": landing, "type": "handed_over"})
+    assert missing.status_code == 422
+    assert {e["path"] for e in missing.json()["errors"]} == {"/boxes", "/condition", "/receiver"}
+    handed = {
+        "stop": landing,
+        "type": "handed_over",
+        "boxes": voyage["stops"][landing]["ballot_boxes"],
+        "condition": "good",
+        "receiver": "PPS",
+        "at": voyage["stops"][landing]["work_end"],
+    }
+    first = post(handed, "k4")
+    assert first.status_code == 201
+    again = post(handed, "k4")
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert (
+        post({"stop": landing, "type": "arrived"}, "k4").status_code == 409
+    )  # key reused, other event
+    events = client.get(f"{location}/events", headers=keys["viewer"]).json()["events"]
+    assert [e["type"] for e in events] == ["loaded", "departed", "arrived", "handed_over"]
+
+    status1 = client.get(f"{location}/status", headers={**keys["viewer"], "If-None-Match": tag0})
+    assert status1.status_code == 200 and status1.headers["ETag"] != tag0
+    after = next(d for d in status1.json()["districts"] if d["district_code"] == district)
+    assert after["tps_delivered"] == before["tps_delivered"] + voyage["stops"][landing]["tps"]
+    v = next(x for x in status1.json()["voyages"] if x["vessel_id"] == vid)
+    assert v["current_stop"] == landing and v["current_state"] == "handed_over"
+
+
+def test_validation_limits_and_body_size(client: TestClient, settings: Settings) -> None:
+    planner = {"X-API-Key": create_key(settings.database, "planner")}
+    r = client.post(
+        "/plans:validate", json={"bundled": "pemilu2024", "seconds": 99999}, headers=planner
+    )
+    assert r.json()["valid"] is False and r.json()["errors"][0]["path"] == "/seconds"
+    broken = {
+        "scenario": {
+            "name": "x",
+            "planning_start": "soon",
+            "depots": ["atlantis"],
+            "vessels": ["ghost"],
+        }
+    }
+    r = client.post("/plans:validate", json=broken, headers=planner)
+    paths = {e["path"] for e in r.json()["errors"]}
+    assert {"/planning_start", "/election_day", "/default_deadline"} <= paths
+    r = client.post("/plans", json=broken, headers=planner)
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    limits = client.get("/limits").json()
+    big = "x" * (limits["max_body_bytes"] + 10)
+    r = client.post(
+        "/scenarios", content=big, headers={**planner, "content-type": "application/json"}
+    )
+    assert r.status_code == 413 and r.json()["errors"][0]["code"] == "too_large"
+    assert client.get("/plans/nope").status_code == 404
+
+
+def test_vessels_and_scenarios(client: TestClient, settings: Settings) -> None:
+    planner = {"X-API-Key": create_key(settings.database, "planner")}
+    vessels = client.get("/vessels").json()
+    assert {"kri-teluk-bintuni-520", "km-sabuk-nusantara-92"} <= {v["id"] for v in vessels}
+    r = client.put("/vessels/kal-28-1", json={"active": False}, headers=planner)
+    assert r.status_code == 200 and r.json()["active"] is False
+    assert client.put("/vessels/kal-28-1", json={"active": True}).status_code == 403  # viewer key
+    r = client.put(
+        "/vessels/kal-28-1",
+        json={
+            "available_from": "2024-02-08T06:00:00+07:00",
+            "available_until": "2024-02-07T06:00:00+07:00",
+        },
+        headers=planner,
+    )
+    assert r.status_code == 422
+    import tomllib
+
+    body = tomllib.loads((DATA / "scenarios" / "pemilu2024.toml").read_text())
+    body = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in body.items()}
+    r = client.post("/scenarios", json=body, headers=planner)
+    assert r.status_code == 201
+    sid = r.json()["id"]
+    assert client.get(f"/scenarios/{sid}").json()["name"] == "pemilu2024"
+    assert "pemilu2024" in client.get("/scenarios").json()["bundled"]
