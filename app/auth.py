@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 
 from fastapi import Depends, HTTPException, Request
@@ -24,7 +25,7 @@ def create_key(url: str, role: str, name: str = "") -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}")
     key = "ibr_" + secrets.token_urlsafe(24)
-    with db.engine_for(url).begin() as conn:
+    with db.write(db.engine_for(url)) as conn:
         conn.execute(
             insert(db.api_keys).values(
                 id=secrets.token_hex(8),
@@ -45,17 +46,26 @@ def _presented_key(request: Request) -> str | None:
     return key or None
 
 
+_known: dict[tuple[str, str], tuple[str, float]] = {}
+KNOWN_FOR_S = 60.0  # a key's role is looked up again after this long
+
+
 def role_of(request: Request) -> str | None:
     key = _presented_key(request)
     if key is None:
         return None
     settings: Settings = request.app.state.settings
+    digest = hash_key(key)
+    cached = _known.get((settings.database, digest))
+    if cached and cached[1] > time.monotonic():
+        return cached[0]
     with db.engine_for(settings.database).connect() as conn:
         row = conn.execute(
-            select(db.api_keys.c.role).where(db.api_keys.c.key_hash == hash_key(key))
+            select(db.api_keys.c.role).where(db.api_keys.c.key_hash == digest)
         ).first()
     if row is None:
         raise HTTPException(401, "unknown API key")
+    _known[(settings.database, digest)] = (str(row.role), time.monotonic() + KNOWN_FOR_S)
     return str(row.role)
 
 

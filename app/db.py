@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Engine,
     Float,
     ForeignKey,
@@ -107,7 +110,7 @@ def now() -> float:
 
 
 def _sqlite_setup(engine: Engine) -> None:
-    """WAL, a busy timeout, and BEGIN IMMEDIATE so that read-then-write transactions serialise."""
+    """WAL, a busy timeout, and BEGIN IMMEDIATE for writers so that they serialise."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _: Any) -> None:
@@ -120,7 +123,10 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers (db.write) take the write lock up front, so a read-then-write transaction
+        # never meets a stale snapshot; readers do not block each other.
+        immediate = conn.get_execution_options().get("immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @lru_cache(maxsize=8)
@@ -134,6 +140,15 @@ def engine_for(url: str) -> Engine:
         _sqlite_setup(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """A write transaction, committed at the end (BEGIN IMMEDIATE on SQLite)."""
+    with engine.connect() as conn:
+        conn.execution_options(immediate=True)
+        with conn.begin():
+            yield conn
 
 
 def migrate(url: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -142,6 +143,28 @@ def status(plan: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]
         "districts": districts,
         "unassigned": [u["village_code"] for u in plan["unassigned"]],
     }
+
+
+class StatusCache:
+    """The last computed status bodies by (plan, ETag): pollers of an unchanged plan share one."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key: tuple[str, str], value: dict[str, Any]) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def etag(*parts: object) -> str:

@@ -45,7 +45,7 @@ def _current_settings() -> Settings:
 def _claim(engine: Engine, plan_id: str) -> bool:
     t = db.now()
     p = db.plans
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         done = conn.execute(
             update(p)
             .where(p.c.id == plan_id, p.c.phase.in_(db.ACTIVE_PHASES))
@@ -63,7 +63,7 @@ def _claim(engine: Engine, plan_id: str) -> bool:
 def _set(engine: Engine, plan_id: str, **values: Any) -> None:
     p = db.plans
     values.setdefault("updated_at", db.now())
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1, **values))
 
 
@@ -151,7 +151,7 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
         if elapsed - last[0] < PROGRESS_EVERY_S:
             return False
         last[0] = elapsed
-        with engine.begin() as conn:
+        with db.write(engine) as conn:
             p = db.plans
             conn.execute(
                 update(p)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import tomllib
 import uuid
 from datetime import datetime
@@ -22,6 +23,8 @@ from routing.errors import DataError
 from routing.errors import Problem as Issue
 
 router = APIRouter(tags=["plans"])
+_STATUS_CACHE = fieldops.StatusCache(256)
+_STATUS_LOCK = threading.Lock()
 
 PLAN_EXAMPLE: dict[str, Any] = {"bundled": "pemilu2024", "seconds": 30, "seed": 1}
 
@@ -225,7 +228,7 @@ async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: in
     name = validate_scenario(settings, engine, raw)
     plan_id = str(uuid.uuid4())
     t = db.now()
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         conn.execute(
             insert(db.plans).values(
                 id=plan_id,
@@ -368,7 +371,7 @@ def cancel_plan(request: Request, plan_id: str) -> dict[str, Any]:
     engine = _engine(request)
     p = db.plans
     row = _row(engine, plan_id)
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         if row.phase == "queued":
             conn.execute(
                 update(p)
@@ -461,7 +464,7 @@ def post_event(
     }
     p = db.plans
     try:
-        with engine.begin() as conn:
+        with db.write(engine) as conn:
             conn.execute(
                 select(p.c.id).where(p.c.id == plan_id).with_for_update()
             )  # one writer per plan
@@ -489,7 +492,7 @@ def post_event(
                     why,
                     errors=[{"code": "bad_transition", "path": "/type", "message": why}],
                 )
-            new_id = conn.execute(
+            inserted = conn.execute(
                 insert(db.events).values(
                     plan_id=plan_id,
                     vessel_id=event.vessel_id,
@@ -499,7 +502,9 @@ def post_event(
                     idempotency_key=idempotency_key,
                     created_at=db.now(),
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert inserted is not None
+            new_id = inserted[0]
             conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1))
             stored = conn.execute(select(db.events).where(db.events.c.id == new_id)).first()
     except IntegrityError:  # the same key raced in from another request: answer as a replay
@@ -553,10 +558,10 @@ def get_status(
     """Live status per voyage and per district; send If-None-Match with the last ETag to get 304."""
     engine = _engine(request)
     with engine.connect() as conn:
+        # Cheap first: the plan's version and newest event make the ETag; the plan itself is
+        # read only for a stale client, and the answer is kept for the next poller.
         row = conn.execute(
-            select(db.plans.c.phase, db.plans.c.version, db.plans.c.result).where(
-                db.plans.c.id == plan_id
-            )
+            select(db.plans.c.phase, db.plans.c.version).where(db.plans.c.id == plan_id)
         ).first()
         if row is None:
             raise HTTPException(404, f"no plan with id {plan_id!r}")
@@ -566,10 +571,17 @@ def get_status(
         tag = fieldops.etag(plan_id, row.phase, row.version, last_event)
         if if_none_match and tag in [t.strip() for t in if_none_match.split(",")]:
             return Response(status_code=304, headers={"ETag": tag})
-        body: dict[str, Any] = {"plan_id": plan_id, "phase": row.phase}
-        if row.result:
-            plan = json.loads(row.result)
-            body.update(fieldops.status(plan.get("plan", plan), _events(conn, plan_id)))
+        with _STATUS_LOCK:  # one computation per new ETag, however many pollers ask at once
+            body = _STATUS_CACHE.get((plan_id, tag))
+            if body is None:
+                body = {"plan_id": plan_id, "phase": row.phase}
+                result = conn.execute(
+                    select(db.plans.c.result).where(db.plans.c.id == plan_id)
+                ).scalar()
+                if result:
+                    plan = json.loads(result)
+                    body.update(fieldops.status(plan.get("plan", plan), _events(conn, plan_id)))
+                _STATUS_CACHE.put((plan_id, tag), body)
     return JSONResponse(body, headers={"ETag": tag, "Cache-Control": "no-cache"})
 
 

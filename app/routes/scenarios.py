@@ -26,7 +26,7 @@ def create_scenario(request: Request, body: dict[str, Any]) -> JSONResponse:
     engine = db.engine_for(settings.database)
     name = validate_scenario(settings, engine, body)
     sid = str(uuid.uuid4())
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         conn.execute(
             insert(db.scenarios).values(
                 id=sid, name=name, body=json.dumps(body), created_at=db.now()
@@ -131,7 +131,7 @@ def put_vessel(request: Request, vessel_id: str, body: VesselUpdate) -> dict[str
         "updated_at": db.now(),
     }
     engine = db.engine_for(deps.settings(request).database)
-    with engine.begin() as conn:
+    with db.write(engine) as conn:
         o = db.vessel_overrides
         done = conn.execute(update(o).where(o.c.id == vessel_id).values(**values))
         if done.rowcount == 0:

@@ -1,0 +1,187 @@
+"""API load benchmark: many dashboard pollers of /plans/{id}/status with ETags.
+
+Run: .venv/bin/python bench/api_load.py [--pollers 200] [--seconds 30] [--interval 1.0]
+
+Starts `ballot-routing serve` on a free loopback port with a fresh SQLite database, plans the 2024
+scenario (iteration budget), then runs the pollers for the given time: each sends
+If-None-Match with the last ETag it saw and sleeps `interval` between requests. A field client
+posts a handed_over event now and then so that the status (and its ETag) really changes. Prints
+requests/s, p50/p99 latency, the share of 304 answers and the errors. Traffic stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _exe() -> str:
+    return shutil.which("ballot-routing") or str(Path(sys.executable).parent / "ballot-routing")
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def poller(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    stop: float,
+    interval: float,
+    out: list[tuple[float, int]],
+) -> None:
+    tag = None
+    while time.monotonic() < stop:
+        t0 = time.perf_counter()
+        try:
+            r = await client.get(
+                url, headers={**headers, **({"If-None-Match": tag} if tag else {})}
+            )
+            code = r.status_code
+            tag = r.headers.get("ETag", tag)
+        except httpx.HTTPError:
+            code = 0
+        out.append((time.perf_counter() - t0, code))
+        await asyncio.sleep(interval)
+
+
+async def field_client(
+    client: httpx.AsyncClient, base: str, plan: dict, headers: dict[str, str], stop: float
+) -> int:
+    posted = 0
+    for v in plan["result"]["voyages"]:
+        for i, s in enumerate(v["stops"]):
+            if time.monotonic() >= stop:
+                return posted
+            seq = (
+                ["arrived", "handed_over", "departed"]
+                if s["kind"] == "landing"
+                else ["loaded", "departed"]
+            )
+            if i == len(v["stops"]) - 1:
+                seq = ["arrived"]
+            for ev in seq:
+                body = {"vessel_id": v["vessel_id"], "stop": i, "type": ev, "at": s["arrival"]}
+                if ev == "handed_over":
+                    body.update(boxes=s["ballot_boxes"], condition="good", receiver="PPS")
+                await client.post(f"{base}/plans/{plan['id']}/events", json=body, headers=headers)
+                posted += 1
+            await asyncio.sleep(2.0)
+    return posted
+
+
+async def run(base: str, plan: dict, keys: dict[str, str], args: argparse.Namespace) -> None:
+    url = f"{base}/plans/{plan['id']}/status"
+    limits = httpx.Limits(max_connections=args.pollers, max_keepalive_connections=args.pollers)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        stop = time.monotonic() + args.seconds
+        out: list[tuple[float, int]] = []
+        started = time.monotonic()
+        tasks = [
+            poller(client, url, {"X-API-Key": keys["viewer"]}, stop, args.interval, out)
+            for _ in range(args.pollers)
+        ]
+        field = field_client(client, base, plan, {"X-API-Key": keys["field"]}, stop)
+        results = await asyncio.gather(*tasks, field)
+        wall = time.monotonic() - started
+    lat = sorted(t for t, _ in out)
+    codes = [c for _, c in out]
+    print(
+        f"{args.pollers} pollers for {args.seconds:.0f} s against one server (SQLite), "
+        f"{results[-1]} field events posted meanwhile\n"
+    )
+    header = ("requests", "req/s", "p50_ms", "p99_ms", "200", "304", "errors")
+    print(" ".join(f"{h:>9}" for h in header))
+    p99 = lat[int(0.99 * (len(lat) - 1))] if lat else 0.0
+    errors = sum(1 for c in codes if c not in (200, 304))
+    row = (
+        len(out),
+        f"{len(out) / wall:.1f}",
+        f"{statistics.median(lat) * 1000:.1f}",
+        f"{p99 * 1000:.1f}",
+        codes.count(200),
+        codes.count(304),
+        errors,
+    )
+    print(" ".join(f"{c!s:>9}" for c in row))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--pollers", type=int, default=200)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument(
+        "--interval", type=float, default=1.0, help="pause between one poller's requests"
+    )
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="api-load-"))
+    env = dict(
+        os.environ,
+        BALLOT_DATABASE_URL=f"sqlite:///{tmp}/load.db",
+        BALLOT_CACHE_DIR=str(ROOT / "var" / "cache"),
+        BALLOT_DATA_DIR=str(ROOT / "data"),
+    )
+    keys = {
+        role: subprocess.run(
+            [_exe(), "keys", "create", "--role", role],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for role in ("planner", "field", "viewer")
+    }
+    port = _port()
+    server = subprocess.Popen(
+        [_exe(), "serve", "--port", str(port)],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        r = httpx.post(
+            f"{base}/plans",
+            json={"bundled": "pemilu2024", "iterations": 300, "seed": 1, "wait": 30},
+            headers={"X-API-Key": keys["planner"]},
+            timeout=60,
+        )
+        plan = httpx.get(
+            base + r.headers["Location"],
+            params={"wait": 30},
+            headers={"X-API-Key": keys["viewer"]},
+            timeout=60,
+        ).json()
+        assert plan["phase"] == "completed", plan
+        asyncio.run(run(base, plan, keys, args))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
