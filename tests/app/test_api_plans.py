@@ -228,3 +228,22 @@ def test_vessels_and_scenarios(client: TestClient, settings: Settings) -> None:
     sid = r.json()["id"]
     assert client.get(f"/scenarios/{sid}").json()["name"] == "pemilu2024"
     assert "pemilu2024" in client.get("/scenarios").json()["bundled"]
+
+
+def test_cancel_keeps_the_best_plan_so_far(client: TestClient, settings: Settings) -> None:
+    planner = {"X-API-Key": create_key(settings.database, "planner")}
+    r = client.post(
+        "/plans", json={"bundled": "pemilu2024", "seconds": 120, "seed": 2}, headers=planner
+    )
+    url = r.headers["Location"]
+    end = time.monotonic() + 60
+    while client.get(url).json()["phase"] != "solving":
+        assert time.monotonic() < end
+        time.sleep(0.2)
+    time.sleep(2)
+    assert client.post(f"{url}/cancel", headers=planner).status_code == 202
+    body = _wait_done(client, url, {}, timeout=60)
+    assert body["phase"] == "cancelled"
+    assert body["progress"]["elapsed_s"] < 60
+    assert body["result"]["voyages"], "the best plan found before the cancel is kept"
+    assert client.post(f"{url}/cancel", headers=planner).status_code == 409
