@@ -142,6 +142,9 @@ def status(plan: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]
         "voyages": out_voyages,
         "districts": districts,
         "unassigned": [u["village_code"] for u in plan["unassigned"]],
+        "stop_states": {
+            f"{vid}/{i}": stop_state(types) for (vid, i), types in done.items() if types
+        },
     }
 
 

@@ -7,8 +7,11 @@ import multiprocessing
 from collections.abc import AsyncIterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 
 from app import auth, db, jobs, state
 from app.config import Settings, get_settings
@@ -16,6 +19,7 @@ from app.errors import BodyLimit, install_error_handlers
 from app.routes import dataset, health, plans, scenarios, sea
 
 log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
 
 API_DESCRIPTION = """Plans the sea delivery of election logistics to the island villages of
 Sumenep Regency (East Java): islands, villages and their polling-station demand, landing points,
@@ -71,4 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sea.router, dependencies=[auth.reader])
     app.include_router(plans.router)
     app.include_router(scenarios.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/dashboard", include_in_schema=False)
+    def dashboard() -> FileResponse:
+        return FileResponse(STATIC / "dashboard.html", media_type="text/html")
+
     return app

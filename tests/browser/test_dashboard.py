@@ -1,0 +1,156 @@
+"""The dashboard in a real browser: Debian's chromium, driven by Playwright, against the app."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import DATA, ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+OUTPUT = ROOT / "test-output"
+POLL_MS = 1500
+
+
+def _exe() -> str:
+    return shutil.which("ballot-routing") or str(Path(sys.executable).parent / "ballot-routing")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, network_cache):
+    tmp = tmp_path_factory.mktemp("dashboard")
+    env = dict(
+        os.environ,
+        BALLOT_DATABASE_URL=f"sqlite:///{tmp}/dash.db",
+        BALLOT_CACHE_DIR=str(network_cache),
+        BALLOT_DATA_DIR=str(DATA),
+    )
+    keys = {
+        r: subprocess.run(
+            [_exe(), "keys", "create", "--role", r],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for r in ("planner", "field", "viewer")
+    }
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [_exe(), "serve", "--port", str(port)],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        r = httpx.post(
+            f"{base}/plans",
+            json={"bundled": "pemilu2024", "iterations": 300, "seed": 1, "wait": 30},
+            headers={"X-API-Key": keys["planner"]},
+            timeout=60,
+        )
+        plan = httpx.get(
+            base + r.headers["Location"],
+            params={"wait": 30},
+            headers={"X-API-Key": keys["viewer"]},
+            timeout=60,
+        ).json()
+        assert plan["phase"] == "completed"
+        yield base, keys, plan
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, keys, plan = server
+    islands = httpx.get(f"{base}/islands", headers={"X-API-Key": keys["viewer"]}).json()["features"]
+    geo = httpx.get(
+        f"{base}/plans/{plan['id']}/geojson", headers={"X-API-Key": keys["viewer"]}
+    ).json()
+    n_legs = sum(1 for f in geo["features"] if f["properties"]["kind"] == "leg")
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(keys['viewer'])})")
+        page.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}")
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        page.wait_for_selector("#districts tbody tr", timeout=30_000)
+        assert page.locator("path.island").count() == len(islands)
+        assert page.locator("path.leg").count() == n_legs
+
+        voyage = plan["result"]["voyages"][0]
+        i = next(k for k, s in enumerate(voyage["stops"]) if s["kind"] == "landing")
+        stop = voyage["stops"][i]
+        key = f"{voyage['vessel_id']}/{i}"
+        district = stop["manifest"][0]["village_code"][:8]
+        circle = page.locator(f'circle[data-key="{key}"]')
+        row = page.locator(f'#districts tr[data-district="{district}"] td.tps')
+        before_class, before_count = circle.get_attribute("class"), row.inner_text()
+        assert "delivered" not in before_class
+        field = {"X-API-Key": keys["field"]}
+        for body in (
+            {"type": "arrived"},
+            {
+                "type": "handed_over",
+                "boxes": stop["ballot_boxes"],
+                "condition": "good",
+                "receiver": "PPS",
+            },
+        ):
+            r = httpx.post(
+                f"{base}/plans/{plan['id']}/events",
+                json={"vessel_id": voyage["vessel_id"], "stop": i, "at": stop["arrival"], **body},
+                headers=field,
+            )
+            assert r.status_code == 201, r.text
+        t0 = time.monotonic()
+        page.wait_for_function(
+            f"document.querySelector('circle[data-key=\"{key}\"]').getAttribute('class').includes('delivered')",
+            timeout=2 * POLL_MS + 1000,
+        )
+        waited = time.monotonic() - t0
+        assert row.inner_text() != before_count
+        assert waited <= 2 * POLL_MS / 1000 + 1
+        page.click("#lang")
+        assert page.locator("#districts th").first.inner_text() == "District"
+        page.screenshot(path=str(OUTPUT / "dashboard.png"), full_page=True)
+        browser.close()
+    assert not errors, errors
