@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import tomllib
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, update
 
-from app import auth, db, deps, fieldops, planning, views
+from app import auth, db, deps, planning, views
 from app.config import Settings
-from app.errors import problem_response
 from routing.errors import DataError
 from routing.errors import Problem as Issue
 
 router = APIRouter(tags=["plans"])
-_STATUS_CACHE = fieldops.StatusCache(256)
-_STATUS_LOCK = threading.Lock()
 
 PLAN_EXAMPLE: dict[str, Any] = {"bundled": "pemilu2024", "seconds": 30, "seed": 1}
 
@@ -57,37 +52,7 @@ class CapacityRequest(PlanRequest):
     )
 
 
-class EventIn(BaseModel):
-    """What happened at a voyage stop."""
-
-    vessel_id: str
-    stop: int = Field(..., ge=0, description="Index of the stop in the voyage's stops")
-    type: Literal["loaded", "departed", "arrived", "handed_over", "delayed"]
-    at: datetime | None = Field(None, description="When it happened (RFC 3339); default: now")
-    boxes: int | None = Field(None, ge=0, description="handed_over: ballot boxes handed over")
-    condition: Literal["good", "damaged"] | None = Field(
-        None, description="handed_over: their condition"
-    )
-    receiver: str | None = Field(None, max_length=200, description="handed_over: who received them")
-    reason: str | None = Field(None, max_length=500, description="delayed: why (e.g. weather)")
-
-    model_config = {
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "vessel_id": "kal-28-1",
-                    "stop": 1,
-                    "type": "handed_over",
-                    "boxes": 75,
-                    "condition": "good",
-                    "receiver": "PPS Tonduk",
-                }
-            ]
-        }
-    }
-
-
-def _engine(request: Request) -> Any:
+def engine_of(request: Request) -> Any:
     return db.engine_for(deps.settings(request).database)
 
 
@@ -202,7 +167,7 @@ def plan_summary(row: Any, *, full: bool) -> dict[str, Any]:
     return out
 
 
-def _row(engine: Any, plan_id: str) -> Any:
+def plan_row(engine: Any, plan_id: str) -> Any:
     with engine.connect() as conn:
         row = conn.execute(select(db.plans).where(db.plans.c.id == plan_id)).first()
     if row is None:
@@ -213,16 +178,16 @@ def _row(engine: Any, plan_id: str) -> Any:
 async def _wait_for(engine: Any, plan_id: str, seconds: float) -> Any:
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
-    row = _row(engine, plan_id)
+    row = plan_row(engine, plan_id)
     while row.phase in db.ACTIVE_PHASES and loop.time() < end:
         await asyncio.sleep(0.25)
-        row = _row(engine, plan_id)
+        row = plan_row(engine, plan_id)
     return row
 
 
 async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: int) -> Response:
     settings = deps.settings(request)
-    engine = _engine(request)
+    engine = engine_of(request)
     check_budget(settings, body)
     raw = resolve_scenario(settings, engine, body)
     name = validate_scenario(settings, engine, raw)
@@ -250,7 +215,7 @@ async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: in
             )
         )
     request.app.state.submit(plan_id)
-    row = await _wait_for(engine, plan_id, body.wait) if body.wait else _row(engine, plan_id)
+    row = await _wait_for(engine, plan_id, body.wait) if body.wait else plan_row(engine, plan_id)
     done = row.phase not in db.ACTIVE_PHASES
     return JSONResponse(
         plan_summary(row, full=done),
@@ -276,8 +241,8 @@ def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
     settings = deps.settings(request)
     try:
         check_budget(settings, body)
-        raw = resolve_scenario(settings, _engine(request), body)
-        name = validate_scenario(settings, _engine(request), raw)
+        raw = resolve_scenario(settings, engine_of(request), body)
+        name = validate_scenario(settings, engine_of(request), raw)
     except DataError as exc:
         return {
             "valid": False,
@@ -311,7 +276,7 @@ def list_plans(
         q = q.where(p.c.phase == status)
     if scenario:
         q = q.where((p.c.scenario_name == scenario) | (p.c.scenario_id == scenario))
-    with _engine(request).connect() as conn:
+    with engine_of(request).connect() as conn:
         rows = conn.execute(q).all()
     return {"plans": [plan_summary(r, full=False) for r in rows], "limit": limit, "offset": offset}
 
@@ -324,12 +289,12 @@ async def get_plan(
 ) -> dict[str, Any]:
     """A plan: its phase, progress, KPIs and, when done, the plan itself."""
     settings = deps.settings(request)
-    row = await _wait_for(_engine(request), plan_id, min(wait, settings.max_wait_s))
+    row = await _wait_for(engine_of(request), plan_id, min(wait, settings.max_wait_s))
     return plan_summary(row, full=True)
 
 
-def _finished(engine: Any, plan_id: str) -> Any:
-    row = _row(engine, plan_id)
+def finished_plan(engine: Any, plan_id: str) -> Any:
+    row = plan_row(engine, plan_id)
     if row.result is None:
         raise HTTPException(409, f"plan {plan_id} is {row.phase}; it has no result yet")
     return row
@@ -340,7 +305,9 @@ def _finished(engine: Any, plan_id: str) -> Any:
 )
 def get_plan_geojson(request: Request, plan_id: str) -> Response:
     """The plan's legs (LineStrings) and stops (Points) as GeoJSON."""
-    return Response(_finished(_engine(request), plan_id).geojson, media_type="application/geo+json")
+    return Response(
+        finished_plan(engine_of(request), plan_id).geojson, media_type="application/geo+json"
+    )
 
 
 @router.get(
@@ -348,7 +315,9 @@ def get_plan_geojson(request: Request, plan_id: str) -> Response:
 )
 def get_plan_manifests(request: Request, plan_id: str) -> Response:
     """What is handed over where and when, one row per consignment (CSV)."""
-    return PlainTextResponse(_finished(_engine(request), plan_id).manifests, media_type="text/csv")
+    return PlainTextResponse(
+        finished_plan(engine_of(request), plan_id).manifests, media_type="text/csv"
+    )
 
 
 @router.get("/plans/{plan_id}/timeline", dependencies=[auth.reader])
@@ -356,7 +325,7 @@ def get_plan_timeline(
     request: Request, plan_id: str, format: str = Query("json", pattern="^(json|csv)$")
 ) -> Any:
     """Loading, sailing, daylight waits and unloading per vessel, for a Gantt chart."""
-    text = _finished(_engine(request), plan_id).timeline
+    text = finished_plan(engine_of(request), plan_id).timeline
     if format == "csv":
         return PlainTextResponse(text, media_type="text/csv")
     import csv
@@ -368,9 +337,9 @@ def get_plan_timeline(
 @router.post("/plans/{plan_id}/cancel", status_code=202, dependencies=[auth.planner])
 def cancel_plan(request: Request, plan_id: str) -> dict[str, Any]:
     """Stop a plan; a plan being solved keeps the best plan found so far."""
-    engine = _engine(request)
+    engine = engine_of(request)
     p = db.plans
-    row = _row(engine, plan_id)
+    row = plan_row(engine, plan_id)
     with db.write(engine) as conn:
         if row.phase == "queued":
             conn.execute(
@@ -386,203 +355,7 @@ def cancel_plan(request: Request, plan_id: str) -> dict[str, Any]:
             )
         else:
             raise HTTPException(409, f"plan {plan_id} is already {row.phase}")
-    return plan_summary(_row(engine, plan_id), full=False)
-
-
-def _events(conn: Any, plan_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(db.events).where(db.events.c.plan_id == plan_id).order_by(db.events.c.id)
-    ).all()
-    return [_event_record(r) for r in rows]
-
-
-def _event_record(r: Any) -> dict[str, Any]:
-    payload = json.loads(r.payload)
-    return {
-        "id": r.id,
-        "vessel_id": r.vessel_id,
-        "stop": r.stop,
-        "type": r.type,
-        **payload,
-        "idempotency_key": r.idempotency_key,
-    }
-
-
-def _event_problems(event: EventIn, plan: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    voyages = {v["vessel_id"]: v for v in plan["voyages"]}
-    issues = []
-    if event.vessel_id not in voyages:
-        issues.append(
-            Issue(
-                "unknown_vessel",
-                "/vessel_id",
-                f"no voyage for vessel {event.vessel_id!r} in this plan",
-            )
-        )
-    elif event.stop >= len(voyages[event.vessel_id]["stops"]):
-        issues.append(
-            Issue(
-                "unknown_stop",
-                "/stop",
-                f"the voyage has {len(voyages[event.vessel_id]['stops'])} stops",
-            )
-        )
-    if event.type == "handed_over":
-        for name in ("boxes", "condition", "receiver"):
-            if getattr(event, name) in (None, ""):
-                issues.append(Issue("missing_field", f"/{name}", f"handed_over needs {name}"))
-    if event.type == "delayed" and not event.reason:
-        issues.append(Issue("missing_field", "/reason", "delayed needs a reason"))
-    if issues:
-        raise DataError(issues, source="event")
-    stops = voyages[event.vessel_id]["stops"]
-    return stops[event.stop], event.stop == len(stops) - 1
-
-
-@router.post("/plans/{plan_id}/events", status_code=201, dependencies=[auth.field_worker])
-def post_event(
-    request: Request,
-    plan_id: str,
-    event: EventIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
-) -> Response:
-    """Record what happened at a stop; a retry with the same Idempotency-Key changes nothing."""
-    engine = _engine(request)
-    row = _finished(engine, plan_id)
-    plan = json.loads(row.result)
-    plan = plan.get("plan", plan)
-    stop, last = _event_problems(event, plan)
-    payload = {
-        "at": (event.at or datetime.now().astimezone()).isoformat(),
-        **{
-            k: v
-            for k, v in event.model_dump(
-                include={"boxes", "condition", "receiver", "reason"}
-            ).items()
-            if v is not None
-        },
-    }
-    p = db.plans
-    try:
-        with db.write(engine) as conn:
-            conn.execute(
-                select(p.c.id).where(p.c.id == plan_id).with_for_update()
-            )  # one writer per plan
-            if idempotency_key:
-                prior = conn.execute(
-                    select(db.events).where(
-                        db.events.c.plan_id == plan_id,
-                        db.events.c.idempotency_key == idempotency_key,
-                    )
-                ).first()
-                if prior is not None:
-                    return _replay(prior, event)
-            done = [
-                e["type"]
-                for e in _events(conn, plan_id)
-                if e["vessel_id"] == event.vessel_id
-                and e["stop"] == event.stop
-                and e["type"] != "delayed"
-            ]
-            why = fieldops.check_transition(stop, last=last, done=done, event=event.type)
-            if why:
-                return problem_response(
-                    409,
-                    "Conflict",
-                    why,
-                    errors=[{"code": "bad_transition", "path": "/type", "message": why}],
-                )
-            inserted = conn.execute(
-                insert(db.events).values(
-                    plan_id=plan_id,
-                    vessel_id=event.vessel_id,
-                    stop=event.stop,
-                    type=event.type,
-                    payload=json.dumps(payload),
-                    idempotency_key=idempotency_key,
-                    created_at=db.now(),
-                )
-            ).inserted_primary_key
-            assert inserted is not None
-            new_id = inserted[0]
-            conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1))
-            stored = conn.execute(select(db.events).where(db.events.c.id == new_id)).first()
-    except IntegrityError:  # the same key raced in from another request: answer as a replay
-        with engine.connect() as conn:
-            prior = conn.execute(
-                select(db.events).where(
-                    db.events.c.plan_id == plan_id, db.events.c.idempotency_key == idempotency_key
-                )
-            ).first()
-        if prior is None:
-            raise
-        return _replay(prior, event)
-    return JSONResponse(
-        _event_record(stored), status_code=201, headers={"Location": f"/plans/{plan_id}/events"}
-    )
-
-
-def _replay(prior: Any, event: EventIn) -> Response:
-    same = (
-        prior.vessel_id == event.vessel_id and prior.stop == event.stop and prior.type == event.type
-    )
-    if not same:
-        why = "this Idempotency-Key was used for a different event"
-        return problem_response(
-            409,
-            "Conflict",
-            why,
-            errors=[{"code": "idempotency_conflict", "path": "/", "message": why}],
-        )
-    return JSONResponse(
-        _event_record(prior), status_code=200, headers={"Idempotent-Replayed": "true"}
-    )
-
-
-@router.get("/plans/{plan_id}/events", dependencies=[auth.reader])
-def list_events(request: Request, plan_id: str) -> dict[str, Any]:
-    """The plan's field events, oldest first (append-only)."""
-    _row(_engine(request), plan_id)
-    with _engine(request).connect() as conn:
-        return {"events": _events(conn, plan_id)}
-
-
-@router.get(
-    "/plans/{plan_id}/status",
-    dependencies=[auth.reader],
-    responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
-)
-def get_status(
-    request: Request, plan_id: str, if_none_match: str | None = Header(None, alias="If-None-Match")
-) -> Response:
-    """Live status per voyage and per district; send If-None-Match with the last ETag to get 304."""
-    engine = _engine(request)
-    with engine.connect() as conn:
-        # Cheap first: the plan's version and newest event make the ETag; the plan itself is
-        # read only for a stale client, and the answer is kept for the next poller.
-        row = conn.execute(
-            select(db.plans.c.phase, db.plans.c.version).where(db.plans.c.id == plan_id)
-        ).first()
-        if row is None:
-            raise HTTPException(404, f"no plan with id {plan_id!r}")
-        last_event = conn.execute(
-            select(func.max(db.events.c.id)).where(db.events.c.plan_id == plan_id)
-        ).scalar()
-        tag = fieldops.etag(plan_id, row.phase, row.version, last_event)
-        if if_none_match and tag in [t.strip() for t in if_none_match.split(",")]:
-            return Response(status_code=304, headers={"ETag": tag})
-        with _STATUS_LOCK:  # one computation per new ETag, however many pollers ask at once
-            body = _STATUS_CACHE.get((plan_id, tag))
-            if body is None:
-                body = {"plan_id": plan_id, "phase": row.phase}
-                result = conn.execute(
-                    select(db.plans.c.result).where(db.plans.c.id == plan_id)
-                ).scalar()
-                if result:
-                    plan = json.loads(result)
-                    body.update(fieldops.status(plan.get("plan", plan), _events(conn, plan_id)))
-                _STATUS_CACHE.put((plan_id, tag), body)
-    return JSONResponse(body, headers={"ETag": tag, "Cache-Control": "no-cache"})
+    return plan_summary(plan_row(engine, plan_id), full=False)
 
 
 @router.get("/limits")
