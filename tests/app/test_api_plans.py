@@ -247,3 +247,47 @@ def test_cancel_keeps_the_best_plan_so_far(client: TestClient, settings: Setting
     assert body["progress"]["elapsed_s"] < 60
     assert body["result"]["voyages"], "the best plan found before the cancel is kept"
     assert client.post(f"{url}/cancel", headers=planner).status_code == 409
+
+
+def test_an_unexpected_error_is_a_problem_without_a_trace(settings: Settings) -> None:
+    app = create_app(settings)
+
+    @app.get("/boom", include_in_schema=False)
+    def boom() -> None:
+        raise RuntimeError("secret detail of the failure")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/boom")
+    assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
+    assert "secret" not in r.text and "Traceback" not in r.text
+    assert r.json()["errors"][0]["code"] == "internal_error"
+
+
+def test_inactive_vessels_and_new_windows_reach_the_planner(
+    client: TestClient, settings: Settings
+) -> None:
+    from app import db
+    from app.jobs import scenario_with_overrides
+    from routing.scenario import load_scenario
+
+    planner = {"X-API-Key": create_key(settings.database, "planner")}
+    assert (
+        client.put("/vessels/kal-28-1", json={"active": False}, headers=planner).status_code == 200
+    )
+    window = {
+        "available_from": "2024-02-07T06:00:00+07:00",
+        "available_until": "2024-02-12T18:00:00+07:00",
+    }
+    assert (
+        client.put(
+            "/vessels/kmp-dbs-3", json={**window, "active": True}, headers=planner
+        ).status_code
+        == 200
+    )
+    import tomllib
+
+    raw = tomllib.loads((DATA / "scenarios" / "pemilu2024.toml").read_text())
+    scenario = scenario_with_overrides(db.engine_for(settings.database), raw, source="test")
+    assert "kal-28-1" not in scenario.vessel_ids and "kmp-dbs-3" in scenario.vessel_ids
+    assert scenario.vessel_windows["kmp-dbs-3"][0].isoformat() == window["available_from"]
+    assert load_scenario(DATA / "scenarios" / "pemilu2024.toml").vessel_ids != scenario.vessel_ids
