@@ -14,11 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,16 +23,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-
-def _exe() -> str:
-    return shutil.which("ballot-routing") or str(Path(sys.executable).parent / "ballot-routing")
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from app import localserver  # noqa: E402
 
 
 async def poller(
@@ -138,49 +127,10 @@ def main() -> None:
         BALLOT_CACHE_DIR=str(ROOT / "var" / "cache"),
         BALLOT_DATA_DIR=str(ROOT / "data"),
     )
-    keys = {
-        role: subprocess.run(
-            [_exe(), "keys", "create", "--role", role],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        for role in ("planner", "field", "viewer")
-    }
-    port = _port()
-    server = subprocess.Popen(
-        [_exe(), "serve", "--port", str(port)],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        r = httpx.post(
-            f"{base}/plans",
-            json={"bundled": "pemilu2024", "iterations": 300, "seed": 1, "wait": 30},
-            headers={"X-API-Key": keys["planner"]},
-            timeout=60,
-        )
-        plan = httpx.get(
-            base + r.headers["Location"],
-            params={"wait": 30},
-            headers={"X-API-Key": keys["viewer"]},
-            timeout=60,
-        ).json()
-        assert plan["phase"] == "completed", plan
+    keys = localserver.create_keys(env)
+    with localserver.serving(env) as base:
+        plan = localserver.completed_plan(base, keys)
         asyncio.run(run(base, plan, keys, args))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

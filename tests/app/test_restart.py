@@ -3,47 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
 
+from app import localserver
 from tests.conftest import DATA
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _exe() -> str:
-    return shutil.which("ballot-routing") or str(Path(sys.executable).parent / "ballot-routing")
-
-
-def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [_exe(), "serve", "--port", str(port)],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    end = time.monotonic() + 60
-    while time.monotonic() < end:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise AssertionError("the server did not start")
 
 
 def test_killed_server_completes_the_plan_after_restart(
@@ -55,18 +23,11 @@ def test_killed_server_completes_the_plan_after_restart(
         BALLOT_CACHE_DIR=str(network_cache),
         BALLOT_DATA_DIR=str(DATA),
     )
-    key = subprocess.run(
-        [_exe(), "keys", "create", "--role", "planner"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    headers = {"X-API-Key": key}
-    port = _free_port()
+    headers = {"X-API-Key": localserver.create_keys(env, ("planner",))["planner"]}
+    port = localserver.free_port()
     server = None
     try:
-        server = _start(env, port)
+        server = localserver.start(env, port)
         base = f"http://127.0.0.1:{port}"
         r = httpx.post(
             f"{base}/plans",
@@ -79,9 +40,8 @@ def test_killed_server_completes_the_plan_after_restart(
         while httpx.get(url, headers=headers).json()["phase"] != "solving":
             assert time.monotonic() < end, "the plan never started solving"
             time.sleep(0.2)
-        os.killpg(server.pid, signal.SIGKILL)  # the server and its solver processes
-        server.wait(timeout=10)
-        server = _start(env, port)
+        localserver.stop(server, signal.SIGKILL)  # the server and its solver processes
+        server = localserver.start(env, port)
         end = time.monotonic() + 120
         while (body := httpx.get(url, headers=headers).json())["phase"] in (
             "queued",
@@ -100,5 +60,5 @@ def test_killed_server_completes_the_plan_after_restart(
         engine.dispose()
         assert attempts == 2  # claimed by the killed server, then taken up again after the restart
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
+        if server is not None:
+            localserver.stop(server, signal.SIGKILL)

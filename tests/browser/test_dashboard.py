@@ -5,25 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
+from app import localserver
 from tests.conftest import DATA, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output"
 POLL_MS = 1500
-
-
-def _exe() -> str:
-    return shutil.which("ballot-routing") or str(Path(sys.executable).parent / "ballot-routing")
 
 
 @pytest.fixture(scope="module")
@@ -35,51 +27,9 @@ def server(tmp_path_factory, network_cache):
         BALLOT_CACHE_DIR=str(network_cache),
         BALLOT_DATA_DIR=str(DATA),
     )
-    keys = {
-        r: subprocess.run(
-            [_exe(), "keys", "create", "--role", r],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        for r in ("planner", "field", "viewer")
-    }
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [_exe(), "serve", "--port", str(port)],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        r = httpx.post(
-            f"{base}/plans",
-            json={"bundled": "pemilu2024", "iterations": 300, "seed": 1, "wait": 30},
-            headers={"X-API-Key": keys["planner"]},
-            timeout=60,
-        )
-        plan = httpx.get(
-            base + r.headers["Location"],
-            params={"wait": 30},
-            headers={"X-API-Key": keys["viewer"]},
-            timeout=60,
-        ).json()
-        assert plan["phase"] == "completed"
-        yield base, keys, plan
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
+    keys = localserver.create_keys(env)
+    with localserver.serving(env) as base:
+        yield base, keys, localserver.completed_plan(base, keys)
 
 
 def test_dashboard_draws_the_plan_and_follows_events(server) -> None:

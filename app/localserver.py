@@ -1,0 +1,99 @@
+"""Run the service as a separate process on the loopback interface (for benchmarks and tests)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def executable() -> str:
+    """The ``ballot-routing`` console script of this environment."""
+    return shutil.which("ballot-routing") or str(Path(sys.executable).parent / "ballot-routing")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def create_keys(
+    env: dict[str, str], roles: tuple[str, ...] = ("planner", "field", "viewer")
+) -> dict[str, str]:
+    """One new API key per role, through the CLI, in the database that ``env`` names."""
+    return {
+        role: subprocess.run(
+            [executable(), "keys", "create", "--role", role],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for role in roles
+    }
+
+
+def start(env: dict[str, str], port: int, *, timeout: float = 60) -> subprocess.Popen[bytes]:
+    """Start ``ballot-routing serve`` in its own process group and wait until /healthz answers."""
+    proc = subprocess.Popen(
+        [executable(), "serve", "--port", str(port)],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    stop(proc, signal.SIGKILL)
+    raise RuntimeError("the server did not start")
+
+
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Signal the server's whole process group (its solver processes too) and reap it."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+    proc.wait(timeout=15)
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """A running server for the duration of the block; yields its base URL."""
+    port = free_port()
+    proc = start(env, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
+
+
+def completed_plan(
+    base: str, keys: dict[str, str], *, iterations: int = 300, seed: int = 1
+) -> dict:
+    """Plan the bundled 2024 scenario under an iteration budget and return the finished plan."""
+    body = {"bundled": "pemilu2024", "iterations": iterations, "seed": seed, "wait": 30}
+    r = httpx.post(f"{base}/plans", json=body, headers={"X-API-Key": keys["planner"]}, timeout=60)
+    r.raise_for_status()
+    plan: dict = httpx.get(
+        base + r.headers["Location"],
+        params={"wait": 30},
+        headers={"X-API-Key": keys["viewer"]},
+        timeout=60,
+    ).json()
+    if plan["phase"] != "completed":
+        raise RuntimeError(f"the plan ended {plan['phase']}")
+    return plan
