@@ -32,14 +32,14 @@ def problem_for(settings: Settings, scenario: Scenario, *, extra_per_class: int 
     """The solver problem of a scenario, with the dataset, kit and fleet of ``settings``."""
     classes = state.fleet(settings.fleet_file)
     vessels = load_vessels(settings.fleet_file, classes)
-    if extra_per_class:
-        scenario = _with_extra_vessels(scenario, vessels, classes, extra_per_class)
+    extra = _extra_vessels(scenario, classes, extra_per_class)
+    scenario = dataclasses.replace(scenario, vessel_ids=scenario.vessel_ids + tuple(extra))
     return build_problem(
         scenario,
         state.archipelago(settings.dataset_dir),
         state.kit(settings.kit_file),
         classes,
-        vessels | _extra_vessels(scenario, classes, extra_per_class),
+        vessels | extra,
     )
 
 
@@ -58,13 +58,6 @@ def _extra_vessels(scenario: Scenario, classes: Mapping[str, Any], n: int) -> di
                 "hypothetical vessel for capacity planning",
             )
     return out
-
-
-def _with_extra_vessels(
-    scenario: Scenario, vessels: Mapping[str, Vessel], classes: Mapping[str, Any], n: int
-) -> Scenario:
-    extra = tuple(_extra_vessels(scenario, classes, n))
-    return dataclasses.replace(scenario, vessel_ids=scenario.vessel_ids + extra)
 
 
 def networks(settings: Settings, problem: Problem) -> dict[str, SeaNetwork]:

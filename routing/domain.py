@@ -198,7 +198,6 @@ class Problem:
     berths: frozenset[str] = frozenset()  # landings where any ship can come alongside
     depths_m: dict[str, float] = field(default_factory=dict)  # known landing depths only
     ship_hour_idr: float = 5_000_000.0  # objective weight of one ship-hour, any vessel
-    unassigned: tuple[tuple[str, str, str], ...] = ()  # (village, code, message) found upfront
 
     def can_berth(self, vessel_class: VesselClass, landing_id: str) -> bool:
         """Alongside a pier (True) or at anchor, unloading by tender (False)."""
