@@ -291,3 +291,24 @@ def test_inactive_vessels_and_new_windows_reach_the_planner(
     assert "kal-28-1" not in scenario.vessel_ids and "kmp-dbs-3" in scenario.vessel_ids
     assert scenario.vessel_windows["kmp-dbs-3"][0].isoformat() == window["available_from"]
     assert load_scenario(DATA / "scenarios" / "pemilu2024.toml").vessel_ids != scenario.vessel_ids
+
+
+def test_a_killed_solver_process_does_not_lose_the_plan(client: TestClient, settings: Settings) -> None:
+    import multiprocessing
+    import os
+    import signal
+
+    planner = {"X-API-Key": create_key(settings.database, "planner")}
+    r = client.post("/plans", json={"bundled": "pemilu2024", "iterations": 400, "seed": 3}, headers=planner)
+    url = r.headers["Location"]
+    end = time.monotonic() + 60
+    while client.get(url).json()["phase"] != "solving":
+        assert time.monotonic() < end
+        time.sleep(0.1)
+    workers = multiprocessing.active_children()
+    assert workers, "the solver runs in a child process"
+    for w in workers:
+        os.kill(w.pid, signal.SIGKILL)
+    body = _wait_done(client, url, {}, timeout=120)
+    assert body["phase"] == "completed", body
+    assert body["result"]["unassigned"] == []
