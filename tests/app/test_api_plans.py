@@ -293,13 +293,17 @@ def test_inactive_vessels_and_new_windows_reach_the_planner(
     assert load_scenario(DATA / "scenarios" / "pemilu2024.toml").vessel_ids != scenario.vessel_ids
 
 
-def test_a_killed_solver_process_does_not_lose_the_plan(client: TestClient, settings: Settings) -> None:
+def test_a_killed_solver_process_does_not_lose_the_plan(
+    client: TestClient, settings: Settings
+) -> None:
     import multiprocessing
     import os
     import signal
 
     planner = {"X-API-Key": create_key(settings.database, "planner")}
-    r = client.post("/plans", json={"bundled": "pemilu2024", "iterations": 400, "seed": 3}, headers=planner)
+    r = client.post(
+        "/plans", json={"bundled": "pemilu2024", "iterations": 400, "seed": 3}, headers=planner
+    )
     url = r.headers["Location"]
     end = time.monotonic() + 60
     while client.get(url).json()["phase"] != "solving":
