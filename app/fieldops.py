@@ -149,21 +149,21 @@ def status(plan: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]
 
 
 class StatusCache:
-    """The last computed status bodies by (plan, ETag): pollers of an unchanged plan share one."""
+    """The last rendered status bodies by (plan, ETag): pollers of an unchanged plan share one."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> dict[str, Any] | None:
+    def get(self, key: tuple[str, str]) -> bytes | None:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
             return None
 
-    def put(self, key: tuple[str, str], value: dict[str, Any]) -> None:
+    def put(self, key: tuple[str, str], value: bytes) -> None:
         with self._lock:
             self._items[key] = value
             while len(self._items) > self.size:

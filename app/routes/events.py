@@ -237,14 +237,19 @@ def get_status(
         if if_none_match and tag in [t.strip() for t in if_none_match.split(",")]:
             return Response(status_code=304, headers={"ETag": tag})
         with _STATUS_LOCK:  # one computation per new ETag, however many pollers ask at once
-            body = _STATUS_CACHE.get((plan_id, tag))
-            if body is None:
-                body = {"plan_id": plan_id, "phase": row.phase}
+            content = _STATUS_CACHE.get((plan_id, tag))
+            if content is None:
+                body: dict[str, Any] = {"plan_id": plan_id, "phase": row.phase}
                 result = conn.execute(
                     select(db.plans.c.result).where(db.plans.c.id == plan_id)
                 ).scalar()
                 if result:
                     plan = json.loads(result)
                     body.update(fieldops.status(plan.get("plan", plan), _events(conn, plan_id)))
-                _STATUS_CACHE.put((plan_id, tag), body)
-    return JSONResponse(body, headers={"ETag": tag, "Cache-Control": "no-cache"})
+                content = json.dumps(body, ensure_ascii=False).encode()
+                _STATUS_CACHE.put((plan_id, tag), content)
+    return Response(
+        content,
+        media_type="application/json",
+        headers={"ETag": tag, "Cache-Control": "no-cache"},
+    )
