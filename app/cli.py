@@ -14,6 +14,7 @@ import typer
 from app import state, views
 from app.config import get_settings
 from routing.errors import RoutingError
+from routing.scenario import load_scenario
 
 cli = typer.Typer(
     help="Maritime routing for island ballot distribution (Sumenep).", no_args_is_help=True
@@ -260,7 +261,6 @@ def plan(
 ) -> None:
     """Plan a scenario: which vessel carries what to which landing, and when."""
     from app import planning
-    from routing.scenario import load_scenario
 
     settings = get_settings()
     try:
@@ -308,7 +308,7 @@ def batch(
     try:
         # Build the sea networks once here, so the workers load them from the cache.
         for path in scenarios:
-            planning.networks(settings, planning.problem_for(settings, load_scenario_file(path)))
+            planning.networks(settings, planning.problem_for(settings, load_scenario(path)))
         rows = []
         with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = [
@@ -330,12 +330,6 @@ def batch(
     out.mkdir(parents=True, exist_ok=True)
     (out / "comparison.csv").write_text(views.to_csv(rows, list(rows[0])), encoding="utf-8")
     sys.stdout.write(views.to_csv(rows, list(rows[0])))
-
-
-def load_scenario_file(path: Path) -> Any:
-    from routing.scenario import load_scenario
-
-    return load_scenario(path)
 
 
 @cli.command()
@@ -361,7 +355,7 @@ def capacity(
     settings = get_settings()
     try:
         problem = planning.problem_for(
-            settings, load_scenario_file(scenario), extra_per_class=extra_per_class
+            settings, load_scenario(scenario), extra_per_class=extra_per_class
         )
         run = planning.run_plan(
             settings,

@@ -49,13 +49,14 @@ def _stop(stop: Stop, by_id: Mapping[str, Consignment]) -> dict[str, Any]:
     }
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return _t(value)
+def jsonable(value: Any) -> Any:
+    """Nested values with dates and times as ISO 8601 strings (TOML and KPIs to JSON)."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
     return value
 
 
@@ -107,7 +108,7 @@ def plan_json(plan: Plan, *, input_hash: str, versions: Mapping[str, str]) -> di
             }
             for u in plan.unassigned
         ],
-        "kpis": _jsonable(kpis(plan)),
+        "kpis": jsonable(kpis(plan)),
     }
 
 

@@ -18,6 +18,7 @@ from app import auth, db, deps, planning, views
 from app.config import Settings
 from routing.errors import DataError
 from routing.errors import Problem as Issue
+from routing.export import jsonable
 
 router = APIRouter(tags=["plans"])
 
@@ -91,17 +92,7 @@ def resolve_scenario(settings: Settings, engine: Any, body: PlanRequest) -> dict
             source="request",
         )
     with path.open("rb") as fh:
-        return _jsonable(tomllib.load(fh))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+        return jsonable(tomllib.load(fh))
 
 
 def check_budget(settings: Settings, body: PlanRequest) -> None:

@@ -67,6 +67,13 @@ def _wait_done(client: TestClient, url: str, headers: dict[str, str], timeout: f
     raise AssertionError(f"{url} did not finish: {body}")
 
 
+def _wait_solving(client: TestClient, url: str, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while client.get(url).json()["phase"] != "solving":
+        assert time.monotonic() < end, "the plan never started solving"
+        time.sleep(0.1)
+
+
 def test_plan_events_and_status_end_to_end(service) -> None:
     client, keys = service
     # Access control.
@@ -236,10 +243,7 @@ def test_cancel_keeps_the_best_plan_so_far(client: TestClient, settings: Setting
         "/plans", json={"bundled": "pemilu2024", "seconds": 120, "seed": 2}, headers=planner
     )
     url = r.headers["Location"]
-    end = time.monotonic() + 60
-    while client.get(url).json()["phase"] != "solving":
-        assert time.monotonic() < end
-        time.sleep(0.2)
+    _wait_solving(client, url)
     time.sleep(2)
     assert client.post(f"{url}/cancel", headers=planner).status_code == 202
     body = _wait_done(client, url, {}, timeout=60)
@@ -305,10 +309,7 @@ def test_a_killed_solver_process_does_not_lose_the_plan(
         "/plans", json={"bundled": "pemilu2024", "iterations": 400, "seed": 3}, headers=planner
     )
     url = r.headers["Location"]
-    end = time.monotonic() + 60
-    while client.get(url).json()["phase"] != "solving":
-        assert time.monotonic() < end
-        time.sleep(0.1)
+    _wait_solving(client, url)
     workers = multiprocessing.active_children()
     assert workers, "the solver runs in a child process"
     for w in workers:
