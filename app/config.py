@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         return self.data_dir / "kit.toml"
 
     @property
+    def sea_areas_file(self) -> Path:
+        return self.data_dir / "sea_areas.toml"
+
+    @property
     def fleet_file(self) -> Path:
         return self.data_dir / "fleet.toml"
 

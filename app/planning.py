@@ -40,6 +40,7 @@ def problem_for(settings: Settings, scenario: Scenario, *, extra_per_class: int 
         state.kit(settings.kit_file),
         classes,
         vessels | extra,
+        state.sea_areas(settings.sea_areas_file, settings.dataset_dir),
     )
 
 

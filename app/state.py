@@ -9,10 +9,11 @@ from pathlib import Path
 from shapely.geometry.base import BaseGeometry
 
 from routing.demand import Kit, load_kit
-from routing.domain import VesselClass
+from routing.domain import SeaArea, VesselClass
 from routing.fleet import load_fleet, vessel_class
 from routing.geodata import Archipelago, load_dataset, load_land
 from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.weather import load_sea_areas
 
 
 @lru_cache(maxsize=4)
@@ -28,6 +29,11 @@ def kit(kit_file: Path) -> Kit:
 @lru_cache(maxsize=4)
 def fleet(fleet_file: Path) -> dict[str, VesselClass]:
     return load_fleet(fleet_file)
+
+
+@lru_cache(maxsize=4)
+def sea_areas(areas_file: Path, dataset_dir: Path) -> dict[str, SeaArea]:
+    return load_sea_areas(areas_file, archipelago(dataset_dir))
 
 
 @lru_cache(maxsize=4)

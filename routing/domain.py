@@ -178,6 +178,30 @@ class Consignment:
     deadline: datetime
     part: int = 1
     parts: int = 1
+    ready: datetime | None = None  # handover or pickup at the landing not before (closure, count)
+    release: datetime | None = None  # at the depot not before (cargo brought back in a re-plan)
+
+
+@dataclass(frozen=True)
+class SeaArea:
+    """A named stretch of water that wave forecasts refer to (lon/lat polygon)."""
+
+    id: str
+    name: str
+    status: str
+    source: str
+    geometry: BaseGeometry = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class WaveForecast:
+    """Significant wave height forecast over one sea area for a time interval."""
+
+    area_id: str
+    start: datetime
+    end: datetime
+    wave_m: float
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,6 +222,11 @@ class Problem:
     berths: frozenset[str] = frozenset()  # landings where any ship can come alongside
     depths_m: dict[str, float] = field(default_factory=dict)  # known landing depths only
     ship_hour_idr: float = 5_000_000.0  # objective weight of one ship-hour, any vessel
+    direction: str = "outbound"  # "return": consignments are collected and brought to a depot
+    sea_areas: tuple[SeaArea, ...] = ()
+    forecast: tuple[WaveForecast, ...] = ()
+    # no handover at a landing from start to end (None: to the end of the plan)
+    landing_closures: tuple[tuple[str, datetime, datetime | None], ...] = ()
 
     def can_berth(self, vessel_class: VesselClass, landing_id: str) -> bool:
         """Alongside a pier (True) or at anchor, unloading by tender (False)."""
@@ -228,7 +257,10 @@ class Stop:
     load_kg: float  # loaded at a depot, handed over at a landing
     load_m3: float
     access: str  # "depot", "berth" or "tender"
-    wait_s: int  # waiting for daylight
+    wait_s: int  # waiting for daylight (or for the cargo to be ready)
+    operation: str = ""  # "load", "unload", "handover", "collect", "start" or "" (end)
+    hold_s: int = 0  # held before departure by the weather on the next leg
+    hold_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,23 @@ the end of its window or past the deadline, and ``TRADE_OFF`` otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from routing.domain import Consignment, Plan, Problem, Reason, Unassigned, Vessel
 from routing.matrix import Matrix, loading_seconds, unloading_seconds
-from routing.schedule import Daylight
+from routing.schedule import Clock
+from routing.weather import Weather
 
-ORDER = ("NO_SEA_PATH", "DRAFT_TOO_DEEP", "DEMAND_EXCEEDS_CAPACITY", "DEADLINE_UNREACHABLE")
+ORDER = (
+    "NO_SEA_PATH",
+    "DRAFT_TOO_DEEP",
+    "DEMAND_EXCEEDS_CAPACITY",
+    "LANDING_CLOSED",
+    "WEATHER_WINDOW_CLOSED",
+    "DEADLINE_UNREACHABLE",
+)
 MESSAGES = {
     "NO_SEA_PATH": "no sea path between the vessel's home depot and the landing for its class",
     "DRAFT_TOO_DEEP": "the vessel's draft exceeds the known depth at the landing",
@@ -27,7 +36,8 @@ MESSAGES = {
     "DEADLINE_UNREACHABLE": "even sailing to it alone, the vessel cannot hand it over in time",
     "FLEET_EXHAUSTED": "every vessel able to serve it is busy for the rest of its window",
     "TRADE_OFF": "the solver could not fit it beside the other deliveries within the budget",
-    "WEATHER_WINDOW_CLOSED": "the sea is closed to every able vessel until after the deadline",
+    "WEATHER_WINDOW_CLOSED": "the forecast waves keep the vessel from getting there in time",
+    "LANDING_CLOSED": "the landing is closed until after the deadline",
 }
 
 
@@ -39,23 +49,63 @@ class Check:
     code: str | None
 
 
-def alone_finish_s(problem: Problem, matrix: Matrix, v: Vessel, c: Consignment) -> float | None:
-    """When ``v`` would hand ``c`` over if it did nothing else; ``None`` if it cannot get there."""
+def alone_finish_s(
+    problem: Problem,
+    matrix: Matrix,
+    v: Vessel,
+    c: Consignment,
+    weather: Weather | None = None,
+    *,
+    closures: bool = True,
+) -> float | None:
+    """When ``v`` would finish ``c`` if it did nothing else (handed over, or for a return plan
+    unloaded at the destination depot); ``None`` if it cannot get there and back."""
     vc = problem.classes[v.class_id]
-    i, j = matrix.index(v.home_depot), matrix.index(c.landing_id)
+    back = problem.direction == "return"
+    home, landing = v.home_depot, c.landing_id
+    i, j = matrix.index(home), matrix.index(landing)
     if not (matrix.reachable[i, j] and matrix.reachable[j, i]):
         return None
-    light = Daylight.of(problem)
-    t = max(0, problem.seconds(v.available_from)) + loading_seconds(vc, c.weight_kg)
-    t = light.next_open(t + float(matrix.duration_s[i, j]))
-    return light.work(
-        t, unloading_seconds(vc, c.weight_kg, berth=problem.can_berth(vc, c.landing_id))
+    clock = Clock(
+        dataclasses.replace(problem, landing_closures=problem.landing_closures if closures else ()),
+        vc,
+        matrix,
+        None,
     )
+    t: float = max(0, problem.seconds(v.available_from))
+    t += 0 if back else loading_seconds(vc, c.weight_kg)
+    t = _leg(weather, vc.id, home, landing, t, float(matrix.duration_s[i, j]))
+    ready = problem.seconds(c.ready) if c.ready else 0
+    start = clock.open_at(landing, max(t + float(matrix.duration_s[i, j]), ready))
+    if start == float("inf"):
+        return start
+    end = clock.light.work(
+        start, unloading_seconds(vc, c.weight_kg, berth=problem.can_berth(vc, landing))
+    )
+    if not back:
+        return end
+    k = matrix.index(problem.depots[0])
+    if not matrix.reachable[j, k]:
+        return None
+    end = _leg(weather, vc.id, landing, problem.depots[0], end, float(matrix.duration_s[j, k]))
+    return end + float(matrix.duration_s[j, k]) + loading_seconds(vc, c.weight_kg)
 
 
-def check(problem: Problem, matrices: Mapping[str, Matrix], v: Vessel, c: Consignment) -> Check:
+def _leg(weather: Weather | None, cid: str, a: str, b: str, t: float, duration: float) -> float:
+    hold = weather.depart(cid, a, b, t, duration) if weather is not None else None
+    return hold.until_s if hold is not None else t
+
+
+def check(
+    problem: Problem,
+    matrices: Mapping[str, Matrix],
+    v: Vessel,
+    c: Consignment,
+    weather: Weather | None = None,
+) -> Check:
     vc = problem.classes[v.class_id]
-    finish = alone_finish_s(problem, matrices[vc.id], v, c)
+    matrix = matrices[vc.id]
+    finish = alone_finish_s(problem, matrix, v, c, weather)
     depth = problem.depths_m.get(c.landing_id)
     if finish is None:
         return Check(v.id, "NO_SEA_PATH")
@@ -65,35 +115,59 @@ def check(problem: Problem, matrices: Mapping[str, Matrix], v: Vessel, c: Consig
         return Check(v.id, "DEMAND_EXCEEDS_CAPACITY")
     latest = min(problem.seconds(c.deadline), problem.seconds(v.available_until))
     if finish > latest:
+        calm = alone_finish_s(problem, matrix, v, c, None)
+        if weather is not None and calm is not None and calm <= latest:
+            return Check(v.id, "WEATHER_WINDOW_CLOSED")
+        open_ = alone_finish_s(problem, matrix, v, c, None, closures=False)
+        if open_ is not None and open_ <= latest and (calm is None or calm > latest):
+            return Check(v.id, "LANDING_CLOSED")
         return Check(v.id, "DEADLINE_UNREACHABLE")
     return Check(v.id, None)
 
 
-def precheck(problem: Problem, matrices: Mapping[str, Matrix]) -> dict[str, tuple[Reason, ...]]:
+def precheck(
+    problem: Problem, matrices: Mapping[str, Matrix], weather: Weather | None = None
+) -> dict[str, tuple[Reason, ...]]:
     """Consignments no vessel can serve on its own, with a reason per failing check."""
     out: dict[str, tuple[Reason, ...]] = {}
     for c in problem.consignments:
-        checks = [check(problem, matrices, v, c) for v in problem.vessels]
+        checks = [check(problem, matrices, v, c, weather) for v in problem.vessels]
         if any(ch.code is None for ch in checks):
             continue
-        out[c.id] = tuple(
-            Reason(code, MESSAGES[code], tuple(ch.vessel_id for ch in checks if ch.code == code))
-            for code in ORDER
-            if any(ch.code == code for ch in checks)
-        )
+        out[c.id] = _reasons(checks)
     return out
 
 
-def able_vessels(problem: Problem, matrices: Mapping[str, Matrix], c: Consignment) -> list[str]:
-    return [v.id for v in problem.vessels if check(problem, matrices, v, c).code is None]
+def _reasons(checks: list[Check]) -> tuple[Reason, ...]:
+    return tuple(
+        Reason(code, MESSAGES[code], tuple(ch.vessel_id for ch in checks if ch.code == code))
+        for code in ORDER
+        if any(ch.code == code for ch in checks)
+    )
+
+
+def able_vessels(
+    problem: Problem,
+    matrices: Mapping[str, Matrix],
+    c: Consignment,
+    weather: Weather | None = None,
+) -> list[str]:
+    return [v.id for v in problem.vessels if check(problem, matrices, v, c, weather).code is None]
 
 
 def after_solve(
-    problem: Problem, matrices: Mapping[str, Matrix], plan: Plan, cid: str
+    problem: Problem,
+    matrices: Mapping[str, Matrix],
+    plan: Plan,
+    cid: str,
+    weather: Weather | None = None,
 ) -> tuple[Reason, ...]:
     """The reason for a consignment that passed the checks but is not in the plan."""
     c = next(x for x in problem.consignments if x.id == cid)
-    able = able_vessels(problem, matrices, c)
+    checks = [check(problem, matrices, v, c, weather) for v in problem.vessels]
+    if all(ch.code is not None for ch in checks):
+        return _reasons(checks)  # a vessel became unable (weather holds, a re-plan's state)
+    able = [ch.vessel_id for ch in checks if ch.code is None]
     busy = []
     for v in plan.voyages:
         if v.vessel_id in able and v.stops[-1].arrival >= c.deadline:

@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
+from shapely.geometry.base import BaseGeometry
+
 from routing import explain
 from routing.domain import Plan, Problem, Reason, Voyage
 from routing.matrix import Matrix
-from routing.schedule import PathCoords, lateness_s, make_voyage
+from routing.schedule import PathCoords, Resume, lateness_s, make_voyage
 from routing.solver import (
     Progress,
     PyVRPSolver,
@@ -23,6 +25,7 @@ from routing.solver import (
     Solver,
     SolverResult,
 )
+from routing.weather import Weather, merge_intervals, open_windows
 
 TIGHTEN_ROUNDS = 4  # re-solves with tightened deadlines when the real timeline runs late
 TIGHTEN_MARGIN_S = 900
@@ -39,6 +42,8 @@ def versions() -> dict[str, str]:
 
 
 def _canonical(value: object) -> object:
+    if isinstance(value, BaseGeometry):
+        return value.wkt
     if isinstance(value, (set, frozenset)):
         return sorted(value)
     if isinstance(value, datetime):
@@ -80,13 +85,45 @@ def _time(
     routes: tuple[SolvedRoute, ...],
     matrices: Mapping[str, Matrix],
     path: PathCoords | None,
+    weather: Weather | None = None,
+    resumes: Mapping[str, Resume] | None = None,
 ) -> tuple[tuple[Voyage, ...], dict[str, datetime]]:
     voyages, delivered = [], {}
-    for r in routes:
-        voyage, done = make_voyage(problem, r, matrices, path=path)
+    resumes = resumes or {}
+    by_vessel = {r.vessel_id: r for r in routes}
+    order = [v.id for v in problem.vessels if v.id in by_vessel or v.id in resumes]
+    for vid in order:
+        route = by_vessel.get(vid, SolvedRoute(vid, ()))
+        voyage, done = make_voyage(
+            problem, route, matrices, path=path, weather=weather, resume=resumes.get(vid)
+        )
         voyages.append(voyage)
         delivered.update(done)
     return tuple(voyages), delivered
+
+
+def solve_windows(problem: Problem, weather: Weather | None) -> dict[str, dict[str, tuple]]:
+    """Per consignment and class, when its handover may start: outside the weather closures of
+    the waters on the way from the depots, and outside the landing's closures."""
+    horizon = max((problem.seconds(c.deadline) for c in problem.consignments), default=0)
+    closed: dict[str, list[tuple[float, float]]] = {}
+    for lid, a, b in problem.landing_closures:
+        end = float(problem.seconds(b)) if b else float(horizon) + 1
+        closed.setdefault(lid, []).append((float(problem.seconds(a)), end))
+    active = weather is not None and weather.active
+    out: dict[str, dict[str, tuple]] = {}
+    for c in problem.consignments:
+        per = {}
+        for cid in problem.classes:
+            blocked = list(closed.get(c.landing_id, []))
+            if active:
+                assert weather is not None
+                blocked += weather.blocked(cid, problem.depots, c.landing_id)
+            spans = open_windows(merge_intervals(blocked), 0.0, float(horizon))
+            per[cid] = tuple((int(a), int(b)) for a, b in spans)
+        if any(p != ((0, horizon),) for p in per.values()):
+            out[c.id] = per
+    return out
 
 
 def make_plan(
@@ -98,34 +135,55 @@ def make_plan(
     path: PathCoords | None = None,
     progress: Progress | None = None,
     deadline_monotonic: float | None = None,
+    resumes: Mapping[str, Resume] | None = None,
 ) -> Plan:
     """Plan the problem.
 
     Consignments no vessel can serve alone are set aside with their reasons. The rest go to the
-    solver; the routes are timed with the vessels' real loading, daylight and handover rules, and
-    where that runs past a deadline the consignment's latest finish is tightened and the problem
-    solved again (up to ``TIGHTEN_ROUNDS``). What is still late is taken out of the plan and
-    explained, so that every delivery in a plan is on time.
+    solver; the routes are timed with the vessels' real loading, daylight, weather and handover
+    rules, and where that runs past a deadline the consignment's latest finish is tightened and
+    the problem solved again (up to ``TIGHTEN_ROUNDS``). What is still late is taken out of the
+    plan and explained, so that every delivery in a plan is on time.
 
     Parameters
     ----------
     deadline_monotonic
         A ``time.monotonic()`` instant by which solving must end (splits a wall-time budget
         between the rounds); ``None`` for an iteration budget.
+    resumes
+        Re-planning: vessels under way, with what they still carry (those consignments are not
+        given to the solver; the vessel hands them over first, then starts its new trips).
     """
     solver = solver or PyVRPSolver()
-    pre = explain.precheck(problem, matrices)
+    forecast = Weather(problem, path)
+    weather = forecast if forecast.active else None
+    resumes = resumes or {}
+    onboard = {cid for r in resumes.values() for cid in r.onboard}
+    pre = explain.precheck(
+        dataclasses.replace(
+            problem, consignments=tuple(c for c in problem.consignments if c.id not in onboard)
+        ),
+        matrices,
+        weather,
+    )
     solvable = dataclasses.replace(
-        problem, consignments=tuple(c for c in problem.consignments if c.id not in pre)
+        problem,
+        consignments=tuple(
+            c for c in problem.consignments if c.id not in pre and c.id not in onboard
+        ),
     )
     reasons: dict[str, tuple[Reason, ...]] = dict(pre)
-    if not solvable.consignments:
+    if not solvable.consignments and not resumes:
         empty = Plan("infeasible", problem, (), (), {}, 0.0, options.seed, "none", 0)
         return dataclasses.replace(empty, unassigned=explain.unassigned_villages(problem, reasons))
+    timed = dataclasses.replace(
+        problem, consignments=tuple(c for c in problem.consignments if c.id not in pre)
+    )
+    windows = solve_windows(solvable, weather)
     latest: dict[str, int] = {}
-    result: SolverResult | None = None
-    for round_no in range(TIGHTEN_ROUNDS):
-        opts = dataclasses.replace(options, latest_finish_s=dict(latest))
+    result = SolverResult((), (), True, 0.0, 0, 0.0, engine="none")
+    for round_no in range(TIGHTEN_ROUNDS if solvable.consignments else 0):
+        opts = dataclasses.replace(options, latest_finish_s=dict(latest), windows=windows)
         if deadline_monotonic is not None:
             left = deadline_monotonic - time.monotonic()
             if round_no > 0 and left < 0.5:
@@ -136,20 +194,19 @@ def make_plan(
         result = solver.solve(solvable, matrices, opts, progress)
         if result.stopped:
             break  # the caller asked to stop: keep the best plan found so far
-        voyages, delivered = _time(solvable, result.routes, matrices, None)
-        late = lateness_s(solvable, delivered)
+        voyages, delivered = _time(timed, result.routes, matrices, None, weather, resumes)
+        late = {k: v for k, v in lateness_s(timed, delivered).items() if k not in onboard}
         if not late:
             break
         by_id = {c.id: c for c in solvable.consignments}
         for cid, s in late.items():
             base = latest.get(cid, solvable.seconds(by_id[cid].deadline))
             latest[cid] = base - s - TIGHTEN_MARGIN_S
-    assert result is not None
     routes = result.routes
-    voyages, delivered = _time(solvable, routes, matrices, None)
-    still_late = set(lateness_s(solvable, delivered))
+    voyages, delivered = _time(timed, routes, matrices, None, weather, resumes)
+    still_late = set(lateness_s(timed, delivered)) - onboard
     routes = _without(routes, still_late)
-    voyages, delivered = _time(solvable, routes, matrices, path)
+    voyages, delivered = _time(timed, routes, matrices, path, weather, resumes)
     plan = Plan(
         "completed",
         problem,
@@ -162,7 +219,7 @@ def make_plan(
         result.iterations,
     )
     for cid in (*result.unassigned, *sorted(still_late)):
-        reasons[cid] = explain.after_solve(solvable, matrices, plan, cid)
+        reasons[cid] = explain.after_solve(solvable, matrices, plan, cid, weather)
     unassigned = explain.unassigned_villages(problem, reasons)
     return dataclasses.replace(
         plan, status="infeasible" if unassigned else "completed", unassigned=unassigned

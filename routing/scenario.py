@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from routing.demand import Kit, demand_for, split_voters
-from routing.domain import Consignment, Problem, Vessel, VesselClass
+from routing.domain import Consignment, Problem, SeaArea, Vessel, VesselClass, WaveForecast
 from routing.errors import DataError
 from routing.errors import Problem as Issue
 from routing.geodata import Archipelago
+from routing.weather import parse_area
 
 DIRECTIONS = ("outbound", "return")
 # Ships that cannot berth at a small island pier can berth at the public ports of the Kemenhub
@@ -37,6 +39,12 @@ class Scenario:
     direction: str = "outbound"
     vessel_windows: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
     ship_hour_idr: float = 5_000_000.0
+    forecast: tuple[WaveForecast, ...] = ()
+    sea_areas: tuple[SeaArea, ...] = ()  # the scenario's own areas, beside data/sea_areas.toml
+    closed_landings: tuple[tuple[str, datetime, datetime | None], ...] = ()
+    destination: str | None = None  # return: the depot the boxes go to (default: first depot)
+    ppk_offices: dict[str, str] = field(default_factory=dict)  # return: district -> village
+    ready: dict[str, datetime] = field(default_factory=dict)  # return: district -> boxes ready
 
     def deadline_for(self, district_code: str) -> datetime:
         return self.deadlines.get(district_code, self.default_deadline)
@@ -117,6 +125,35 @@ def parse_scenario(raw: dict[str, Any], *, source: str = "scenario") -> Scenario
     if isinstance(ship_hour, bool) or not isinstance(ship_hour, (int, float)) or ship_hour < 0:
         issues.append(Issue("bad_value", "/objective/ship_hour_idr", "must be a number >= 0"))
         ship_hour = 0
+    forecast = _forecast(raw.get("forecast") or [], issues)
+    areas = tuple(
+        area
+        for n, r in enumerate(raw.get("sea_areas") or [])
+        if (area := parse_area(r if isinstance(r, dict) else {}, f"/sea_areas/{n}", issues))
+    )
+    closed = []
+    for n, c in enumerate(raw.get("closed_landings") or []):
+        where = f"/closed_landings/{n}"
+        c = c if isinstance(c, dict) else {}
+        if not c.get("landing"):
+            issues.append(Issue("missing_field", f"{where}/landing", "name the landing point id"))
+        a = _datetime(c.get("from"), f"{where}/from", issues)
+        b = _datetime(c["until"], f"{where}/until", issues) if c.get("until") else None
+        if a and b and b <= a:
+            issues.append(Issue("bad_time", f"{where}/until", "closure ends before it starts"))
+        if c.get("landing") and a:
+            closed.append((str(c["landing"]), a, b))
+    ready = {}
+    for district, value in (raw.get("ready") or {}).items():
+        when = _datetime(value, f"/ready/{district}", issues)
+        if when is not None:
+            ready[str(district)] = when
+    destination = raw.get("destination")
+    if destination is not None and str(destination) not in depots:
+        issues.append(
+            Issue("bad_value", "/destination", "the destination must be a scenario depot")
+        )
+    offices = {str(k): str(v) for k, v in (raw.get("ppk_offices") or {}).items()}
     if issues:
         raise DataError(issues, source=source)
     assert start and deadline and d0 and d1
@@ -133,7 +170,37 @@ def parse_scenario(raw: dict[str, Any], *, source: str = "scenario") -> Scenario
         direction,
         windows,
         float(ship_hour),
+        forecast,
+        areas,
+        tuple(closed),
+        str(destination) if destination is not None else None,
+        offices,
+        ready,
     )
+
+
+def _forecast(raw: Any, issues: list[Issue]) -> tuple[WaveForecast, ...]:
+    """``[[forecast]]``: ``{area, from, until, wave_m, source}`` each."""
+    out = []
+    if not isinstance(raw, list):
+        issues.append(Issue("bad_value", "/forecast", "must be a list of forecasts"))
+        return ()
+    for n, f in enumerate(raw):
+        where = f"/forecast/{n}"
+        f = f if isinstance(f, dict) else {}
+        if not f.get("area"):
+            issues.append(Issue("missing_field", f"{where}/area", "name the sea area"))
+        a = _datetime(f.get("from"), f"{where}/from", issues)
+        b = _datetime(f.get("until"), f"{where}/until", issues)
+        if a and b and b <= a:
+            issues.append(Issue("bad_time", f"{where}/until", "forecast ends before it starts"))
+        wave = f.get("wave_m")
+        if isinstance(wave, bool) or not isinstance(wave, (int, float)) or not 0 <= wave < 30:
+            issues.append(Issue("bad_value", f"{where}/wave_m", "must be a wave height in m, 0-30"))
+            continue
+        if f.get("area") and a and b:
+            out.append(WaveForecast(str(f["area"]), a, b, float(wave), str(f.get("source", ""))))
+    return tuple(out)
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -208,6 +275,7 @@ def build_problem(
     kit: Kit,
     classes: dict[str, VesselClass],
     vessels: dict[str, Vessel],
+    sea_areas: Mapping[str, SeaArea] | None = None,
 ) -> Problem:
     """Turn a scenario into a solver problem; unknown ids are reported all at once.
 
@@ -244,6 +312,18 @@ def build_problem(
             issues.append(
                 Issue("not_sea_served", f"/villages/{n}", f"{code} is on the Madura mainland")
             )
+    areas = dict(sea_areas or {}) | {a.id: a for a in scenario.sea_areas}
+    for n, f in enumerate(scenario.forecast):
+        if f.area_id not in areas:
+            issues.append(
+                Issue("unknown_sea_area", f"/forecast/{n}/area", f"no sea area {f.area_id!r}")
+            )
+    for n, (lid, _, _) in enumerate(scenario.closed_landings):
+        if lid not in arch.landing_points:
+            issues.append(
+                Issue("unknown_landing", f"/closed_landings/{n}/landing", f"no landing {lid!r}")
+            )
+    offices = _ppk_offices(scenario, arch, codes, issues) if scenario.direction == "return" else {}
     if issues:
         raise DataError(issues, source=scenario.name)
     used = {v.class_id for v in chosen}
@@ -254,6 +334,9 @@ def build_problem(
         cap_kg = max(classes[c].capacity_kg for c in used)
         cap_m3 = max(classes[c].capacity_m3 for c in used)
     consignments = []
+    if scenario.direction == "return":
+        consignments = _return_consignments(scenario, arch, kit, offices, cap_kg, cap_m3)
+        codes = ()
     for code in codes:
         village = arch.villages[code]
         assert village.landing_point_id is not None
@@ -276,16 +359,103 @@ def build_problem(
                 )
             )
     d0, d1 = scenario.daylight
+    depots = scenario.depots
+    if scenario.direction == "return":  # the destination comes first: the solver's unload depot
+        first = scenario.destination or depots[0]
+        depots = (first, *(d for d in depots if d != first))
     return Problem(
         name=scenario.name,
         start=scenario.planning_start,
-        depots=scenario.depots,
+        depots=depots,
         vessels=tuple(chosen),
         classes={c: classes[c] for c in sorted(used)},
         consignments=tuple(consignments),
         daylight=(d0.hour * 3600 + d0.minute * 60, d1.hour * 3600 + d1.minute * 60),
         ship_hour_idr=scenario.ship_hour_idr,
+        direction=scenario.direction,
+        sea_areas=tuple(areas[k] for k in sorted(areas)),
+        forecast=scenario.forecast,
+        landing_closures=scenario.closed_landings,
         berths=frozenset(
             lp.id for lp in arch.landing_points.values() if lp.registry_name == PUBLIC_PORT_REGISTRY
         ),
     )
+
+
+def island_districts(arch: Archipelago, codes: tuple[str, ...]) -> list[str]:
+    """Districts of these villages whose every village is served by sea (PPK on an island)."""
+    wanted = {arch.villages[c].district_code for c in codes}
+    return sorted(
+        d for d in wanted if all(v.sea for v in arch.villages.values() if v.district_code == d)
+    )
+
+
+def default_ppk_office(arch: Archipelago, district: str) -> str:
+    """Where a district office (PPK) is assumed to be: the village named as the district, or else
+    the village with the most polling stations. The offices' addresses were not found."""
+    villages = sorted(
+        (v for v in arch.villages.values() if v.district_code == district), key=lambda v: v.code
+    )
+    named = [v for v in villages if v.name.lower() == v.district.lower()]
+    return (named or sorted(villages, key=lambda v: -v.tps))[0].code
+
+
+def _ppk_offices(
+    scenario: Scenario, arch: Archipelago, codes: tuple[str, ...], issues: list[Issue]
+) -> dict[str, str]:
+    out = {}
+    for d in island_districts(arch, codes):
+        code = scenario.ppk_offices.get(d) or default_ppk_office(arch, d)
+        village = arch.villages.get(code)
+        if village is None or village.district_code != d or village.landing_point_id is None:
+            issues.append(
+                Issue(
+                    "bad_value",
+                    f"/ppk_offices/{d}",
+                    f"{code!r} is not a sea-served village of district {d}",
+                )
+            )
+            continue
+        out[d] = code
+    if not out:
+        issues.append(Issue("bad_value", "/villages", "no island district to collect from"))
+    return out
+
+
+def _return_consignments(
+    scenario: Scenario,
+    arch: Archipelago,
+    kit: Kit,
+    offices: Mapping[str, str],
+    cap_kg: float,
+    cap_m3: float,
+) -> list[Consignment]:
+    """One pickup per island district office: the district's boxes, booths and forms (the whole
+    kit comes back [S103]), split into parts that fit the smallest vessel."""
+    out = []
+    for d, office in sorted(offices.items()):
+        villages = [v for v in arch.villages.values() if v.district_code == d]
+        tps = sum(v.tps for v in villages)
+        voters = sum(v.voters_est for v in villages)
+        landing = arch.villages[office].landing_point_id
+        assert landing is not None
+        parts = _consignment_parts(tps, voters, kit, cap_kg, cap_m3)
+        for k, (n, vote) in enumerate(parts, start=1):
+            dem = demand_for(n, vote, kit, label=f"districts/{d}")
+            out.append(
+                Consignment(
+                    id=f"ppk-{d}" if len(parts) == 1 else f"ppk-{d}#{k}",
+                    village_code=office,
+                    landing_id=landing,
+                    district_code=d,
+                    tps=n,
+                    ballot_boxes=dem.ballot_boxes,
+                    weight_kg=dem.weight_kg,
+                    volume_m3=dem.volume_m3,
+                    deadline=scenario.deadline_for(d),
+                    part=k,
+                    parts=len(parts),
+                    ready=scenario.ready.get(d),
+                )
+            )
+    return out

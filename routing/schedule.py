@@ -9,6 +9,7 @@ berth anchors and unloads by tender.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from typing import Any
 from routing.domain import Consignment, Leg, Plan, Problem, Stop, VesselClass, Voyage
 from routing.matrix import Matrix, loading_seconds, metres_to_nm, unloading_seconds
 from routing.solver import SolvedRoute
+from routing.weather import Weather
 
 DAY_S = 86_400
 PathCoords = Callable[[str, str, str], tuple[tuple[float, float], ...]]
@@ -71,21 +73,53 @@ def _groups(ids: tuple[str, ...], by_id: Mapping[str, Consignment]) -> list[list
     return groups
 
 
-class _Clock:
+@dataclass(frozen=True)
+class Resume:
+    """Where a vessel is when a plan is re-made: at ``place`` from ``at_s`` (seconds from the
+    planning start), with ``onboard`` still to hand over in this order, then home."""
+
+    place: str
+    at_s: float
+    onboard: tuple[str, ...] = ()
+    home: str = ""
+
+
+class Clock:
     """Builds one vessel's stops and legs while keeping its time."""
 
     def __init__(
-        self, problem: Problem, vc: VesselClass, matrix: Matrix, path: PathCoords | None
+        self,
+        problem: Problem,
+        vc: VesselClass,
+        matrix: Matrix,
+        path: PathCoords | None,
+        weather: Weather | None = None,
     ) -> None:
         self.problem, self.vc, self.matrix, self.path = problem, vc, matrix, path
+        self.weather = weather
         self.light = Daylight.of(problem)
         self.stops: list[Stop] = []
         self.legs: list[Leg] = []
         self.delivered: dict[str, datetime] = {}
+        self.closures: dict[str, list[tuple[float, float]]] = {}
+        for lid, a, b in problem.landing_closures:
+            end = float(problem.seconds(b)) if b else float("inf")
+            self.closures.setdefault(lid, []).append((float(problem.seconds(a)), end))
 
     def sail(self, a: str, b: str, t: float, trip: int) -> float:
         i, j = self.matrix.index(a), self.matrix.index(b)
-        arrive = t + float(self.matrix.duration_s[i, j])
+        duration = float(self.matrix.duration_s[i, j])
+        hold = self.weather.depart(self.vc.id, a, b, t, duration) if self.weather else None
+        if hold is not None:
+            last = self.stops[-1]
+            self.stops[-1] = dataclasses.replace(
+                last,
+                departure=self.problem.at(hold.until_s),
+                hold_s=round(hold.until_s - t),
+                hold_reason=hold.reason,
+            )
+            t = hold.until_s
+        arrive = t + duration
         coords = self.path(self.vc.id, a, b) if self.path and a != b else ()
         self.legs.append(
             Leg(
@@ -108,6 +142,7 @@ class _Clock:
         times: tuple[float, float, float],
         cons: list[Consignment],
         access: str,
+        operation: str,
     ) -> None:
         """Record a stop (arrival, work start, work end = departure) with its manifest."""
         arrive, start, end = times
@@ -129,27 +164,62 @@ class _Clock:
                 round(sum(c.volume_m3 for c in cons), 4),
                 access,
                 round(start - arrive),
+                operation,
             )
         )
 
     def depot(
-        self, depot: str, t: float, trip: int, cons: list[Consignment], *, arrival: float
+        self,
+        depot: str,
+        t: float,
+        trip: int,
+        cons: list[Consignment],
+        *,
+        arrival: float,
+        operation: str = "load",
     ) -> float:
+        """Load (outbound) or unload (return) ``cons`` at a depot, not before their release."""
+        released = [self.problem.seconds(c.release) for c in cons if c.release]
+        t = max([t, *released])
         end = t + loading_seconds(self.vc, sum(c.weight_kg for c in cons))
-        self._call("depot", depot, trip, (arrival, t, end), cons, "depot")
+        self._call("depot", depot, trip, (arrival, t, end), cons, "depot", operation)
+        if operation == "unload":
+            for c in cons:
+                self.delivered[c.id] = self.problem.at(end)
         return end
+
+    def open_at(self, landing: str, s: float) -> float:
+        """The first daylight moment at or after ``s`` when the landing is not closed."""
+        for _ in range(100):
+            s = self.light.next_open(s)
+            hit = [b for a, b in self.closures.get(landing, []) if a <= s < b]
+            if not hit:
+                return s
+            s = max(hit)
+            if s == float("inf"):
+                return s
+        return s
 
     def landing(self, group: list[Consignment], arrive: float, trip: int) -> float:
         landing = group[0].landing_id
         berth = self.problem.can_berth(self.vc, landing)
-        start = self.light.next_open(arrive)
+        ready = [self.problem.seconds(c.ready) for c in group if c.ready]
+        start = self.open_at(landing, max([arrive, *ready]))
         kg = sum(c.weight_kg for c in group)
         end = self.light.work(start, unloading_seconds(self.vc, kg, berth=berth))
+        back = self.problem.direction == "return"
         self._call(
-            "landing", landing, trip, (arrive, start, end), group, "berth" if berth else "tender"
+            "landing",
+            landing,
+            trip,
+            (arrive, start, end),
+            group,
+            "berth" if berth else "tender",
+            "collect" if back else "handover",
         )
-        for c in group:
-            self.delivered[c.id] = self.problem.at(end)
+        if not back:
+            for c in group:
+                self.delivered[c.id] = self.problem.at(end)
         return end
 
 
@@ -159,24 +229,64 @@ def make_voyage(
     matrices: Mapping[str, Matrix],
     *,
     path: PathCoords | None = None,
+    weather: Weather | None = None,
+    resume: Resume | None = None,
 ) -> tuple[Voyage, dict[str, datetime]]:
-    """Time one vessel's trips; returns its voyage and when each consignment was handed over."""
+    """Time one vessel's trips; returns its voyage and when each consignment was handed over
+    (outbound) or unloaded at the depot (return).
+
+    With ``resume`` the voyage starts where the vessel is, hands over what it carries and sails
+    home before its new trips (trip 0); the new trips are numbered from 1.
+    """
     vessel = next(v for v in problem.vessels if v.id == route.vessel_id)
     vc = problem.classes[vessel.class_id]
-    clock = _Clock(problem, vc, matrices[vc.id], path)
+    clock = Clock(problem, vc, matrices[vc.id], path, weather)
     by_id = {c.id: c for c in problem.consignments}
+    back = problem.direction == "return"
     t = float(max(0, problem.seconds(vessel.available_from)))
     arrival = t
-    for trip_no, trip in enumerate(route.trips):
+    first = 0
+    if resume is not None:
+        first = 1
+        t = arrival = resume.at_s
+        clock._call("start", resume.place, 0, (t, t, t), [], "start", "start")
+        here = resume.place
+        for group in _groups(resume.onboard, by_id):
+            landing = group[0].landing_id
+            t = clock.landing(group, clock.sail(here, landing, t, 0) if here != landing else t, 0)
+            here = landing
+        home = resume.home or vessel.home_depot
+        if here != home:
+            t = clock.sail(here, home, t, 0)
+        arrival = t
+        t = max(t, float(max(0, problem.seconds(vessel.available_from))))
+    carried: list[Consignment] = []
+    for n, trip in enumerate(route.trips):
+        trip_no = n + first
         cons = [by_id[c] for c in trip.consignments]
-        t = clock.depot(trip.start_depot, t, trip_no, cons, arrival=arrival)
+        if back:
+            t = clock.depot(
+                trip.start_depot, t, trip_no, carried, arrival=arrival, operation="unload"
+            )
+        else:
+            t = clock.depot(trip.start_depot, t, trip_no, cons, arrival=arrival)
         here = trip.start_depot
         for group in _groups(trip.consignments, by_id):
             t = clock.landing(group, clock.sail(here, group[0].landing_id, t, trip_no), trip_no)
             here = group[0].landing_id
         t = arrival = clock.sail(here, trip.end_depot, t, trip_no)
-    last = route.trips[-1].end_depot if route.trips else vessel.home_depot
-    clock._call("depot", last, len(route.trips), (t, t, t), [], "depot")
+        carried = cons
+    last = (
+        route.trips[-1].end_depot if route.trips else (resume.home if resume else vessel.home_depot)
+    )
+    clock.depot(
+        last,
+        t,
+        len(route.trips) + first,
+        carried if back else [],
+        arrival=t,
+        operation="unload" if back and carried else "",
+    )
     return Voyage(vessel.id, vc.id, tuple(clock.stops), tuple(clock.legs)), clock.delivered
 
 

@@ -69,6 +69,11 @@ class SolveOptions:
     max_seconds: float | None = None
     fixed_cost_per_vessel: int = 0
     latest_finish_s: Mapping[str, int] = field(default_factory=dict)  # tightened deadlines
+    # consignment -> class -> the intervals (seconds) in which its handover may start; absent:
+    # any time. Weather and closed landings make these.
+    windows: Mapping[str, Mapping[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
+    # vessel -> trips of consignment ids: a starting solution (the plan being re-planned)
+    hint: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 class Solver(Protocol):
@@ -148,11 +153,84 @@ def _stop(options: SolveOptions) -> StoppingCriterion:
     return criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
 
 
+def _variants(
+    problem: Problem, matrices: Mapping[str, Matrix], options: SolveOptions, c: Consignment
+) -> list[tuple[frozenset[str] | None, int, int]]:
+    """The clients that stand for one consignment: ``(allowed classes or None for all, earliest
+    start, latest start)``. Several are alternatives (a client group: at most one is served)."""
+    service = service_seconds(problem, c)
+    finish = options.latest_finish_s.get(c.id, problem.seconds(c.deadline))
+    if problem.direction == "return":
+        finish -= min(
+            _to_destination_s(problem, matrices[vc.id], vc, c) for vc in problem.classes.values()
+        )
+    early = max(0, problem.seconds(c.ready)) if c.ready else 0
+    late = max(0, finish - service)
+    windows = options.windows.get(c.id)
+    if not windows:
+        return [(None, early, late)] if early <= late else []
+    by_windows: dict[tuple[tuple[int, int], ...], set[str]] = {}
+    for cid in problem.classes:
+        by_windows.setdefault(tuple(windows.get(cid, ((0, late),))), set()).add(cid)
+    out: list[tuple[frozenset[str] | None, int, int]] = []
+    for spans, classes in sorted(by_windows.items(), key=lambda kv: sorted(kv[1])):
+        allowed = None if len(classes) == len(problem.classes) else frozenset(classes)
+        for a, b in spans:
+            lo, hi = max(early, a), min(late, b)
+            if lo <= hi:
+                out.append((allowed, lo, hi))
+    return out
+
+
+def _to_destination_s(problem: Problem, matrix: Matrix, vc: VesselClass, c: Consignment) -> int:
+    """Sailing from the landing to the destination depot and unloading there (return plans)."""
+    i, j = matrix.index(c.landing_id), matrix.index(problem.depots[0])
+    sail = int(matrix.duration_s[i, j]) if matrix.reachable[i, j] else 0
+    return sail + math.ceil(loading_seconds(vc, c.weight_kg))
+
+
 def _edge_cost(problem: Problem, vc: VesselClass) -> tuple[int, int]:
     """Objective weights: the class's fuel cost per metre, and one weight per ship-second."""
     per_m = max(1, round(vc.cost_per_nm_idr / 1852.0))
     per_s = max(1, round(problem.ship_hour_idr / 3600.0))
     return per_m, per_s
+
+
+def _hint(
+    model: pyvrp.Model,
+    hint: Mapping[str, tuple[tuple[str, ...], ...]],
+    client_ids: list[str],
+    vessel_ids: list[str],
+    depot_ids: list[str],
+) -> pyvrp.Solution | None:
+    """A starting solution from earlier routes (the first client standing for each consignment);
+    ``None`` when there is none or it does not fit this model."""
+    if not hint:
+        return None
+    data = model.data()
+    first: dict[str, int] = {}
+    for idx, cid in enumerate(client_ids):
+        first.setdefault(cid, idx)
+    routes = []
+    try:
+        for vid, trips in hint.items():
+            if vid not in vessel_ids:
+                continue
+            t = vessel_ids.index(vid)
+            vt = data.vehicle_type(t)
+            acts = [pyvrp.Activity(pyvrp.ActivityType.DEPOT, vt.start_depot)]
+            for k, trip in enumerate(x for x in trips if any(c in first for c in x)):
+                if k > 0:
+                    acts.append(pyvrp.Activity(pyvrp.ActivityType.DEPOT, vt.reload_depots[0]))
+                acts += [
+                    pyvrp.Activity(pyvrp.ActivityType.CLIENT, first[c]) for c in trip if c in first
+                ]
+            acts.append(pyvrp.Activity(pyvrp.ActivityType.DEPOT, vt.end_depot))
+            if len(acts) > 2:
+                routes.append(pyvrp.Route(data, acts, t))
+        return pyvrp.Solution(data, routes) if routes else None
+    except (ValueError, IndexError, RuntimeError):
+        return None
 
 
 class PyVRPSolver:
@@ -167,7 +245,10 @@ class PyVRPSolver:
     ) -> SolverResult:
         model, client_ids, vessel_ids, depot_ids = self._model(problem, matrices, options)
         watch = _Watch(_stop(options), progress)
-        result = model.solve(watch, seed=options.seed, collect_stats=False, display=False)
+        start = _hint(model, options.hint, client_ids, vessel_ids, depot_ids)
+        result = model.solve(
+            watch, seed=options.seed, collect_stats=False, display=False, initial_solution=start
+        )
         out = self._result(result, client_ids, vessel_ids, depot_ids, watch.iterations)
         return dataclasses.replace(out, stopped=watch.stopped)
 
@@ -175,22 +256,39 @@ class PyVRPSolver:
         self, problem: Problem, matrices: Mapping[str, Matrix], options: SolveOptions
     ) -> tuple[pyvrp.Model, list[str], list[str], list[str]]:
         m = pyvrp.Model()
-        place_ids = list(problem.depots) + sorted({c.landing_id for c in problem.consignments})
-        locations = {pid: m.add_location(x=i, y=0, name=pid) for i, pid in enumerate(place_ids)}
-        depots = {d: m.add_depot(locations[d], name=d) for d in problem.depots}
+        back = problem.direction == "return"
+        landings = sorted({c.landing_id for c in problem.consignments})
+        variants = {c.id: _variants(problem, matrices, options, c) for c in problem.consignments}
+        # One location per depot and landing; a landing some classes may only visit at some times
+        # gets a copy per set of allowed classes, with prohibitive edges for the others.
+        nodes: list[tuple[str, frozenset[str] | None]] = [(d, None) for d in problem.depots]
+        nodes += [(lid, None) for lid in landings]
+        nodes += sorted(
+            {(c.landing_id, v[0]) for c in problem.consignments for v in variants[c.id] if v[0]},
+            key=lambda n: (n[0], sorted(n[1] or ())),
+        )
+        locations = {
+            n: m.add_location(x=i, y=0, name=n[0] if not n[1] else f"{n[0]}~{len(n[1])}")
+            for i, n in enumerate(nodes)
+        }
+        depots = {d: m.add_depot(locations[(d, None)], name=d) for d in problem.depots}
         profiles = {cid: m.add_profile(name=cid) for cid in problem.classes}
         for cid, profile in profiles.items():
             mat = matrices[cid]
-            index = [mat.index(p) for p in place_ids]
-            for a, ia in zip(place_ids, index, strict=True):
-                for b, ib in zip(place_ids, index, strict=True):
-                    ok = bool(mat.reachable[ia, ib])
+            index = [mat.index(n[0]) for n in nodes]
+            for a, ia in zip(nodes, index, strict=True):
+                for b, ib in zip(nodes, index, strict=True):
+                    ok = a == b or (
+                        bool(mat.reachable[ia, ib])
+                        and all(n[1] is None or cid in n[1] for n in (a, b))
+                    )
                     dist = int(mat.distance_m[ia, ib]) if ok else PROHIBITIVE
                     dur = int(mat.duration_s[ia, ib]) if ok else PROHIBITIVE
                     m.add_edge(
                         locations[a], locations[b], distance=dist, duration=dur, profile=profile
                     )
         horizon = max(problem.seconds(c.deadline) for c in problem.consignments)
+        destination = problem.depots[0]
         for v in problem.vessels:
             vc = problem.classes[v.class_id]
             per_m, per_s = _edge_cost(problem, vc)
@@ -198,35 +296,36 @@ class PyVRPSolver:
                 num_available=1,
                 capacity=[math.floor(vc.capacity_kg), math.floor(vc.capacity_m3 * LITRES_PER_M3)],
                 start_depot=depots[v.home_depot],
-                end_depot=depots[v.home_depot],
+                end_depot=depots[destination if back else v.home_depot],
                 fixed_cost=options.fixed_cost_per_vessel,
                 tw_early=max(0, problem.seconds(v.available_from)),
                 tw_late=max(0, problem.seconds(v.available_until)),
                 unit_distance_cost=per_m,
                 unit_duration_cost=per_s,
                 profile=profiles[v.class_id],
-                reload_depots=list(depots.values()),
+                reload_depots=[depots[destination]] if back else list(depots.values()),
                 name=v.id,
             )
+        client_ids: list[str] = []
         for c in problem.consignments:
-            service = service_seconds(problem, c)
-            finish = options.latest_finish_s.get(c.id, problem.seconds(c.deadline))
-            m.add_client(
-                locations[c.landing_id],
-                delivery=[math.ceil(c.weight_kg), math.ceil(c.volume_m3 * LITRES_PER_M3)],
-                service_duration=service,
-                tw_early=0,
-                tw_late=max(0, min(finish, horizon) - service),
-                prize=PRIZE,
-                required=False,
-                name=c.id,
-            )
-        return (
-            m,
-            [c.id for c in problem.consignments],
-            [v.id for v in problem.vessels],
-            list(problem.depots),
-        )
+            load = [math.ceil(c.weight_kg), math.ceil(c.volume_m3 * LITRES_PER_M3)]
+            group = m.add_client_group(required=False) if len(variants[c.id]) > 1 else None
+            for allowed, early, late in variants[c.id]:
+                m.add_client(
+                    locations[(c.landing_id, allowed)],
+                    delivery=[] if back else load,
+                    pickup=load if back else [],
+                    service_duration=service_seconds(problem, c),
+                    tw_early=early,
+                    tw_late=min(late, horizon),
+                    release_time=max(0, problem.seconds(c.release)) if c.release else 0,
+                    prize=PRIZE,
+                    required=False,
+                    group=group,
+                    name=c.id,
+                )
+                client_ids.append(c.id)
+        return m, client_ids, [v.id for v in problem.vessels], list(problem.depots)
 
     def _result(
         self,
@@ -259,7 +358,7 @@ class PyVRPSolver:
         cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
         return SolverResult(
             routes=tuple(routes),
-            unassigned=tuple(c for c in client_ids if c not in served),
+            unassigned=tuple(c for c in dict.fromkeys(client_ids) if c not in served),
             feasible=feasible,
             objective=float(cost) if feasible else math.inf,
             iterations=iterations,

@@ -1,0 +1,284 @@
+"""Re-planning under way: the field events of a plan as the current state, a change, the rest
+planned again, and what changed against the old plan.
+
+The state comes from the old plan (its JSON document) and its field events: a landing with a
+``handed_over`` event is delivered and stays so; a vessel is where its last event puts it (at a
+stop, or under way to the next one, due there at the planned sailing time after it left), and
+carries what its current trip loaded and has not yet handed over. Such a vessel continues: it
+hands over what it carries in the old order, sails home, and only then takes new trips. Vessels
+that have not started are free at their depot from the re-plan time. A vessel out of service
+from a time works only until then; one out of service already is gone, and what it carried is
+assumed brought back to its depot and free to load from the re-plan time (assumed: transfer at
+sea is not modelled). What is not delivered or on board is planned again from scratch, starting
+from the old routes so that, at equal cost, the old assignment is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from routing.domain import Plan, Problem, Vessel
+from routing.errors import DataError
+from routing.errors import Problem as Issue
+from routing.matrix import Matrix
+from routing.planner import make_plan
+from routing.schedule import PathCoords, Resume, make_voyage
+from routing.solver import Progress, SolvedRoute, SolveOptions, Solver
+from routing.weather import Weather
+
+RETIMED_S = 1800  # a handover that moves by more than this is listed as retimed
+
+
+@dataclass(frozen=True)
+class VesselState:
+    place: str  # the stop it is at, or the one it is sailing to
+    at: datetime  # when it is (or will be) there
+    onboard: tuple[str, ...]  # loaded and not yet handed over, in the old order
+    started: bool
+
+
+@dataclass(frozen=True)
+class FieldState:
+    as_of: datetime
+    delivered: dict[str, datetime]  # consignment -> handed over (from the events)
+    vessels: dict[str, VesselState]
+
+
+@dataclass(frozen=True)
+class Replan:
+    plan: Plan
+    state: FieldState
+    diff: dict[str, Any]
+    gone: tuple[str, ...]  # vessels out of service at the re-plan time
+
+
+def _t(raw: str) -> datetime:
+    return datetime.fromisoformat(raw)
+
+
+def field_state(
+    document: Mapping[str, Any], events: Sequence[Mapping[str, Any]], as_of: datetime | None
+) -> FieldState:
+    """What is delivered and where each vessel is, from a plan document and its events."""
+    by_vessel: dict[str, list[Mapping[str, Any]]] = {}
+    for e in events:
+        by_vessel.setdefault(str(e["vessel_id"]), []).append(e)
+    latest = max((_t(e["at"]) for e in events), default=_t(document["planning_start"]))
+    now = as_of or latest
+    delivered: dict[str, datetime] = {}
+    vessels: dict[str, VesselState] = {}
+    for voyage in document["voyages"]:
+        vid, stops = voyage["vessel_id"], voyage["stops"]
+        evs = [e for e in by_vessel.get(vid, []) if _t(e["at"]) <= now]
+        done: dict[int, dict[str, datetime]] = {}
+        for e in evs:
+            if e["type"] != "delayed":
+                done.setdefault(int(e["stop"]), {})[str(e["type"])] = _t(e["at"])
+        for i, types in done.items():
+            if stops[i]["kind"] == "landing" and "handed_over" in types:
+                for cid in stops[i]["consignments"]:
+                    delivered[cid] = types["handed_over"]
+        if not done:
+            vessels[vid] = VesselState(stops[0]["id"], now, (), False)
+            continue
+        last = max(done)
+        stop, types = stops[last], done[last]
+        loaded: list[str] = next(
+            (
+                s["consignments"]
+                for s in stops
+                if s["kind"] == "depot" and s["trip"] == stop["trip"] and s["consignments"]
+            ),
+            [],
+        )
+        onboard = tuple(c for c in loaded if c not in delivered)
+        if "departed" in types and last + 1 < len(stops):
+            nxt = stops[last + 1]
+            sail = _t(nxt["arrival"]) - _t(stop["departure"])
+            at = types["departed"] + max(sail, timedelta(0))
+            vessels[vid] = VesselState(nxt["id"], max(at, now), onboard, True)
+        elif stop["kind"] == "depot" and "loaded" not in types:
+            vessels[vid] = VesselState(stop["id"], now, (), True)  # back at a depot
+        else:
+            vessels[vid] = VesselState(stop["id"], now, onboard, True)
+    return FieldState(now, delivered, vessels)
+
+
+def replan(
+    problem: Problem,
+    document: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+    matrices: Mapping[str, Matrix],
+    *,
+    options: SolveOptions,
+    as_of: datetime | None = None,
+    out_of_service: Mapping[str, datetime] | None = None,
+    path: PathCoords | None = None,
+    solver: Solver | None = None,
+    progress: Progress | None = None,
+    deadline_monotonic: float | None = None,
+) -> Replan:
+    """Plan the rest of ``problem`` (the scenario with its change applied) from the state its
+    old plan ``document`` and ``events`` give; see the module docstring."""
+    if problem.direction != "outbound":
+        raise DataError(
+            [Issue("bad_value", "/direction", "re-planning covers outbound plans only")],
+            source=problem.name,
+        )
+    state = field_state(document, events, as_of)
+    out_of_service = dict(out_of_service or {})
+    unknown = [v for v in out_of_service if v not in {x.id for x in problem.vessels}]
+    if unknown:
+        raise DataError(
+            [
+                Issue("unknown_vessel", f"/change/out_of_service/{v}", f"no vessel {v!r}")
+                for v in unknown
+            ],
+            source=problem.name,
+        )
+    by_id = {c.id: c for c in problem.consignments}
+    remaining = {cid for cid in by_id if cid not in state.delivered}
+    released: dict[str, datetime] = {}
+    resumes: dict[str, Resume] = {}
+    vessels: list[Vessel] = []
+    gone: list[str] = []
+    weather = Weather(problem, path)
+    for v in problem.vessels:
+        vs = state.vessels.get(v.id, VesselState(v.home_depot, state.as_of, (), False))
+        onboard = tuple(c for c in vs.onboard if c in remaining)
+        until = min(v.available_until, out_of_service.get(v.id, v.available_until))
+        if until <= state.as_of:
+            gone.append(v.id)
+            for cid in onboard:
+                released[cid] = state.as_of
+            continue
+        start = max(vs.at, v.available_from, state.as_of)
+        if onboard or vs.place not in problem.depots:
+            resume = Resume(vs.place, float(problem.seconds(start)), onboard, v.home_depot)
+            probe = dataclasses.replace(
+                problem,
+                vessels=(dataclasses.replace(v, available_from=start),),
+            )
+            voyage, _ = make_voyage(
+                probe,
+                SolvedRoute(v.id, ()),
+                matrices,
+                weather=weather if weather.active else None,
+                resume=resume,
+            )
+            back = voyage.stops[-1].arrival
+            resumes[v.id] = resume
+            vessels.append(
+                dataclasses.replace(v, available_from=max(back, start), available_until=until)
+            )
+        else:
+            vessels.append(
+                dataclasses.replace(
+                    v, home_depot=vs.place, available_from=start, available_until=until
+                )
+            )
+    kept = tuple(
+        dataclasses.replace(c, release=released[c.id]) if c.id in released else c
+        for c in problem.consignments
+        if c.id in remaining
+    )
+    sub = dataclasses.replace(problem, vessels=tuple(vessels), consignments=kept)
+    onboard_ids = {c for r in resumes.values() for c in r.onboard}
+    hint = _old_trips(document, remaining - onboard_ids, {v.id for v in vessels})
+    plan = make_plan(
+        sub,
+        matrices,
+        options=dataclasses.replace(options, hint=hint),
+        solver=solver,
+        path=path,
+        progress=progress,
+        deadline_monotonic=deadline_monotonic,
+        resumes=resumes,
+    )
+    return Replan(plan, state, diff(document, plan, state), tuple(gone))
+
+
+def _old_trips(
+    document: Mapping[str, Any], wanted: set[str], vessels: set[str]
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The old plan's trips of each vessel, restricted to the consignments still to plan."""
+    out = {}
+    for voyage in document["voyages"]:
+        if voyage["vessel_id"] not in vessels:
+            continue
+        trips: dict[int, list[str]] = {}
+        for s in voyage["stops"]:
+            if s["kind"] == "landing":
+                trips.setdefault(s["trip"], []).extend(c for c in s["consignments"] if c in wanted)
+        kept = tuple(tuple(t) for _, t in sorted(trips.items()) if t)
+        if kept:
+            out[voyage["vessel_id"]] = kept
+    return out
+
+
+def _handovers(voyages: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, datetime, str]]:
+    out = {}
+    for v in voyages:
+        for s in v["stops"]:
+            if s["kind"] == "landing":
+                for cid, item in zip(s["consignments"], s["manifest"], strict=True):
+                    out[cid] = (v["vessel_id"], _t(s["work_end"]), item["village_code"])
+    return out
+
+
+def diff(document: Mapping[str, Any], plan: Plan, state: FieldState) -> dict[str, Any]:
+    """What the new plan changes against the old one, consignment by consignment."""
+    from routing.export import plan_json  # the document shape both sides share
+
+    new_doc = plan_json(plan, input_hash="", versions={})
+    old, new = _handovers(document["voyages"]), _handovers(new_doc["voyages"])
+    moved, retimed, dropped, added = [], [], [], []
+    unchanged = 0
+    for cid in sorted(set(old) | set(new)):
+        if cid in state.delivered:
+            continue
+        o, n = old.get(cid), new.get(cid)
+        if o and n:
+            item = {"consignment": cid, "village_code": n[2]}
+            delta_h = round((n[1] - o[1]).total_seconds() / 3600, 2)
+            if o[0] != n[0]:
+                moved.append(
+                    item
+                    | {
+                        "from_vessel": o[0],
+                        "to_vessel": n[0],
+                        "old_handover": o[1].isoformat(),
+                        "new_handover": n[1].isoformat(),
+                        "delta_h": delta_h,
+                    }
+                )
+            elif abs((n[1] - o[1]).total_seconds()) > RETIMED_S:
+                retimed.append(
+                    item
+                    | {
+                        "vessel": n[0],
+                        "old_handover": o[1].isoformat(),
+                        "new_handover": n[1].isoformat(),
+                        "delta_h": delta_h,
+                    }
+                )
+            else:
+                unchanged += 1
+        elif o:
+            dropped.append({"consignment": cid, "village_code": o[2], "from_vessel": o[0]})
+        elif n:
+            added.append({"consignment": cid, "village_code": n[2], "to_vessel": n[0]})
+    return {
+        "as_of": state.as_of.isoformat(),
+        "delivered_before": len(state.delivered),
+        "unchanged": unchanged,
+        "moved": moved,
+        "retimed": retimed,
+        "now_unserved": dropped,
+        "now_served": added,
+        "villages_moved": sorted({m["village_code"] for m in moved}),
+    }
