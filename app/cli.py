@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from datetime import datetime
@@ -26,6 +27,11 @@ cli.add_typer(data_cli, name="data")
 class IslandFormat(StrEnum):
     geojson = "geojson"
     csv = "csv"
+
+
+class Direction(StrEnum):
+    outbound = "outbound"
+    back = "return"
 
 
 class TableFormat(StrEnum):
@@ -243,6 +249,20 @@ def _summary(document: dict[str, Any]) -> None:
     for u in document["unassigned"]:
         codes = ", ".join(r["code"] for r in u["reasons"])
         console.print(f"[red]not served[/red] {u['village_code']} ({u['tps']} TPS): {codes}")
+    for h in document.get("weather", {}).get("holds", []):
+        console.print(
+            f"[yellow]weather hold[/yellow] {h['vessel_id']} at {h['at']} {h['hours']} h "
+            f"until {h['until']}: {h['reason']}"
+        )
+    diff = document.get("replan", {}).get("diff")
+    if diff:
+        console.print(
+            f"re-plan as of {diff['as_of']}: {diff['delivered_before']} delivered before, "
+            f"{len(diff['moved'])} moved, {len(diff['retimed'])} retimed, "
+            f"{diff['unchanged']} unchanged, {len(diff['now_unserved'])} now unserved"
+        )
+        for m in diff["moved"]:
+            console.print(f"  moved {m['consignment']}: {m['from_vessel']} -> {m['to_vessel']}")
 
 
 @cli.command()
@@ -258,13 +278,22 @@ def plan(
         None, "--iterations", help="Iteration budget instead (deterministic)"
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed"),
+    direction: Direction = typer.Option(
+        None,
+        "--direction",
+        help="outbound: kits to the villages; return: boxes from the island district offices "
+        "to the depot (default: the scenario's)",
+    ),
 ) -> None:
     """Plan a scenario: which vessel carries what to which landing, and when."""
     from app import planning
 
     settings = get_settings()
     try:
-        problem = planning.problem_for(settings, load_scenario(scenario))
+        chosen = load_scenario(scenario)
+        if direction is not None:
+            chosen = dataclasses.replace(chosen, direction=direction.value)
+        problem = planning.problem_for(settings, chosen)
         total = float(iterations) if iterations else seconds
         bar, update = _progress_bar(total, "solving", by_iterations=iterations is not None)
         with bar:
@@ -276,6 +305,87 @@ def plan(
                 iterations=iterations,
                 progress=update,
             )
+        planning.write_plan(settings, run, out)
+    except RoutingError as exc:
+        _fail(exc)
+    _summary(run.document)
+    typer.echo(f"wrote {out}/plan.json, plan.geojson, manifests.csv, timeline.csv", err=True)
+
+
+@cli.command()
+def replan(
+    plan_file: Path = typer.Option(..., "--plan", help="The plan.json being carried out"),
+    scenario: Path = typer.Option(..., "--scenario", help="The scenario it was made from"),
+    events: Path = typer.Option(
+        None, "--events", help="Field events (JSON list of {vessel_id, stop, type, at})"
+    ),
+    change: Path = typer.Option(
+        None, "--change", help="The change (TOML or JSON: out_of_service, closed_landings, ...)"
+    ),
+    as_of: str = typer.Option(
+        None, "--as-of", help="State time (RFC 3339); default: the newest event"
+    ),
+    out: Path = typer.Option(..., "--out", help="Folder for the new plan's files"),
+    seconds: float = typer.Option(30.0, "--seconds", help="Wall-time budget"),
+    iterations: int = typer.Option(None, "--iterations", help="Iteration budget instead"),
+    seed: int = typer.Option(0, "--seed", help="Random seed"),
+) -> None:
+    """Re-plan the rest of a plan from its field events and a change; prints what moved."""
+    import tomllib
+
+    from app import planning
+    from routing.errors import DataError
+    from routing.errors import Problem as Issue
+    from routing.export import jsonable
+    from routing.replan import apply_change
+    from routing.scenario import parse_scenario
+
+    settings = get_settings()
+    try:
+        try:
+            document = json.loads(plan_file.read_text(encoding="utf-8"))
+            field = json.loads(events.read_text(encoding="utf-8")) if events else []
+            raw_change: dict[str, Any] = {}
+            if change is not None:
+                text = change.read_text(encoding="utf-8")
+                raw_change = (
+                    json.loads(text) if change.suffix == ".json" else jsonable(tomllib.loads(text))
+                )
+            with scenario.open("rb") as fh:
+                raw = jsonable(tomllib.load(fh))
+        except (OSError, ValueError) as exc:
+            raise DataError([Issue("unreadable_file", "/", str(exc))], source="replan") from exc
+        if not isinstance(field, list) or not all(
+            isinstance(e, dict) and {"vessel_id", "stop", "type", "at"} <= set(e) for e in field
+        ):
+            raise DataError(
+                [Issue("bad_value", "/events", "a list of {vessel_id, stop, type, at}")],
+                source=str(events),
+            )
+        raw, out_of_service = apply_change(raw, raw_change)
+        try:
+            when = datetime.fromisoformat(as_of) if as_of else None
+        except ValueError as exc:
+            raise DataError(
+                [Issue("bad_time", "/as_of", f"{as_of!r} is not an RFC 3339 time")],
+                source="replan",
+            ) from exc
+        if when is not None and when.tzinfo is None:
+            raise DataError(
+                [Issue("bad_time", "/as_of", "give a UTC offset (+07:00)")], source="replan"
+            )
+        problem = planning.problem_for(settings, parse_scenario(raw, source=str(scenario)))
+        run = planning.run_replan(
+            settings,
+            problem,
+            document,
+            field,
+            as_of=when,
+            out_of_service=out_of_service,
+            seed=seed,
+            seconds=seconds,
+            iterations=iterations,
+        )
         planning.write_plan(settings, run, out)
     except RoutingError as exc:
         _fail(exc)

@@ -63,7 +63,7 @@ plans = Table(
     "plans",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("kind", String(16), nullable=False),  # "plan" or "capacity"
+    Column("kind", String(16), nullable=False),  # "plan", "capacity" or "replan"
     Column("scenario_id", String(36)),
     Column("scenario_name", String(200), nullable=False),
     Column("scenario_body", Text, nullable=False),
@@ -85,6 +85,8 @@ plans = Table(
     Column("version", Integer, nullable=False, default=0),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("parent_id", String(36)),  # a re-plan: the plan it continues
+    Column("replan", Text),  # a re-plan: {"as_of", "out_of_service", "change"}
 )
 
 events = Table(

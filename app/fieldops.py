@@ -14,6 +14,8 @@ AT_RISK_MARGIN = timedelta(hours=6)  # assumed: less than this to a deadline is 
 
 def sequence(stop: dict[str, Any], *, last: bool) -> tuple[str, ...]:
     """The events a stop goes through, in order (``delayed`` may come any time before the end)."""
+    if stop["kind"] == "start":  # a re-plan's starting position: nothing to report
+        return ()
     if stop["kind"] == "landing":
         return ("arrived", "handed_over", "departed")
     if last:

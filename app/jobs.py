@@ -21,6 +21,7 @@ from app import db, planning
 from app.config import Settings, get_settings
 from routing.capacity import capacity_report
 from routing.errors import DataError, RoutingError
+from routing.errors import Problem as Issue
 from routing.export import manifests_csv, plan_geojson, timeline_csv
 from routing.scenario import Scenario, parse_scenario
 
@@ -171,15 +172,18 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
     seconds = (
         None if row.iterations else max(0.5, (row.seconds or 30.0) - (time.monotonic() - started))
     )
-    run = planning.run_plan(
-        settings,
-        problem,
-        seed=row.seed,
-        seconds=seconds,
-        iterations=row.iterations,
-        fixed_cost_per_vessel=row.fixed_cost_idr,
-        progress=progress,
-    )
+    if row.kind == "replan":
+        run = _replan(settings, engine, row, problem, seconds, progress)
+    else:
+        run = planning.run_plan(
+            settings,
+            problem,
+            seed=row.seed,
+            seconds=seconds,
+            iterations=row.iterations,
+            fixed_cost_per_vessel=row.fixed_cost_idr,
+            progress=progress,
+        )
     document: dict[str, Any] = run.document
     if row.kind == "capacity":
         document = {**capacity_report(run.plan), "plan": run.document}
@@ -197,6 +201,45 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
         lease_until=None,
     )
     return phase
+
+
+def _replan(
+    settings: Settings,
+    engine: Engine,
+    row: Any,
+    problem: Any,
+    seconds: float | None,
+    progress: Any,
+) -> planning.PlanRun:
+    """A re-plan: the parent's plan and its field events as they stand now, and the change."""
+    parent = _row(engine, row.parent_id)
+    if parent is None or not parent.result:
+        raise DataError(
+            [Issue("unknown_plan", "/parent_id", f"plan {row.parent_id!r} has no result")],
+            source="replan",
+        )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(db.events).where(db.events.c.plan_id == parent.id).order_by(db.events.c.id)
+        ).all()
+    events = [
+        {"vessel_id": r.vessel_id, "stop": r.stop, "type": r.type, **json.loads(r.payload)}
+        for r in rows
+    ]
+    spec = json.loads(row.replan)
+    parent_doc = json.loads(parent.result)
+    return planning.run_replan(
+        settings,
+        problem,
+        parent_doc.get("plan", parent_doc),
+        events,
+        as_of=datetime.fromisoformat(spec["as_of"]) if spec.get("as_of") else None,
+        out_of_service={k: datetime.fromisoformat(v) for k, v in spec["out_of_service"].items()},
+        seed=row.seed,
+        seconds=seconds,
+        iterations=row.iterations,
+        progress=progress,
+    )
 
 
 def active_plan_ids(engine: Engine) -> list[str]:

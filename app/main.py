@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from app import auth, db, jobs, state
 from app.config import Settings, get_settings
 from app.errors import BodyLimit, install_error_handlers
-from app.routes import dataset, events, health, plans, scenarios, sea
+from app.routes import dataset, events, health, plans, replans, scenarios, sea
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dataset.router, dependencies=[auth.reader])
     app.include_router(sea.router, dependencies=[auth.reader])
     app.include_router(plans.router)
+    app.include_router(replans.router)
     app.include_router(events.router)
     app.include_router(scenarios.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

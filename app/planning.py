@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from routing import export
 from routing.domain import Plan, Problem, Vessel
 from routing.matrix import Matrix, SeaNetwork, build_matrix
 from routing.planner import input_hash, make_plan, versions
+from routing.replan import replan
 from routing.scenario import Scenario, build_problem, load_scenario, load_vessels
 from routing.solver import Progress, SolveOptions
 
@@ -107,6 +109,56 @@ def run_plan(
         plan, input_hash=input_hash(problem, matrices, seed), versions=versions()
     )
     return PlanRun(plan, document, matrices, time.monotonic() - started)
+
+
+def run_replan(
+    settings: Settings,
+    problem: Problem,
+    parent: dict[str, Any],
+    events: list[dict[str, Any]],
+    *,
+    as_of: datetime | None,
+    out_of_service: Mapping[str, datetime],
+    seed: int = 0,
+    seconds: float | None = 30.0,
+    iterations: int | None = None,
+    progress: Progress | None = None,
+) -> PlanRun:
+    """Plan the rest of a plan from its field events and a change (``problem`` has the change)."""
+    started = time.monotonic()
+    nets = networks(settings, problem)
+    matrices = {cid: build_matrix(net, problem.classes[cid]) for cid, net in nets.items()}
+
+    def path(cid: str, a: str, b: str) -> tuple[tuple[float, float], ...]:
+        coords = nets[cid].path(a, b).coords.round(6).tolist()
+        return tuple((float(x), float(y)) for x, y in coords)
+
+    result = replan(
+        problem,
+        parent,
+        events,
+        matrices,
+        options=SolveOptions(seed=seed, max_iterations=iterations),
+        as_of=as_of,
+        out_of_service=out_of_service,
+        path=path,
+        progress=progress,
+        deadline_monotonic=None if iterations else started + (seconds or 30.0),
+    )
+    document = export.plan_json(
+        result.plan, input_hash=input_hash(result.plan.problem, matrices, seed), versions=versions()
+    )
+    document["replan"] = {
+        "as_of": result.state.as_of.isoformat(),
+        "out_of_service": {k: v.isoformat() for k, v in out_of_service.items()},
+        "vessels_gone": list(result.gone),
+        "delivered_before": [
+            {"consignment": cid, "handed_over": when.isoformat()}
+            for cid, when in sorted(result.state.delivered.items())
+        ],
+        "diff": result.diff,
+    }
+    return PlanRun(result.plan, document, matrices, time.monotonic() - started)
 
 
 def places(settings: Settings) -> dict[str, tuple[float, float]]:

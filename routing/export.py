@@ -11,6 +11,7 @@ from typing import Any
 from routing.domain import Consignment, Plan, Stop
 from routing.matrix import metres_to_nm
 from routing.schedule import kpis
+from routing.weather import area_features
 
 
 def _t(when: datetime) -> str:
@@ -29,7 +30,10 @@ def _stop(stop: Stop, by_id: Mapping[str, Consignment]) -> dict[str, Any]:
         "work_end": _t(stop.work_end),
         "departure": _t(stop.departure),
         "access": stop.access,
+        "operation": stop.operation,
         "daylight_wait_h": round(stop.wait_s / 3600, 2),
+        "weather_hold_h": round(stop.hold_s / 3600, 2),
+        "hold_reason": stop.hold_reason,
         "tps": stop.tps,
         "ballot_boxes": stop.ballot_boxes,
         "load_kg": stop.load_kg,
@@ -70,6 +74,7 @@ def plan_json(plan: Plan, *, input_hash: str, versions: Mapping[str, str]) -> di
         "input_hash": input_hash,
         "versions": dict(versions),
         "engine": plan.engine,
+        "direction": plan.problem.direction,
         "planning_start": _t(plan.problem.start),
         "objective": plan.objective,
         "voyages": [
@@ -109,6 +114,27 @@ def plan_json(plan: Plan, *, input_hash: str, versions: Mapping[str, str]) -> di
             for u in plan.unassigned
         ],
         "kpis": jsonable(kpis(plan)),
+        "weather": {
+            "sea_areas": area_features(plan.problem.sea_areas, plan.problem.forecast),
+            "holds": [
+                {
+                    "vessel_id": v.vessel_id,
+                    "stop": n,
+                    "at": s.id,
+                    "from": _t(s.work_end),
+                    "until": _t(s.departure),
+                    "hours": round(s.hold_s / 3600, 2),
+                    "reason": s.hold_reason,
+                }
+                for v in plan.voyages
+                for n, s in enumerate(v.stops)
+                if s.hold_s
+            ],
+            "closed_landings": [
+                {"landing_id": lid, "from": _t(a), "until": _t(b) if b else None}
+                for lid, a, b in plan.problem.landing_closures
+            ],
+        },
     }
 
 
@@ -164,7 +190,8 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def manifests_csv(plan: Plan) -> str:
-    """One row per consignment handed over: vessel, trip, landing, village, load, time."""
+    """One row per consignment handed over (or collected, returning): vessel, trip, landing,
+    village, load, time."""
     by_id = {c.id: c for c in plan.problem.consignments}
     rows = []
     for v in plan.voyages:
@@ -184,6 +211,7 @@ def manifests_csv(plan: Plan) -> str:
                         c.ballot_boxes,
                         round(c.weight_kg, 1),
                         round(c.volume_m3, 3),
+                        s.operation,
                         _t(s.work_end),
                         _t(c.deadline),
                     ]
@@ -199,7 +227,8 @@ def manifests_csv(plan: Plan) -> str:
             "ballot_boxes",
             "weight_kg",
             "volume_m3",
-            "handed_over",
+            "operation",
+            "done_at",
             "deadline",
         ],
         rows,
@@ -213,11 +242,15 @@ def timeline_csv(plan: Plan) -> str:
         events = []
         for s in v.stops:
             if s.kind == "depot" and s.consignments:
-                events.append((s.work_start, s.work_end, "loading", s.id, ""))
+                activity = "unloading" if s.operation == "unload" else "loading"
+                events.append((s.work_start, s.work_end, activity, s.id, ""))
             elif s.kind == "landing":
                 if s.wait_s:
                     events.append((s.arrival, s.work_start, "waiting", s.id, "daylight"))
-                events.append((s.work_start, s.work_end, "unloading", s.id, s.access))
+                activity = "loading" if s.operation == "collect" else "unloading"
+                events.append((s.work_start, s.work_end, activity, s.id, s.access))
+            if s.hold_s:
+                events.append((s.work_end, s.departure, "weather_hold", s.id, s.hold_reason))
         for leg in v.legs:
             events.append(
                 (leg.depart, leg.arrive, "sailing", f"{leg.origin}->{leg.destination}", "")

@@ -80,6 +80,28 @@ def _without(routes: tuple[SolvedRoute, ...], drop: set[str]) -> tuple[SolvedRou
     return tuple(out)
 
 
+def _fit_capacity(
+    problem: Problem, routes: tuple[SolvedRoute, ...]
+) -> tuple[tuple[SolvedRoute, ...], set[str]]:
+    """Routes whose trips fit their vessel; consignments past a trip's capacity (only in a
+    solution the search could not make feasible within its budget) are taken out."""
+    by_id = {c.id: c for c in problem.consignments}
+    cls = {v.id: problem.classes[v.class_id] for v in problem.vessels}
+    out: set[str] = set()
+    for r in routes:
+        vc = cls[r.vessel_id]
+        for t in r.trips:
+            kg = m3 = 0.0
+            for cid in t.consignments:
+                kg += by_id[cid].weight_kg
+                m3 += by_id[cid].volume_m3
+                if kg > vc.capacity_kg + 1e-6 or m3 > vc.capacity_m3 + 1e-6:
+                    out.add(cid)
+                    kg -= by_id[cid].weight_kg
+                    m3 -= by_id[cid].volume_m3
+    return _without(routes, out), out
+
+
 def _time(
     problem: Problem,
     routes: tuple[SolvedRoute, ...],
@@ -202,9 +224,9 @@ def make_plan(
         for cid, s in late.items():
             base = latest.get(cid, solvable.seconds(by_id[cid].deadline))
             latest[cid] = base - s - TIGHTEN_MARGIN_S
-    routes = result.routes
+    routes, overload = _fit_capacity(solvable, result.routes)
     voyages, delivered = _time(timed, routes, matrices, None, weather, resumes)
-    still_late = set(lateness_s(timed, delivered)) - onboard
+    still_late = (set(lateness_s(timed, delivered)) - onboard) | overload
     routes = _without(routes, still_late)
     voyages, delivered = _time(timed, routes, matrices, path, weather, resumes)
     plan = Plan(

@@ -282,3 +282,67 @@ def diff(document: Mapping[str, Any], plan: Plan, state: FieldState) -> dict[str
         "now_served": added,
         "villages_moved": sorted({m["village_code"] for m in moved}),
     }
+
+
+CHANGE_KEYS = ("out_of_service", "closed_landings", "forecast", "deadlines", "default_deadline")
+
+
+def apply_change(
+    scenario: Mapping[str, Any], change: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, datetime]]:
+    """The scenario (as read from TOML or JSON) with a change folded in, and the vessels out of
+    service from when. A change may carry ``out_of_service = [{vessel, from}]``,
+    ``closed_landings = [{landing, from, until}]``, ``forecast = [{area, from, until, wave_m}]``
+    (added to the scenario's), ``deadlines = {district: time}`` and ``default_deadline``."""
+    issues: list[Issue] = []
+    for key in change:
+        if key not in CHANGE_KEYS:
+            issues.append(
+                Issue(
+                    "unknown_field", f"/change/{key}", f"a change has only {', '.join(CHANGE_KEYS)}"
+                )
+            )
+    raw = dict(scenario)
+    out: dict[str, datetime] = {}
+    for n, item in enumerate(change.get("out_of_service") or []):
+        item = item if isinstance(item, Mapping) else {}
+        vid, when = item.get("vessel"), item.get("from")
+        if not vid:
+            issues.append(
+                Issue("missing_field", f"/change/out_of_service/{n}/vessel", "name the vessel")
+            )
+        try:
+            at = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
+        except ValueError:
+            issues.append(
+                Issue(
+                    "bad_time",
+                    f"/change/out_of_service/{n}/from",
+                    f"{when!r} is not an RFC 3339 time",
+                )
+            )
+            continue
+        if at.tzinfo is None:
+            issues.append(
+                Issue("bad_time", f"/change/out_of_service/{n}/from", "give a UTC offset (+07:00)")
+            )
+        elif vid:
+            out[str(vid)] = at
+    for key in ("closed_landings", "forecast"):
+        if key in change:
+            if not isinstance(change[key], list):
+                issues.append(Issue("bad_value", f"/change/{key}", "must be a list"))
+            else:
+                raw[key] = list(raw.get(key) or []) + list(change[key])
+    if "deadlines" in change:
+        if not isinstance(change["deadlines"], Mapping):
+            issues.append(
+                Issue("bad_value", "/change/deadlines", "must map district codes to times")
+            )
+        else:
+            raw["deadlines"] = dict(raw.get("deadlines") or {}) | dict(change["deadlines"])
+    if "default_deadline" in change:
+        raw["default_deadline"] = change["default_deadline"]
+    if issues:
+        raise DataError(issues, source="change")
+    return raw, out

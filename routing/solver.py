@@ -29,6 +29,9 @@ from routing.matrix import Matrix, loading_seconds, unloading_seconds
 PROHIBITIVE = 10**9  # metres or seconds on an edge a class cannot sail
 PRIZE = 10**12  # for serving a consignment: far above any route's cost
 LITRES_PER_M3 = 1000
+# Costs are in rupiah, so one more trip costs ~1e8-1e9; the search's penalty for an overloaded
+# or late solution must be able to exceed that (the default cap, 1e5 per unit, does not).
+SOLVE_PARAMS = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=1e9))
 
 Progress = Callable[[int, float, float], bool | None]
 """Called as ``progress(iteration, elapsed_s, best_cost)`` while solving; True stops the search
@@ -247,7 +250,12 @@ class PyVRPSolver:
         watch = _Watch(_stop(options), progress)
         start = _hint(model, options.hint, client_ids, vessel_ids, depot_ids)
         result = model.solve(
-            watch, seed=options.seed, collect_stats=False, display=False, initial_solution=start
+            watch,
+            seed=options.seed,
+            collect_stats=False,
+            display=False,
+            params=SOLVE_PARAMS,
+            initial_solution=start,
         )
         out = self._result(result, client_ids, vessel_ids, depot_ids, watch.iterations)
         return dataclasses.replace(out, stopped=watch.stopped)

@@ -6,9 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from app import deps, views
+from app import deps, state, views
+from app.config import Settings
 from routing.demand import Kit
 from routing.geodata import Archipelago
+from routing.weather import area_features
 
 router = APIRouter(tags=["dataset"])
 
@@ -70,3 +72,10 @@ def list_depots(arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]
 def list_landing_points(arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
     """Landing points of the sea-served villages as GeoJSON."""
     return views.feature_collection(arch.features["landing_points"])
+
+
+@router.get("/sea-areas", response_class=views.GeoJSONResponse)
+def list_sea_areas(settings: Settings = Depends(deps.settings)) -> dict[str, Any]:
+    """The named sea areas that wave forecasts refer to (data/sea_areas.toml), as GeoJSON."""
+    areas = state.sea_areas(settings.sea_areas_file, settings.dataset_dir)
+    return area_features(areas[k] for k in sorted(areas))

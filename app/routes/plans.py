@@ -7,7 +7,7 @@ import json
 import tomllib
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -43,8 +43,74 @@ class PlanRequest(BaseModel):
     wait: float = Field(
         0, ge=0, description="Seconds to wait for the result (bounded by GET /limits)"
     )
+    direction: Literal["outbound", "return"] | None = Field(
+        None,
+        description="outbound: kits to the villages; return: boxes from the island district "
+        "offices to the depot. Default: the scenario's",
+    )
 
     model_config = {"json_schema_extra": {"examples": [PLAN_EXAMPLE]}}
+
+
+class OutOfService(BaseModel):
+    vessel: str = Field(..., min_length=1, description="Vessel id")
+    from_: datetime = Field(..., alias="from", description="Out of service from (RFC 3339)")
+
+
+class ClosedLanding(BaseModel):
+    landing: str = Field(..., min_length=1, description="Landing point id")
+    from_: datetime = Field(..., alias="from", description="Closed from (RFC 3339)")
+    until: datetime | None = Field(None, description="Open again (RFC 3339); none: stays closed")
+
+
+class Forecast(BaseModel):
+    area: str = Field(..., min_length=1, description="Sea area id (GET /sea-areas)")
+    from_: datetime = Field(..., alias="from")
+    until: datetime
+    wave_m: float = Field(..., ge=0, lt=30, description="Significant wave height, m")
+    source: str = Field("", max_length=500)
+
+
+class Change(BaseModel):
+    """What changed since the plan was made; every part is optional."""
+
+    out_of_service: list[OutOfService] = []
+    closed_landings: list[ClosedLanding] = []
+    forecast: list[Forecast] = []
+    deadlines: dict[str, datetime] = Field(
+        default_factory=dict, description="District code -> new deadline"
+    )
+    default_deadline: datetime | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+class ReplanRequest(BaseModel):
+    """Re-plan the rest of a plan from its field events, with a change."""
+
+    change: Change = Field(default_factory=Change)
+    as_of: datetime | None = Field(
+        None, description="The state time (RFC 3339); default: the newest field event"
+    )
+    seconds: float | None = Field(None, gt=0)
+    iterations: int | None = Field(None, gt=0)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    wait: float = Field(0, ge=0)
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "change": {
+                        "out_of_service": [
+                            {"vessel": "kri-teluk-bintuni-520", "from": "2024-02-06T12:00:00+07:00"}
+                        ]
+                    },
+                    "seconds": 30,
+                }
+            ]
+        }
+    }
 
 
 class CapacityRequest(PlanRequest):
@@ -95,7 +161,7 @@ def resolve_scenario(settings: Settings, engine: Any, body: PlanRequest) -> dict
         return jsonable(tomllib.load(fh))
 
 
-def check_budget(settings: Settings, body: PlanRequest) -> None:
+def check_budget(settings: Settings, body: PlanRequest | ReplanRequest) -> None:
     problems = []
     if body.seconds is not None and body.seconds > settings.max_plan_seconds:
         problems.append(
@@ -147,6 +213,9 @@ def plan_summary(row: Any, *, full: bool) -> dict[str, Any]:
             "timeline": f"/plans/{row.id}/timeline",
         },
     }
+    if row.parent_id:
+        out["parent_id"] = row.parent_id
+        out["links"]["parent"] = f"/plans/{row.parent_id}"
     if row.error:
         out["errors"] = json.loads(row.error)
     if result is not None:
@@ -166,7 +235,7 @@ def plan_row(engine: Any, plan_id: str) -> Any:
     return row
 
 
-async def _wait_for(engine: Any, plan_id: str, seconds: float) -> Any:
+async def wait_for(engine: Any, plan_id: str, seconds: float) -> Any:
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     row = plan_row(engine, plan_id)
@@ -181,6 +250,8 @@ async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: in
     engine = engine_of(request)
     check_budget(settings, body)
     raw = resolve_scenario(settings, engine, body)
+    if body.direction is not None:
+        raw = {**raw, "direction": body.direction}
     name = validate_scenario(settings, engine, raw)
     plan_id = str(uuid.uuid4())
     t = db.now()
@@ -206,7 +277,7 @@ async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: in
             )
         )
     request.app.state.submit(plan_id)
-    row = await _wait_for(engine, plan_id, body.wait) if body.wait else plan_row(engine, plan_id)
+    row = await wait_for(engine, plan_id, body.wait) if body.wait else plan_row(engine, plan_id)
     done = row.phase not in db.ACTIVE_PHASES
     return JSONResponse(
         plan_summary(row, full=done),
@@ -280,7 +351,7 @@ async def get_plan(
 ) -> dict[str, Any]:
     """A plan: its phase, progress, KPIs and, when done, the plan itself."""
     settings = deps.settings(request)
-    row = await _wait_for(engine_of(request), plan_id, min(wait, settings.max_wait_s))
+    row = await wait_for(engine_of(request), plan_id, min(wait, settings.max_wait_s))
     return plan_summary(row, full=True)
 
 

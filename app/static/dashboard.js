@@ -14,7 +14,7 @@ const TEXT = {
     deadline: "Batas waktu", status: "Status", vessels: "Kapal", vessel: "Kapal", where: "Posisi",
     state: "Keadaan", timeline: "Jadwal (WIB)", ok: "aman", atrisk: "berisiko", finished: "selesai",
     loading: "memuat", sailing: "berlayar", waiting: "menunggu siang", unloading: "bongkar",
-    deadlines: "batas waktu kecamatan",
+    deadlines: "batas waktu kecamatan", weather_hold: "tertahan cuaca", waves: "gelombang",
   },
   en: {
     title: "Election logistics to the Sumenep islands", key: "API key", plan: "Plan",
@@ -24,7 +24,7 @@ const TEXT = {
     deadline: "Deadline", status: "Status", vessels: "Vessels", vessel: "Vessel", where: "Where",
     state: "State", timeline: "Timeline (WIB)", ok: "on track", atrisk: "at risk", finished: "finished",
     loading: "loading", sailing: "sailing", waiting: "waiting for daylight", unloading: "unloading",
-    deadlines: "district deadlines",
+    deadlines: "district deadlines", weather_hold: "weather hold", waves: "waves",
   },
 };
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
@@ -79,6 +79,7 @@ function pathOf(geometry) {
 async function drawIslands() {
   const map = $("map");
   map.setAttribute("viewBox", `0 0 ${((BOX.e - BOX.w) * KX).toFixed(0)} ${((BOX.n - BOX.s) * KY).toFixed(0)}`);
+  el("g", { id: "areas" }, map);  // sea areas with a wave forecast, under the islands
   const g = el("g", { id: "islands" }, map);
   const { body } = await api("/islands");
   for (const f of body.features) {
@@ -106,11 +107,24 @@ function stopClass(key, stop) {
   return "planned";
 }
 
+function drawAreas(plan) {
+  // Sea areas that the plan's forecast closes to some vessels, with the forecasts as a tooltip.
+  const g = $("areas");
+  g.replaceChildren();
+  const areas = (plan.weather && plan.weather.sea_areas && plan.weather.sea_areas.features) || [];
+  for (const f of areas.filter((a) => a.properties.forecast.length)) {
+    const p = el("path", { d: pathOf(f.geometry), class: "area-closed", "data-area": f.properties.id }, g);
+    const lines = f.properties.forecast.map((w) => `${t("waves")} ${w.wave_m} m: ${wib(w.start)} – ${wib(w.end)}`);
+    el("title", {}, p).textContent = [f.properties.name, ...lines].join("\n");
+  }
+}
+
 function drawPlan(plan, geo) {
   const legs = $("legs");
   const stops = $("stops");
   legs.replaceChildren();
   stops.replaceChildren();
+  drawAreas(plan);
   const colour = {};
   plan.voyages.forEach((v, i) => { colour[v.vessel_id] = PALETTE[i % PALETTE.length]; });
   for (const f of geo.features.filter((x) => x.properties.kind === "leg")) {
@@ -195,7 +209,7 @@ function drawTimeline(plan, rows) {
     for (const r of rows.filter((q) => q.vessel_id === v)) {
       const a = x(Date.parse(r.start)), b = x(Date.parse(r.end));
       const bar = el("rect", { x: a, y: 18 + i * rowH, width: Math.max(1, b - a), height: 14, class: `bar-${r.activity}` }, svg);
-      el("title", {}, bar).textContent = `${r.activity} ${r.where} ${wib(r.start)} – ${wib(r.end)}`;
+      el("title", {}, bar).textContent = `${t(r.activity)} ${r.where} ${wib(r.start)} – ${wib(r.end)} ${r.note || ""}`;
     }
   });
   for (const d of plan.kpis.districts) {

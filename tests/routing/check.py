@@ -111,3 +111,26 @@ def _dedupe(seq: list[str]) -> list[str]:
         if not out or out[-1] != x:
             out.append(x)
     return out
+
+
+def check_weather(plan: Plan, samples: int = 400) -> int:
+    """No vessel sails any part of a leg inside a sea area while the forecast there exceeds its
+    class's wave limit (legs sampled along their path, times interpolated). Returns how many
+    leg samples lay inside a forecast area during a forecast that did not stop that vessel."""
+    problem = plan.problem
+    areas = {a.id: a.geometry for a in problem.sea_areas}
+    passed = 0
+    for v in plan.voyages:
+        limit = problem.classes[v.class_id].max_wave_m
+        for leg in v.legs:
+            line = LineString(leg.coords)
+            span = leg.arrive - leg.depart
+            for k in range(samples + 1):
+                f = k / samples
+                point = line.interpolate(f, normalized=True)
+                when = leg.depart + span * f
+                for w in problem.forecast:
+                    if w.start < when < w.end and areas[w.area_id].contains(point):
+                        assert w.wave_m <= limit, (v.vessel_id, leg.origin, leg.destination, when)
+                        passed += 1
+    return passed

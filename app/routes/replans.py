@@ -1,0 +1,93 @@
+"""Re-plans: the rest of a plan from its field events, with a change (a vessel out of service, a
+landing closed, a new forecast, new deadlines); the result says what moved."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import insert
+
+from app import auth, db, deps
+from app.routes.plans import (
+    ReplanRequest,
+    check_budget,
+    engine_of,
+    plan_row,
+    plan_summary,
+    validate_scenario,
+    wait_for,
+)
+from routing.export import jsonable
+from routing.replan import apply_change
+
+router = APIRouter(tags=["plans"])
+
+
+@router.post(
+    "/plans/{plan_id}/replan",
+    status_code=202,
+    dependencies=[auth.planner],
+    responses={
+        202: {"description": "Accepted; follow the Location header"},
+        409: {"description": "The plan has no result to continue from"},
+    },
+)
+async def replan_plan(request: Request, plan_id: str, body: ReplanRequest) -> Response:
+    """Plan the rest of a plan: its field events are the state, the change is applied, what is
+    delivered stays delivered and vessels under way go on with what they carry. The new plan's
+    `result.replan.diff` lists moved and retimed deliveries."""
+    settings = deps.settings(request)
+    engine = engine_of(request)
+    check_budget(settings, body)
+    parent = plan_row(engine, plan_id)
+    if parent.phase not in ("completed", "infeasible") or not parent.result:
+        raise HTTPException(409, f"plan {plan_id} is {parent.phase}; re-plan a finished plan")
+    if parent.kind == "capacity":
+        raise HTTPException(409, "a capacity plan cannot be re-planned; re-plan a plan")
+    change = jsonable(body.change.model_dump(by_alias=True, exclude_none=True))
+    raw, out_of_service = apply_change(json.loads(parent.scenario_body), change)
+    name = validate_scenario(settings, engine, raw)
+    if raw.get("direction", "outbound") != "outbound":
+        raise HTTPException(409, "re-planning covers outbound plans only")
+    new_id = str(uuid.uuid4())
+    t = db.now()
+    spec: dict[str, Any] = {
+        "as_of": body.as_of.isoformat() if body.as_of else None,
+        "out_of_service": {k: v.isoformat() for k, v in out_of_service.items()},
+        "change": change,
+    }
+    with db.write(engine) as conn:
+        conn.execute(
+            insert(db.plans).values(
+                id=new_id,
+                kind="replan",
+                scenario_id=parent.scenario_id,
+                scenario_name=name,
+                scenario_body=json.dumps(raw),
+                seed=body.seed,
+                seconds=None if body.iterations else (body.seconds or 30.0),
+                iterations=body.iterations,
+                fixed_cost_idr=0,
+                phase="queued",
+                elapsed_s=0.0,
+                cancel_requested=False,
+                attempts=0,
+                version=0,
+                created_at=t,
+                updated_at=t,
+                parent_id=plan_id,
+                replan=json.dumps(spec),
+            )
+        )
+    request.app.state.submit(new_id)
+    row = await wait_for(engine, new_id, body.wait) if body.wait else plan_row(engine, new_id)
+    done = row.phase not in db.ACTIVE_PHASES
+    return JSONResponse(
+        plan_summary(row, full=done),
+        status_code=200 if done else 202,
+        headers={"Location": f"/plans/{new_id}"},
+    )
