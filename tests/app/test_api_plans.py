@@ -3,75 +3,14 @@
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
+from tests.app.conftest import wait_done, wait_solving
 from tests.conftest import DATA
-
-PG_BASE = "postgresql+psycopg://root@127.0.0.1:5432/test"
-
-
-def _postgres_available() -> bool:
-    try:
-        with sa.create_engine(PG_BASE).connect() as conn:
-            conn.execute(sa.text("select 1"))
-        return True
-    except Exception:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/plans.db"
-        return
-    if not _postgres_available():
-        pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (.ci/run starts it)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_BASE)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'create schema "{schema}"'))
-    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'drop schema "{schema}" cascade'))
-    admin.dispose()
-
-
-@pytest.fixture
-def service(
-    database: str, network_cache: Path
-) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
-    settings = Settings(data_dir=DATA, cache_dir=network_cache, database_url=database)
-    with TestClient(create_app(settings)) as client:
-        keys = {
-            role: {"X-API-Key": create_key(database, role)}
-            for role in ("planner", "field", "viewer")
-        }
-        yield client, keys
-
-
-def _wait_done(client: TestClient, url: str, headers: dict[str, str], timeout: float = 120) -> dict:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        body = client.get(url, params={"wait": 5}, headers=headers).json()
-        if body["phase"] not in ("queued", "building_matrix", "solving"):
-            return body
-    raise AssertionError(f"{url} did not finish: {body}")
-
-
-def _wait_solving(client: TestClient, url: str, timeout: float = 60) -> None:
-    end = time.monotonic() + timeout
-    while client.get(url).json()["phase"] != "solving":
-        assert time.monotonic() < end, "the plan never started solving"
-        time.sleep(0.1)
 
 
 def test_plan_events_and_status_end_to_end(service) -> None:
@@ -92,7 +31,7 @@ def test_plan_events_and_status_end_to_end(service) -> None:
     assert r.status_code == 202, r.text
     location = r.headers["Location"]
     assert r.json()["phase"] in ("queued", "building_matrix", "solving")
-    plan = _wait_done(client, location, keys["viewer"])
+    plan = wait_done(client, location, keys["viewer"])
     assert plan["phase"] == "completed", plan
     doc = plan["result"]
     assert doc["status"] == "completed" and len(doc["voyages"]) >= 1
@@ -243,10 +182,10 @@ def test_cancel_keeps_the_best_plan_so_far(client: TestClient, settings: Setting
         "/plans", json={"bundled": "pemilu2024", "seconds": 120, "seed": 2}, headers=planner
     )
     url = r.headers["Location"]
-    _wait_solving(client, url)
+    wait_solving(client, url)
     time.sleep(2)
     assert client.post(f"{url}/cancel", headers=planner).status_code == 202
-    body = _wait_done(client, url, {}, timeout=60)
+    body = wait_done(client, url, {}, timeout=60)
     assert body["phase"] == "cancelled"
     assert body["progress"]["elapsed_s"] < 60
     assert body["result"]["voyages"], "the best plan found before the cancel is kept"
@@ -309,11 +248,11 @@ def test_a_killed_solver_process_does_not_lose_the_plan(
         "/plans", json={"bundled": "pemilu2024", "iterations": 400, "seed": 3}, headers=planner
     )
     url = r.headers["Location"]
-    _wait_solving(client, url)
+    wait_solving(client, url)
     workers = multiprocessing.active_children()
     assert workers, "the solver runs in a child process"
     for w in workers:
         os.kill(w.pid, signal.SIGKILL)
-    body = _wait_done(client, url, {}, timeout=120)
+    body = wait_done(client, url, {}, timeout=120)
     assert body["phase"] == "completed", body
     assert body["result"]["unassigned"] == []

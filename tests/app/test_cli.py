@@ -201,3 +201,55 @@ def test_batch_plans_several_scenarios_in_parallel(tmp_path: Path) -> None:
     assert [r["scenario"] for r in rows] == ["pemilu2024", "early"]
     for name in ("pemilu2024", "early"):
         assert (tmp_path / "out" / name / "plan.json").exists()
+
+
+def test_replan_and_return_from_the_command_line(tmp_path: Path, network_cache: Path) -> None:
+    import os
+
+    env = dict(os.environ, BALLOT_CACHE_DIR=str(network_cache))
+    scenario = str(DATA / "scenarios" / "pemilu2024.toml")
+    done = run(
+        "plan", "--scenario", scenario, "--out", str(tmp_path / "p"), "--iterations", "500",
+        "--seed", "1", env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((tmp_path / "p" / "plan.json").read_text())
+    voyage = next(v for v in doc["voyages"] if v["vessel_id"] != "kri-teluk-bintuni-520")
+    stops = voyage["stops"]
+    vid = voyage["vessel_id"]
+    events = [
+        {"vessel_id": vid, "stop": 0, "type": "loaded", "at": stops[0]["work_end"]},
+        {"vessel_id": vid, "stop": 0, "type": "departed", "at": stops[0]["departure"]},
+        {"vessel_id": vid, "stop": 1, "type": "handed_over", "at": stops[1]["work_end"]},
+    ]
+    (tmp_path / "events.json").write_text(json.dumps(events))
+    (tmp_path / "change.toml").write_text(
+        f'[[out_of_service]]\nvessel = "kri-teluk-bintuni-520"\nfrom = "{stops[1]["work_end"]}"\n'
+    )
+    args = [
+        "replan", "--plan", str(tmp_path / "p" / "plan.json"), "--scenario", scenario,
+        "--events", str(tmp_path / "events.json"), "--change", str(tmp_path / "change.toml"),
+        "--out", str(tmp_path / "r"), "--iterations", "1500", "--seed", "1",
+    ]  # fmt: skip
+    done = run(*args, env=env)
+    assert done.returncode == 0, done.stderr
+    new = json.loads((tmp_path / "r" / "plan.json").read_text())
+    assert new["replan"]["vessels_gone"] == ["kri-teluk-bintuni-520"]
+    assert {d["consignment"] for d in new["replan"]["delivered_before"]} == set(
+        stops[1]["consignments"]
+    )
+    assert "moved" in done.stderr and "re-plan as of" in done.stderr
+    # A broken events file is named, not a traceback.
+    (tmp_path / "events.json").write_text('[{"vessel_id": "x"}]')
+    done = run(*args, env=env)
+    assert done.returncode == 2 and "/events" in done.stderr and "Traceback" not in done.stderr
+    # The same scenario, returning: boxes from the island district offices to Kalianget.
+    done = run(
+        "plan", "--scenario", scenario, "--direction", "return", "--out", str(tmp_path / "b"),
+        "--iterations", "200", env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    back = json.loads((tmp_path / "b" / "plan.json").read_text())
+    assert back["direction"] == "return" and back["status"] == "completed"
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "b" / "manifests.csv").read_text())))
+    assert {r["operation"] for r in rows} == {"collect"}

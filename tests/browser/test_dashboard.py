@@ -104,3 +104,52 @@ def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
         page.screenshot(path=str(OUTPUT / "dashboard.png"), full_page=True)
         browser.close()
     assert not errors, errors
+
+
+def test_dashboard_shows_closed_sea_areas_and_weather_holds(server) -> None:
+    import tomllib
+
+    from playwright.sync_api import sync_playwright
+
+    from routing.export import jsonable
+
+    base, keys, _ = server
+    with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
+        raw = jsonable(tomllib.load(fh))
+    # 3 m waves in the strait off Kalianget for the first 12 hours: only the landing ship sails.
+    raw["forecast"] = [
+        {
+            "area": "madura_strait_east",
+            "from": raw["planning_start"],
+            "until": "2024-02-05T18:00:00+07:00",
+            "wave_m": 3.0,
+        }
+    ]
+    r = httpx.post(
+        f"{base}/plans",
+        json={"scenario": raw, "iterations": 300, "seed": 1, "wait": 30},
+        headers={"X-API-Key": keys["planner"]},
+        timeout=90,
+    )
+    assert r.status_code == 200, r.text
+    plan = r.json()
+    holds = plan["result"]["weather"]["holds"]
+    assert holds and all("Selat Madura" in h["reason"] for h in holds)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(keys['viewer'])})")
+        page.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}")
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        page.wait_for_selector("rect.bar-weather_hold", timeout=30_000)
+        area = page.locator('path.area-closed[data-area="madura_strait_east"]')
+        assert area.count() == 1
+        assert "3 m" in area.locator("title").text_content()
+        assert page.locator("rect.bar-weather_hold").count() == len(holds)
+        page.screenshot(path=str(OUTPUT / "dashboard-weather.png"), full_page=True)
+        browser.close()
+    assert not errors, errors
