@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "BALLOT_DATABASE_URL")
     )
     job_workers: int = 1  # solver processes owned by the app
+    dask_scheduler: str | None = Field(  # run plan jobs on this Dask cluster instead
+        default=None, validation_alias=AliasChoices("DASK_SCHEDULER", "BALLOT_DASK_SCHEDULER")
+    )
     allow_anonymous_reads: bool = False
     max_body_bytes: int = 1_000_000
     max_plan_seconds: float = 600.0

@@ -81,6 +81,7 @@ plans = Table(
     Column("error", Text),
     Column("cancel_requested", Boolean, nullable=False, default=False),
     Column("lease_until", Float),
+    Column("lease_owner", String(100)),  # the API worker (runner token) holding the lease
     Column("attempts", Integer, nullable=False, default=0),
     Column("version", Integer, nullable=False, default=0),
     Column("created_at", Float, nullable=False),

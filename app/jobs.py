@@ -1,8 +1,12 @@
-"""Background plan jobs: ``run_plan(plan_id)`` loads, solves and stores; safe to run twice.
+"""Background plan jobs: the queue of plans in the database, and the job that solves one.
 
-A job claims its plan with a short lease that it renews while it works. A second run of the same
-id, or a restart after the server was killed, waits for a live lease to lapse and then takes
-the plan up from the start; a plan already finished is left alone.
+A plan is claimed with a short lease (``lease_until``, ``lease_owner``) taken in one transaction
+(``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, SQLite's write lock otherwise), so several
+API workers share one queue and never take the same plan. The job renews the lease from a
+heartbeat thread while it works; a job that dies (killed, out of memory, a lost Dask worker)
+stops renewing, its lease lapses and any worker takes the plan up again from the start. A plan
+already finished is left alone. ``run_claimed`` is the one job function, for the local process
+pool and for a Dask cluster alike.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import dataclasses
 import json
 import logging
 import math
+import threading
 import time
 from datetime import datetime
 from typing import Any
@@ -18,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select, update
 
 from app import db, planning
-from app.config import Settings, get_settings
+from app.config import Settings
 from routing.capacity import capacity_report
 from routing.errors import DataError, RoutingError
 from routing.errors import Problem as Issue
@@ -30,35 +35,81 @@ log = logging.getLogger(__name__)
 LEASE_S = 10.0
 PROGRESS_EVERY_S = 1.0
 
-_settings: Settings | None = None
-
-
-def init_worker(settings_json: str) -> None:
-    """Process-pool initializer: the worker uses the app's settings, not the environment's."""
-    global _settings
-    _settings = Settings.model_validate_json(settings_json)
-
-
-def _current_settings() -> Settings:
-    return _settings or get_settings()
-
-
-def _claim(engine: Engine, plan_id: str) -> bool:
+def claim_next(engine: Engine, owner: str) -> str | None:
+    """Take the oldest plan that is queued (or active with a lapsed lease) for ``owner``."""
     t = db.now()
     p = db.plans
     with db.write(engine) as conn:
-        done = conn.execute(
-            update(p)
-            .where(p.c.id == plan_id, p.c.phase.in_(db.ACTIVE_PHASES))
+        q = (
+            select(p.c.id)
+            .where(p.c.phase.in_(db.ACTIVE_PHASES))
             .where(or_(p.c.lease_until.is_(None), p.c.lease_until < t))
+            .order_by(p.c.created_at, p.c.id)
+            .limit(1)
+        )
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        row = conn.execute(q).first()
+        if row is None:
+            return None
+        conn.execute(
+            update(p)
+            .where(p.c.id == row.id)
             .values(
                 lease_until=t + LEASE_S,
+                lease_owner=owner,
                 attempts=p.c.attempts + 1,
                 version=p.c.version + 1,
                 updated_at=t,
             )
         )
-        return done.rowcount == 1
+        return str(row.id)
+
+
+class _Heartbeat:
+    """Renews the lease of a plan while its job runs (only while ``owner`` still holds it)."""
+
+    def __init__(self, engine: Engine, plan_id: str, owner: str) -> None:
+        self.engine, self.plan_id, self.owner = engine, plan_id, owner
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        p = db.plans
+        while not self.stop.wait(LEASE_S / 4):
+            try:
+                with db.write(self.engine) as conn:
+                    conn.execute(
+                        update(p)
+                        .where(p.c.id == self.plan_id, p.c.lease_owner == self.owner)
+                        .where(p.c.phase.in_(db.ACTIVE_PHASES))
+                        .values(lease_until=db.now() + LEASE_S)
+                    )
+            except Exception:  # a database hiccup: try again on the next beat
+                log.exception("lease renewal for %s failed", self.plan_id)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+
+def run_claimed(settings_json: str, plan_id: str, owner: str) -> str:
+    """The job: solve a plan that ``owner`` claimed (``claim_next``) and store the result.
+
+    Runs in a local solver process or on a Dask worker; the settings travel with the call."""
+    settings = Settings.model_validate_json(settings_json)
+    engine = db.engine_for(settings.database)
+    row = _row(engine, plan_id)
+    if row is None or row.phase not in db.ACTIVE_PHASES:
+        return "nothing to do"
+    if row.lease_owner != owner:
+        return "held by another worker"
+    with _Heartbeat(engine, plan_id, owner):
+        return _guarded(settings, engine, plan_id)
 
 
 def _set(engine: Engine, plan_id: str, **values: Any) -> None:
@@ -73,18 +124,8 @@ def _row(engine: Engine, plan_id: str) -> Any:
         return conn.execute(select(db.plans).where(db.plans.c.id == plan_id)).first()
 
 
-def run_plan(plan_id: str) -> str:
-    """Solve the plan with this id and store the result; returns what happened."""
-    settings = _current_settings()
-    engine = db.engine_for(settings.database)
-    give_up = time.monotonic() + LEASE_S + 5
-    while not _claim(engine, plan_id):
-        row = _row(engine, plan_id)
-        if row is None or row.phase not in db.ACTIVE_PHASES:
-            return "nothing to do"
-        if time.monotonic() > give_up:
-            return "held by another worker"
-        time.sleep(0.5)
+def _guarded(settings: Settings, engine: Engine, plan_id: str) -> str:
+    """Solve and store; every failure ends the plan as failed with its errors, never silently."""
     try:
         return _execute(settings, engine, plan_id)
     except DataError as exc:
@@ -240,14 +281,3 @@ def _replan(
         iterations=row.iterations,
         progress=progress,
     )
-
-
-def active_plan_ids(engine: Engine) -> list[str]:
-    """Plans left queued or running (e.g. by a server that was killed): to be taken up again."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(db.plans.c.id)
-            .where(db.plans.c.phase.in_(db.ACTIVE_PHASES))
-            .order_by(db.plans.c.created_at)
-        ).all()
-    return [r.id for r in rows]

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import threading
 from collections.abc import AsyncIterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,10 +11,11 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from app import auth, db, jobs, state
+from app import auth, db, state
 from app.config import Settings, get_settings
 from app.errors import BodyLimit, install_error_handlers
 from app.routes import dataset, events, health, plans, replans, scenarios, sea
+from app.runner import JobRunner
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -32,53 +29,6 @@ for plans, scenarios and vessels, `field` for events, any role for reads. Errors
 `application/problem+json` (RFC 9457) with an `errors` list of `{code, path, message}`."""
 
 
-class JobRunner:
-    """The solver process pool. A pool broken by a dead worker (killed, out of memory) is
-    replaced, and the plans it was running are submitted again; their leases make that safe."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.lock = threading.Lock()
-        self.closed = False
-        self.pool = self._new_pool()
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=max(1, self.settings.job_workers),
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=jobs.init_worker,
-            initargs=(self.settings.model_dump_json(),),
-        )
-
-    def submit(self, plan_id: str) -> None:
-        with self.lock:
-            if self.closed:
-                return
-            try:
-                future = self.pool.submit(jobs.run_plan, plan_id)
-            except BrokenProcessPool:
-                self.pool = self._new_pool()
-                future = self.pool.submit(jobs.run_plan, plan_id)
-            pool = self.pool
-        future.add_done_callback(lambda f: self._done(plan_id, f, pool))
-
-    def _done(self, plan_id: str, future: Future[str], pool: ProcessPoolExecutor) -> None:
-        if future.cancelled() or not isinstance(future.exception(), BrokenProcessPool):
-            return
-        log.warning("a solver process died; plan %s is submitted again", plan_id)
-        with self.lock:
-            if self.closed:
-                return
-            if pool is self.pool:  # the first to notice replaces the broken pool
-                self.pool = self._new_pool()
-        self.submit(plan_id)
-
-    def shutdown(self) -> None:
-        with self.lock:
-            self.closed = True
-            self.pool.shutdown(wait=False, cancel_futures=True)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the dataset is loaded and the database migrated at start-up."""
     settings = settings or get_settings()
@@ -88,11 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state.archipelago(settings.dataset_dir)
         state.kit(settings.kit_file)
         db.migrate(settings.database)
-        runner = JobRunner(settings)
+        runner = JobRunner(settings)  # takes up queued and abandoned plans too
         app.state.submit = runner.submit
-        for plan_id in jobs.active_plan_ids(db.engine_for(settings.database)):
-            log.info("taking up plan %s again", plan_id)
-            runner.submit(plan_id)
+        app.state.runner = runner
         try:
             yield
         finally:
