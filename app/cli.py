@@ -52,6 +52,9 @@ def _print_json(obj: Any) -> None:
 def serve(
     host: str = typer.Option(None, help="Interface to listen on (default 127.0.0.1)"),
     port: int = typer.Option(None, help="Port (default 8000)"),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="API worker processes (share one queue; use PostgreSQL)"
+    ),
 ) -> None:
     """Start the HTTP service with the embedded defaults."""
     import uvicorn
@@ -59,7 +62,17 @@ def serve(
     from app.main import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=bind_host, port=bind_port)
+    else:  # each worker process builds its app from the same environment
+        uvicorn.run(
+            "app.main:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=bind_host,
+            port=bind_port,
+        )
 
 
 @data_cli.command("build")
@@ -406,8 +419,9 @@ def batch(
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed"),
 ) -> None:
-    """Plan several scenarios in parallel processes and write a comparison table."""
-    from concurrent.futures import ProcessPoolExecutor
+    """Plan several scenarios in parallel processes (or on the Dask cluster that DASK_SCHEDULER
+    names) and write a comparison table."""
+    from concurrent.futures import Executor, ProcessPoolExecutor
 
     from app import planning
 
@@ -420,7 +434,16 @@ def batch(
         for path in scenarios:
             planning.networks(settings, planning.problem_for(settings, load_scenario(path)))
         rows = []
-        with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        dask: Any = None
+        pool: Executor
+        if settings.dask_scheduler:
+            from distributed import Client
+
+            dask = Client(settings.dask_scheduler, set_as_default=False, timeout=30)
+            pool = dask.get_executor(pure=False)
+        else:
+            pool = ProcessPoolExecutor(max_workers=max(1, workers))
+        with pool:
             futures = [
                 pool.submit(
                     planning.plan_scenario_file,
@@ -435,6 +458,8 @@ def batch(
                 for path in scenarios
             ]
             rows = [f.result() for f in futures]
+        if dask is not None:
+            dask.close()
     except RoutingError as exc:
         _fail(exc)
     out.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 LEASE_S = 10.0
 PROGRESS_EVERY_S = 1.0
 
+
 def claim_next(engine: Engine, owner: str) -> str | None:
     """Take the oldest plan that is queued (or active with a lapsed lease) for ``owner``."""
     t = db.now()

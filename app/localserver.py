@@ -43,10 +43,12 @@ def create_keys(
     }
 
 
-def start(env: dict[str, str], port: int, *, timeout: float = 60) -> subprocess.Popen[bytes]:
+def start(
+    env: dict[str, str], port: int, *, timeout: float = 60, workers: int = 1
+) -> subprocess.Popen[bytes]:
     """Start ``ballot-routing serve`` in its own process group and wait until /healthz answers."""
     proc = subprocess.Popen(
-        [executable(), "serve", "--port", str(port)],
+        [executable(), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
@@ -71,10 +73,10 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[str]:
+def serving(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
     """A running server for the duration of the block; yields its base URL."""
     port = free_port()
-    proc = start(env, port)
+    proc = start(env, port, workers=workers)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

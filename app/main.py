@@ -29,6 +29,11 @@ for plans, scenarios and vessels, `field` for events, any role for reads. Errors
 `application/problem+json` (RFC 9457) with an `errors` list of `{code, path, message}`."""
 
 
+def app_from_environment() -> FastAPI:
+    """The app with the settings of the environment (for ``serve --workers N``)."""
+    return create_app(get_settings())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the dataset is loaded and the database migrated at start-up."""
     settings = settings or get_settings()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -202,6 +204,19 @@ def plan_scenario_file(
     problem = problem_for(settings, load_scenario(path))
     run = run_plan(settings, problem, seed=seed, seconds=seconds, iterations=iterations)
     write_plan(settings, run, out)
+    with (out.parent / "runs.log").open("a", encoding="utf-8") as log:  # one line per finished run
+        log.write(
+            json.dumps(
+                {
+                    "scenario": run.document["scenario"],
+                    "file": str(path),
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "finished": datetime.now().astimezone().isoformat(),
+                }
+            )
+            + "\n"
+        )
     k = run.document["kpis"]
     return {
         "scenario": run.document["scenario"],

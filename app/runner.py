@@ -130,6 +130,10 @@ class JobRunner:
         with self.lock:
             self.closed = True
             self.wake.set()
-            self.executor.shutdown(wait=False, cancel_futures=True)
-        if self.dask is not None:
-            self.dask.close()
+            if self.dask is not None:
+                # Jobs already on the cluster run on and store their plans; queued ones wait
+                # in the database for the next worker.
+                self.executor.shutdown(wait=False)
+                self.dask.close()
+            else:
+                self.executor.shutdown(wait=False, cancel_futures=True)
