@@ -1,8 +1,11 @@
 """API load benchmark: many dashboard pollers of /plans/{id}/status with ETags.
 
 Run: .venv/bin/python bench/api_load.py [--pollers 200] [--seconds 30] [--interval 1.0]
+     .venv/bin/python bench/api_load.py --pollers 500 --workers 2 \
+         --database postgresql+psycopg://root@127.0.0.1:5432/test
 
-Starts `ballot-routing serve` on a free loopback port with a fresh SQLite database, plans the 2024
+Starts `ballot-routing serve [--workers N]` on a free loopback port with a fresh SQLite database
+(or a fresh schema of the PostgreSQL database given), plans the 2024
 scenario (iteration budget), then runs the pollers for the given time: each sends
 If-None-Match with the last ETag it saw and sleeps `interval` between requests. A field client
 posts a handed_over event now and then so that the status (and its ETag) really changes. Prints
@@ -18,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -93,7 +97,8 @@ async def run(base: str, plan: dict, keys: dict[str, str], args: argparse.Namesp
     lat = sorted(t for t, _ in out)
     codes = [c for _, c in out]
     print(
-        f"{args.pollers} pollers for {args.seconds:.0f} s against one server (SQLite), "
+        f"{args.pollers} pollers for {args.seconds:.0f} s against {args.workers} API worker(s) "
+        f"({args.database.split(':')[0] if args.database else 'sqlite'}), "
         f"{results[-1]} field events posted meanwhile\n"
     )
     header = ("requests", "req/s", "p50_ms", "p99_ms", "200", "304", "errors")
@@ -119,18 +124,34 @@ def main() -> None:
     ap.add_argument(
         "--interval", type=float, default=1.0, help="pause between one poller's requests"
     )
+    ap.add_argument("--workers", type=int, default=1, help="API worker processes")
+    ap.add_argument("--database", default=None, help="a PostgreSQL URL (a fresh schema is used)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="api-load-"))
+    url, schema = f"sqlite:///{tmp}/load.db", None
+    if args.database:
+        import sqlalchemy as sa
+
+        schema = f"load_{uuid.uuid4().hex[:10]}"
+        with sa.create_engine(args.database).begin() as conn:
+            conn.execute(sa.text(f'create schema "{schema}"'))
+        url = f"{args.database}?options=-csearch_path%3D{schema}"
     env = dict(
         os.environ,
-        BALLOT_DATABASE_URL=f"sqlite:///{tmp}/load.db",
+        BALLOT_DATABASE_URL=url,
         BALLOT_CACHE_DIR=str(ROOT / "var" / "cache"),
         BALLOT_DATA_DIR=str(ROOT / "data"),
     )
-    keys = localserver.create_keys(env)
-    with localserver.serving(env) as base:
-        plan = localserver.completed_plan(base, keys)
-        asyncio.run(run(base, plan, keys, args))
+    env.pop("DATABASE_URL", None)
+    try:
+        keys = localserver.create_keys(env)
+        with localserver.serving(env, workers=args.workers) as base:
+            plan = localserver.completed_plan(base, keys)
+            asyncio.run(run(base, plan, keys, args))
+    finally:
+        if schema:
+            with sa.create_engine(args.database).begin() as conn:
+                conn.execute(sa.text(f'drop schema "{schema}" cascade'))
 
 
 if __name__ == "__main__":

@@ -459,3 +459,27 @@ def _return_consignments(
                 )
             )
     return out
+
+
+def scenario_toml(raw: Mapping[str, Any]) -> str:
+    """A scenario (as JSON-like values: strings, numbers, lists, tables) written as TOML."""
+    import json
+
+    def value(v: Any) -> str:
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return (
+                "{ " + ", ".join(f"{json.dumps(str(k))} = {value(x)}" for k, x in v.items()) + " }"
+            )
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        return json.dumps(str(v.isoformat() if hasattr(v, "isoformat") else v))
+
+    lines = [f"{k} = {value(v)}" for k, v in raw.items() if not isinstance(v, dict)]
+    for k, v in raw.items():
+        if isinstance(v, dict):
+            lines += ["", f"[{k}]", *(f"{json.dumps(str(a))} = {value(b)}" for a, b in v.items())]
+    return "\n".join(lines) + "\n"

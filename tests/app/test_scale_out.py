@@ -27,6 +27,7 @@ from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
 from routing.export import jsonable
+from routing.scenario import scenario_toml
 from tests.app.conftest import PG_BASE, wait_done
 from tests.conftest import DATA
 
@@ -85,17 +86,7 @@ def test_a_batch_on_dask_finishes_every_scenario_once_when_a_worker_is_killed(
     files = []
     for k in range(6):
         path = tmp_path / f"s{k}.toml"
-        body = _small(f"s{k}", 4)
-        lines = [
-            f"{key} = {json.dumps(value)}"
-            for key, value in body.items()
-            if not isinstance(value, dict)
-        ]
-        for key, value in body.items():
-            if isinstance(value, dict):
-                lines.append(f"[{key}]")
-                lines += [f"{json.dumps(k2)} = {json.dumps(v2)}" for k2, v2 in value.items()]
-        path.write_text("\n".join(lines) + "\n")
+        path.write_text(scenario_toml(_small(f"s{k}", 4)))
         files.append(str(path))
     env = dict(
         os.environ,
