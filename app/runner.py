@@ -134,6 +134,15 @@ class JobRunner:
                 # Jobs already on the cluster run on and store their plans; queued ones wait
                 # in the database for the next worker.
                 self.executor.shutdown(wait=False)
-                self.dask.close()
+                # From a thread of its own: the caller may be running an event loop.
+                closer = threading.Thread(target=self._close_dask, daemon=True)
+                closer.start()
+                closer.join(timeout=15)
             else:
                 self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def _close_dask(self) -> None:
+        try:
+            self.dask.close(timeout=10)
+        except Exception:  # the cluster went away first: nothing left to close
+            log.warning("the Dask client did not close cleanly", exc_info=True)

@@ -222,3 +222,30 @@ def test_events_posted_to_two_workers_at_once_are_each_stored_once(pg_env) -> No
     engine.dispose()
     assert sorted(stored) == sorted(f"delay-{n}" for n in range(200))
     assert len(listed["events"]) == 200
+
+
+def test_a_job_on_the_cluster_outlives_the_api_worker_that_sent_it(
+    cluster, network_cache: Path, tmp_path: Path
+) -> None:
+    c, _ = cluster
+    url = f"sqlite:///{tmp_path}/restart.db"
+    settings = Settings(
+        data_dir=DATA, cache_dir=network_cache, database_url=url, dask_scheduler=c.scheduler_address
+    )
+    with TestClient(create_app(settings)) as api:
+        planner = {"X-API-Key": create_key(url, "planner")}
+        r = api.post(
+            "/plans", json={"bundled": "pemilu2024", "seconds": 12, "seed": 1}, headers=planner
+        )
+        location = r.headers["location"]
+        end = time.monotonic() + 60
+        while api.get(location, headers=planner).json()["phase"] != "solving":
+            assert time.monotonic() < end
+            time.sleep(0.2)
+    # The API worker has stopped (its Dask client closed); a new one starts on the same database.
+    with TestClient(create_app(settings)) as api:
+        done = wait_done(api, location, planner)
+    assert done["phase"] == "completed", done
+    with sa.create_engine(url).connect() as conn:
+        attempts = conn.execute(sa.text("select attempts from plans")).scalar_one()
+    assert attempts == 1  # the job on the cluster finished it; nobody started it again
