@@ -430,6 +430,10 @@ def batch(
     if len(set(names)) != len(names):
         _fail(ValueError("two scenario files share a name; their output folders would collide"))
     try:
+        # A new batch starts clean: the runs of an earlier batch into this folder do not count.
+        (out / "runs.log").unlink(missing_ok=True)
+        for path in scenarios:
+            (out / path.stem / "summary.json").unlink(missing_ok=True)
         # Build the sea networks once here, so the workers load them from the cache.
         for path in scenarios:
             planning.networks(settings, planning.problem_for(settings, load_scenario(path)))

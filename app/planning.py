@@ -199,26 +199,22 @@ def plan_scenario_file(
     data_dir: Path,
     cache_dir: Path | None,
 ) -> dict[str, Any]:
-    """Plan one scenario file into ``out``; a picklable entry point for batch worker processes."""
+    """Plan one scenario file into ``out``; the job function of a batch, on the local pool or a
+    Dask cluster. Safe to run twice: a run that finds the scenario's ``summary.json`` (written
+    last, atomically) returns it without solving again, as when a cluster recomputes a task
+    whose result was lost with its worker. Each run that solves adds a line to ``runs.log``."""
+    done = out / "summary.json"
+    try:
+        summary: dict[str, Any] = json.loads(done.read_text(encoding="utf-8"))
+        return summary
+    except (OSError, ValueError):
+        pass  # not done yet (or a torn file): solve
     settings = Settings(data_dir=data_dir, cache_dir=cache_dir)
     problem = problem_for(settings, load_scenario(path))
     run = run_plan(settings, problem, seed=seed, seconds=seconds, iterations=iterations)
     write_plan(settings, run, out)
-    with (out.parent / "runs.log").open("a", encoding="utf-8") as log:  # one line per finished run
-        log.write(
-            json.dumps(
-                {
-                    "scenario": run.document["scenario"],
-                    "file": str(path),
-                    "host": socket.gethostname(),
-                    "pid": os.getpid(),
-                    "finished": datetime.now().astimezone().isoformat(),
-                }
-            )
-            + "\n"
-        )
     k = run.document["kpis"]
-    return {
+    summary = {
         "scenario": run.document["scenario"],
         "file": str(path),
         "status": run.document["status"],
@@ -233,3 +229,20 @@ def plan_scenario_file(
         "min_margin_h": k["min_margin_h"],
         "runtime_s": round(run.runtime_s, 1),
     }
+    partial = done.with_name(f".summary-{os.getpid()}.json")
+    partial.write_text(json.dumps(summary), encoding="utf-8")
+    os.replace(partial, done)
+    with (out.parent / "runs.log").open("a", encoding="utf-8") as log:
+        log.write(
+            json.dumps(
+                {
+                    "scenario": summary["scenario"],
+                    "file": str(path),
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "finished": datetime.now().astimezone().isoformat(),
+                }
+            )
+            + "\n"
+        )
+    return summary
