@@ -13,15 +13,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import shapely
+
 from app import state
 from app.config import Settings
 from routing import export
 from routing.domain import Plan, Problem, Vessel
-from routing.matrix import Matrix, SeaNetwork, build_matrix
+from routing.errors import RoutingError
+from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
 from routing.planner import input_hash, make_plan, versions
 from routing.replan import replan
 from routing.scenario import Scenario, build_problem, load_scenario, load_vessels
+from routing.schedule import PathCoords
 from routing.solver import Progress, SolveOptions
+from routing.weather import Detour
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,58 @@ def networks(settings: Settings, problem: Problem) -> dict[str, SeaNetwork]:
     }
 
 
+def _paths(nets: Mapping[str, SeaNetwork]) -> PathCoords:
+    def path(cid: str, a: str, b: str) -> tuple[tuple[float, float], ...]:
+        coords = nets[cid].path(a, b).coords.round(6).tolist()
+        return tuple((float(x), float(y)) for x, y in coords)
+
+    return path
+
+
+def detours(settings: Settings, problem: Problem) -> Detour | None:
+    """Sea paths around the areas the problem's forecast closes to each class: a sea network
+    with those areas as obstacles (built once per class and closed-area set, cached on disk);
+    places inside the areas are left out of it, so legs to or from them cannot go around."""
+    if not problem.forecast:
+        return None
+    areas = {a.id: a for a in problem.sea_areas}
+    arch = state.archipelago(settings.dataset_dir)
+    built: dict[tuple[str, tuple[str, ...]], SeaNetwork | None] = {}
+
+    def detour(cid: str, a: str, b: str) -> tuple[float, tuple[tuple[float, float], ...]] | None:
+        vc = problem.classes[cid]
+        closed = tuple(sorted({f.area_id for f in problem.forecast if f.wave_m > vc.max_wave_m}))
+        if not closed:
+            return None
+        key = (cid, closed)
+        if key not in built:
+            zones = [areas[x].geometry for x in closed]
+            inside = shapely.union_all(zones)
+            terminals = [
+                t for t in arch.terminals() if not inside.intersects(shapely.Point(t.lon, t.lat))
+            ]
+            try:
+                built[key] = sea_network(
+                    [*state.land(settings.dataset_dir), *zones],
+                    terminals,
+                    clearance_m=vc.clearance_m,
+                    cache_dir=settings.matrix_cache_dir,
+                )
+            except RoutingError:
+                built[key] = None
+        net = built[key]
+        if net is None or a not in net.graph.terminal_ids or b not in net.graph.terminal_ids:
+            return None
+        try:
+            p = net.path(a, b)
+        except RoutingError:
+            return None
+        coords = tuple((float(x), float(y)) for x, y in p.coords.round(6).tolist())
+        return float(p.distance_m), coords
+
+    return detour
+
+
 def run_plan(
     settings: Settings,
     problem: Problem,
@@ -89,10 +146,7 @@ def run_plan(
     nets = networks(settings, problem)
     matrices = {cid: build_matrix(net, problem.classes[cid]) for cid, net in nets.items()}
 
-    def path(cid: str, a: str, b: str) -> tuple[tuple[float, float], ...]:
-        coords = nets[cid].path(a, b).coords.round(6).tolist()
-        return tuple((float(x), float(y)) for x, y in coords)
-
+    path = _paths(nets)
     options = SolveOptions(
         seed=seed, max_iterations=iterations, fixed_cost_per_vessel=fixed_cost_per_vessel
     )
@@ -106,6 +160,7 @@ def run_plan(
         path=path,
         progress=progress,
         deadline_monotonic=deadline,
+        detour=detours(settings, problem),
     )
     document = export.plan_json(
         plan, input_hash=input_hash(problem, matrices, seed), versions=versions()
@@ -131,10 +186,7 @@ def run_replan(
     nets = networks(settings, problem)
     matrices = {cid: build_matrix(net, problem.classes[cid]) for cid, net in nets.items()}
 
-    def path(cid: str, a: str, b: str) -> tuple[tuple[float, float], ...]:
-        coords = nets[cid].path(a, b).coords.round(6).tolist()
-        return tuple((float(x), float(y)) for x, y in coords)
-
+    path = _paths(nets)
     result = replan(
         problem,
         parent,
@@ -146,6 +198,7 @@ def run_replan(
         path=path,
         progress=progress,
         deadline_monotonic=None if iterations else started + (seconds or 30.0),
+        detour=detours(settings, problem),
     )
     document = export.plan_json(
         result.plan, input_hash=input_hash(result.plan.problem, matrices, seed), versions=versions()

@@ -272,6 +272,7 @@ class Leg:
     arrive: datetime
     distance_m: float
     coords: tuple[tuple[float, float], ...]
+    note: str = ""  # e.g. a detour around sea areas closed by the weather
 
 
 @dataclass(frozen=True)

@@ -74,9 +74,9 @@ def alone_finish_s(
     )
     t: float = max(0, problem.seconds(v.available_from))
     t += 0 if back else loading_seconds(vc, c.weight_kg)
-    t = _leg(weather, vc.id, home, landing, t, float(matrix.duration_s[i, j]))
+    there = _arrive(weather, vc.id, home, landing, t, float(matrix.duration_s[i, j]))
     ready = problem.seconds(c.ready) if c.ready else 0
-    start = clock.open_at(landing, max(t + float(matrix.duration_s[i, j]), ready))
+    start = clock.open_at(landing, max(there, ready))
     if start == float("inf"):
         return start
     end = clock.light.work(
@@ -87,13 +87,18 @@ def alone_finish_s(
     k = matrix.index(problem.depots[0])
     if not matrix.reachable[j, k]:
         return None
-    end = _leg(weather, vc.id, landing, problem.depots[0], end, float(matrix.duration_s[j, k]))
-    return end + float(matrix.duration_s[j, k]) + loading_seconds(vc, c.weight_kg)
+    home_again = _arrive(
+        weather, vc.id, landing, problem.depots[0], end, float(matrix.duration_s[j, k])
+    )
+    return home_again + loading_seconds(vc, c.weight_kg)
 
 
-def _leg(weather: Weather | None, cid: str, a: str, b: str, t: float, duration: float) -> float:
-    hold = weather.depart(cid, a, b, t, duration) if weather is not None else None
-    return hold.until_s if hold is not None else t
+def _arrive(weather: Weather | None, cid: str, a: str, b: str, t: float, duration: float) -> float:
+    """When a leg left at ``t`` arrives: straight, after a weather hold, or around."""
+    if weather is None:
+        return t + duration
+    go = weather.passage(cid, a, b, t, duration)
+    return go.depart_s + go.duration_s
 
 
 def check(

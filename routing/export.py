@@ -91,6 +91,7 @@ def plan_json(plan: Plan, *, input_hash: str, versions: Mapping[str, str]) -> di
                         "depart": _t(leg.depart),
                         "arrive": _t(leg.arrive),
                         "distance_nm": round(metres_to_nm(leg.distance_m), 2),
+                        "note": leg.note,
                         "geometry": {
                             "type": "LineString",
                             "coordinates": [list(c) for c in leg.coords],
@@ -253,7 +254,7 @@ def timeline_csv(plan: Plan) -> str:
                 events.append((s.work_end, s.departure, "weather_hold", s.id, s.hold_reason))
         for leg in v.legs:
             events.append(
-                (leg.depart, leg.arrive, "sailing", f"{leg.origin}->{leg.destination}", "")
+                (leg.depart, leg.arrive, "sailing", f"{leg.origin}->{leg.destination}", leg.note)
             )
         for start, end, activity, where, note in sorted(events, key=lambda e: (e[0], e[1])):
             rows.append(

@@ -25,7 +25,7 @@ from routing.solver import (
     Solver,
     SolverResult,
 )
-from routing.weather import Weather, merge_intervals, open_windows
+from routing.weather import Detour, Weather, merge_intervals, open_windows
 
 TIGHTEN_ROUNDS = 4  # re-solves with tightened deadlines when the real timeline runs late
 TIGHTEN_MARGIN_S = 900
@@ -158,6 +158,7 @@ def make_plan(
     progress: Progress | None = None,
     deadline_monotonic: float | None = None,
     resumes: Mapping[str, Resume] | None = None,
+    detour: Detour | None = None,
 ) -> Plan:
     """Plan the problem.
 
@@ -175,9 +176,12 @@ def make_plan(
     resumes
         Re-planning: vessels under way, with what they still carry (those consignments are not
         given to the solver; the vessel hands them over first, then starts its new trips).
+    detour
+        Sea paths around the areas the forecast closes (see ``routing.weather``); without it a
+        vessel facing a closure waits in port.
     """
     solver = solver or PyVRPSolver()
-    forecast = Weather(problem, path)
+    forecast = Weather(problem, path, detour)
     weather = forecast if forecast.active else None
     resumes = resumes or {}
     onboard = {cid for r in resumes.values() for cid in r.onboard}

@@ -28,7 +28,7 @@ from routing.matrix import Matrix
 from routing.planner import make_plan
 from routing.schedule import PathCoords, Resume, make_voyage
 from routing.solver import Progress, SolvedRoute, SolveOptions, Solver
-from routing.weather import Weather
+from routing.weather import Detour, Weather
 
 RETIMED_S = 1800  # a handover that moves by more than this is listed as retimed
 
@@ -121,6 +121,7 @@ def replan(
     solver: Solver | None = None,
     progress: Progress | None = None,
     deadline_monotonic: float | None = None,
+    detour: Detour | None = None,
 ) -> Replan:
     """Plan the rest of ``problem`` (the scenario with its change applied) from the state its
     old plan ``document`` and ``events`` give; see the module docstring."""
@@ -146,7 +147,7 @@ def replan(
     resumes: dict[str, Resume] = {}
     vessels: list[Vessel] = []
     gone: list[str] = []
-    weather = Weather(problem, path)
+    weather = Weather(problem, path, detour)
     for v in problem.vessels:
         vs = state.vessels.get(v.id, VesselState(v.home_depot, state.as_of, (), False))
         onboard = tuple(c for c in vs.onboard if c in remaining)
@@ -198,6 +199,7 @@ def replan(
         progress=progress,
         deadline_monotonic=deadline_monotonic,
         resumes=resumes,
+        detour=detour,
     )
     return Replan(plan, state, diff(document, plan, state), tuple(gone))
 

@@ -109,18 +109,22 @@ class Clock:
     def sail(self, a: str, b: str, t: float, trip: int) -> float:
         i, j = self.matrix.index(a), self.matrix.index(b)
         duration = float(self.matrix.duration_s[i, j])
-        hold = self.weather.depart(self.vc.id, a, b, t, duration) if self.weather else None
-        if hold is not None:
+        distance = float(self.matrix.distance_m[i, j])
+        go = self.weather.passage(self.vc.id, a, b, t, duration) if self.weather else None
+        coords = self.path(self.vc.id, a, b) if self.path and a != b else ()
+        if go is not None and go.hold is not None:
             last = self.stops[-1]
             self.stops[-1] = dataclasses.replace(
                 last,
-                departure=self.problem.at(hold.until_s),
-                hold_s=round(hold.until_s - t),
-                hold_reason=hold.reason,
+                departure=self.problem.at(go.depart_s),
+                hold_s=round(go.depart_s - t),
+                hold_reason=go.hold.reason,
             )
-            t = hold.until_s
+            t = go.depart_s
+        elif go is not None and go.distance_m is not None:  # around the closed waters
+            duration, distance = go.duration_s, go.distance_m
+            coords = go.coords if self.path else ()
         arrive = t + duration
-        coords = self.path(self.vc.id, a, b) if self.path and a != b else ()
         self.legs.append(
             Leg(
                 a,
@@ -128,8 +132,9 @@ class Clock:
                 trip,
                 self.problem.at(t),
                 self.problem.at(arrive),
-                float(self.matrix.distance_m[i, j]),
+                distance,
                 coords,
+                go.detour if go is not None else "",
             )
         )
         return arrive

@@ -4,7 +4,9 @@ A forecast closes an area to every vessel class whose ``max_wave_m`` is below th
 height, for the forecast's interval. A vessel may wait in port (or at anchor at a landing) inside
 a closed area; it may not sail any part of a leg inside the area while it is closed. The time a
 leg spends in an area is taken from its sea path: the fractions of the path's length inside the
-area, at the class's constant speed.
+area, at the class's constant speed. A leg that would meet a closure either waits in port until
+it can pass, or, when both its ends lie outside the areas the forecast closes to the class and a
+``Detour`` provider finds a sea path around them, goes the long way if that arrives earlier.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from routing.geo import to_lonlat, to_metric
 from routing.geodata import Archipelago
 
 PathCoords = Callable[[str, str, str], tuple[tuple[float, float], ...]]
+Detour = Callable[[str, str, str], tuple[float, tuple[tuple[float, float], ...]] | None]
+"""``detour(class_id, a, b)``: metres and coordinates of a sea path from a to b that keeps out of
+every area the forecast ever closes to the class; ``None`` where there is none."""
 MAX_HOLD_STEPS = 1000  # a guard: each step moves a departure past one closure
 
 
@@ -110,12 +115,29 @@ class Hold:
     reason: str
 
 
+@dataclass(frozen=True)
+class Passage:
+    """How a leg is sailed: when it leaves and how long it takes; a hold in port before it, or
+    a detour around the closed areas (its own distance and path)."""
+
+    depart_s: float
+    duration_s: float
+    hold: Hold | None = None
+    distance_m: float | None = None
+    coords: tuple[tuple[float, float], ...] = ()
+    detour: str = ""
+
+
 class Weather:
     """Closures per vessel class, and the earliest safe departure of a leg."""
 
-    def __init__(self, problem: Problem, path: PathCoords | None) -> None:
+    def __init__(
+        self, problem: Problem, path: PathCoords | None, detour: Detour | None = None
+    ) -> None:
         self.problem = problem
         self.path = path
+        self.detour = detour
+        self._detours: dict[tuple[str, str, str], tuple[float, tuple] | None] = {}
         self.areas = {a.id: a for a in problem.sea_areas}
         for a in self.areas.values():
             shapely.prepare(a.geometry)
@@ -194,11 +216,44 @@ class Weather:
                 break
         return Hold(start, reason) if start > t else None
 
+    def around(self, class_id: str, a: str, b: str) -> tuple[float, tuple] | None:
+        """The detour from a to b around the class's closed areas, if there is one."""
+        key = (class_id, a, b)
+        if key not in self._detours:
+            self._detours[key] = self.detour(class_id, a, b) if self.detour else None
+        return self._detours[key]
+
+    def passage(self, class_id: str, a: str, b: str, t: float, duration: float) -> Passage:
+        """Sail now; or wait in port for the waves to drop; or go around, whichever arrives
+        first."""
+        hold = self.depart(class_id, a, b, t, duration)
+        if hold is None:
+            return Passage(t, duration)
+        alt = self.around(class_id, a, b)
+        if alt is not None:
+            metres, coords = alt
+            speed = self.problem.classes[class_id].speed_kn * 1852.0 / 3600.0
+            if t + metres / speed < hold.until_s + duration:
+                names = sorted(
+                    {self.areas[aid].name for aid, _, _ in self.exposure(class_id, a, b)}
+                )
+                return Passage(
+                    t, metres / speed, None, metres, coords, "around " + ", ".join(names)
+                )
+        return Passage(hold.until_s, duration, hold)
+
     def blocked(
         self, class_id: str, origins: Iterable[str], landing: str
     ) -> list[tuple[float, float]]:
         """Intervals when the class cannot reach ``landing`` from any of ``origins``: the
-        closures of every area the approach passes through (or the landing lies in)."""
+        closures of every area the approach passes through (or the landing lies in); none
+        when it can go around them from one of the origins."""
+        origins = list(origins)
+        if any(
+            self.exposure(class_id, o, landing) and self.around(class_id, o, landing)
+            for o in origins
+        ):
+            return []
         areas = {aid for o in origins for aid, _, _ in self.exposure(class_id, o, landing)}
         return merge_intervals(
             (c.start_s, c.end_s) for c in self.closures(class_id) if c.area_id in areas

@@ -220,3 +220,38 @@ def test_departure_is_moved_past_every_closure_on_the_way(arch, kit, sea_areas, 
     assert hold.until_s + f0 * duration == pytest.approx(20 * 3600)
     assert weather.depart("lst_teluk_bintuni", "kalianget", landing, 0.0, duration) is None
     assert open_windows([(10.0, 20.0), (30.0, 40.0)], 0.0, 35.0) == [(0.0, 10.0), (20.0, 30.0)]
+
+
+def test_a_ferry_goes_around_closed_waters_when_that_is_sooner(
+    arch, kit, sea_areas, sea_matrices, sea_path, sea_land, network_cache
+) -> None:
+    from app.config import Settings
+    from app.planning import detours
+
+    arjasa = next(v.code for v in arch.villages.values() if v.landing_point_id == "port-pp-arjasa")
+    storm = _storm("sapudi_raas", 4 * 24)  # 3 m between Kalianget and Kangean for four days
+    problem = _problem(
+        arch, kit, sea_areas, villages=[arjasa], vessels=["kmp-dbs-3"], forecast=[storm]
+    )
+    opts = SolveOptions(seed=1, max_iterations=100)
+    waited = make_plan(problem, sea_matrices, options=opts, path=sea_path)
+    settings = Settings(data_dir=DATA, cache_dir=network_cache)
+    around = make_plan(
+        problem, sea_matrices, options=opts, path=sea_path, detour=detours(settings, problem)
+    )
+    for plan in (waited, around):
+        check_plan(plan, arch=arch, kit=kit, land=sea_land)
+        check_weather(plan)
+        assert plan.status == "completed"
+    (held,) = [s for s in waited.voyages[0].stops if s.hold_s]
+    assert held.kind == "depot"
+    voyage = around.voyages[0]
+    assert not any(s.hold_s for s in voyage.stops)
+    out = voyage.legs[0]
+    assert out.note == "around Perairan Sapudi - Ra'as"
+    assert out.depart < START + timedelta(hours=24)  # it does not wait for the four days
+    assert around.delivered[arjasa] < waited.delivered[arjasa]
+    direct = sea_matrices["regency_ferry"].distance("kalianget", "port-pp-arjasa")
+    assert out.distance_m > direct  # the long way round
+    doc = plan_json(around, input_hash="", versions={})
+    assert doc["voyages"][0]["legs"][0]["note"].startswith("around")
