@@ -67,9 +67,15 @@ def field_state(
     by_vessel: dict[str, list[Mapping[str, Any]]] = {}
     for e in events:
         by_vessel.setdefault(str(e["vessel_id"]), []).append(e)
-    latest = max((_t(e["at"]) for e in events), default=_t(document["planning_start"]))
+    earlier = (document.get("replan") or {}).get("as_of")  # a re-plan starts at its state time
+    floor = _t(earlier) if earlier else _t(document["planning_start"])
+    latest = max((_t(e["at"]) for e in events), default=floor)
     now = as_of or latest
-    delivered: dict[str, datetime] = {}
+    # A re-planned plan: what was delivered before it stays delivered.
+    delivered: dict[str, datetime] = {
+        d["consignment"]: _t(d["handed_over"])
+        for d in (document.get("replan") or {}).get("delivered_before", [])
+    }
     vessels: dict[str, VesselState] = {}
     for voyage in document["voyages"]:
         vid, stops = voyage["vessel_id"], voyage["stops"]
@@ -83,18 +89,16 @@ def field_state(
                 for cid in stops[i]["consignments"]:
                     delivered[cid] = types["handed_over"]
         if not done:
-            vessels[vid] = VesselState(stops[0]["id"], now, (), False)
+            if stops[0]["kind"] == "start":  # a re-planned voyage: under way with its cargo
+                cargo = tuple(c for c in _trip_cargo(stops, 0) if c not in delivered)
+                at = max(_t(stops[0]["arrival"]), now)
+                vessels[vid] = VesselState(stops[0]["id"], at, cargo, True)
+            else:
+                vessels[vid] = VesselState(stops[0]["id"], now, (), False)
             continue
         last = max(done)
         stop, types = stops[last], done[last]
-        loaded: list[str] = next(
-            (
-                s["consignments"]
-                for s in stops
-                if s["kind"] == "depot" and s["trip"] == stop["trip"] and s["consignments"]
-            ),
-            [],
-        )
+        loaded = _trip_cargo(stops, stop["trip"])
         onboard = tuple(c for c in loaded if c not in delivered)
         if "departed" in types and last + 1 < len(stops):
             nxt = stops[last + 1]
@@ -106,6 +110,19 @@ def field_state(
         else:
             vessels[vid] = VesselState(stop["id"], now, onboard, True)
     return FieldState(now, delivered, vessels)
+
+
+def _trip_cargo(stops: Sequence[Mapping[str, Any]], trip: int) -> list[str]:
+    """What a trip carries: loaded at its depot stop, or, for the first trip of a re-planned
+    voyage (which starts at sea with its cargo on board), what it hands over."""
+    for s in stops:
+        if s["kind"] == "depot" and s["trip"] == trip and s["consignments"]:
+            return list(s["consignments"])
+    if stops and stops[0]["kind"] == "start" and trip == 0:
+        return [
+            c for s in stops if s["kind"] == "landing" and s["trip"] == 0 for c in s["consignments"]
+        ]
+    return []
 
 
 def replan(
@@ -132,7 +149,9 @@ def replan(
         )
     state = field_state(document, events, as_of)
     out_of_service = dict(out_of_service or {})
-    unknown = [v for v in out_of_service if v not in {x.id for x in problem.vessels}]
+    planned = {str(v["vessel_id"]) for v in document["voyages"]}
+    known = {x.id for x in problem.vessels} | planned
+    unknown = [v for v in out_of_service if v not in known]
     if unknown:
         raise DataError(
             [
@@ -146,7 +165,8 @@ def replan(
     released: dict[str, datetime] = {}
     resumes: dict[str, Resume] = {}
     vessels: list[Vessel] = []
-    gone: list[str] = []
+    # Vessels of the old plan that the scenario no longer has (out of service before it starts).
+    gone: list[str] = sorted(planned - {x.id for x in problem.vessels})
     weather = Weather(problem, path, detour)
     for v in problem.vessels:
         vs = state.vessels.get(v.id, VesselState(v.home_depot, state.as_of, (), False))
@@ -201,7 +221,7 @@ def replan(
         resumes=resumes,
         detour=detour,
     )
-    return Replan(plan, state, diff(document, plan, state), tuple(gone))
+    return Replan(plan, state, diff(document, plan, state), tuple(sorted(gone)))
 
 
 def _old_trips(
@@ -306,6 +326,8 @@ def apply_change(
             )
     raw = dict(scenario)
     out: dict[str, datetime] = {}
+    if not isinstance(raw.get("out_of_service") or {}, Mapping):
+        issues.append(Issue("bad_value", "/out_of_service", "must map vessel ids to times"))
     for n, item in enumerate(change.get("out_of_service") or []):
         item = item if isinstance(item, Mapping) else {}
         vid, when = item.get("vessel"), item.get("from")
@@ -347,4 +369,8 @@ def apply_change(
         raw["default_deadline"] = change["default_deadline"]
     if issues:
         raise DataError(issues, source="change")
+    # Kept in the scenario, so that a later re-plan of the new plan still has the vessel out.
+    raw["out_of_service"] = dict(raw.get("out_of_service") or {}) | {
+        k: v.isoformat() for k, v in out.items()
+    }
     return raw, out

@@ -45,6 +45,7 @@ class Scenario:
     destination: str | None = None  # return: the depot the boxes go to (default: first depot)
     ppk_offices: dict[str, str] = field(default_factory=dict)  # return: district -> village
     ready: dict[str, datetime] = field(default_factory=dict)  # return: district -> boxes ready
+    out_of_service: dict[str, datetime] = field(default_factory=dict)  # vessel -> from
 
     def deadline_for(self, district_code: str) -> datetime:
         return self.deadlines.get(district_code, self.default_deadline)
@@ -154,6 +155,11 @@ def parse_scenario(raw: dict[str, Any], *, source: str = "scenario") -> Scenario
             Issue("bad_value", "/destination", "the destination must be a scenario depot")
         )
     offices = {str(k): str(v) for k, v in (raw.get("ppk_offices") or {}).items()}
+    broken = {}
+    for vid, value in (raw.get("out_of_service") or {}).items():
+        when = _datetime(value, f"/out_of_service/{vid}", issues)
+        if when is not None:
+            broken[str(vid)] = when
     if issues:
         raise DataError(issues, source=source)
     assert start and deadline and d0 and d1
@@ -176,6 +182,7 @@ def parse_scenario(raw: dict[str, Any], *, source: str = "scenario") -> Scenario
         str(destination) if destination is not None else None,
         offices,
         ready,
+        broken,
     )
 
 
@@ -303,7 +310,9 @@ def build_problem(
                 )
             )
         a, b = scenario.vessel_windows.get(vid, (v.available_from, v.available_until))
-        chosen.append(Vessel(v.id, v.class_id, v.home_depot, a, b, v.source))
+        b = min(b, scenario.out_of_service.get(vid, b))
+        if b > a:  # a vessel out of service before its window opens takes no part
+            chosen.append(Vessel(v.id, v.class_id, v.home_depot, a, b, v.source))
     codes = scenario.villages or tuple(c for c, v in arch.villages.items() if v.sea)
     for n, code in enumerate(codes):
         if code not in arch.villages:
@@ -311,6 +320,13 @@ def build_problem(
         elif not arch.villages[code].sea:
             issues.append(
                 Issue("not_sea_served", f"/villages/{n}", f"{code} is on the Madura mainland")
+            )
+    for vid in scenario.out_of_service:
+        if vid not in scenario.vessel_ids:
+            issues.append(
+                Issue(
+                    "unknown_vessel", f"/out_of_service/{vid}", f"{vid!r} is not a scenario vessel"
+                )
             )
     areas = dict(sea_areas or {}) | {a.id: a for a in scenario.sea_areas}
     for n, f in enumerate(scenario.forecast):

@@ -302,3 +302,71 @@ def test_replan_rejects_an_unknown_vessel_and_return_plans(outbound, sea_matrice
             sea_matrices,
             options=SolveOptions(max_iterations=10),
         )
+
+
+def test_a_replan_of_a_replan_keeps_deliveries_cargo_and_the_vessel_out(
+    outbound, arch, kit, sea_areas, sea_matrices, sea_path, sea_land
+) -> None:
+    _, doc = outbound
+    others = [v["vessel_id"] for v in doc["voyages"] if v["vessel_id"] != LST]
+    events = _events(doc, others[0], 2) + _events(doc, others[1], 1)
+    as_of = max(datetime.fromisoformat(e["at"]) for e in events)
+    with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    raw, out = apply_change(raw, {"out_of_service": [{"vessel": LST, "from": as_of.isoformat()}]})
+    changed = build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+    opts = SolveOptions(seed=1, max_iterations=1500)
+    first = replan(
+        changed, doc, events, sea_matrices, options=opts, out_of_service=out, path=sea_path
+    )
+    doc1 = plan_json(first.plan, input_hash="", versions={})
+    doc1["replan"] = {
+        "as_of": first.state.as_of.isoformat(),
+        "delivered_before": [
+            {"consignment": c, "handed_over": t.isoformat()}
+            for c, t in first.state.delivered.items()
+        ],
+    }
+    # Again, with no new events and no new change: the scenario still has the ship out.
+    raw2, out2 = apply_change(raw, {})
+    assert out2 == {} and LST in raw2["out_of_service"]
+    again = build_problem(parse_scenario(raw2), arch, kit, CLASSES, VESSELS, sea_areas)
+    second = replan(again, doc1, [], sea_matrices, options=opts, path=sea_path)
+    check_plan(second.plan, land=sea_land)
+    assert second.state.as_of == first.state.as_of
+    assert set(second.state.delivered) == set(first.state.delivered)
+    assert LST in second.gone and LST not in {v.vessel_id for v in second.plan.voyages}
+    planned = {c for v in second.plan.voyages for s in v.stops for c in s.consignments}
+    assert not planned & set(first.state.delivered)
+    # The vessels that were under way still carry what they carried, in the same order.
+    for v1 in first.plan.voyages:
+        if v1.stops[0].kind != "start":
+            continue
+        cargo = [c for s in v1.stops if s.kind == "landing" and s.trip == 0 for c in s.consignments]
+        v2 = next(v for v in second.plan.voyages if v.vessel_id == v1.vessel_id)
+        assert v2.stops[0].kind == "start" and v2.stops[0].id == v1.stops[0].id
+        handed = [
+            c for s in v2.stops if s.kind == "landing" and s.trip == 0 for c in s.consignments
+        ]
+        assert handed == cargo
+
+
+def test_out_of_service_in_a_scenario_shortens_or_removes_the_vessel(arch, kit, sea_areas) -> None:
+    with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    start = raw["planning_start"]
+    raw["out_of_service"] = {LST: start, "kal-28-1": "2024-02-07T06:00:00+07:00"}
+    problem = build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+    vessels = {v.id: v for v in problem.vessels}
+    assert LST not in vessels  # out before its window opens: no part in the plan
+    assert vessels["kal-28-1"].available_until == datetime.fromisoformat(
+        "2024-02-07T06:00:00+07:00"
+    )
+    raw["out_of_service"] = {"ghost": start, "kal-28-1": "soon"}
+    with pytest.raises(DataError) as err:
+        build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+    assert [p.path for p in err.value.problems] == ["/out_of_service/kal-28-1"]
+    raw["out_of_service"] = {"ghost": start}
+    with pytest.raises(DataError) as err:
+        build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+    assert [p.path for p in err.value.problems] == ["/out_of_service/ghost"]
