@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    select,
 )
 
 metadata = MetaData()
@@ -106,6 +108,24 @@ events = Table(
 
 ACTIVE_PHASES = ("queued", "building_matrix", "solving")
 FINAL_PHASES = ("completed", "infeasible", "failed", "cancelled")
+
+
+def event_record(r: Any) -> dict[str, Any]:
+    """A stored field event as the API shows it: its columns and its payload."""
+    return {
+        "id": r.id,
+        "vessel_id": r.vessel_id,
+        "stop": r.stop,
+        "type": r.type,
+        **json.loads(r.payload),
+        "idempotency_key": r.idempotency_key,
+    }
+
+
+def plan_events(conn: Connection, plan_id: str) -> list[dict[str, Any]]:
+    """A plan's field events, oldest first."""
+    rows = conn.execute(select(events).where(events.c.plan_id == plan_id).order_by(events.c.id))
+    return [event_record(r) for r in rows.all()]
 
 
 def now() -> float:

@@ -261,13 +261,7 @@ def _replan(
             source="replan",
         )
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(db.events).where(db.events.c.plan_id == parent.id).order_by(db.events.c.id)
-        ).all()
-    events = [
-        {"vessel_id": r.vessel_id, "stop": r.stop, "type": r.type, **json.loads(r.payload)}
-        for r in rows
-    ]
+        events = db.plan_events(conn, parent.id)
     spec = json.loads(row.replan)
     parent_doc = json.loads(parent.result)
     return planning.run_replan(

@@ -25,6 +25,7 @@ from routing.planner import input_hash, make_plan, versions
 from routing.replan import replan
 from routing.scenario import Scenario, build_problem, load_scenario, load_vessels
 from routing.schedule import PathCoords
+from routing.seagraph import SeaPath
 from routing.solver import Progress, SolveOptions
 from routing.weather import Detour
 
@@ -79,12 +80,19 @@ def networks(settings: Settings, problem: Problem) -> dict[str, SeaNetwork]:
     }
 
 
-def _paths(nets: Mapping[str, SeaNetwork]) -> PathCoords:
-    def path(cid: str, a: str, b: str) -> tuple[tuple[float, float], ...]:
-        coords = nets[cid].path(a, b).coords.round(6).tolist()
-        return tuple((float(x), float(y)) for x, y in coords)
+def _coords(path: SeaPath) -> tuple[tuple[float, float], ...]:
+    return tuple((float(x), float(y)) for x, y in path.coords.round(6).tolist())
 
-    return path
+
+def _sea(settings: Settings, problem: Problem) -> tuple[dict[str, Matrix], PathCoords]:
+    """The problem's matrices (networks built or loaded) and its sea-path coordinates."""
+    nets = networks(settings, problem)
+    matrices = {cid: build_matrix(net, problem.classes[cid]) for cid, net in nets.items()}
+
+    def path(cid: str, a: str, b: str) -> tuple[tuple[float, float], ...]:
+        return _coords(nets[cid].path(a, b))
+
+    return matrices, path
 
 
 def detours(settings: Settings, problem: Problem) -> Detour | None:
@@ -125,8 +133,7 @@ def detours(settings: Settings, problem: Problem) -> Detour | None:
             p = net.path(a, b)
         except RoutingError:
             return None
-        coords = tuple((float(x), float(y)) for x, y in p.coords.round(6).tolist())
-        return float(p.distance_m), coords
+        return float(p.distance_m), _coords(p)
 
     return detour
 
@@ -143,10 +150,7 @@ def run_plan(
 ) -> PlanRun:
     """Build (or load) the matrices and plan; a wall-time budget covers both."""
     started = time.monotonic()
-    nets = networks(settings, problem)
-    matrices = {cid: build_matrix(net, problem.classes[cid]) for cid, net in nets.items()}
-
-    path = _paths(nets)
+    matrices, path = _sea(settings, problem)
     options = SolveOptions(
         seed=seed, max_iterations=iterations, fixed_cost_per_vessel=fixed_cost_per_vessel
     )
@@ -183,10 +187,7 @@ def run_replan(
 ) -> PlanRun:
     """Plan the rest of a plan from its field events and a change (``problem`` has the change)."""
     started = time.monotonic()
-    nets = networks(settings, problem)
-    matrices = {cid: build_matrix(net, problem.classes[cid]) for cid, net in nets.items()}
-
-    path = _paths(nets)
+    matrices, path = _sea(settings, problem)
     result = replan(
         problem,
         parent,

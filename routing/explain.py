@@ -66,12 +66,8 @@ def alone_finish_s(
     i, j = matrix.index(home), matrix.index(landing)
     if not (matrix.reachable[i, j] and matrix.reachable[j, i]):
         return None
-    clock = Clock(
-        dataclasses.replace(problem, landing_closures=problem.landing_closures if closures else ()),
-        vc,
-        matrix,
-        None,
-    )
+    open_problem = problem if closures else dataclasses.replace(problem, landing_closures=())
+    clock = Clock(open_problem, vc, matrix, None)
     t: float = max(0, problem.seconds(v.available_from))
     t += 0 if back else loading_seconds(vc, c.weight_kg)
     there = _arrive(weather, vc.id, home, landing, t, float(matrix.duration_s[i, j]))
@@ -149,15 +145,6 @@ def _reasons(checks: list[Check]) -> tuple[Reason, ...]:
         for code in ORDER
         if any(ch.code == code for ch in checks)
     )
-
-
-def able_vessels(
-    problem: Problem,
-    matrices: Mapping[str, Matrix],
-    c: Consignment,
-    weather: Weather | None = None,
-) -> list[str]:
-    return [v.id for v in problem.vessels if check(problem, matrices, v, c, weather).code is None]
 
 
 def after_solve(

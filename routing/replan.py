@@ -254,10 +254,15 @@ def _handovers(voyages: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, dat
 
 def diff(document: Mapping[str, Any], plan: Plan, state: FieldState) -> dict[str, Any]:
     """What the new plan changes against the old one, consignment by consignment."""
-    from routing.export import plan_json  # the document shape both sides share
-
-    new_doc = plan_json(plan, input_hash="", versions={})
-    old, new = _handovers(document["voyages"]), _handovers(new_doc["voyages"])
+    village = {c.id: c.village_code for c in plan.problem.consignments}
+    old = _handovers(document["voyages"])
+    new = {
+        cid: (v.vessel_id, s.work_end, village[cid])
+        for v in plan.voyages
+        for s in v.stops
+        if s.kind == "landing"
+        for cid in s.consignments
+    }
     moved, retimed, dropped, added = [], [], [], []
     unchanged = 0
     for cid in sorted(set(old) | set(new)):

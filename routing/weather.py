@@ -25,6 +25,7 @@ from routing.errors import DataError
 from routing.errors import Problem as Issue
 from routing.geo import to_lonlat, to_metric
 from routing.geodata import Archipelago
+from routing.matrix import sailing_seconds
 
 PathCoords = Callable[[str, str, str], tuple[tuple[float, float], ...]]
 Detour = Callable[[str, str, str], tuple[float, tuple[tuple[float, float], ...]] | None]
@@ -232,14 +233,12 @@ class Weather:
         alt = self.around(class_id, a, b)
         if alt is not None:
             metres, coords = alt
-            speed = self.problem.classes[class_id].speed_kn * 1852.0 / 3600.0
-            if t + metres / speed < hold.until_s + duration:
+            sail = sailing_seconds(metres, self.problem.classes[class_id].speed_kn)
+            if t + sail < hold.until_s + duration:
                 names = sorted(
                     {self.areas[aid].name for aid, _, _ in self.exposure(class_id, a, b)}
                 )
-                return Passage(
-                    t, metres / speed, None, metres, coords, "around " + ", ".join(names)
-                )
+                return Passage(t, sail, None, metres, coords, "around " + ", ".join(names))
         return Passage(hold.until_s, duration, hold)
 
     def blocked(

@@ -54,25 +54,6 @@ class EventIn(BaseModel):
     }
 
 
-def _events(conn: Any, plan_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(db.events).where(db.events.c.plan_id == plan_id).order_by(db.events.c.id)
-    ).all()
-    return [_event_record(r) for r in rows]
-
-
-def _event_record(r: Any) -> dict[str, Any]:
-    payload = json.loads(r.payload)
-    return {
-        "id": r.id,
-        "vessel_id": r.vessel_id,
-        "stop": r.stop,
-        "type": r.type,
-        **payload,
-        "idempotency_key": r.idempotency_key,
-    }
-
-
 def _event_problems(event: EventIn, plan: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     voyages = {v["vessel_id"]: v for v in plan["voyages"]}
     issues = []
@@ -144,7 +125,7 @@ def post_event(
                     return _replay(prior, event)
             done = [
                 e["type"]
-                for e in _events(conn, plan_id)
+                for e in db.plan_events(conn, plan_id)
                 if e["vessel_id"] == event.vessel_id
                 and e["stop"] == event.stop
                 and e["type"] != "delayed"
@@ -183,7 +164,7 @@ def post_event(
             raise
         return _replay(prior, event)
     return JSONResponse(
-        _event_record(stored), status_code=201, headers={"Location": f"/plans/{plan_id}/events"}
+        db.event_record(stored), status_code=201, headers={"Location": f"/plans/{plan_id}/events"}
     )
 
 
@@ -200,7 +181,7 @@ def _replay(prior: Any, event: EventIn) -> Response:
             errors=[{"code": "idempotency_conflict", "path": "/", "message": why}],
         )
     return JSONResponse(
-        _event_record(prior), status_code=200, headers={"Idempotent-Replayed": "true"}
+        db.event_record(prior), status_code=200, headers={"Idempotent-Replayed": "true"}
     )
 
 
@@ -209,7 +190,7 @@ def list_events(request: Request, plan_id: str) -> dict[str, Any]:
     """The plan's field events, oldest first (append-only)."""
     plan_row(engine_of(request), plan_id)
     with engine_of(request).connect() as conn:
-        return {"events": _events(conn, plan_id)}
+        return {"events": db.plan_events(conn, plan_id)}
 
 
 @router.get(
@@ -245,7 +226,9 @@ def get_status(
                 ).scalar()
                 if result:
                     plan = json.loads(result)
-                    body.update(fieldops.status(plan.get("plan", plan), _events(conn, plan_id)))
+                    body.update(
+                        fieldops.status(plan.get("plan", plan), db.plan_events(conn, plan_id))
+                    )
                 content = json.dumps(body, ensure_ascii=False).encode()
                 _STATUS_CACHE.put((plan_id, tag), content)
     return Response(

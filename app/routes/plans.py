@@ -253,6 +253,26 @@ async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: in
     if body.direction is not None:
         raw = {**raw, "direction": body.direction}
     name = validate_scenario(settings, engine, raw)
+    return await queue_plan(
+        request, body, kind=kind, name=name, raw=raw, scenario_id=body.scenario_id,
+        fixed_cost=fixed_cost,
+    )  # fmt: skip
+
+
+async def queue_plan(
+    request: Request,
+    body: PlanRequest | ReplanRequest,
+    *,
+    kind: str,
+    name: str,
+    raw: dict[str, Any],
+    scenario_id: str | None,
+    fixed_cost: int = 0,
+    **extra: Any,
+) -> Response:
+    """Store a queued plan (``extra``: further plan columns), wake the job runner, and answer
+    202 with its Location, or 200 with the result when it finishes within ``body.wait``."""
+    engine = engine_of(request)
     plan_id = str(uuid.uuid4())
     t = db.now()
     with db.write(engine) as conn:
@@ -260,7 +280,7 @@ async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: in
             insert(db.plans).values(
                 id=plan_id,
                 kind=kind,
-                scenario_id=body.scenario_id,
+                scenario_id=scenario_id,
                 scenario_name=name,
                 scenario_body=json.dumps(raw),
                 seed=body.seed,
@@ -274,6 +294,7 @@ async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: in
                 version=0,
                 created_at=t,
                 updated_at=t,
+                **extra,
             )
         )
     request.app.state.submit(plan_id)

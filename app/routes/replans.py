@@ -4,22 +4,18 @@ landing closed, a new forecast, new deadlines); the result says what moved."""
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import JSONResponse
-from sqlalchemy import insert
 
-from app import auth, db, deps
+from app import auth, deps
 from app.routes.plans import (
     ReplanRequest,
     check_budget,
     engine_of,
     plan_row,
-    plan_summary,
+    queue_plan,
     validate_scenario,
-    wait_for,
 )
 from routing.export import jsonable
 from routing.replan import apply_change
@@ -53,41 +49,18 @@ async def replan_plan(request: Request, plan_id: str, body: ReplanRequest) -> Re
     name = validate_scenario(settings, engine, raw)
     if raw.get("direction", "outbound") != "outbound":
         raise HTTPException(409, "re-planning covers outbound plans only")
-    new_id = str(uuid.uuid4())
-    t = db.now()
     spec: dict[str, Any] = {
         "as_of": body.as_of.isoformat() if body.as_of else None,
         "out_of_service": {k: v.isoformat() for k, v in out_of_service.items()},
         "change": change,
     }
-    with db.write(engine) as conn:
-        conn.execute(
-            insert(db.plans).values(
-                id=new_id,
-                kind="replan",
-                scenario_id=parent.scenario_id,
-                scenario_name=name,
-                scenario_body=json.dumps(raw),
-                seed=body.seed,
-                seconds=None if body.iterations else (body.seconds or 30.0),
-                iterations=body.iterations,
-                fixed_cost_idr=0,
-                phase="queued",
-                elapsed_s=0.0,
-                cancel_requested=False,
-                attempts=0,
-                version=0,
-                created_at=t,
-                updated_at=t,
-                parent_id=plan_id,
-                replan=json.dumps(spec),
-            )
-        )
-    request.app.state.submit(new_id)
-    row = await wait_for(engine, new_id, body.wait) if body.wait else plan_row(engine, new_id)
-    done = row.phase not in db.ACTIVE_PHASES
-    return JSONResponse(
-        plan_summary(row, full=done),
-        status_code=200 if done else 202,
-        headers={"Location": f"/plans/{new_id}"},
+    return await queue_plan(
+        request,
+        body,
+        kind="replan",
+        name=name,
+        raw=raw,
+        scenario_id=parent.scenario_id,
+        parent_id=plan_id,
+        replan=json.dumps(spec),
     )
