@@ -1,83 +1,113 @@
-"""API keys with roles: planner (plans, scenarios, vessels), field (events), viewer (reads)."""
+"""API keys with roles: planner (plans, scenarios, vessels, keys), field (events), viewer (reads).
+
+A key is checked before anything else of the request is read: ``KeyCheck`` (ASGI middleware)
+answers 401 for a missing, unknown, revoked or expired key before the body is parsed, so a caller
+without a valid key learns nothing about the request's shape. The route's dependency then checks
+the role (403). A key is only ever taken from the ``X-API-Key`` header or an ``Authorization:
+Bearer`` header, never from the query string. What a key may do is looked up again after at most
+``KNOWN_FOR_S``, so a revoked key is refused by every worker within that time.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+import logging
+import re
 import time
 from collections.abc import Callable
 
+import anyio
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import insert, select
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import db
 from app.config import Settings
+from app.errors import problem_response
+from app.services import keys
+from app.services.keys import ROLES, KeyRecord
 
-ROLES = ("planner", "field", "viewer")
+__all__ = ["ROLES", "KeyCheck", "create_key", "field_worker", "planner", "reader", "require"]
 
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+KNOWN_FOR_S = 1.0  # a key's record is looked up again after this long (revocation reaches
+# every worker within it)
+PUBLIC = ("/healthz", "/limits", "/openapi.json", "/docs", "/redoc", "/dashboard")
+PUBLIC_PREFIXES = ("/static/", "/docs/")
+_known: dict[tuple[str, str], tuple[KeyRecord | None, float]] = {}
 
 
 def create_key(url: str, role: str, name: str = "") -> str:
     """Store a new key (hashed) and return it; the only time the key itself is seen."""
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {ROLES}")
-    key = "ibr_" + secrets.token_urlsafe(24)
-    with db.write(db.engine_for(url)) as conn:
-        conn.execute(
-            insert(db.api_keys).values(
-                id=secrets.token_hex(8),
-                key_hash=hash_key(key),
-                role=role,
-                name=name,
-                created_at=db.now(),
-            )
-        )
-    return key
+    return keys.issue_key(url, role, name=name)[0]
 
 
-def _presented_key(request: Request) -> str | None:
-    key = request.headers.get("x-api-key")
-    auth = request.headers.get("authorization", "")
+def _presented_key(headers: dict[bytes, bytes]) -> str | None:
+    key = headers.get(b"x-api-key", b"").decode("latin-1").strip()
+    auth = headers.get(b"authorization", b"").decode("latin-1")
     if not key and auth.lower().startswith("bearer "):
         key = auth[7:].strip()
     return key or None
 
 
-_known: dict[tuple[str, str], tuple[str, float]] = {}
-KNOWN_FOR_S = 60.0  # a key's role is looked up again after this long
-
-
-def role_of(request: Request) -> str | None:
-    key = _presented_key(request)
-    if key is None:
-        return None
-    settings: Settings = request.app.state.settings
-    digest = hash_key(key)
+def _record(settings: Settings, key: str) -> KeyRecord | None:
+    digest = keys.hash_key(key)
     cached = _known.get((settings.database, digest))
     if cached and cached[1] > time.monotonic():
         return cached[0]
-    with db.engine_for(settings.database).connect() as conn:
-        row = conn.execute(
-            select(db.api_keys.c.role).where(db.api_keys.c.key_hash == digest)
-        ).first()
-    if row is None:
-        raise HTTPException(401, "unknown API key")
-    _known[(settings.database, digest)] = (str(row.role), time.monotonic() + KNOWN_FOR_S)
-    return str(row.role)
+    record = keys.lookup(settings.database, key)
+    _known[(settings.database, digest)] = (record, time.monotonic() + KNOWN_FOR_S)
+    return record
+
+
+def _refusal(record: KeyRecord | None) -> str | None:
+    if record is None:
+        return "unknown API key"
+    state = record.state(time.time())
+    return None if state == "active" else f"this API key is {state}"
+
+
+def _public(path: str) -> bool:
+    return path in PUBLIC or path.startswith(PUBLIC_PREFIXES)
+
+
+class KeyCheck:
+    """Check the caller's key before the request is routed or its body read (401)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _public(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        settings: Settings = scope["app"].state.settings
+        key = _presented_key(dict(scope.get("headers") or []))
+        role: str | None = None
+        why: str | None
+        if key is None:
+            anonymous = settings.allow_anonymous_reads and scope["method"] in ("GET", "HEAD")
+            why = None if anonymous else "an API key is required (X-API-Key header)"
+        else:
+            record = await anyio.to_thread.run_sync(_record, settings, key)
+            why = _refusal(record)
+            role = record.role if record is not None else None
+        if why is not None:
+            response = problem_response(
+                401,
+                "Unauthorized",
+                why,
+                errors=[{"code": "unauthorized", "path": "", "message": why}],
+            )
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["role"] = role
+        await self.app(scope, receive, send)
 
 
 def require(*roles: str) -> Callable[[Request], str | None]:
-    """A dependency: the caller's key must have one of ``roles`` (any role for reads)."""
+    """A dependency: the caller's key (checked by ``KeyCheck``) must have one of ``roles`` (any
+    role, or none where anonymous reads are allowed, for reads)."""
 
     def check(request: Request) -> str | None:
-        role = role_of(request)
-        settings: Settings = request.app.state.settings
-        if role is None:
-            if not roles and settings.allow_anonymous_reads:
-                return None
+        role: str | None = getattr(request.state, "role", None)
+        if role is None and roles:
             raise HTTPException(401, "an API key is required (X-API-Key header)")
         if roles and role not in roles:
             raise HTTPException(
@@ -91,3 +121,31 @@ def require(*roles: str) -> Callable[[Request], str | None]:
 reader = Depends(require())
 planner = Depends(require("planner"))
 field_worker = Depends(require("field"))
+
+
+_SECRETS = re.compile(r"(?i)([?&](?:api[_-]?key|key|token|access_token)=)[^&\s]*")
+_KEYS = re.compile(re.escape(keys.PREFIX) + r"[A-Za-z0-9_\-]+")
+
+
+class RedactKeys(logging.Filter):
+    """Keeps API keys out of the access log: a key sent in a query string (which is refused)
+    would otherwise be written there in full."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = _redact(record.msg)
+        return True
+
+
+def _redact(text: str) -> str:
+    return _KEYS.sub(keys.PREFIX + "[redacted]", _SECRETS.sub(r"\1[redacted]", text))
+
+
+def redact_access_log() -> None:
+    """Install ``RedactKeys`` on uvicorn's loggers (once)."""
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactKeys) for f in logger.filters):
+            logger.addFilter(RedactKeys())

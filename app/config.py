@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,7 +35,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_plan_seconds: float = 600.0
     max_plan_iterations: int = 200_000
-    max_wait_s: float = 30.0  # longest a POST may wait for its result
+    max_wait_s: float = 30.0  # longest a request may wait for a plan's result
+    # How far past the server's clock a field event's time may be: phones' clocks drift, and a
+    # handover recorded offline carries the phone's time (assumed: ten minutes covers it).
+    event_clock_skew_s: Annotated[float, Field(ge=0, le=86_400)] = 600.0
 
     @property
     def database(self) -> str:

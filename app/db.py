@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -40,6 +40,8 @@ api_keys = Table(
     Column("role", String(16), nullable=False),
     Column("name", String(200), nullable=False, default=""),
     Column("created_at", Float, nullable=False),
+    Column("expires_at", Float),  # refused from then on; none: does not expire
+    Column("revoked_at", Float),  # refused from then on
 )
 
 scenarios = Table(
@@ -106,6 +108,9 @@ events = Table(
     UniqueConstraint("plan_id", "idempotency_key", name="uq_events_idempotency"),
 )
 
+Phase = Literal[
+    "queued", "building_matrix", "solving", "completed", "infeasible", "failed", "cancelled"
+]
 ACTIVE_PHASES = ("queued", "building_matrix", "solving")
 FINAL_PHASES = ("completed", "infeasible", "failed", "cancelled")
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated, Any
+
+from fastapi import Path, Request
 
 from app import state
 from app.config import Settings
 from routing.demand import Kit
 from routing.domain import VesselClass
 from routing.geodata import Archipelago
+from routing.schema import NO_CONTROL
 
 
 def settings(request: Request) -> Settings:
@@ -26,3 +29,13 @@ def kit(request: Request) -> Kit:
 
 def fleet(request: Request) -> dict[str, VesselClass]:
     return state.fleet(settings(request).fleet_file)
+
+
+def _id_param(what: str) -> Any:
+    return Path(description=what, min_length=1, max_length=100, pattern=NO_CONTROL)
+
+
+PlanId = Annotated[str, _id_param("Plan id")]
+ScenarioId = Annotated[str, _id_param("Scenario id")]
+VesselId = Annotated[str, _id_param("Vessel id")]
+KeyId = Annotated[str, _id_param("API key id (not the key itself)")]

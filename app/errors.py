@@ -9,10 +9,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from routing.errors import DataError, NoSeaPath, NotFound, RoutingError
+from routing.schema import error_issues
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -38,8 +40,67 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _pointer(loc: tuple[Any, ...]) -> str:
-    return "/" + "/".join(str(part) for part in loc)
+class ProblemItem(BaseModel):
+    code: str = Field(..., description="Stable code of the problem")
+    path: str = Field(..., description="JSON pointer to the field at fault ('' for none)")
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """An error (RFC 9457): every problem found, each with a code and the field's path."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemItem]
+
+
+WHY = {
+    401: "No API key, or an unknown, revoked or expired one",
+    403: "The key's role may not do this",
+    404: "No such resource",
+    409: "Conflicts with the resource's state; the reason is given",
+    413: "The body is larger than GET /limits allows",
+    422: "Invalid input; each problem names its field",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses for the problem statuses an operation can answer (as problem+json:
+    ``problem_json_openapi`` sets the content of every error response)."""
+    return {code: {"description": WHY[code]} for code in codes}
+
+
+def problem_json_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every 4xx response of the document is ``application/problem+json`` with one schema."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    details = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(details.pop("$defs", {}))
+    components["ProblemDetails"] = details
+    ref = {"$ref": "#/components/schemas/ProblemDetails"}
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            for code, response in op.get("responses", {}).items():
+                if str(code).startswith("4"):
+                    response["content"] = {PROBLEM_JSON: {"schema": ref}}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
+def _body_relative(error: Any) -> dict[str, Any]:
+    """A request error located in the JSON body is a pointer into that body (``/scenario/name``);
+    one in the query or a header keeps its place (``/query/offset``). A body that is not JSON
+    at all has no field to point at."""
+    e = dict(error)
+    loc = tuple(e.get("loc", ()))
+    if e.get("type") == "json_invalid":
+        e["loc"] = ()
+        e["msg"] = f"the body is not valid JSON: {e.get('ctx', {}).get('error', 'invalid')}"
+    elif loc[:1] == ("body",):
+        e["loc"] = loc[1:]
+    return e
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -79,12 +140,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {
-                "code": str(e.get("type", "invalid")),
-                "path": _pointer(tuple(e.get("loc", ()))),
-                "message": str(e.get("msg")),
-            }
-            for e in exc.errors()
+            {"code": p.code, "path": p.path, "message": p.message}
+            for p in error_issues([_body_relative(e) for e in exc.errors()])
         ]
         return problem_response(
             422, "Invalid request", f"{len(errors)} problem(s) in the request", errors=errors
@@ -104,6 +161,7 @@ def install_error_handlers(app: FastAPI) -> None:
             405: "method_not_allowed",
             409: "conflict",
             413: "too_large",
+            415: "unsupported_media_type",
         }.get(exc.status_code, f"http_{exc.status_code}")
         return problem_response(
             exc.status_code,
@@ -146,7 +204,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise _TooLarge
+                raise _TooLarge(self.max_bytes)
             return message
 
         try:
@@ -166,5 +224,9 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised from the body stream: FastAPI passes an HTTPException from reading the body on to
+    the handler above (any other error there would become a 400)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"request bodies are limited to {max_bytes} bytes")

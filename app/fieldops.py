@@ -8,44 +8,9 @@ from collections import OrderedDict, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-EVENT_TYPES = ("loaded", "departed", "arrived", "handed_over", "delayed")
+from routing.fieldlog import sequence, stop_state, usable_events
+
 AT_RISK_MARGIN = timedelta(hours=6)  # assumed: less than this to a deadline is at risk
-
-
-def sequence(stop: dict[str, Any], *, last: bool) -> tuple[str, ...]:
-    """The events a stop goes through, in order (``delayed`` may come any time before the end)."""
-    if stop["kind"] == "start":  # a re-plan's starting position: nothing to report
-        return ()
-    if stop["kind"] == "landing":
-        return ("arrived", "handed_over", "departed")
-    if last:
-        return ("arrived",)
-    return ("loaded", "departed")
-
-
-def stop_state(done: list[str]) -> str:
-    return done[-1] if done else "planned"
-
-
-def check_transition(
-    stop: dict[str, Any], *, last: bool, done: list[str], event: str
-) -> str | None:
-    """Why ``event`` cannot happen now at this stop, or ``None`` when it can."""
-    seq = sequence(stop, last=last)
-    if event == "delayed":
-        return (
-            None
-            if len(done) < len(seq)
-            else f"the stop is already {stop_state(done)}; nothing to delay"
-        )
-    if event not in seq:
-        return f"a {stop['kind']} stop has no '{event}' event (it goes {' -> '.join(seq)})"
-    expected = seq[len(done)] if len(done) < len(seq) else None
-    if expected is None:
-        return f"the stop is already {stop_state(done)}"
-    if event != expected:
-        return f"the stop is {stop_state(done)}; '{event}' needs '{expected}' first"
-    return None
 
 
 def _district(village_code: str) -> str:
@@ -53,13 +18,20 @@ def _district(village_code: str) -> str:
 
 
 def status(plan: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per voyage where it is; per district TPS delivered of total, ETA against deadline, risk."""
+    """Per voyage where it is; per district TPS delivered of total, ETA against deadline, risk.
+
+    Stored events that cannot be replayed (old data that breaks today's rules) are left out and
+    named in the voyage's ``warnings``."""
+    usable, ignored = usable_events(plan, events)
+    warnings: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for w in ignored:
+        warnings[w["vessel_id"]].append(w)
     done: dict[tuple[str, int], list[str]] = defaultdict(list)
     delayed: set[tuple[str, int]] = set()
     last_at: dict[str, datetime] = {}
     offset: dict[str, timedelta] = {}
     voyages = {v["vessel_id"]: v for v in plan["voyages"]}
-    for e in events:
+    for e in usable:
         key = (e["vessel_id"], e["stop"])
         if e["type"] == "delayed":
             delayed.add(key)
@@ -83,14 +55,7 @@ def status(plan: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]
     for v in plan["voyages"]:
         vid, stops = v["vessel_id"], v["stops"]
         shift = offset.get(vid, timedelta(0))
-        current = next(
-            (
-                i
-                for i, s in enumerate(stops)
-                if len(done[(vid, i)]) < len(sequence(s, last=i == len(stops) - 1))
-            ),
-            len(stops),
-        )
+        current = _current_stop(vid, stops, done)
         for i, s in enumerate(stops):
             if s["kind"] != "landing":
                 continue
@@ -117,6 +82,7 @@ def status(plan: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]
                 else "finished",
                 "delay_h": round(shift.total_seconds() / 3600, 2),
                 "last_event_at": last_at[vid].isoformat() if vid in last_at else None,
+                "warnings": warnings.get(vid, []),
             }
         )
     districts = []
@@ -144,10 +110,24 @@ def status(plan: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]
         "voyages": out_voyages,
         "districts": districts,
         "unassigned": [u["village_code"] for u in plan["unassigned"]],
+        "warnings": ignored,
         "stop_states": {
             f"{vid}/{i}": stop_state(types) for (vid, i), types in done.items() if types
         },
     }
+
+
+def _current_stop(
+    vid: str, stops: list[dict[str, Any]], done: dict[tuple[str, int], list[str]]
+) -> int:
+    """The stop a voyage is at: the furthest one reported, or the next once that one is done
+    (a stop skipped without a report stays behind)."""
+    reported = [i for i in range(len(stops)) if done.get((vid, i))]
+    if not reported:
+        return 0
+    last = max(reported)
+    complete = len(done[(vid, last)]) >= len(sequence(stops[last], last=last == len(stops) - 1))
+    return last + 1 if complete else last
 
 
 class StatusCache:

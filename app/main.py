@@ -13,8 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from app import auth, db, state
 from app.config import Settings, get_settings
-from app.errors import BodyLimit, install_error_handlers
-from app.routes import dataset, events, health, plans, replans, scenarios, sea
+from app.errors import BodyLimit, install_error_handlers, problems
+from app.routes import dataset, events, health, keys, plans, replans, scenarios, sea
 from app.runner import JobRunner
 
 log = logging.getLogger(__name__)
@@ -59,14 +59,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(auth.KeyCheck)  # outermost: no key, no reading of the request
+    auth.redact_access_log()
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(dataset.router, dependencies=[auth.reader])
-    app.include_router(sea.router, dependencies=[auth.reader])
+    app.include_router(dataset.router, dependencies=[auth.reader], responses=problems(401, 422))
+    app.include_router(sea.router, dependencies=[auth.reader], responses=problems(401, 422))
     app.include_router(plans.router)
     app.include_router(replans.router)
     app.include_router(events.router)
     app.include_router(scenarios.router)
+    app.include_router(keys.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/dashboard", include_in_schema=False)

@@ -14,6 +14,7 @@ from routing.domain import Consignment, Problem, SeaArea, Vessel, VesselClass, W
 from routing.errors import DataError
 from routing.errors import Problem as Issue
 from routing.geodata import Archipelago
+from routing.schema import scenario_model
 from routing.weather import parse_area
 
 DIRECTIONS = ("outbound", "return")
@@ -52,6 +53,7 @@ class Scenario:
 
 
 def _datetime(raw: Any, path: str, issues: list[Issue]) -> datetime | None:
+    """An RFC 3339 time with its UTC offset (fleet files; scenarios go through the schema)."""
     if isinstance(raw, datetime):
         value = raw
     else:
@@ -66,148 +68,77 @@ def _datetime(raw: Any, path: str, issues: list[Issue]) -> datetime | None:
     return value
 
 
-def _clock(raw: Any, path: str, issues: list[Issue]) -> time | None:
-    try:
-        return raw if isinstance(raw, time) else time.fromisoformat(str(raw))
-    except ValueError:
-        issues.append(Issue("bad_time", path, f"{raw!r} is not a clock time HH:MM"))
-        return None
+def parse_scenario(raw: Any, *, source: str = "scenario") -> Scenario:
+    """Validate a scenario (as read from TOML or JSON); every problem is raised at once.
 
-
-def parse_scenario(raw: dict[str, Any], *, source: str = "scenario") -> Scenario:
-    """Validate a scenario (as read from TOML or JSON); every problem is raised at once."""
+    The schema (``routing.schema.ScenarioModel``) checks types, ranges and unknown keys; this
+    adds what spans fields: deadlines after the start, windows and closures that end after they
+    begin, the destination among the depots."""
+    m = scenario_model(raw, source=source)
     issues: list[Issue] = []
-    name = str(raw.get("name") or "")
-    if not name:
-        issues.append(Issue("missing_field", "/name", "scenario has no name"))
-    try:
-        election_day = date.fromisoformat(str(raw.get("election_day")))
-    except ValueError:
-        issues.append(Issue("bad_time", "/election_day", "must be a date YYYY-MM-DD"))
-        election_day = date.min
-    start = _datetime(raw.get("planning_start"), "/planning_start", issues)
-    deadline = _datetime(raw.get("default_deadline"), "/default_deadline", issues)
-    deadlines = {}
-    for district, value in (raw.get("deadlines") or {}).items():
-        parsed = _datetime(value, f"/deadlines/{district}", issues)
-        if parsed is not None:
-            deadlines[str(district)] = parsed
     for path, when in [
-        ("/default_deadline", deadline),
-        *((f"/deadlines/{k}", v) for k, v in deadlines.items()),
+        ("/default_deadline", m.default_deadline),
+        *((f"/deadlines/{k}", v) for k, v in m.deadlines.items()),
     ]:
-        if start and when and when <= start:
+        if when <= m.planning_start:
             issues.append(Issue("bad_time", path, "deadline is not after the planning start"))
-    light = raw.get("daylight") or {"start": "06:00", "end": "18:00"}
-    d0 = _clock(light.get("start"), "/daylight/start", issues)
-    d1 = _clock(light.get("end"), "/daylight/end", issues)
-    if d0 and d1 and d0 >= d1:
+    if m.daylight.start >= m.daylight.end:
         issues.append(Issue("bad_time", "/daylight", "daylight must start before it ends"))
-    depots = tuple(str(d) for d in raw.get("depots") or [])
-    if not depots:
-        issues.append(Issue("missing_field", "/depots", "list at least one depot"))
-    villages_raw = raw.get("villages", "sea")
-    villages = None if villages_raw == "sea" else tuple(str(v) for v in villages_raw or [])
-    if villages is not None and not villages:
-        issues.append(Issue("missing_field", "/villages", 'list village codes, or "sea"'))
-    vessels = tuple(str(v) for v in raw.get("vessels") or [])
-    if not vessels:
-        issues.append(Issue("missing_field", "/vessels", "list at least one vessel id"))
-    direction = str(raw.get("direction", "outbound"))
-    if direction not in DIRECTIONS:
-        issues.append(Issue("bad_value", "/direction", f"direction must be one of {DIRECTIONS}"))
-    windows = {}
-    for vid, win in (raw.get("vessel_windows") or {}).items():
-        a = _datetime(win.get("available_from"), f"/vessel_windows/{vid}/available_from", issues)
-        b = _datetime(win.get("available_until"), f"/vessel_windows/{vid}/available_until", issues)
-        if a and b:
-            windows[str(vid)] = (a, b)
-    ship_hour = (raw.get("objective") or {}).get("ship_hour_idr", 5_000_000)
-    if isinstance(ship_hour, bool) or not isinstance(ship_hour, (int, float)) or ship_hour < 0:
-        issues.append(Issue("bad_value", "/objective/ship_hour_idr", "must be a number >= 0"))
-        ship_hour = 0
-    forecast = _forecast(raw.get("forecast") or [], issues)
-    areas = tuple(
-        area
-        for n, r in enumerate(raw.get("sea_areas") or [])
-        if (area := parse_area(r if isinstance(r, dict) else {}, f"/sea_areas/{n}", issues))
-    )
-    closed = []
-    for n, c in enumerate(raw.get("closed_landings") or []):
-        where = f"/closed_landings/{n}"
-        c = c if isinstance(c, dict) else {}
-        if not c.get("landing"):
-            issues.append(Issue("missing_field", f"{where}/landing", "name the landing point id"))
-        a = _datetime(c.get("from"), f"{where}/from", issues)
-        b = _datetime(c["until"], f"{where}/until", issues) if c.get("until") else None
-        if a and b and b <= a:
-            issues.append(Issue("bad_time", f"{where}/until", "closure ends before it starts"))
-        if c.get("landing") and a:
-            closed.append((str(c["landing"]), a, b))
-    ready = {}
-    for district, value in (raw.get("ready") or {}).items():
-        when = _datetime(value, f"/ready/{district}", issues)
-        if when is not None:
-            ready[str(district)] = when
-    destination = raw.get("destination")
-    if destination is not None and str(destination) not in depots:
+    for vid, win in m.vessel_windows.items():
+        if win.available_until <= win.available_from:
+            issues.append(
+                Issue(
+                    "bad_time",
+                    f"/vessel_windows/{vid}/available_until",
+                    "window ends before it starts",
+                )
+            )
+    for n, f in enumerate(m.forecast):
+        if f.until <= f.from_:
+            issues.append(
+                Issue("bad_time", f"/forecast/{n}/until", "forecast ends before it starts")
+            )
+    for n, c in enumerate(m.closed_landings):
+        if c.until is not None and c.until <= c.from_:
+            issues.append(
+                Issue("bad_time", f"/closed_landings/{n}/until", "closure ends before it starts")
+            )
+    if m.destination is not None and m.destination not in m.depots:
         issues.append(
             Issue("bad_value", "/destination", "the destination must be a scenario depot")
         )
-    offices = {str(k): str(v) for k, v in (raw.get("ppk_offices") or {}).items()}
-    broken = {}
-    for vid, value in (raw.get("out_of_service") or {}).items():
-        when = _datetime(value, f"/out_of_service/{vid}", issues)
-        if when is not None:
-            broken[str(vid)] = when
+    areas = tuple(
+        area
+        for n, a in enumerate(m.sea_areas)
+        if (area := parse_area(a.model_dump(), f"/sea_areas/{n}", issues))
+    )
     if issues:
         raise DataError(issues, source=source)
-    assert start and deadline and d0 and d1
     return Scenario(
-        name,
-        election_day,
-        start,
-        deadline,
-        depots,
-        (d0, d1),
-        villages,
-        vessels,
-        deadlines,
-        direction,
-        windows,
-        float(ship_hour),
-        forecast,
-        areas,
-        tuple(closed),
-        str(destination) if destination is not None else None,
-        offices,
-        ready,
-        broken,
+        name=m.name,
+        election_day=m.election_day,
+        planning_start=m.planning_start,
+        default_deadline=m.default_deadline,
+        depots=tuple(m.depots),
+        daylight=(m.daylight.start, m.daylight.end),
+        villages=None if m.villages == "sea" else tuple(m.villages),
+        vessel_ids=tuple(m.vessels),
+        deadlines=dict(m.deadlines),
+        direction=m.direction,
+        vessel_windows={
+            k: (w.available_from, w.available_until) for k, w in m.vessel_windows.items()
+        },
+        ship_hour_idr=float(m.objective.ship_hour_idr),
+        forecast=tuple(
+            WaveForecast(f.area, f.from_, f.until, float(f.wave_m), f.source) for f in m.forecast
+        ),
+        sea_areas=areas,
+        closed_landings=tuple((c.landing, c.from_, c.until) for c in m.closed_landings),
+        destination=m.destination,
+        ppk_offices=dict(m.ppk_offices),
+        ready=dict(m.ready),
+        out_of_service=dict(m.out_of_service),
     )
-
-
-def _forecast(raw: Any, issues: list[Issue]) -> tuple[WaveForecast, ...]:
-    """``[[forecast]]``: ``{area, from, until, wave_m, source}`` each."""
-    out = []
-    if not isinstance(raw, list):
-        issues.append(Issue("bad_value", "/forecast", "must be a list of forecasts"))
-        return ()
-    for n, f in enumerate(raw):
-        where = f"/forecast/{n}"
-        f = f if isinstance(f, dict) else {}
-        if not f.get("area"):
-            issues.append(Issue("missing_field", f"{where}/area", "name the sea area"))
-        a = _datetime(f.get("from"), f"{where}/from", issues)
-        b = _datetime(f.get("until"), f"{where}/until", issues)
-        if a and b and b <= a:
-            issues.append(Issue("bad_time", f"{where}/until", "forecast ends before it starts"))
-        wave = f.get("wave_m")
-        if isinstance(wave, bool) or not isinstance(wave, (int, float)) or not 0 <= wave < 30:
-            issues.append(Issue("bad_value", f"{where}/wave_m", "must be a wave height in m, 0-30"))
-            continue
-        if f.get("area") and a and b:
-            out.append(WaveForecast(str(f["area"]), a, b, float(wave), str(f.get("source", ""))))
-    return tuple(out)
 
 
 def load_scenario(path: Path) -> Scenario:

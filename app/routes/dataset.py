@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app import deps, state, views
 from app.config import Settings
+from app.errors import problems
 from routing.demand import Kit
 from routing.geodata import Archipelago
 from routing.weather import area_features
@@ -33,7 +34,7 @@ def list_islands(
     )
 
 
-@router.get("/islands/{code}", response_class=views.GeoJSONResponse)
+@router.get("/islands/{code}", response_class=views.GeoJSONResponse, responses=problems(404))
 def get_island(code: str, arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
     """One island as a GeoJSON Feature, by gazetteer code (35.29.40081) or osm-<id>."""
     arch.island(code)
@@ -54,7 +55,7 @@ def list_villages(
     return {"count": len(records), "villages": records}
 
 
-@router.get("/villages/{code}")
+@router.get("/villages/{code}", responses=problems(404))
 def get_village(
     code: str, arch: Archipelago = Depends(deps.archipelago), kit: Kit = Depends(deps.kit)
 ) -> dict[str, Any]:

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import auth, db, fieldops
-from app.errors import problem_response
+from app import auth, db, deps, fieldops
+from app.deps import PlanId
+from app.errors import problem_response, problems
 from app.routes.plans import engine_of, finished_plan, plan_row
 from routing.errors import DataError
 from routing.errors import Problem as Issue
+from routing.fieldlog import EventType, check_event, usable_events
+from routing.schema import NO_CONTROL, Id, Name, Text, Time
 
 router = APIRouter(tags=["field events and status"])
 _STATUS_CACHE = fieldops.StatusCache(256)
@@ -27,18 +30,25 @@ _STATUS_LOCK = threading.Lock()
 class EventIn(BaseModel):
     """What happened at a voyage stop."""
 
-    vessel_id: str
-    stop: int = Field(..., ge=0, description="Index of the stop in the voyage's stops")
-    type: Literal["loaded", "departed", "arrived", "handed_over", "delayed"]
-    at: datetime | None = Field(None, description="When it happened (RFC 3339); default: now")
-    boxes: int | None = Field(None, ge=0, description="handed_over: ballot boxes handed over")
+    vessel_id: Id
+    stop: Annotated[StrictInt, Field(ge=0, le=100_000)] = Field(
+        ..., description="Index of the stop in the voyage's stops"
+    )
+    type: EventType
+    at: Time | None = Field(
+        None, description="When it happened (RFC 3339 with offset); default: when it arrives"
+    )
+    boxes: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = Field(
+        None, description="handed_over: ballot boxes handed over"
+    )
     condition: Literal["good", "damaged"] | None = Field(
         None, description="handed_over: their condition"
     )
-    receiver: str | None = Field(None, max_length=200, description="handed_over: who received them")
-    reason: str | None = Field(None, max_length=500, description="delayed: why (e.g. weather)")
+    receiver: Name | None = Field(None, description="handed_over: who received them")
+    reason: Text | None = Field(None, description="delayed: why (e.g. weather)")
 
     model_config = {
+        "extra": "forbid",
         "json_schema_extra": {
             "examples": [
                 {
@@ -48,31 +58,15 @@ class EventIn(BaseModel):
                     "boxes": 75,
                     "condition": "good",
                     "receiver": "PPS Tonduk",
+                    "at": "2024-02-06T10:30:00+07:00",
                 }
             ]
-        }
+        },
     }
 
 
-def _event_problems(event: EventIn, plan: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    voyages = {v["vessel_id"]: v for v in plan["voyages"]}
+def _missing_fields(event: EventIn) -> None:
     issues = []
-    if event.vessel_id not in voyages:
-        issues.append(
-            Issue(
-                "unknown_vessel",
-                "/vessel_id",
-                f"no voyage for vessel {event.vessel_id!r} in this plan",
-            )
-        )
-    elif event.stop >= len(voyages[event.vessel_id]["stops"]):
-        issues.append(
-            Issue(
-                "unknown_stop",
-                "/stop",
-                f"the voyage has {len(voyages[event.vessel_id]['stops'])} stops",
-            )
-        )
     if event.type == "handed_over":
         for name in ("boxes", "condition", "receiver"):
             if getattr(event, name) in (None, ""):
@@ -81,33 +75,49 @@ def _event_problems(event: EventIn, plan: dict[str, Any]) -> tuple[dict[str, Any
         issues.append(Issue("missing_field", "/reason", "delayed needs a reason"))
     if issues:
         raise DataError(issues, source="event")
-    stops = voyages[event.vessel_id]["stops"]
-    return stops[event.stop], event.stop == len(stops) - 1
 
 
-@router.post("/plans/{plan_id}/events", status_code=201, dependencies=[auth.field_worker])
+def _unknown_stop(event: EventIn, plan: dict[str, Any]) -> Response | None:
+    """409 when the plan has no such voyage or stop (the plan, not the request, decides)."""
+    stops = next((v["stops"] for v in plan["voyages"] if v["vessel_id"] == event.vessel_id), None)
+    if stops is None:
+        why = f"no voyage for vessel {event.vessel_id!r} in this plan"
+        return _conflict("unknown_vessel", "/vessel_id", why)
+    if event.stop >= len(stops):
+        return _conflict("unknown_stop", "/stop", f"the voyage has {len(stops)} stops")
+    return None
+
+
+def _conflict(code: str, path: str, why: str) -> Response:
+    return problem_response(
+        409, "Conflict", why, errors=[{"code": code, "path": path, "message": why}]
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/events",
+    status_code=201,
+    dependencies=[auth.field_worker],
+    responses=problems(401, 403, 404, 409, 413, 422),
+)
 def post_event(
     request: Request,
-    plan_id: str,
+    plan_id: PlanId,
     event: EventIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", max_length=200, pattern=NO_CONTROL
+    ),
 ) -> Response:
     """Record what happened at a stop; a retry with the same Idempotency-Key changes nothing."""
     engine = engine_of(request)
-    row = finished_plan(engine, plan_id)
-    plan = json.loads(row.result)
+    plan = json.loads(finished_plan(engine, plan_id).result)
     plan = plan.get("plan", plan)
-    stop, last = _event_problems(event, plan)
-    payload = {
-        "at": (event.at or datetime.now().astimezone()).isoformat(),
-        **{
-            k: v
-            for k, v in event.model_dump(
-                include={"boxes", "condition", "receiver", "reason"}
-            ).items()
-            if v is not None
-        },
-    }
+    _missing_fields(event)
+    refused = _unknown_stop(event, plan)
+    if refused is not None:
+        return refused
+    details = event.model_dump(include={"boxes", "condition", "receiver", "reason"})
+    skew = timedelta(seconds=deps.settings(request).event_clock_skew_s)
     p = db.plans
     try:
         with db.write(engine) as conn:
@@ -123,21 +133,31 @@ def post_event(
                 ).first()
                 if prior is not None:
                     return _replay(prior, event)
-            done = [
-                e["type"]
-                for e in db.plan_events(conn, plan_id)
-                if e["vessel_id"] == event.vessel_id
-                and e["stop"] == event.stop
-                and e["type"] != "delayed"
-            ]
-            why = fieldops.check_transition(stop, last=last, done=done, event=event.type)
-            if why:
+            stored_events, _ = usable_events(plan, db.plan_events(conn, plan_id))
+            previous = [e for e in stored_events if e["vessel_id"] == event.vessel_id]
+            now = datetime.now(UTC)
+            at = event.at or max([now, *(datetime.fromisoformat(e["at"]) for e in previous)])
+            refusal = check_event(
+                plan,
+                previous,
+                vessel_id=event.vessel_id,
+                stop=event.stop,
+                type=event.type,
+                at=at,
+                now=now,
+                skew=skew,
+            )
+            if refusal is not None:
+                status = 422 if refusal.code == "in_the_future" else 409
                 return problem_response(
-                    409,
-                    "Conflict",
-                    why,
-                    errors=[{"code": "bad_transition", "path": "/type", "message": why}],
+                    status,
+                    "Conflict" if status == 409 else "Invalid request",
+                    refusal.message,
+                    errors=[
+                        {"code": refusal.code, "path": refusal.path, "message": refusal.message}
+                    ],
                 )
+            payload = {"at": at.isoformat(), **{k: v for k, v in details.items() if v is not None}}
             inserted = conn.execute(
                 insert(db.events).values(
                     plan_id=plan_id,
@@ -185,8 +205,10 @@ def _replay(prior: Any, event: EventIn) -> Response:
     )
 
 
-@router.get("/plans/{plan_id}/events", dependencies=[auth.reader])
-def list_events(request: Request, plan_id: str) -> dict[str, Any]:
+@router.get(
+    "/plans/{plan_id}/events", dependencies=[auth.reader], responses=problems(401, 404, 422)
+)
+def list_events(request: Request, plan_id: PlanId) -> dict[str, Any]:
     """The plan's field events, oldest first (append-only)."""
     plan_row(engine_of(request), plan_id)
     with engine_of(request).connect() as conn:
@@ -196,10 +218,15 @@ def list_events(request: Request, plan_id: str) -> dict[str, Any]:
 @router.get(
     "/plans/{plan_id}/status",
     dependencies=[auth.reader],
-    responses={304: {"description": "Not modified since the ETag given in If-None-Match"}},
+    responses={
+        304: {"description": "Not modified since the ETag given in If-None-Match"},
+        **problems(401, 404, 422),
+    },
 )
 def get_status(
-    request: Request, plan_id: str, if_none_match: str | None = Header(None, alias="If-None-Match")
+    request: Request,
+    plan_id: PlanId,
+    if_none_match: str | None = Header(None, alias="If-None-Match"),
 ) -> Response:
     """Live status per voyage and per district; send If-None-Match with the last ETag to get 304."""
     engine = engine_of(request)

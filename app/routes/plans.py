@@ -7,80 +7,84 @@ import json
 import tomllib
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt
 from sqlalchemy import insert, select, update
 
 from app import auth, db, deps, planning, views
 from app.config import Settings
+from app.deps import PlanId
+from app.errors import problems
 from routing.errors import DataError
 from routing.errors import Problem as Issue
 from routing.export import jsonable
+from routing.schema import MAX_IDR, NO_CONTROL, ClosedLandingIn, ForecastIn, Id, ScenarioModel, Time
 
 router = APIRouter(tags=["plans"])
 
 PLAN_EXAMPLE: dict[str, Any] = {"bundled": "pemilu2024", "seconds": 30, "seed": 1}
 
 
+Seconds = Annotated[
+    StrictFloat, Field(gt=0, le=86_400, allow_inf_nan=False, description="Wall-time budget, s")
+]
+Iterations = Annotated[
+    StrictInt, Field(gt=0, le=10**9, description="Iteration budget instead (deterministic)")
+]
+Seed = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
+Wait = Annotated[
+    StrictFloat,
+    Field(ge=0, le=3600, allow_inf_nan=False, description="Seconds to wait (GET /limits)"),
+]
+
+
 class PlanRequest(BaseModel):
     """What to plan: a scenario inline, a stored one by id, or a bundled one by name."""
 
-    scenario: dict[str, Any] | None = Field(
+    scenario: ScenarioModel | None = Field(
         None, description="The scenario itself (as in data/scenarios/*.toml)"
     )
-    scenario_id: str | None = Field(None, description="A scenario stored with POST /scenarios")
+    scenario_id: Id | None = Field(None, description="A scenario stored with POST /scenarios")
     bundled: str | None = Field(
-        None, description="A scenario shipped with the service", examples=["pemilu2024"]
+        None,
+        description="A scenario shipped with the service (GET /scenarios lists them)",
+        examples=["pemilu2024"],
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
     )
-    seconds: float | None = Field(None, gt=0, description="Wall-time budget (matrices and solving)")
-    iterations: int | None = Field(
-        None, gt=0, description="Iteration budget instead (deterministic)"
-    )
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-    wait: float = Field(
-        0, ge=0, description="Seconds to wait for the result (bounded by GET /limits)"
-    )
+    seconds: Seconds | None = None
+    iterations: Iterations | None = None
+    seed: Seed = 0
+    wait: Wait = 0
     direction: Literal["outbound", "return"] | None = Field(
         None,
         description="outbound: kits to the villages; return: boxes from the island district "
         "offices to the depot. Default: the scenario's",
     )
 
-    model_config = {"json_schema_extra": {"examples": [PLAN_EXAMPLE]}}
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [PLAN_EXAMPLE]}}
 
 
 class OutOfService(BaseModel):
-    vessel: str = Field(..., min_length=1, description="Vessel id")
-    from_: datetime = Field(..., alias="from", description="Out of service from (RFC 3339)")
+    vessel: Id = Field(..., description="Vessel id")
+    from_: Time = Field(..., alias="from", description="Out of service from (RFC 3339)")
 
-
-class ClosedLanding(BaseModel):
-    landing: str = Field(..., min_length=1, description="Landing point id")
-    from_: datetime = Field(..., alias="from", description="Closed from (RFC 3339)")
-    until: datetime | None = Field(None, description="Open again (RFC 3339); none: stays closed")
-
-
-class Forecast(BaseModel):
-    area: str = Field(..., min_length=1, description="Sea area id (GET /sea-areas)")
-    from_: datetime = Field(..., alias="from")
-    until: datetime
-    wave_m: float = Field(..., ge=0, lt=30, description="Significant wave height, m")
-    source: str = Field("", max_length=500)
+    model_config = {"extra": "forbid"}
 
 
 class Change(BaseModel):
     """What changed since the plan was made; every part is optional."""
 
-    out_of_service: list[OutOfService] = []
-    closed_landings: list[ClosedLanding] = []
-    forecast: list[Forecast] = []
-    deadlines: dict[str, datetime] = Field(
-        default_factory=dict, description="District code -> new deadline"
+    out_of_service: list[OutOfService] = Field(default_factory=list, max_length=500)
+    closed_landings: list[ClosedLandingIn] = Field(default_factory=list, max_length=2000)
+    forecast: list[ForecastIn] = Field(default_factory=list, max_length=2000)
+    deadlines: dict[Id, Time] = Field(
+        default_factory=dict, max_length=500, description="District code -> new deadline"
     )
-    default_deadline: datetime | None = None
+    default_deadline: Time | None = None
 
     model_config = {"extra": "forbid"}
 
@@ -89,15 +93,16 @@ class ReplanRequest(BaseModel):
     """Re-plan the rest of a plan from its field events, with a change."""
 
     change: Change = Field(default_factory=Change)
-    as_of: datetime | None = Field(
+    as_of: Time | None = Field(
         None, description="The state time (RFC 3339); default: the newest field event"
     )
-    seconds: float | None = Field(None, gt=0)
-    iterations: int | None = Field(None, gt=0)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-    wait: float = Field(0, ge=0)
+    seconds: Seconds | None = None
+    iterations: Iterations | None = None
+    seed: Seed = 0
+    wait: Wait = 0
 
     model_config = {
+        "extra": "forbid",
         "json_schema_extra": {
             "examples": [
                 {
@@ -109,13 +114,13 @@ class ReplanRequest(BaseModel):
                     "seconds": 30,
                 }
             ]
-        }
+        },
     }
 
 
 class CapacityRequest(PlanRequest):
-    fixed_cost_idr: int = Field(
-        50_000_000, ge=0, description="Cost of using one more vessel (assumed)"
+    fixed_cost_idr: Annotated[StrictInt, Field(ge=0, le=MAX_IDR)] = Field(
+        50_000_000, description="Cost of using one more vessel, IDR (assumed)"
     )
 
 
@@ -135,7 +140,7 @@ def resolve_scenario(settings: Settings, engine: Any, body: PlanRequest) -> dict
             source="request",
         )
     if body.scenario is not None:
-        return body.scenario
+        return body.scenario.to_raw()
     if body.scenario_id is not None:
         with engine.connect() as conn:
             row = conn.execute(
@@ -148,11 +153,7 @@ def resolve_scenario(settings: Settings, engine: Any, body: PlanRequest) -> dict
             )
         return dict(json.loads(row.body))
     path = settings.data_dir / "scenarios" / f"{body.bundled}.toml"
-    if (
-        not body.bundled
-        or not body.bundled.replace("-", "").replace("_", "").isalnum()
-        or not path.exists()
-    ):
+    if not body.bundled or not path.is_file():
         raise DataError(
             [Issue("unknown_scenario", "/bundled", f"no bundled scenario {body.bundled!r}")],
             source="request",
@@ -183,13 +184,26 @@ def check_budget(settings: Settings, body: PlanRequest | ReplanRequest) -> None:
         raise DataError(problems, source="request")
 
 
-def validate_scenario(settings: Settings, engine: Any, raw: dict[str, Any]) -> str:
-    """Every problem with a scenario, raised at once; returns its name."""
+def validate_scenario(
+    settings: Settings, engine: Any, raw: dict[str, Any], *, prefix: str = ""
+) -> str:
+    """Every problem with a scenario, raised at once (paths under ``prefix``); its name."""
     from app.jobs import scenario_with_overrides
 
-    scenario = scenario_with_overrides(engine, raw, source="scenario")
-    planning.problem_for(settings, scenario)
+    try:
+        scenario = scenario_with_overrides(engine, raw, source="scenario")
+        planning.problem_for(settings, scenario)
+    except DataError as exc:
+        if not prefix:
+            raise
+        moved = [Issue(p.code, prefix + p.path, p.message) for p in exc.problems]
+        raise DataError(moved, source=exc.source) from None
     return scenario.name
+
+
+def scenario_prefix(body: PlanRequest) -> str:
+    """Where an inline scenario sits in the request, for the paths of its problems."""
+    return "/scenario" if body.scenario is not None else ""
 
 
 def plan_summary(row: Any, *, full: bool) -> dict[str, Any]:
@@ -252,7 +266,7 @@ async def _submit(request: Request, body: PlanRequest, kind: str, fixed_cost: in
     raw = resolve_scenario(settings, engine, body)
     if body.direction is not None:
         raw = {**raw, "direction": body.direction}
-    name = validate_scenario(settings, engine, raw)
+    name = validate_scenario(settings, engine, raw, prefix=scenario_prefix(body))
     return await queue_plan(
         request, body, kind=kind, name=name, raw=raw, scenario_id=body.scenario_id,
         fixed_cost=fixed_cost,
@@ -311,21 +325,24 @@ async def queue_plan(
     "/plans",
     status_code=202,
     dependencies=[auth.planner],
-    responses={202: {"description": "Accepted; follow the Location header"}},
+    responses={
+        202: {"description": "Accepted; follow the Location header"},
+        **problems(401, 403, 413, 422),
+    },
 )
 async def create_plan(request: Request, body: PlanRequest) -> Response:
     """Plan a scenario in the background: 202 with the plan's Location (or wait up to `wait` s)."""
     return await _submit(request, body, "plan", 0)
 
 
-@router.post("/plans:validate", dependencies=[auth.planner])
+@router.post("/plans:validate", dependencies=[auth.planner], responses=problems(401, 403, 413, 422))
 def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
     """Every problem with a plan request and its scenario, without solving."""
     settings = deps.settings(request)
+    check_budget(settings, body)  # over a limit of GET /limits: outside the schema, a 422
     try:
-        check_budget(settings, body)
         raw = resolve_scenario(settings, engine_of(request), body)
-        name = validate_scenario(settings, engine_of(request), raw)
+        name = validate_scenario(settings, engine_of(request), raw, prefix=scenario_prefix(body))
     except DataError as exc:
         return {
             "valid": False,
@@ -336,21 +353,29 @@ def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
     return {"valid": True, "scenario": name, "errors": []}
 
 
-@router.post("/capacity-plans", status_code=202, dependencies=[auth.planner])
+@router.post(
+    "/capacity-plans",
+    status_code=202,
+    dependencies=[auth.planner],
+    responses={
+        202: {"description": "Accepted; follow the Location header"},
+        **problems(401, 403, 413, 422),
+    },
+)
 async def create_capacity_plan(request: Request, body: CapacityRequest) -> Response:
     """Which vessels meet every deadline at least cost (a fixed cost per vessel used), how full."""
     return await _submit(request, body, "capacity", body.fixed_cost_idr)
 
 
-@router.get("/plans", dependencies=[auth.reader])
+@router.get("/plans", dependencies=[auth.reader], responses=problems(401, 422))
 def list_plans(
     request: Request,
-    status: str | None = Query(
-        None, description="Phase: queued, solving, completed, infeasible, ..."
+    status: db.Phase | None = Query(None, description="Only plans in this phase"),
+    scenario: str | None = Query(
+        None, description="Scenario name or id", max_length=200, pattern=NO_CONTROL
     ),
-    scenario: str | None = Query(None, description="Scenario name or id"),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
 ) -> dict[str, Any]:
     """Plans, newest first."""
     p = db.plans
@@ -364,15 +389,26 @@ def list_plans(
     return {"plans": [plan_summary(r, full=False) for r in rows], "limit": limit, "offset": offset}
 
 
-@router.get("/plans/{plan_id}", dependencies=[auth.reader])
+@router.get("/plans/{plan_id}", dependencies=[auth.reader], responses=problems(401, 404, 422))
 async def get_plan(
     request: Request,
-    plan_id: str,
-    wait: float = Query(0, ge=0, description="Seconds to wait for the result"),
+    plan_id: PlanId,
+    wait: float = Query(
+        0, ge=0, le=3600, allow_inf_nan=False, description="Seconds to wait for the result"
+    ),
 ) -> dict[str, Any]:
     """A plan: its phase, progress, KPIs and, when done, the plan itself."""
     settings = deps.settings(request)
-    row = await wait_for(engine_of(request), plan_id, min(wait, settings.max_wait_s))
+    if wait > settings.max_wait_s:
+        raise DataError(
+            [
+                Issue(
+                    "over_limit", "/query/wait", f"at most {settings.max_wait_s:g} s (GET /limits)"
+                )
+            ],
+            source="request",
+        )
+    row = await wait_for(engine_of(request), plan_id, wait)
     return plan_summary(row, full=True)
 
 
@@ -384,9 +420,12 @@ def finished_plan(engine: Any, plan_id: str) -> Any:
 
 
 @router.get(
-    "/plans/{plan_id}/geojson", response_class=views.GeoJSONResponse, dependencies=[auth.reader]
+    "/plans/{plan_id}/geojson",
+    response_class=views.GeoJSONResponse,
+    dependencies=[auth.reader],
+    responses=problems(401, 404, 409, 422),
 )
-def get_plan_geojson(request: Request, plan_id: str) -> Response:
+def get_plan_geojson(request: Request, plan_id: PlanId) -> Response:
     """The plan's legs (LineStrings) and stops (Points) as GeoJSON."""
     return Response(
         finished_plan(engine_of(request), plan_id).geojson, media_type="application/geo+json"
@@ -394,18 +433,23 @@ def get_plan_geojson(request: Request, plan_id: str) -> Response:
 
 
 @router.get(
-    "/plans/{plan_id}/manifests.csv", response_class=PlainTextResponse, dependencies=[auth.reader]
+    "/plans/{plan_id}/manifests.csv",
+    response_class=PlainTextResponse,
+    dependencies=[auth.reader],
+    responses=problems(401, 404, 409, 422),
 )
-def get_plan_manifests(request: Request, plan_id: str) -> Response:
+def get_plan_manifests(request: Request, plan_id: PlanId) -> Response:
     """What is handed over where and when, one row per consignment (CSV)."""
     return PlainTextResponse(
         finished_plan(engine_of(request), plan_id).manifests, media_type="text/csv"
     )
 
 
-@router.get("/plans/{plan_id}/timeline", dependencies=[auth.reader])
+@router.get(
+    "/plans/{plan_id}/timeline", dependencies=[auth.reader], responses=problems(401, 404, 409, 422)
+)
 def get_plan_timeline(
-    request: Request, plan_id: str, format: str = Query("json", pattern="^(json|csv)$")
+    request: Request, plan_id: PlanId, format: str = Query("json", pattern="^(json|csv)$")
 ) -> Any:
     """Loading, sailing, daylight waits and unloading per vessel, for a Gantt chart."""
     text = finished_plan(engine_of(request), plan_id).timeline
@@ -417,8 +461,13 @@ def get_plan_timeline(
     return {"rows": list(csv.DictReader(io.StringIO(text)))}
 
 
-@router.post("/plans/{plan_id}/cancel", status_code=202, dependencies=[auth.planner])
-def cancel_plan(request: Request, plan_id: str) -> dict[str, Any]:
+@router.post(
+    "/plans/{plan_id}/cancel",
+    status_code=202,
+    dependencies=[auth.planner],
+    responses=problems(401, 403, 404, 409, 422),
+)
+def cancel_plan(request: Request, plan_id: PlanId) -> dict[str, Any]:
     """Stop a plan; a plan being solved keeps the best plan found so far."""
     engine = engine_of(request)
     p = db.plans

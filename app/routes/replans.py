@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from app import auth, deps
+from app.deps import PlanId
+from app.errors import problems
 from app.routes.plans import (
     ReplanRequest,
     check_budget,
@@ -29,10 +31,10 @@ router = APIRouter(tags=["plans"])
     dependencies=[auth.planner],
     responses={
         202: {"description": "Accepted; follow the Location header"},
-        409: {"description": "The plan has no result to continue from"},
+        **problems(401, 403, 404, 409, 413, 422),
     },
 )
-async def replan_plan(request: Request, plan_id: str, body: ReplanRequest) -> Response:
+async def replan_plan(request: Request, plan_id: PlanId, body: ReplanRequest) -> Response:
     """Plan the rest of a plan: its field events are the state, the change is applied, what is
     delivered stays delivered and vessels under way go on with what they carry. The new plan's
     `result.replan.diff` lists moved and retimed deliveries."""

@@ -4,26 +4,36 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import insert, select, update
 
 from app import auth, db, deps, state
+from app.deps import ScenarioId, VesselId
+from app.errors import problems
 from app.routes.plans import validate_scenario
+from routing.errors import DataError
+from routing.errors import Problem as Issue
 from routing.scenario import load_vessels
+from routing.schema import ScenarioModel, Time
 
 router = APIRouter(tags=["scenarios and vessels"])
 
 
-@router.post("/scenarios", status_code=201, dependencies=[auth.planner])
-def create_scenario(request: Request, body: dict[str, Any]) -> JSONResponse:
+@router.post(
+    "/scenarios",
+    status_code=201,
+    dependencies=[auth.planner],
+    responses=problems(401, 403, 413, 422),
+)
+def create_scenario(request: Request, scenario: ScenarioModel) -> JSONResponse:
     """Store a scenario (the same fields as data/scenarios/*.toml) after checking it in full."""
     settings = deps.settings(request)
     engine = db.engine_for(settings.database)
+    body = scenario.to_raw()
     name = validate_scenario(settings, engine, body)
     sid = str(uuid.uuid4())
     with db.write(engine) as conn:
@@ -39,7 +49,7 @@ def create_scenario(request: Request, body: dict[str, Any]) -> JSONResponse:
     )
 
 
-@router.get("/scenarios", dependencies=[auth.reader])
+@router.get("/scenarios", dependencies=[auth.reader], responses=problems(401))
 def list_scenarios(request: Request) -> dict[str, Any]:
     """Stored scenarios, newest first, and the names of the bundled ones."""
     settings = deps.settings(request)
@@ -49,8 +59,10 @@ def list_scenarios(request: Request) -> dict[str, Any]:
     return {"scenarios": [{"id": r.id, "name": r.name} for r in rows], "bundled": bundled}
 
 
-@router.get("/scenarios/{scenario_id}", dependencies=[auth.reader])
-def get_scenario(request: Request, scenario_id: str) -> dict[str, Any]:
+@router.get(
+    "/scenarios/{scenario_id}", dependencies=[auth.reader], responses=problems(401, 404, 422)
+)
+def get_scenario(request: Request, scenario_id: ScenarioId) -> dict[str, Any]:
     """One stored scenario."""
     with db.engine_for(deps.settings(request).database).connect() as conn:
         row = conn.execute(select(db.scenarios).where(db.scenarios.c.id == scenario_id)).first()
@@ -62,11 +74,12 @@ def get_scenario(request: Request, scenario_id: str) -> dict[str, Any]:
 class VesselUpdate(BaseModel):
     """A vessel's availability window and whether plans may use it."""
 
-    available_from: datetime | None = Field(None, description="RFC 3339 with offset")
-    available_until: datetime | None = Field(None, description="RFC 3339 with offset")
-    active: bool = True
+    available_from: Time | None = Field(None, description="RFC 3339 with offset")
+    available_until: Time | None = Field(None, description="RFC 3339 with offset")
+    active: StrictBool = True
 
     model_config = {
+        "extra": "forbid",
         "json_schema_extra": {
             "examples": [
                 {
@@ -75,7 +88,7 @@ class VesselUpdate(BaseModel):
                     "active": True,
                 }
             ]
-        }
+        },
     }
 
 
@@ -105,25 +118,33 @@ def _vessels(request: Request) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/vessels", dependencies=[auth.reader])
+@router.get("/vessels", dependencies=[auth.reader], responses=problems(401))
 def list_vessels(request: Request) -> list[dict[str, Any]]:
     """The fleet's vessels with their class, home depot, availability window and active flag."""
     return _vessels(request)
 
 
-@router.put("/vessels/{vessel_id}", dependencies=[auth.planner])
-def put_vessel(request: Request, vessel_id: str, body: VesselUpdate) -> dict[str, Any]:
+@router.put(
+    "/vessels/{vessel_id}",
+    dependencies=[auth.planner],
+    responses=problems(401, 403, 404, 413, 422),
+)
+def put_vessel(request: Request, vessel_id: VesselId, body: VesselUpdate) -> dict[str, Any]:
     """Set a vessel's availability window and active flag; later plans use them."""
     known = {v["id"] for v in _vessels(request)}
     if vessel_id not in known:
         raise HTTPException(404, f"no vessel with id {vessel_id!r}")
     if (body.available_from is None) != (body.available_until is None):
-        raise HTTPException(422, "give both available_from and available_until, or neither")
-    for value in (body.available_from, body.available_until):
-        if value is not None and value.tzinfo is None:
-            raise HTTPException(422, "times need a UTC offset (+07:00 for WIB)")
+        path = "/available_until" if body.available_until is None else "/available_from"
+        raise DataError(
+            [Issue("missing_field", path, "give both available_from and available_until")],
+            source="request",
+        )
     if body.available_from and body.available_until and body.available_from >= body.available_until:
-        raise HTTPException(422, "available_until must be after available_from")
+        raise DataError(
+            [Issue("bad_time", "/available_until", "must be after available_from")],
+            source="request",
+        )
     values = {
         "available_from": body.available_from.isoformat() if body.available_from else None,
         "available_until": body.available_until.isoformat() if body.available_until else None,

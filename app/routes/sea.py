@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from app import deps, state, views
 from app.config import Settings
+from app.errors import problems
 from routing.domain import VesselClass
 from routing.fleet import vessel_class
 from routing.geodata import Archipelago
@@ -24,7 +25,7 @@ def list_vessel_classes(
     return [views.vessel_class_record(vc) for vc in fleet.values()]
 
 
-@router.get("/vessel-classes/{class_id}")
+@router.get("/vessel-classes/{class_id}", responses=problems(404))
 def get_vessel_class(
     class_id: str, fleet: dict[str, VesselClass] = Depends(deps.fleet)
 ) -> dict[str, Any]:
@@ -35,7 +36,10 @@ def get_vessel_class(
 @router.get(
     "/sea-routes",
     response_class=views.GeoJSONResponse,
-    responses={200: {"content": {"application/geo+json": {"example": {"type": "Feature"}}}}},
+    responses={
+        200: {"content": {"application/geo+json": {"example": {"type": "Feature"}}}},
+        **problems(404),
+    },
 )
 def sea_route(
     origin: str = Query(
@@ -66,7 +70,7 @@ def sea_route(
     return feature
 
 
-@router.get("/matrices/{class_id}", responses={200: {"content": {"text/csv": {}}}})
+@router.get("/matrices/{class_id}", responses={200: {"content": {"text/csv": {}}}, **problems(404)})
 def get_matrix(
     class_id: str,
     format: str = Query("json", pattern="^(json|csv)$", description="json or csv"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import tomllib
 
 from fastapi.testclient import TestClient
 
@@ -11,6 +12,11 @@ from app.config import Settings
 from app.main import create_app
 from tests.app.conftest import wait_done, wait_solving
 from tests.conftest import DATA
+
+PEMILU_RAW = {
+    k: v.isoformat() if hasattr(v, "isoformat") else v
+    for k, v in tomllib.loads((DATA / "scenarios" / "pemilu2024.toml").read_text()).items()
+}
 
 
 def test_plan_events_and_status_end_to_end(service) -> None:
@@ -123,10 +129,18 @@ def test_plan_events_and_status_end_to_end(service) -> None:
 
 def test_validation_limits_and_body_size(client: TestClient, settings: Settings) -> None:
     planner = {"X-API-Key": create_key(settings.database, "planner")}
+    for seconds in (601, 99999):  # over GET /limits, and over any budget at all
+        r = client.post(
+            "/plans:validate", json={"bundled": "pemilu2024", "seconds": seconds}, headers=planner
+        )
+        assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/seconds"
     r = client.post(
-        "/plans:validate", json={"bundled": "pemilu2024", "seconds": 99999}, headers=planner
+        "/plans:validate",
+        json={"scenario": {**PEMILU_RAW, "depots": ["atlantis"]}},
+        headers=planner,
     )
-    assert r.json()["valid"] is False and r.json()["errors"][0]["path"] == "/seconds"
+    assert r.status_code == 200 and r.json()["valid"] is False
+    assert r.json()["errors"][0]["path"] == "/scenario/depots/0"
     broken = {
         "scenario": {
             "name": "x",
@@ -136,8 +150,13 @@ def test_validation_limits_and_body_size(client: TestClient, settings: Settings)
         }
     }
     r = client.post("/plans:validate", json=broken, headers=planner)
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     paths = {e["path"] for e in r.json()["errors"]}
-    assert {"/planning_start", "/election_day", "/default_deadline"} <= paths
+    assert {
+        "/scenario/planning_start",
+        "/scenario/election_day",
+        "/scenario/default_deadline",
+    } <= paths
     r = client.post("/plans", json=broken, headers=planner)
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     limits = client.get("/limits").json()
@@ -200,7 +219,7 @@ def test_an_unexpected_error_is_a_problem_without_a_trace(settings: Settings) ->
         raise RuntimeError("secret detail of the failure")
 
     with TestClient(app, raise_server_exceptions=False) as client:
-        r = client.get("/boom")
+        r = client.get("/boom", headers={"X-API-Key": create_key(settings.database, "viewer")})
     assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
     assert "secret" not in r.text and "Traceback" not in r.text
     assert r.json()["errors"][0]["code"] == "internal_error"

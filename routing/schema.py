@@ -1,0 +1,208 @@
+"""The typed schema of what people send: scenarios (TOML files and JSON bodies alike) and the
+small value types every input shares (ids, names, free text, times, money).
+
+One schema for both doors: ``parse_scenario`` reads a TOML file or a request body through
+``ScenarioModel``, and the HTTP service declares the same model in its requests, so a wrong type,
+a value out of range or an unknown key is refused the same way everywhere, with the JSON-pointer
+path of the field. Bounds exist so that no value can overflow the arithmetic downstream (a time in
+year 9999 plus a sailing, a cost of 1e308 in the objective, an integer past 64 bits in a SQL
+column) or run the service out of memory.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+)
+
+from routing.errors import DataError
+from routing.errors import Problem as Issue
+
+# Times outside these years are refused: every real plan lies well inside them, and a time near
+# year 1 or 9999 overflows as soon as a sailing or a time-zone shift is added to it.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+MAX_IDR = 10**13  # ten trillion rupiah: far above any ship-hour or vessel cost, exact in a double
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"  # ids and names: no control characters (NUL breaks SQL)
+NO_NUL = r"^[^\x00]*$"  # free text may hold line breaks, never NUL
+
+
+def _not_a_number(value: Any) -> Any:
+    """Times and dates are written as text (or TOML times), never as bare numbers."""
+    if isinstance(value, (bool, int, float)):
+        raise ValueError("must be written as RFC 3339 text, not a number")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must lie between {EARLIEST.year} and {LATEST.year}")
+    return value
+
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_CONTROL)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_CONTROL)]
+Text = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
+Time = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
+Day = Annotated[date, BeforeValidator(_not_a_number)]
+Clock = Annotated[time, BeforeValidator(_not_a_number)]
+Money = Annotated[StrictFloat, Field(ge=0, le=MAX_IDR, allow_inf_nan=False)]
+WaveHeight = Annotated[StrictFloat, Field(ge=0, lt=30, allow_inf_nan=False)]
+Lon = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]
+Lat = Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Daylight(_Section):
+    """When handovers may happen (local clock times)."""
+
+    start: Clock = Field(time(6, 0), description="HH:MM")
+    end: Clock = Field(time(18, 0), description="HH:MM")
+
+
+class VesselWindow(_Section):
+    available_from: Time
+    available_until: Time
+
+
+class Objective(_Section):
+    ship_hour_idr: Money = Field(5_000_000.0, description="Cost of one ship-hour, IDR")
+
+
+class ForecastIn(_Section):
+    """A significant wave height over one sea area for an interval."""
+
+    area: Id = Field(..., description="Sea area id (GET /sea-areas)")
+    from_: Time = Field(..., alias="from")
+    until: Time
+    wave_m: WaveHeight = Field(..., description="Significant wave height, m")
+    source: Text = ""
+
+
+class SeaAreaIn(_Section):
+    """A scenario's own sea area: a lon/lat ring."""
+
+    id: Id
+    name: Name | None = None
+    polygon: list[tuple[Lon, Lat]] = Field(..., min_length=3, max_length=2000)
+    source: Text = "scenario"
+
+
+class ClosedLandingIn(_Section):
+    landing: Id = Field(..., description="Landing point id")
+    from_: Time = Field(..., alias="from")
+    until: Time | None = Field(None, description="Open again; none: stays closed")
+
+
+class ScenarioModel(_Section):
+    """A scenario: when, from where, with which vessels, to which villages (as in
+    ``data/scenarios/*.toml``)."""
+
+    name: Name
+    election_day: Day
+    planning_start: Time
+    default_deadline: Time
+    depots: list[Id] = Field(..., min_length=1, max_length=50)
+    vessels: list[Id] = Field(..., min_length=1, max_length=500)
+    villages: Literal["sea"] | Annotated[list[Id], Field(min_length=1, max_length=5000)] = Field(
+        "sea", description='Village codes, or "sea" for every sea-served village'
+    )
+    direction: Literal["outbound", "return"] = "outbound"
+    deadlines: dict[Id, Time] = Field(
+        default_factory=dict, max_length=500, description="District code -> deadline"
+    )
+    daylight: Daylight = Daylight(start=time(6, 0), end=time(18, 0))
+    vessel_windows: dict[Id, VesselWindow] = Field(default_factory=dict, max_length=500)
+    objective: Objective = Objective(ship_hour_idr=5_000_000.0)
+    forecast: list[ForecastIn] = Field(default_factory=list, max_length=2000)
+    sea_areas: list[SeaAreaIn] = Field(default_factory=list, max_length=100)
+    closed_landings: list[ClosedLandingIn] = Field(default_factory=list, max_length=2000)
+    destination: Id | None = Field(None, description="Return: the depot the boxes go to")
+    ppk_offices: dict[Id, Id] = Field(
+        default_factory=dict, max_length=500, description="Return: district -> village code"
+    )
+    ready: dict[Id, Time] = Field(
+        default_factory=dict, max_length=500, description="Return: district -> boxes ready"
+    )
+    out_of_service: dict[Id, Time] = Field(
+        default_factory=dict, max_length=500, description="Vessel id -> out of service from"
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "pemilu2024-masalembu",
+                    "election_day": "2024-02-14",
+                    "planning_start": "2024-02-05T06:00:00+07:00",
+                    "default_deadline": "2024-02-13T18:00:00+07:00",
+                    "depots": ["kalianget"],
+                    "vessels": ["km-sabuk-nusantara-92", "kri-teluk-bintuni-520"],
+                    "villages": ["35.29.23.2001", "35.29.23.2002"],
+                }
+            ]
+        },
+    )
+
+    def to_raw(self) -> dict[str, Any]:
+        """The scenario as JSON values, only the fields that were given (as stored)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+MESSAGES = {  # clearer words for the schema's most common refusals
+    "timezone_aware": "has no UTC offset (use +07:00 for WIB)",
+    "extra_forbidden": "is not a field here",
+    "missing": "is required",
+}
+
+
+def pointer(loc: tuple[Any, ...] | list[Any]) -> str:
+    """A JSON pointer (RFC 6901) from a validation error's location."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in loc)
+
+
+def error_issues(errors: list[Any], *, prefix: str = "") -> list[Issue]:
+    """Pydantic's errors as problems: the error type as the code, the field's JSON pointer."""
+    out = []
+    for e in errors:
+        loc = tuple(p for p in e.get("loc", ()) if not _is_union_tag(p))
+        code = str(e.get("type", "invalid"))
+        message = MESSAGES.get(code) or str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append(Issue(code, prefix + pointer(loc), message))
+    return out
+
+
+_UNION_TAG = re.compile(
+    r"^(literal\[.*\]|list\[.*\]|dict\[.*\]|constrained-.*|function-.*|\[key\])$"
+)
+
+
+def _is_union_tag(part: Any) -> bool:
+    # A union member's name (``literal['sea']``, ``list[...]``) is not a field of the input.
+    return isinstance(part, str) and bool(_UNION_TAG.match(part))
+
+
+def scenario_model(raw: Any, *, source: str = "scenario") -> ScenarioModel:
+    """Check a scenario against the schema; every problem is raised at once (``DataError``)."""
+    try:
+        return ScenarioModel.model_validate(raw)
+    except ValidationError as exc:
+        raise DataError(error_issues(exc.errors()), source=source) from None
