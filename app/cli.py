@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,18 @@ def serve(
 
     settings = get_settings()
     bind_host, bind_port = host or settings.host, port or settings.port
+    # On SIGTERM or SIGINT uvicorn waits for open requests before the app's shutdown; a long
+    # poll (GET /plans/{id}?wait=30) would hold the exit for its whole wait. Past this many
+    # seconds they are cancelled. With --workers the supervisor passes the signal on to each
+    # worker process, which shuts down the same way.
+    graceful_s = 3
     if workers == 1:
-        uvicorn.run(create_app(settings), host=bind_host, port=bind_port)
+        uvicorn.run(
+            create_app(settings),
+            host=bind_host,
+            port=bind_port,
+            timeout_graceful_shutdown=graceful_s,
+        )
     else:  # each worker process builds its app from the same environment
         uvicorn.run(
             "app.main:app_from_environment",
@@ -72,6 +83,7 @@ def serve(
             workers=workers,
             host=bind_host,
             port=bind_port,
+            timeout_graceful_shutdown=graceful_s,
         )
 
 
@@ -523,15 +535,70 @@ cli.add_typer(keys_cli, name="keys")
 def keys_create(
     role: str = typer.Option(..., "--role", help="planner, field or viewer"),
     name: str = typer.Option("", "--name", help="Who holds it"),
+    expires: str = typer.Option(
+        None, "--expires", help="Refused after this long: 14d, 12h, 30m or 90s (default: never)"
+    ),
 ) -> None:
     """Create an API key and print it (it is stored hashed: this is the only time it is shown)."""
-    from app import auth, db
+    from app import db
+    from app.services import keys
 
     settings = get_settings()
-    if role not in auth.ROLES:
-        _fail(ValueError(f"--role must be one of {', '.join(auth.ROLES)}"))
+    if role not in keys.ROLES:
+        _fail(ValueError(f"--role must be one of {', '.join(keys.ROLES)}"))
+    try:
+        lifetime = keys.parse_lifetime(expires) if expires else None
+    except ValueError as exc:
+        _fail(ValueError(f"--expires: {exc}"))
     db.migrate(settings.database)
-    typer.echo(auth.create_key(settings.database, role, name))
+    key, record = keys.issue_key(settings.database, role, name=name, lifetime=lifetime)
+    typer.echo(key)
+    if record.expires_at is not None:
+        typer.echo(f"id {record.id}, expires {_wib(record.expires_at)}", err=True)
+
+
+def _wib(t: float | None) -> str:
+    """A time people read: WIB (UTC+7)."""
+    if t is None:
+        return "-"
+    wib = timezone(timedelta(hours=7))
+    return datetime.fromtimestamp(t, wib).strftime("%Y-%m-%d %H:%M WIB")
+
+
+@keys_cli.command("list")
+def keys_list(
+    format: TableFormat = typer.Option(TableFormat.csv, "--format", help="Output format"),
+) -> None:
+    """The keys: id, role, holder, created, expires, state (never the key itself)."""
+    from app import db
+    from app.services import keys
+
+    settings = get_settings()
+    db.migrate(settings.database)
+    now = db.now()
+    records = keys.list_keys(settings.database)
+    if format == TableFormat.json:
+        _print_json([k.as_json(now) for k in records])
+        return
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["id", "role", "name", "created_wib", "expires_wib", "state"])
+    for k in records:
+        out.writerow([k.id, k.role, k.name, _wib(k.created_at), _wib(k.expires_at), k.state(now)])
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from keys list)")) -> None:
+    """Revoke a key: every running worker refuses it within a second."""
+    from app import db
+    from app.services import keys
+
+    settings = get_settings()
+    db.migrate(settings.database)
+    record = keys.revoke_key(settings.database, key_id)
+    if record is None:
+        _fail(LookupError(f"no API key with id {key_id!r} (see: ballot-routing keys list)"))
+        return
+    typer.echo(f"revoked {record.id} ({record.role}{', ' + record.name if record.name else ''})")
 
 
 def main() -> None:

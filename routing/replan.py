@@ -24,6 +24,7 @@ from typing import Any
 from routing.domain import Plan, Problem, Vessel
 from routing.errors import DataError
 from routing.errors import Problem as Issue
+from routing.fieldlog import usable_events
 from routing.matrix import Matrix
 from routing.planner import make_plan
 from routing.schedule import PathCoords, Resume, make_voyage
@@ -63,7 +64,11 @@ def _t(raw: str) -> datetime:
 def field_state(
     document: Mapping[str, Any], events: Sequence[Mapping[str, Any]], as_of: datetime | None
 ) -> FieldState:
-    """What is delivered and where each vessel is, from a plan document and its events."""
+    """What is delivered and where each vessel is, from a plan document and its events.
+
+    Events that cannot be replayed (``fieldlog.usable_events``: no such stop, a time without a
+    UTC offset, a time going back) are left out."""
+    events, _ = usable_events(document, events)
     by_vessel: dict[str, list[Mapping[str, Any]]] = {}
     for e in events:
         by_vessel.setdefault(str(e["vessel_id"]), []).append(e)
