@@ -63,7 +63,8 @@ def _refusal(record: KeyRecord | None) -> str | None:
     return None if state == "active" else f"this API key is {state}"
 
 
-def _public(path: str) -> bool:
+def is_public(path: str) -> bool:
+    """Paths anyone may read without a key (health, limits, the API document, the pages)."""
     return path in PUBLIC or path.startswith(PUBLIC_PREFIXES)
 
 
@@ -74,7 +75,7 @@ class KeyCheck:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _public(scope["path"]):
+        if scope["type"] != "http" or is_public(scope["path"]):
             await self.app(scope, receive, send)
             return
         settings: Settings = scope["app"].state.settings

@@ -38,4 +38,6 @@ def _id_param(what: str) -> Any:
 PlanId = Annotated[str, _id_param("Plan id")]
 ScenarioId = Annotated[str, _id_param("Scenario id")]
 VesselId = Annotated[str, _id_param("Vessel id")]
+ClassId = Annotated[str, _id_param("Vessel class id")]
+PlaceCode = Annotated[str, _id_param("Island or village code")]
 KeyId = Annotated[str, _id_param("API key id (not the key itself)")]

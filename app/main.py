@@ -6,14 +6,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import auth, db, state
 from app.config import Settings, get_settings
-from app.errors import BodyLimit, install_error_handlers, problems
+from app.errors import BodyLimit, install_error_handlers, problem_json_openapi, problems
 from app.routes import dataset, events, health, keys, plans, replans, scenarios, sea
 from app.runner import JobRunner
 
@@ -76,4 +78,49 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def dashboard() -> FileResponse:
         return FileResponse(STATIC / "dashboard.html", media_type="text/html")
 
+    app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    """The OpenAPI document, generated once: every error response as problem+json, and the
+    limits of this service (``GET /limits``) as the bounds of the parameters they limit."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+        }
+        schema["security"] = [{"ApiKey": []}]
+        for path, item in schema["paths"].items():
+            if auth.is_public(path):
+                for op in item.values():
+                    op["security"] = []
+        app.openapi_schema = _with_limits(problem_json_openapi(schema), settings)
+    return app.openapi_schema
+
+
+def _with_limits(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """``wait``, ``seconds`` and ``iterations`` bounded as this service bounds them."""
+    bounds = {
+        "wait": settings.max_wait_s,
+        "seconds": settings.max_plan_seconds,
+        "iterations": settings.max_plan_iterations,
+    }
+    for item in schema["paths"].values():
+        for op in item.values():
+            for p in op.get("parameters", []):
+                if p["name"] in bounds:
+                    p["schema"]["maximum"] = bounds[p["name"]]
+    for name in ("PlanRequest", "ReplanRequest", "CapacityRequest"):
+        props = schema["components"]["schemas"].get(name, {}).get("properties", {})
+        for field, bound in bounds.items():
+            prop = props.get(field, {})
+            for option in [prop, *prop.get("anyOf", [])]:
+                if "maximum" in option:
+                    option["maximum"] = bound
+    return schema

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, Query
 
 from app import deps, state, views
 from app.config import Settings
+from app.deps import PlaceCode
 from app.errors import problems
 from routing.demand import Kit
 from routing.geodata import Archipelago
+from routing.schema import NO_CONTROL
 from routing.weather import area_features
 
 router = APIRouter(tags=["dataset"])
@@ -21,7 +23,10 @@ GEOJSON = "application/geo+json"
 @router.get("/islands", response_class=views.GeoJSONResponse)
 def list_islands(
     district: str | None = Query(
-        None, description="District name or code, e.g. Sapeken or 35.29.25"
+        None,
+        description="District name or code, e.g. Sapeken or 35.29.25",
+        max_length=100,
+        pattern=NO_CONTROL,
     ),
     inhabited: bool | None = Query(
         None, description="Only inhabited (true) or uninhabited (false) islands"
@@ -35,7 +40,7 @@ def list_islands(
 
 
 @router.get("/islands/{code}", response_class=views.GeoJSONResponse, responses=problems(404))
-def get_island(code: str, arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
+def get_island(code: PlaceCode, arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
     """One island as a GeoJSON Feature, by gazetteer code (35.29.40081) or osm-<id>."""
     arch.island(code)
     return next(f for f in arch.features["islands"] if f["properties"]["code"] == code)
@@ -46,7 +51,9 @@ def list_villages(
     sea: bool | None = Query(
         None, description="Only villages served by sea (true) or by land (false)"
     ),
-    district: str | None = Query(None, description="District name or code"),
+    district: str | None = Query(
+        None, description="District name or code", max_length=100, pattern=NO_CONTROL
+    ),
     arch: Archipelago = Depends(deps.archipelago),
     kit: Kit = Depends(deps.kit),
 ) -> dict[str, Any]:
@@ -57,7 +64,7 @@ def list_villages(
 
 @router.get("/villages/{code}", responses=problems(404))
 def get_village(
-    code: str, arch: Archipelago = Depends(deps.archipelago), kit: Kit = Depends(deps.kit)
+    code: PlaceCode, arch: Archipelago = Depends(deps.archipelago), kit: Kit = Depends(deps.kit)
 ) -> dict[str, Any]:
     """One village with its demand, by Kemendagri code (35.29.24.2001)."""
     return views.village_record(arch, arch.village(code), kit)

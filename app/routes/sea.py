@@ -9,10 +9,12 @@ from fastapi.responses import PlainTextResponse
 
 from app import deps, state, views
 from app.config import Settings
+from app.deps import ClassId
 from app.errors import problems
 from routing.domain import VesselClass
 from routing.fleet import vessel_class
 from routing.geodata import Archipelago
+from routing.schema import NO_CONTROL
 
 router = APIRouter(tags=["sea routes"])
 
@@ -27,7 +29,7 @@ def list_vessel_classes(
 
 @router.get("/vessel-classes/{class_id}", responses=problems(404))
 def get_vessel_class(
-    class_id: str, fleet: dict[str, VesselClass] = Depends(deps.fleet)
+    class_id: ClassId, fleet: dict[str, VesselClass] = Depends(deps.fleet)
 ) -> dict[str, Any]:
     """One vessel class."""
     return views.vessel_class_record(vessel_class(fleet, class_id))
@@ -47,15 +49,24 @@ def sea_route(
         alias="from",
         description="Depot id, village code or landing-point id",
         examples=["kalianget"],
+        max_length=100,
+        pattern=NO_CONTROL,
     ),
     destination: str = Query(
         ...,
         alias="to",
         description="Depot id, village code or landing-point id",
         examples=["35.29.23.2002"],
+        max_length=100,
+        pattern=NO_CONTROL,
     ),
     class_id: str = Query(
-        ..., alias="vessel_class", description="Vessel class id", examples=["sabuk_nusantara"]
+        ...,
+        alias="vessel_class",
+        description="Vessel class id",
+        examples=["sabuk_nusantara"],
+        max_length=100,
+        pattern=NO_CONTROL,
     ),
     settings: Settings = Depends(deps.settings),
     arch: Archipelago = Depends(deps.archipelago),
@@ -72,7 +83,7 @@ def sea_route(
 
 @router.get("/matrices/{class_id}", responses={200: {"content": {"text/csv": {}}}, **problems(404)})
 def get_matrix(
-    class_id: str,
+    class_id: ClassId,
     format: str = Query("json", pattern="^(json|csv)$", description="json or csv"),
     settings: Settings = Depends(deps.settings),
 ) -> Any:
