@@ -15,6 +15,7 @@ const TEXT = {
     state: "Keadaan", timeline: "Jadwal (WIB)", ok: "aman", atrisk: "berisiko", finished: "selesai",
     loading: "memuat", sailing: "berlayar", waiting: "menunggu siang", unloading: "bongkar",
     deadlines: "batas waktu kecamatan", weather_hold: "tertahan cuaca", waves: "gelombang",
+    ignored: "laporan diabaikan",
   },
   en: {
     title: "Election logistics to the Sumenep islands", key: "API key", plan: "Plan",
@@ -25,6 +26,7 @@ const TEXT = {
     state: "State", timeline: "Timeline (WIB)", ok: "on track", atrisk: "at risk", finished: "finished",
     loading: "loading", sailing: "sailing", waiting: "waiting for daylight", unloading: "unloading",
     deadlines: "district deadlines", weather_hold: "weather hold", waves: "waves",
+    ignored: "reports ignored",
   },
 };
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
@@ -185,6 +187,13 @@ function drawBoard() {
   for (const v of s.voyages) {
     const tr = vb.insertRow();
     for (const text of [v.vessel_id, v.current_place || t("finished"), v.current_state]) tr.insertCell().textContent = text;
+    if (v.warnings && v.warnings.length) {  // stored events the status had to leave out
+      const warn = document.createElement("span");
+      warn.className = "warning";
+      warn.textContent = ` \u26a0 ${v.warnings.length} ${t("ignored")}`;
+      warn.title = v.warnings.map((w) => w.message).join("\n");
+      tr.cells[2].append(warn);
+    }
   }
 }
 
