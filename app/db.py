@@ -13,6 +13,7 @@ from typing import Any, Literal
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
@@ -74,7 +75,7 @@ plans = Table(
     Column("seed", Integer, nullable=False),
     Column("seconds", Float),
     Column("iterations", Integer),
-    Column("fixed_cost_idr", Integer, nullable=False, default=0),
+    Column("fixed_cost_idr", BigInteger, nullable=False, default=0),
     Column("phase", String(16), nullable=False, index=True),
     Column("elapsed_s", Float, nullable=False, default=0.0),
     Column("best_objective", Float),

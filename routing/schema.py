@@ -35,7 +35,12 @@ from routing.errors import Problem as Issue
 # year 1 or 9999 overflows as soon as a sailing or a time-zone shift is added to it.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-MAX_IDR = 10**13  # ten trillion rupiah: far above any ship-hour or vessel cost, exact in a double
+# Costs stay well below the solver's prize for serving a consignment (``solver.PRIZE``, 1e12):
+# past that, leaving a village unserved would look cheaper than sailing to it. One billion rupiah
+# a ship-hour is 200 times the assumed default; 1e11 per vessel used, 2,000 times the capacity
+# plan's default.
+MAX_SHIP_HOUR_IDR = 10**9
+MAX_FIXED_COST_IDR = 10**11
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"  # ids and names: no control characters (NUL breaks SQL)
 NO_NUL = r"^[^\x00]*$"  # free text may hold line breaks, never NUL
 
@@ -59,7 +64,7 @@ Text = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
 Time = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
 Day = Annotated[date, BeforeValidator(_not_a_number)]
 Clock = Annotated[time, BeforeValidator(_not_a_number)]
-Money = Annotated[StrictFloat, Field(ge=0, le=MAX_IDR, allow_inf_nan=False)]
+ShipHourCost = Annotated[StrictFloat, Field(ge=0, le=MAX_SHIP_HOUR_IDR, allow_inf_nan=False)]
 WaveHeight = Annotated[StrictFloat, Field(ge=0, lt=30, allow_inf_nan=False)]
 Lon = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]
 Lat = Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]
@@ -83,7 +88,7 @@ class VesselWindow(_Section):
 
 
 class Objective(_Section):
-    ship_hour_idr: Money = Field(5_000_000.0, description="Cost of one ship-hour, IDR")
+    ship_hour_idr: ShipHourCost = Field(5_000_000.0, description="Cost of one ship-hour, IDR")
 
 
 class ForecastIn(_Section):

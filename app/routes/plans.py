@@ -21,7 +21,15 @@ from app.errors import problems
 from routing.errors import DataError
 from routing.errors import Problem as Issue
 from routing.export import jsonable
-from routing.schema import MAX_IDR, NO_CONTROL, ClosedLandingIn, ForecastIn, Id, ScenarioModel, Time
+from routing.schema import (
+    MAX_FIXED_COST_IDR,
+    NO_CONTROL,
+    ClosedLandingIn,
+    ForecastIn,
+    Id,
+    ScenarioModel,
+    Time,
+)
 
 router = APIRouter(tags=["plans"])
 
@@ -119,7 +127,7 @@ class ReplanRequest(BaseModel):
 
 
 class CapacityRequest(PlanRequest):
-    fixed_cost_idr: Annotated[StrictInt, Field(ge=0, le=MAX_IDR)] = Field(
+    fixed_cost_idr: Annotated[StrictInt, Field(ge=0, le=MAX_FIXED_COST_IDR)] = Field(
         50_000_000, description="Cost of using one more vessel, IDR (assumed)"
     )
 

@@ -17,6 +17,7 @@ from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
 from routing.export import jsonable
+from routing.schema import MAX_FIXED_COST_IDR, MAX_SHIP_HOUR_IDR
 from tests.app.conftest import wait_done
 from tests.conftest import DATA
 
@@ -323,3 +324,18 @@ def test_a_replan_time_without_offset_is_a_422(service) -> None:
         "/plans/whatever/replan", json={"as_of": "2024-02-07T12:00:00"}, headers=keys["planner"]
     )
     assert_problem(r, 422, "/as_of")
+
+
+def test_the_largest_costs_the_schema_allows_still_make_a_plan(service) -> None:
+    """A cost the schema accepts never turns a plan infeasible (costs stay below the solver's
+    prize for serving a village); one past it is a 422."""
+    client, keys = service
+    priciest = {**SMALL, "objective": {"ship_hour_idr": float(MAX_SHIP_HOUR_IDR)}}
+    for url, extra in (("/plans", {}), ("/capacity-plans", {"fixed_cost_idr": MAX_FIXED_COST_IDR})):
+        body = {"scenario": priciest, "iterations": 100, "seed": 1, "wait": 30, **extra}
+        r = client.post(url, json=body, headers=keys["planner"])
+        plan = wait_done(client, r.headers["Location"], keys["viewer"])
+        assert plan["phase"] == "completed", plan
+    over = {**SMALL, "objective": {"ship_hour_idr": MAX_SHIP_HOUR_IDR * 1.5}}
+    r = client.post("/plans:validate", json={"scenario": over}, headers=keys["planner"])
+    assert_problem(r, 422, "/scenario/objective/ship_hour_idr")
