@@ -9,6 +9,12 @@ is replaced and the plan's lease released, so it is claimed again at once; on Da
 worker's task is run again by the cluster. A restarted API worker finds what it left in the
 database: plans still queued, or active with a lapsed lease, are claimed again; a job still
 running on the cluster keeps its lease alive and finishes on its own.
+
+On shutdown (SIGTERM or SIGINT, through the app's lifespan) the local pool's solver processes are
+ended, not left solving for nobody, and the plans they held are released, so the next start of
+any worker takes them up at once. Once they are gone the multiprocessing resource tracker, whose
+pipe they and this process hold, ends too. A solver process whose API worker ends without that
+shutdown (killed, or a second Ctrl-C that makes uvicorn skip it) stops on its own.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 import threading
+import time
 import uuid
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +38,30 @@ from app.config import Settings
 
 log = logging.getLogger(__name__)
 POLL_S = 0.5  # how often the dispatcher looks at the queue without being woken
+KILL_AFTER_S = 1.0  # how long a solver process has to end on SIGTERM before it is killed
+PARENT_CHECK_S = 1.0  # how often a solver process looks whether its API worker still exists
+
+
+def _solver_process_init(parent: int) -> None:
+    """Set up a solver process of the local pool, started by the API worker ``parent``."""
+    # Ctrl-C in a terminal reaches the whole process group: the API worker decides when its
+    # solver processes stop (JobRunner.shutdown), not the keyboard in the middle of a solve.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True
+    ).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this solver process once the API worker that started it is gone.
+
+    An API worker that ends without its shutdown (SIGKILL, out of memory, or uvicorn skipping
+    the lifespan shutdown on a second Ctrl-C) leaves its solver processes to init; they would
+    solve on for nobody, holding the resource tracker open. The plan's lease lapses and another
+    worker takes it up."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)
 
 
 class JobRunner:
@@ -58,6 +90,8 @@ class JobRunner:
         return ProcessPoolExecutor(
             max_workers=max(1, self.settings.job_workers),
             mp_context=multiprocessing.get_context("spawn"),
+            initializer=_solver_process_init,
+            initargs=(os.getpid(),),
         )
 
     def capacity(self) -> int:
@@ -87,21 +121,30 @@ class JobRunner:
             plan_id = jobs.claim_next(self.engine, self.owner)
             if plan_id is None:
                 return
-            with self.lock:
-                self.inflight.add(plan_id)
-                try:
-                    future = self.executor.submit(
-                        jobs.run_claimed, self.settings_json, plan_id, self.owner
-                    )
-                except BrokenProcessPool:
-                    self.executor = self._new_executor()
-                    future = self.executor.submit(
-                        jobs.run_claimed, self.settings_json, plan_id, self.owner
-                    )
-                executor = self.executor
-            future.add_done_callback(
-                lambda f, pid=plan_id, ex=executor: self._done(pid, f, ex)  # type: ignore[misc]
-            )
+            if not self._start(plan_id):  # claimed while shutting down: the next start runs it
+                self._release(plan_id)
+                return
+
+    def _start(self, plan_id: str) -> bool:
+        """Run a claimed plan on the executor; False once the runner is shutting down."""
+        with self.lock:
+            if self.closed:
+                return False
+            self.inflight.add(plan_id)
+            try:
+                future = self.executor.submit(
+                    jobs.run_claimed, self.settings_json, plan_id, self.owner
+                )
+            except BrokenProcessPool:
+                self.executor = self._new_executor()
+                future = self.executor.submit(
+                    jobs.run_claimed, self.settings_json, plan_id, self.owner
+                )
+            executor = self.executor
+        future.add_done_callback(
+            lambda f, pid=plan_id, ex=executor: self._done(pid, f, ex)  # type: ignore[misc]
+        )
+        return True
 
     def _done(self, plan_id: str, future: Future[str], executor: Executor) -> None:
         with self.lock:
@@ -116,7 +159,7 @@ class JobRunner:
         self.wake.set()
 
     def _release(self, plan_id: str) -> None:
-        """Give up the lease of a plan whose job died, so that it is claimed again now."""
+        """Give up the lease of a plan whose job died or was stopped, so it is claimed again now."""
         p = db.plans
         with db.write(self.engine) as conn:
             conn.execute(
@@ -138,8 +181,42 @@ class JobRunner:
                 closer = threading.Thread(target=self._close_dask, daemon=True)
                 closer.start()
                 closer.join(timeout=15)
-            else:
-                self.executor.shutdown(wait=False, cancel_futures=True)
+                return
+        self._stop_pool()
+
+    def _stop_pool(self) -> None:
+        """End the local solver processes and release the plans they were running.
+
+        ``executor.shutdown`` alone lets a running job finish (a solve of many minutes), and
+        the solver process and the resource tracker would outlive the service."""
+        # Once the dispatcher has stopped nothing more is submitted (a plan it claims after
+        # ``closed`` is set is released, not run).
+        self.thread.join(timeout=5)
+        with self.lock:
+            plans = set(self.inflight)  # before their futures fail and take them out
+            executor = self.executor
+        assert isinstance(executor, ProcessPoolExecutor)
+        # ProcessPoolExecutor (3.11) has no public way to stop a running job: its worker
+        # processes are reached through ``_processes`` (None once the pool is shut down).
+        processes = list((executor._processes or {}).values())
+        for process in processes:
+            process.terminate()
+        end = time.monotonic() + KILL_AFTER_S
+        for process in processes:
+            process.join(max(0.0, end - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+        # The pool sees its processes gone, fails their futures and ends its manager thread.
+        executor.shutdown(wait=True, cancel_futures=True)
+        for plan_id in plans:  # only now: a live job's heartbeat would renew the lease
+            try:
+                self._release(plan_id)
+            except Exception:  # the database is away: the lease lapses on its own
+                log.warning("could not release plan %s", plan_id, exc_info=True)
+        if plans:
+            log.info("stopped %d plan(s); the next start takes them up", len(plans))
 
     def _close_dask(self) -> None:
         try:

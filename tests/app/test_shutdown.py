@@ -1,0 +1,128 @@
+"""SIGTERM or SIGINT to a serving process in the middle of a solve: 5 s later nothing of the
+service is alive (its solver processes, the multiprocessing resource tracker, the API workers),
+and the plan it was solving is taken up again at once by the next start and completed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from contextlib import suppress
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from app import localserver
+from tests.conftest import DATA
+
+# The plan's budget: long enough that the solve is still running when the signal arrives (the
+# budget counts from the job's start, so the sea networks are built beforehand), short enough
+# that the restarted server finishes it soon.
+SECONDS = 10
+ACTIVE = ("queued", "building_matrix", "solving")
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="reads the process table from /proc"
+)
+
+
+def session_processes(sid: int) -> dict[int, str]:
+    """The live processes of session ``sid`` (pid: command line); zombies don't count."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # it ended while we looked
+            continue
+        # The command name (field 2) is in parentheses and may hold anything; the fields after
+        # it are state, ppid, pgrp, session, ...
+        state, _ppid, _pgrp, session = text[text.rindex(")") + 2 :].split()[:4]
+        if int(session) == sid and state not in ("Z", "X"):
+            found[int(stat.parent.name)] = cmdline.replace(b"\0", b" ").decode(errors="replace")
+    return found
+
+
+def long_poll(url: str, headers: dict[str, str]) -> None:
+    """A client waiting for the plan's result, open while the server is told to stop."""
+    with suppress(httpx.HTTPError):
+        httpx.get(url, params={"wait": 30}, headers=headers, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("sig", "workers"),
+    [(signal.SIGTERM, 1), (signal.SIGINT, 1), (signal.SIGTERM, 2)],
+    ids=["sigterm", "sigint", "sigterm-2-workers"],
+)
+def test_signal_mid_solve_leaves_nothing_running_and_the_plan_is_taken_up_again(
+    tmp_path: Path, network_cache: Path, sig: signal.Signals, workers: int
+) -> None:
+    env = dict(
+        os.environ,
+        BALLOT_DATABASE_URL=f"sqlite:///{tmp_path}/shutdown.db",
+        BALLOT_CACHE_DIR=str(network_cache),
+        BALLOT_DATA_DIR=str(DATA),
+    )
+    keys = localserver.create_keys(env, ("planner", "viewer"))
+    headers = {"X-API-Key": keys["planner"]}
+    port = localserver.free_port()
+    base = f"http://127.0.0.1:{port}"
+    servers = []
+    try:
+        server = localserver.start(env, port, workers=workers)
+        servers.append(server)
+        # A first, short plan builds the sea networks into the cache (the first time in a test
+        # session), so that the plan below spends its budget solving.
+        localserver.completed_plan(base, keys, iterations=50)
+        r = httpx.post(
+            f"{base}/plans",
+            json={"bundled": "pemilu2024", "seconds": SECONDS, "seed": 1},
+            headers=headers,
+        )
+        assert r.status_code == 202, r.text
+        url = base + r.headers["Location"]
+        end = time.monotonic() + 60
+        while httpx.get(url, headers=headers).json()["phase"] != "solving":
+            assert time.monotonic() < end, "the plan never started solving"
+            time.sleep(0.2)
+        running = session_processes(server.pid).values()
+        assert any("spawn_main" in c for c in running), running  # a solver process
+        assert any("resource_tracker" in c for c in running), running
+        poll = threading.Thread(target=long_poll, args=(url, headers), daemon=True)
+        poll.start()
+        time.sleep(0.5)  # the long poll is open
+
+        os.kill(server.pid, sig)  # the main process only, as a container runtime does
+        signalled = time.monotonic()
+        with suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=5)  # reaped, so it is not left as a zombie of ours
+        time.sleep(max(0.0, signalled + 5 - time.monotonic()))
+        assert session_processes(server.pid) == {}
+
+        engine = sa.create_engine(env["BALLOT_DATABASE_URL"])
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.text("select phase, lease_until from plans where id = :i"),
+                {"i": r.json()["id"]},
+            ).one()
+        engine.dispose()
+        assert row.phase in ACTIVE  # neither finished nor failed: stopped
+        assert row.lease_until is None  # released, so the next start takes it up at once
+
+        server = localserver.start(env, port)
+        servers.append(server)
+        end = time.monotonic() + 60
+        while (body := httpx.get(url, headers=headers).json())["phase"] in ACTIVE:
+            assert time.monotonic() < end, body
+            time.sleep(0.5)
+        assert body["phase"] == "completed", body
+    finally:
+        for server in servers:
+            # The whole session, leftovers of a failed check too.
+            with suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=15)
