@@ -44,16 +44,23 @@ def create_keys(
 
 
 def start(
-    env: dict[str, str], port: int, *, timeout: float = 60, workers: int = 1
+    env: dict[str, str],
+    port: int,
+    *,
+    timeout: float = 60,
+    workers: int = 1,
+    log: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start ``ballot-routing serve`` in its own process group and wait until /healthz answers."""
-    proc = subprocess.Popen(
-        [executable(), "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """Start ``ballot-routing serve`` in its own process group and wait until /healthz answers.
+    The server's output is discarded, or appended to ``log`` when one is given."""
+    with open(log, "ab") if log is not None else open(os.devnull, "wb") as out:
+        proc = subprocess.Popen(
+            [executable(), "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            start_new_session=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
@@ -73,10 +80,11 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 
 @contextmanager
-def serving(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
-    """A running server for the duration of the block; yields its base URL."""
+def serving(env: dict[str, str], *, workers: int = 1, log: Path | None = None) -> Iterator[str]:
+    """A running server for the duration of the block; yields its base URL. ``log``: a file
+    that the server's output is appended to (discarded by default)."""
     port = free_port()
-    proc = start(env, port, workers=workers)
+    proc = start(env, port, workers=workers, log=log)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
