@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -57,6 +58,7 @@ class ProblemDetails(BaseModel):
 
 
 WHY = {
+    400: "The body could not be read (not UTF-8)",
     401: "No API key, or an unknown, revoked or expired one",
     403: "The key's role may not do this",
     404: "No such resource",
@@ -69,7 +71,9 @@ WHY = {
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI responses for the problem statuses an operation can answer (as problem+json:
     ``problem_json_openapi`` sets the content of every error response)."""
-    return {code: {"description": WHY[code]} for code in codes}
+    if 413 in codes:  # an operation with a body: one that is not UTF-8 cannot be read (400)
+        codes = (400, *codes)
+    return {code: {"description": WHY[code]} for code in sorted(codes)}
 
 
 def problem_json_openapi(schema: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +91,17 @@ def problem_json_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     return schema
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the API document lists for this request's path (a path served by several
+    routes, one per method, would otherwise name only the first)."""
+    methods: set[str] = set()
+    for template, item in request.app.openapi()["paths"].items():
+        pattern = "^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            methods |= {m.upper() for m in item}
+    return sorted(methods)
 
 
 def _body_relative(error: Any) -> dict[str, Any]:
@@ -148,13 +163,17 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         title = (
             HTTPStatus(exc.status_code).phrase
             if exc.status_code in HTTPStatus._value2member_map_
             else "Error"
         )
         code = {
+            400: "unreadable_body",
             401: "unauthorized",
             403: "forbidden",
             404: "not_found",
@@ -168,7 +187,7 @@ def install_error_handlers(app: FastAPI) -> None:
             title,
             str(exc.detail),
             errors=[{"code": code, "path": "", "message": str(exc.detail)}],
-            headers=dict(exc.headers or {}),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)

@@ -52,6 +52,12 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
+def _local(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("a local clock time HH:MM, without a UTC offset")
+    return value
+
+
 def _in_range(value: datetime) -> datetime:
     if not EARLIEST <= value < LATEST:
         raise ValueError(f"must lie between {EARLIEST.year} and {LATEST.year}")
@@ -63,7 +69,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO
 Text = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
 Time = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
 Day = Annotated[date, BeforeValidator(_not_a_number)]
-Clock = Annotated[time, BeforeValidator(_not_a_number)]
+Clock = Annotated[time, BeforeValidator(_not_a_number), AfterValidator(_local)]
 ShipHourCost = Annotated[StrictFloat, Field(ge=0, le=MAX_SHIP_HOUR_IDR, allow_inf_nan=False)]
 WaveHeight = Annotated[StrictFloat, Field(ge=0, lt=30, allow_inf_nan=False)]
 Lon = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]

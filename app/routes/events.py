@@ -98,7 +98,10 @@ def _conflict(code: str, path: str, why: str) -> Response:
     "/plans/{plan_id}/events",
     status_code=201,
     dependencies=[auth.field_worker],
-    responses=problems(401, 403, 404, 409, 413, 422),
+    responses={
+        200: {"description": "The same event again under its Idempotency-Key: nothing changed"},
+        **problems(401, 403, 404, 409, 413, 422),
+    },
 )
 def post_event(
     request: Request,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import tomllib
 import uuid
@@ -47,6 +49,10 @@ Wait = Annotated[
     StrictFloat,
     Field(ge=0, le=3600, allow_inf_nan=False, description="Seconds to wait (GET /limits)"),
 ]
+
+
+class CSVResponse(PlainTextResponse):
+    media_type = "text/csv"
 
 
 class PlanRequest(BaseModel):
@@ -442,19 +448,22 @@ def get_plan_geojson(request: Request, plan_id: PlanId) -> Response:
 
 @router.get(
     "/plans/{plan_id}/manifests.csv",
-    response_class=PlainTextResponse,
+    response_class=CSVResponse,
     dependencies=[auth.reader],
     responses=problems(401, 404, 409, 422),
 )
 def get_plan_manifests(request: Request, plan_id: PlanId) -> Response:
     """What is handed over where and when, one row per consignment (CSV)."""
-    return PlainTextResponse(
-        finished_plan(engine_of(request), plan_id).manifests, media_type="text/csv"
-    )
+    return CSVResponse(finished_plan(engine_of(request), plan_id).manifests)
 
 
 @router.get(
-    "/plans/{plan_id}/timeline", dependencies=[auth.reader], responses=problems(401, 404, 409, 422)
+    "/plans/{plan_id}/timeline",
+    dependencies=[auth.reader],
+    responses={
+        200: {"content": {"application/json": {}, "text/csv": {}}},
+        **problems(401, 404, 409, 422),
+    },
 )
 def get_plan_timeline(
     request: Request, plan_id: PlanId, format: str = Query("json", pattern="^(json|csv)$")
@@ -462,10 +471,7 @@ def get_plan_timeline(
     """Loading, sailing, daylight waits and unloading per vessel, for a Gantt chart."""
     text = finished_plan(engine_of(request), plan_id).timeline
     if format == "csv":
-        return PlainTextResponse(text, media_type="text/csv")
-    import csv
-    import io
-
+        return CSVResponse(text)
     return {"rows": list(csv.DictReader(io.StringIO(text)))}
 
 

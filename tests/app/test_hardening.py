@@ -339,3 +339,44 @@ def test_the_largest_costs_the_schema_allows_still_make_a_plan(service) -> None:
     over = {**SMALL, "objective": {"ship_hour_idr": MAX_SHIP_HOUR_IDR * 1.5}}
     r = client.post("/plans:validate", json={"scenario": over}, headers=keys["planner"])
     assert_problem(r, 422, "/scenario/objective/ship_hour_idr")
+
+
+def test_failures_found_by_the_fuzz_are_4xx(service) -> None:
+    """Requests bench/fuzz.py once answered 500 or outside the API document."""
+    client, keys = service
+    planner = keys["planner"]
+    for daylight in ({"start": "00:00:00Z"}, {"start": "06:00:00+07:00", "end": "18:00:00"}):
+        scenario = {**SMALL, "daylight": daylight}
+        assert_problem(
+            client.post("/scenarios", json=scenario, headers=planner), 422, "/daylight/start"
+        )
+        r = client.post("/plans:validate", json={"scenario": scenario}, headers=planner)
+        assert_problem(r, 422, "/scenario/daylight/start")
+    r = client.post(
+        "/keys", content=b"\xff", headers={**planner, "content-type": "application/json"}
+    )
+    assert r.status_code == 400 and r.headers["content-type"] == PROBLEM_JSON
+    document = client.get("/openapi.json").json()
+    assert "400" in document["paths"]["/keys"]["post"]["responses"]
+    assert "200" in document["paths"]["/plans/{plan_id}/events"]["post"]["responses"]
+    for method, url, allow in (
+        ("OPTIONS", "/keys", "GET, POST"),
+        ("PATCH", "/plans", "GET, POST"),
+        ("PUT", "/plans/x/events", "GET, POST"),
+    ):
+        r = client.request(method, url, headers=planner)
+        assert r.status_code == 405 and r.headers["allow"] == allow
+
+
+def test_plan_files_have_the_content_types_the_document_gives(sapudi_plan) -> None:
+    settings, keys, plan = sapudi_plan
+    with TestClient(create_app(settings)) as client:
+        document = client.get("/openapi.json").json()["paths"]
+        base = f"/plans/{plan['id']}"
+        for url, path in (
+            (f"{base}/manifests.csv", "/plans/{plan_id}/manifests.csv"),
+            (f"{base}/timeline?format=csv", "/plans/{plan_id}/timeline"),
+        ):
+            r = client.get(url, headers=keys["viewer"])
+            assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+            assert "text/csv" in document[path]["get"]["responses"]["200"]["content"]
