@@ -28,7 +28,16 @@ __all__ = ["ROLES", "KeyCheck", "create_key", "field_worker", "planner", "reader
 
 KNOWN_FOR_S = 1.0  # a key's record is looked up again after this long (revocation reaches
 # every worker within it)
-PUBLIC = ("/healthz", "/limits", "/openapi.json", "/docs", "/redoc", "/dashboard")
+PUBLIC = (
+    "/healthz",
+    "/limits",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+    "/dashboard",
+    "/schemas/plan.json",
+    "/schemas/capacity.json",
+)
 PUBLIC_PREFIXES = ("/static/", "/docs/")
 _known: dict[tuple[str, str], tuple[KeyRecord | None, float]] = {}
 

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from app import auth, db, state
 from app.config import Settings, get_settings
 from app.errors import BodyLimit, install_error_handlers, problem_json_openapi, problems
-from app.routes import dataset, events, health, keys, plans, replans, scenarios, sea
+from app.routes import dataset, events, health, keys, plans, replans, scenarios, schemas, sea
 from app.runner import JobRunner
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(scenarios.router)
     app.include_router(keys.router)
+    app.include_router(schemas.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/dashboard", include_in_schema=False)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
 
 from app.auth import create_key
 from app.config import Settings
@@ -59,11 +60,35 @@ def service(
         yield client, keys
 
 
+_SCHEMAS: dict[str, Draft202012Validator] = {}
+
+
+def _served_schema(client: TestClient, kind: str) -> Draft202012Validator:
+    """The schema the app serves for a plan's result (capacity plans have their own), fetched
+    without a key once per test session."""
+    name = "capacity" if kind == "capacity" else "plan"
+    if name not in _SCHEMAS:
+        r = client.get(f"/schemas/{name}.json", headers={"X-API-Key": ""})
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("application/schema+json")
+        Draft202012Validator.check_schema(r.json())
+        _SCHEMAS[name] = Draft202012Validator(r.json())
+    return _SCHEMAS[name]
+
+
 def wait_done(client: TestClient, url: str, headers: dict[str, str], timeout: float = 120) -> dict:
+    """The plan at ``url`` once it is no longer queued or being solved; its result, if it has
+    one, valid against the schema the app serves (GET /schemas/plan.json or capacity.json)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         body = client.get(url, params={"wait": 5}, headers=headers).json()
         if body["phase"] not in ("queued", "building_matrix", "solving"):
+            if body.get("result") is not None:
+                errors = [
+                    f"{e.json_path}: {e.message}"
+                    for e in _served_schema(client, body["kind"]).iter_errors(body["result"])
+                ]
+                assert not errors, errors[:10]
             return body
     raise AssertionError(f"{url} did not finish: {body}")
 

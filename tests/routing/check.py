@@ -1,22 +1,50 @@
-"""check_plan: the invariants every plan must hold, asserted on every plan the tests make."""
+"""check_plan: the invariants every plan must hold, asserted on every plan the tests make,
+and its plan.json valid against the plan document's JSON Schema."""
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter, defaultdict
+from functools import cache
 
 import shapely
+from jsonschema import Draft202012Validator
 from shapely.geometry import LineString
 
 from routing.demand import Kit, demand_for
 from routing.domain import Plan
+from routing.export import plan_json
 from routing.geodata import Archipelago
+from routing.plandoc import PlanDocument, plan_schema
 from routing.schedule import Daylight
+
+
+@cache
+def plan_validator() -> Draft202012Validator:
+    """A validator of plan.json against ``plan_schema()`` (itself checked as draft 2020-12)."""
+    schema = plan_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_errors(validator: Draft202012Validator, document: object) -> list[str]:
+    """Where and why a document breaks a schema (empty when it is valid)."""
+    return [f"{e.json_path}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def check_document(plan: Plan) -> None:
+    """plan.json of ``plan``, as written, is valid against the schema and reads back to itself."""
+    written = json.loads(json.dumps(plan_json(plan, input_hash="0" * 64, versions={"x": "1"})))
+    errors = schema_errors(plan_validator(), written)
+    assert not errors, errors[:10]
+    assert PlanDocument.from_json(written).to_json() == written
 
 
 def check_plan(
     plan: Plan, *, arch: Archipelago | None = None, kit: Kit | None = None, land=None
 ) -> None:
+    check_document(plan)
     problem = plan.problem
     by_id = {c.id: c for c in problem.consignments}
     vessels = {v.id: v for v in problem.vessels}
