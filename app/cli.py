@@ -16,6 +16,7 @@ import typer
 from app import state, views
 from app.config import get_settings
 from routing.errors import RoutingError
+from routing.pipeline import DEFAULT_BUDGET_S
 from routing.scenario import load_scenario
 
 cli = typer.Typer(
@@ -297,7 +298,7 @@ def plan(
         ..., "--out", help="Folder for plan.json, plan.geojson, manifests.csv, timeline.csv"
     ),
     seconds: float = typer.Option(
-        30.0, "--seconds", help="Wall-time budget (matrices and solving)"
+        DEFAULT_BUDGET_S, "--seconds", help="Wall-time budget (matrices and solving)"
     ),
     iterations: int = typer.Option(
         None, "--iterations", help="Iteration budget instead (deterministic)"
@@ -312,18 +313,20 @@ def plan(
 ) -> None:
     """Plan a scenario: which vessel carries what to which landing, and when."""
     from app import planning
+    from routing import pipeline
 
     settings = get_settings()
     try:
         chosen = load_scenario(scenario)
         if direction is not None:
             chosen = dataclasses.replace(chosen, direction=direction.value)
-        problem = planning.problem_for(settings, chosen)
+        given = planning.inputs(settings)
+        problem = pipeline.problem_for(given, chosen)
         total = float(iterations) if iterations else seconds
         bar, update = _progress_bar(total, "solving", by_iterations=iterations is not None)
         with bar:
-            run = planning.run_plan(
-                settings,
+            run = pipeline.plan(
+                given,
                 problem,
                 seed=seed,
                 seconds=seconds,
@@ -351,7 +354,7 @@ def replan(
         None, "--as-of", help="State time (RFC 3339); default: the newest event"
     ),
     out: Path = typer.Option(..., "--out", help="Folder for the new plan's files"),
-    seconds: float = typer.Option(30.0, "--seconds", help="Wall-time budget"),
+    seconds: float = typer.Option(DEFAULT_BUDGET_S, "--seconds", help="Wall-time budget"),
     iterations: int = typer.Option(None, "--iterations", help="Iteration budget instead"),
     seed: int = typer.Option(0, "--seed", help="Random seed"),
 ) -> None:
@@ -359,6 +362,7 @@ def replan(
     import tomllib
 
     from app import planning
+    from routing import pipeline
     from routing.errors import DataError
     from routing.errors import Problem as Issue
     from routing.export import jsonable
@@ -399,9 +403,10 @@ def replan(
             raise DataError(
                 [Issue("bad_time", "/as_of", "give a UTC offset (+07:00)")], source="replan"
             )
-        problem = planning.problem_for(settings, parse_scenario(raw, source=str(scenario)))
-        run = planning.run_replan(
-            settings,
+        given = planning.inputs(settings)
+        problem = pipeline.problem_for(given, parse_scenario(raw, source=str(scenario)))
+        run = pipeline.replan(
+            given,
             problem,
             document,
             field,
@@ -425,7 +430,9 @@ def batch(
         ..., "--out", help="Folder: one subfolder per scenario and comparison.csv"
     ),
     workers: int = typer.Option(2, "--workers", help="Parallel worker processes"),
-    seconds: float = typer.Option(30.0, "--seconds", help="Wall-time budget per scenario"),
+    seconds: float = typer.Option(
+        DEFAULT_BUDGET_S, "--seconds", help="Wall-time budget per scenario"
+    ),
     iterations: int = typer.Option(
         None, "--iterations", help="Iteration budget instead (deterministic)"
     ),
@@ -436,6 +443,7 @@ def batch(
     from concurrent.futures import Executor, ProcessPoolExecutor
 
     from app import planning
+    from routing import pipeline
 
     settings = get_settings()
     names = [p.stem for p in scenarios]
@@ -448,7 +456,8 @@ def batch(
             (out / path.stem / "summary.json").unlink(missing_ok=True)
         # Build the sea networks once here, so the workers load them from the cache.
         for path in scenarios:
-            planning.networks(settings, planning.problem_for(settings, load_scenario(path)))
+            given = planning.inputs(settings)
+            pipeline.networks(given, pipeline.problem_for(given, load_scenario(path)))
         rows = []
         dask: Any = None
         pool: Executor
@@ -492,7 +501,7 @@ def capacity(
     extra_per_class: int = typer.Option(
         0, "--extra-per-class", help="Hypothetical extra vessels per class"
     ),
-    seconds: float = typer.Option(30.0, "--seconds", help="Wall-time budget"),
+    seconds: float = typer.Option(DEFAULT_BUDGET_S, "--seconds", help="Wall-time budget"),
     iterations: int = typer.Option(
         None, "--iterations", help="Iteration budget instead (deterministic)"
     ),
@@ -501,15 +510,17 @@ def capacity(
 ) -> None:
     """How many vessels of which classes meet every deadline at least cost; how full they are."""
     from app import planning
+    from routing import pipeline
     from routing.capacity import capacity_report
 
     settings = get_settings()
     try:
-        problem = planning.problem_for(
-            settings, load_scenario(scenario), extra_per_class=extra_per_class
+        given = planning.inputs(settings)
+        problem = pipeline.problem_for(
+            given, load_scenario(scenario), extra_per_class=extra_per_class
         )
-        run = planning.run_plan(
-            settings,
+        run = pipeline.plan(
+            given,
             problem,
             seed=seed,
             seconds=seconds,

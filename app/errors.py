@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.services import Conflict
 from routing.errors import DataError, NoSeaPath, NotFound, RoutingError
 from routing.schema import error_issues
 
@@ -128,6 +129,15 @@ def install_error_handlers(app: FastAPI) -> None:
             errors=[
                 {"code": f"unknown_{exc.kind.replace(' ', '_')}", "path": "", "message": str(exc)}
             ],
+        )
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return problem_response(
+            409,
+            "Conflict",
+            exc.message,
+            errors=[{"code": exc.code, "path": exc.path, "message": exc.message}],
         )
 
     @app.exception_handler(NoSeaPath)

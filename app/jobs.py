@@ -11,7 +11,6 @@ pool and for a Dask cluster alike.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import math
@@ -24,11 +23,15 @@ from sqlalchemy import Engine, or_, select, update
 
 from app import db, planning
 from app.config import Settings
+from app.services import vessels
+from routing import pipeline
 from routing.capacity import capacity_report
 from routing.errors import DataError, RoutingError
 from routing.errors import Problem as Issue
 from routing.export import manifests_csv, plan_geojson, timeline_csv
-from routing.scenario import Scenario, parse_scenario
+from routing.pipeline import DEFAULT_BUDGET_S
+from routing.plandoc import CapacityDocument
+from routing.scenario import parse_scenario
 
 log = logging.getLogger(__name__)
 
@@ -156,30 +159,16 @@ def _guarded(settings: Settings, engine: Engine, plan_id: str) -> str:
         return "failed"
 
 
-def scenario_with_overrides(engine: Engine, raw: dict[str, Any], *, source: str) -> Scenario:
-    """The scenario, with the vessel windows and active flags set through PUT /vessels."""
-    scenario = parse_scenario(raw, source=source)
-    with engine.connect() as conn:
-        rows = conn.execute(select(db.vessel_overrides)).all()
-    windows = dict(scenario.vessel_windows)
-    inactive = {r.id for r in rows if not r.active}
-    for r in rows:
-        if r.available_from and r.available_until and r.id not in windows:
-            windows[r.id] = (
-                datetime.fromisoformat(r.available_from),
-                datetime.fromisoformat(r.available_until),
-            )
-    vessel_ids = tuple(v for v in scenario.vessel_ids if v not in inactive)
-    return dataclasses.replace(scenario, vessel_windows=windows, vessel_ids=vessel_ids)
-
-
 def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
     row = _row(engine, plan_id)
     started = time.monotonic()
     _set(engine, plan_id, phase="building_matrix", elapsed_s=0.0, lease_until=db.now() + LEASE_S)
-    scenario = scenario_with_overrides(engine, json.loads(row.scenario_body), source="scenario")
-    problem = planning.problem_for(settings, scenario)
-    planning.networks(settings, problem)
+    scenario = vessels.with_overrides(
+        settings, parse_scenario(json.loads(row.scenario_body), source="scenario")
+    )
+    given = planning.inputs(settings)
+    problem = pipeline.problem_for(given, scenario)
+    pipeline.networks(given, problem)
     _set(
         engine,
         plan_id,
@@ -212,13 +201,15 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
         return cancelled[0]
 
     seconds = (
-        None if row.iterations else max(0.5, (row.seconds or 30.0) - (time.monotonic() - started))
+        None
+        if row.iterations
+        else max(0.5, (row.seconds or DEFAULT_BUDGET_S) - (time.monotonic() - started))
     )
     if row.kind == "replan":
-        run = _replan(settings, engine, row, problem, seconds, progress)
+        run = _replan(given, engine, row, problem, seconds, progress)
     else:
-        run = planning.run_plan(
-            settings,
+        run = pipeline.plan(
+            given,
             problem,
             seed=row.seed,
             seconds=seconds,
@@ -228,7 +219,8 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
         )
     document: dict[str, Any] = run.document
     if row.kind == "capacity":
-        document = {**capacity_report(run.plan), "plan": run.document}
+        report = {**capacity_report(run.plan), "plan": run.document}
+        document = CapacityDocument.from_json(report).to_json()
     phase = "cancelled" if cancelled[0] else run.document["status"]
     _set(
         engine,
@@ -237,7 +229,9 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
         elapsed_s=time.monotonic() - started,
         best_objective=run.plan.objective if math.isfinite(run.plan.objective) else None,
         result=json.dumps(document, ensure_ascii=False),
-        geojson=json.dumps(plan_geojson(run.plan, planning.places(settings)), ensure_ascii=False),
+        geojson=json.dumps(
+            plan_geojson(run.plan, pipeline.places(given.archipelago)), ensure_ascii=False
+        ),
         manifests=manifests_csv(run.plan),
         timeline=timeline_csv(run.plan),
         lease_until=None,
@@ -246,13 +240,13 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
 
 
 def _replan(
-    settings: Settings,
+    given: pipeline.Inputs,
     engine: Engine,
     row: Any,
     problem: Any,
     seconds: float | None,
     progress: Any,
-) -> planning.PlanRun:
+) -> pipeline.PlanRun:
     """A re-plan: the parent's plan and its field events as they stand now, and the change."""
     parent = _row(engine, row.parent_id)
     if parent is None or not parent.result:
@@ -264,8 +258,8 @@ def _replan(
         events = db.plan_events(conn, parent.id)
     spec = json.loads(row.replan)
     parent_doc = json.loads(parent.result)
-    return planning.run_replan(
-        settings,
+    return pipeline.replan(
+        given,
         problem,
         parent_doc.get("plan", parent_doc),
         events,

@@ -229,3 +229,8 @@ def matrix_csv(m: Matrix) -> str:
                 ]
             )
     return buf.getvalue()
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    """A CSV text's rows as records (the timeline as JSON)."""
+    return list(csv.DictReader(io.StringIO(text)))

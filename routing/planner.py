@@ -13,14 +13,12 @@ from importlib.metadata import PackageNotFoundError, version
 from shapely.geometry.base import BaseGeometry
 
 from routing import explain
-from routing.domain import Plan, Problem, Reason, Voyage
+from routing.domain import Plan, Problem, Reason, SolvedRoute, SolvedTrip, Voyage
 from routing.matrix import Matrix
 from routing.schedule import PathCoords, Resume, lateness_s, make_voyage
 from routing.solver import (
     Progress,
     PyVRPSolver,
-    SolvedRoute,
-    SolvedTrip,
     SolveOptions,
     Solver,
     SolverResult,
@@ -28,6 +26,9 @@ from routing.solver import (
 from routing.weather import Detour, Weather, merge_intervals, open_windows
 
 TIGHTEN_ROUNDS = 4  # re-solves with tightened deadlines when the real timeline runs late
+# The first round may use most of the wall-time budget; the rest is kept for the rounds that
+# tighten the deadlines of consignments the real timeline found late (most plans need none).
+FIRST_ROUND_SHARE = 0.8
 TIGHTEN_MARGIN_S = 900
 
 
@@ -215,7 +216,7 @@ def make_plan(
             if round_no > 0 and left < 0.5:
                 break  # out of time: what is still late is taken out below
             opts = dataclasses.replace(
-                opts, max_seconds=max(0.5, left * (0.8 if round_no == 0 else 1.0))
+                opts, max_seconds=max(0.5, left * (FIRST_ROUND_SHARE if round_no == 0 else 1.0))
             )
         result = solver.solve(solvable, matrices, opts, progress)
         if result.stopped:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
@@ -35,6 +35,16 @@ def get_vessel_class(
     return views.vessel_class_record(vessel_class(fleet, class_id))
 
 
+def _place_query(alias: str, example: str) -> Any:
+    return Query(
+        alias=alias,
+        description="Depot id, village code or landing-point id",
+        examples=[example],
+        max_length=100,
+        pattern=NO_CONTROL,
+    )
+
+
 @router.get(
     "/sea-routes",
     response_class=views.GeoJSONResponse,
@@ -44,30 +54,18 @@ def get_vessel_class(
     },
 )
 def sea_route(
-    origin: str = Query(
-        ...,
-        alias="from",
-        description="Depot id, village code or landing-point id",
-        examples=["kalianget"],
-        max_length=100,
-        pattern=NO_CONTROL,
-    ),
-    destination: str = Query(
-        ...,
-        alias="to",
-        description="Depot id, village code or landing-point id",
-        examples=["35.29.23.2002"],
-        max_length=100,
-        pattern=NO_CONTROL,
-    ),
-    class_id: str = Query(
-        ...,
-        alias="vessel_class",
-        description="Vessel class id",
-        examples=["sabuk_nusantara"],
-        max_length=100,
-        pattern=NO_CONTROL,
-    ),
+    origin: Annotated[str, _place_query("from", "kalianget")],
+    destination: Annotated[str, _place_query("to", "35.29.23.2002")],
+    class_id: Annotated[
+        str,
+        Query(
+            alias="vessel_class",
+            description="Vessel class id",
+            examples=["sabuk_nusantara"],
+            max_length=100,
+            pattern=NO_CONTROL,
+        ),
+    ],
     settings: Settings = Depends(deps.settings),
     arch: Archipelago = Depends(deps.archipelago),
 ) -> dict[str, Any]:

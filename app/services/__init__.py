@@ -1,1 +1,18 @@
-"""Services: the only code that reads or writes the database; routes and the CLI call them."""
+"""Services: the only code that reads or writes the database. A route parses its request, calls
+one service function and renders the answer; the command line calls the same functions.
+
+Services speak in the engine's errors (``DataError`` for bad input, ``NotFound``) and in
+``Conflict`` for a request that the resource's state refuses; ``app.errors`` maps each to its
+HTTP status."""
+
+from __future__ import annotations
+
+
+class Conflict(Exception):
+    """The resource's state refuses the request (HTTP 409): a stable code, the field at fault."""
+
+    def __init__(self, code: str, path: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.path = path
+        self.message = message

@@ -228,9 +228,8 @@ def test_an_unexpected_error_is_a_problem_without_a_trace(settings: Settings) ->
 def test_inactive_vessels_and_new_windows_reach_the_planner(
     client: TestClient, settings: Settings
 ) -> None:
-    from app import db
-    from app.jobs import scenario_with_overrides
-    from routing.scenario import load_scenario
+    from app.services.vessels import with_overrides
+    from routing.scenario import load_scenario, parse_scenario
 
     planner = {"X-API-Key": create_key(settings.database, "planner")}
     assert (
@@ -249,7 +248,7 @@ def test_inactive_vessels_and_new_windows_reach_the_planner(
     import tomllib
 
     raw = tomllib.loads((DATA / "scenarios" / "pemilu2024.toml").read_text())
-    scenario = scenario_with_overrides(db.engine_for(settings.database), raw, source="test")
+    scenario = with_overrides(settings, parse_scenario(raw, source="test"))
     assert "kal-28-1" not in scenario.vessel_ids and "kmp-dbs-3" in scenario.vessel_ids
     assert scenario.vessel_windows["kmp-dbs-3"][0].isoformat() == window["available_from"]
     assert load_scenario(DATA / "scenarios" / "pemilu2024.toml").vessel_ids != scenario.vessel_ids

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from routing import pipeline
 from routing.fleet import load_fleet
 from routing.geodata import load_land
 from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.scenario import load_vessels
 from routing.weather import load_sea_areas
 from tests.conftest import DATA
 
@@ -28,6 +30,26 @@ def sea_nets(arch, sea_land, network_cache) -> dict[str, SeaNetwork]:
 
 
 @pytest.fixture(scope="session")
+def sea_areas(arch):
+    return load_sea_areas(DATA / "sea_areas.toml", arch)
+
+
+@pytest.fixture(scope="session")
+def inputs(arch, kit, sea_land, sea_nets, sea_areas, network_cache) -> pipeline.Inputs:
+    """The planning pipeline's inputs from the bundled data, with the session's networks."""
+    return pipeline.Inputs(
+        archipelago=arch,
+        kit=kit,
+        classes=CLASSES,
+        vessels=load_vessels(DATA / "fleet.toml", CLASSES),
+        sea_areas=sea_areas,
+        land=tuple(sea_land),
+        network=sea_nets.__getitem__,
+        cache_dir=network_cache,
+    )
+
+
+@pytest.fixture(scope="session")
 def sea_matrices(sea_nets) -> dict[str, Matrix]:
     return {c: build_matrix(n, CLASSES[c]) for c, n in sea_nets.items()}
 
@@ -35,8 +57,3 @@ def sea_matrices(sea_nets) -> dict[str, Matrix]:
 @pytest.fixture(scope="session")
 def sea_path(sea_nets):
     return lambda c, a, b: tuple(map(tuple, sea_nets[c].path(a, b).coords.tolist()))
-
-
-@pytest.fixture(scope="session")
-def sea_areas(arch):
-    return load_sea_areas(DATA / "sea_areas.toml", arch)

@@ -6,11 +6,11 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from routing import pipeline
 from routing.domain import Consignment, Problem, Vessel
 from routing.export import plan_json
 from routing.fleet import load_fleet
-from routing.geodata import load_land
-from routing.matrix import Matrix, build_matrix, sea_network
+from routing.matrix import Matrix
 from routing.planner import input_hash, make_plan
 from routing.scenario import build_problem, load_scenario, load_vessels
 from routing.solver import SolveOptions
@@ -23,38 +23,30 @@ SCENARIO = load_scenario(DATA / "scenarios" / "pemilu2024.toml")
 
 
 @pytest.fixture(scope="module")
-def land():
-    return load_land(DATA / "islands")
+def land(sea_land):
+    return sea_land
 
 
 @pytest.fixture(scope="module")
-def problem(arch, kit) -> Problem:
-    return build_problem(SCENARIO, arch, kit, CLASSES, VESSELS)
+def problem(inputs) -> Problem:
+    return pipeline.problem_for(inputs, SCENARIO)
 
 
 @pytest.fixture(scope="module")
-def nets(problem, arch, land, tmp_path_factory):
-    cache = tmp_path_factory.mktemp("planner-cache")
-    return {
-        c: sea_network(land, arch.terminals(), clearance_m=vc.clearance_m, cache_dir=cache)
-        for c, vc in problem.classes.items()
-    }
+def sea(inputs, problem):
+    return pipeline.sea(inputs, problem)
 
 
 @pytest.fixture(scope="module")
-def matrices(problem, nets) -> dict[str, Matrix]:
-    return {c: build_matrix(n, problem.classes[c]) for c, n in nets.items()}
-
-
-def _path(nets):
-    return lambda c, a, b: tuple(map(tuple, nets[c].path(a, b).coords.tolist()))
+def matrices(sea) -> dict[str, Matrix]:
+    return sea[0]
 
 
 def test_pemilu2024_serves_every_sea_village_on_time(
-    problem, matrices, nets, arch, kit, land
+    problem, matrices, sea, arch, kit, land
 ) -> None:
     plan = make_plan(
-        problem, matrices, options=SolveOptions(seed=1, max_iterations=600), path=_path(nets)
+        problem, matrices, options=SolveOptions(seed=1, max_iterations=600), path=sea[1]
     )
     check_plan(plan, arch=arch, kit=kit, land=land)
     assert plan.status == "completed", [(u.village_code, u.reasons) for u in plan.unassigned]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from shapely.geometry import Point
 
+from routing import pipeline
 from routing.domain import WaveForecast
 from routing.errors import DataError
 from routing.export import plan_json
@@ -223,10 +224,8 @@ def test_departure_is_moved_past_every_closure_on_the_way(arch, kit, sea_areas, 
 
 
 def test_a_ferry_goes_around_closed_waters_when_that_is_sooner(
-    arch, kit, sea_areas, sea_matrices, sea_path, sea_land, network_cache
+    arch, kit, sea_areas, sea_matrices, sea_path, sea_land, inputs
 ) -> None:
-    from app.config import Settings
-    from app.planning import detours
 
     arjasa = next(v.code for v in arch.villages.values() if v.landing_point_id == "port-pp-arjasa")
     storm = _storm("sapudi_raas", 4 * 24)  # 3 m between Kalianget and Kangean for four days
@@ -235,9 +234,8 @@ def test_a_ferry_goes_around_closed_waters_when_that_is_sooner(
     )
     opts = SolveOptions(seed=1, max_iterations=100)
     waited = make_plan(problem, sea_matrices, options=opts, path=sea_path)
-    settings = Settings(data_dir=DATA, cache_dir=network_cache)
     around = make_plan(
-        problem, sea_matrices, options=opts, path=sea_path, detour=detours(settings, problem)
+        problem, sea_matrices, options=opts, path=sea_path, detour=pipeline.detours(inputs, problem)
     )
     for plan in (waited, around):
         check_plan(plan, arch=arch, kit=kit, land=sea_land)

@@ -1,0 +1,118 @@
+"""The requests of the planning API: what to plan, with which budget, what changed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StrictFloat, StrictInt
+
+from app.services.plans import Budget
+from routing.schema import (
+    MAX_FIXED_COST_IDR,
+    ClosedLandingIn,
+    ForecastIn,
+    Id,
+    ScenarioModel,
+    Time,
+)
+
+PLAN_EXAMPLE: dict[str, Any] = {"bundled": "pemilu2024", "seconds": 30, "seed": 1}
+
+Seconds = Annotated[
+    StrictFloat, Field(gt=0, le=86_400, allow_inf_nan=False, description="Wall-time budget, s")
+]
+Iterations = Annotated[
+    StrictInt, Field(gt=0, le=10**9, description="Iteration budget instead (deterministic)")
+]
+Seed = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
+Wait = Annotated[
+    StrictFloat,
+    Field(ge=0, le=3600, allow_inf_nan=False, description="Seconds to wait (GET /limits)"),
+]
+
+
+class PlanRequest(BaseModel):
+    """What to plan: a scenario inline, a stored one by id, or a bundled one by name."""
+
+    scenario: ScenarioModel | None = Field(
+        None, description="The scenario itself (as in data/scenarios/*.toml)"
+    )
+    scenario_id: Id | None = Field(None, description="A scenario stored with POST /scenarios")
+    bundled: str | None = Field(
+        None,
+        description="A scenario shipped with the service (GET /scenarios lists them)",
+        examples=["pemilu2024"],
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+    )
+    seconds: Seconds | None = None
+    iterations: Iterations | None = None
+    seed: Seed = 0
+    wait: Wait = 0
+    direction: Literal["outbound", "return"] | None = Field(
+        None,
+        description="outbound: kits to the villages; return: boxes from the island district "
+        "offices to the depot. Default: the scenario's",
+    )
+
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [PLAN_EXAMPLE]}}
+
+
+class OutOfService(BaseModel):
+    vessel: Id = Field(..., description="Vessel id")
+    from_: Time = Field(..., alias="from", description="Out of service from (RFC 3339)")
+
+    model_config = {"extra": "forbid"}
+
+
+class Change(BaseModel):
+    """What changed since the plan was made; every part is optional."""
+
+    out_of_service: list[OutOfService] = Field(default_factory=list, max_length=500)
+    closed_landings: list[ClosedLandingIn] = Field(default_factory=list, max_length=2000)
+    forecast: list[ForecastIn] = Field(default_factory=list, max_length=2000)
+    deadlines: dict[Id, Time] = Field(
+        default_factory=dict, max_length=500, description="District code -> new deadline"
+    )
+    default_deadline: Time | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+class ReplanRequest(BaseModel):
+    """Re-plan the rest of a plan from its field events, with a change."""
+
+    change: Change = Field(default_factory=Change)
+    as_of: Time | None = Field(
+        None, description="The state time (RFC 3339); default: the newest field event"
+    )
+    seconds: Seconds | None = None
+    iterations: Iterations | None = None
+    seed: Seed = 0
+    wait: Wait = 0
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "change": {
+                        "out_of_service": [
+                            {"vessel": "kri-teluk-bintuni-520", "from": "2024-02-06T12:00:00+07:00"}
+                        ]
+                    },
+                    "seconds": 30,
+                }
+            ]
+        },
+    }
+
+
+class CapacityRequest(PlanRequest):
+    fixed_cost_idr: Annotated[StrictInt, Field(ge=0, le=MAX_FIXED_COST_IDR)] = Field(
+        50_000_000, description="Cost of using one more vessel, IDR (assumed)"
+    )
+
+
+def budget_of(body: PlanRequest | ReplanRequest) -> Budget:
+    return Budget(seconds=body.seconds, iterations=body.iterations, seed=body.seed, wait=body.wait)

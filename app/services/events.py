@@ -1,0 +1,213 @@
+"""Field events: record one (idempotent, checked against the plan's voyages, time and order),
+list them, and the live status that dashboards poll (an ETag per change, the body rendered once
+per ETag and shared by every poller)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import db
+from app.config import Settings
+from app.services import Conflict, plans
+from routing.errors import DataError, NotFound
+from routing.errors import Problem as Issue
+from routing.fieldlog import check_event, required_fields, status, usable_events
+
+STATUS_CACHE_SIZE = 256  # rendered status bodies kept (one per plan and ETag)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    vessel_id: str
+    stop: int
+    type: str
+    at: datetime | None  # none: when it reaches the service
+    details: dict[str, Any]  # boxes, condition, receiver, reason (those given)
+
+
+def _voyage_stops(document: dict[str, Any], event: NewEvent) -> list[dict[str, Any]]:
+    """The event's voyage's stops; ``Conflict`` when the plan has no such voyage or stop (the
+    plan, not the request, decides)."""
+    stops = next(
+        (v["stops"] for v in document["voyages"] if v["vessel_id"] == event.vessel_id), None
+    )
+    if stops is None:
+        why = f"no voyage for vessel {event.vessel_id!r} in this plan"
+        raise Conflict("unknown_vessel", "/vessel_id", why)
+    if event.stop >= len(stops):
+        raise Conflict("unknown_stop", "/stop", f"the voyage has {len(stops)} stops")
+    return list(stops)
+
+
+def _missing(event: NewEvent) -> None:
+    issues = [
+        Issue("missing_field", f"/{name}", f"{event.type} needs {name}")
+        for name in required_fields(event.type)
+        if event.details.get(name) in (None, "")
+    ]
+    if issues:
+        raise DataError(issues, source="event")
+
+
+def record(
+    settings: Settings, plan_id: str, event: NewEvent, idempotency_key: str | None
+) -> tuple[dict[str, Any], bool]:
+    """Store an event; the stored record, and whether it was already stored under the same
+    Idempotency-Key (then nothing changed)."""
+    document = plans.document(plans.finished(settings, plan_id))
+    _missing(event)
+    _voyage_stops(document, event)
+    engine = db.engine_for(settings.database)
+    try:
+        with db.write(engine) as conn:
+            p = db.plans
+            conn.execute(select(p.c.id).where(p.c.id == plan_id).with_for_update())  # one writer
+            prior = _prior(conn, plan_id, idempotency_key)
+            if prior is not None:
+                return _replayed(prior, event), True
+            payload = _checked_payload(settings, conn, plan_id, document, event)
+            new_id = conn.execute(
+                insert(db.events).values(
+                    plan_id=plan_id,
+                    vessel_id=event.vessel_id,
+                    stop=event.stop,
+                    type=event.type,
+                    payload=json.dumps(payload),
+                    idempotency_key=idempotency_key,
+                    created_at=db.now(),
+                )
+            ).inserted_primary_key
+            assert new_id is not None
+            conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1))
+            stored = conn.execute(select(db.events).where(db.events.c.id == new_id[0])).first()
+    except IntegrityError:  # the same key raced in from another request: answer as a replay
+        with engine.connect() as conn:
+            prior = _prior(conn, plan_id, idempotency_key)
+        if prior is None:
+            raise
+        return _replayed(prior, event), True
+    return db.event_record(stored), False
+
+
+def _prior(conn: Connection, plan_id: str, idempotency_key: str | None) -> Any:
+    if not idempotency_key:
+        return None
+    e = db.events
+    return conn.execute(
+        select(e).where(e.c.plan_id == plan_id, e.c.idempotency_key == idempotency_key)
+    ).first()
+
+
+def _replayed(prior: Any, event: NewEvent) -> dict[str, Any]:
+    if (prior.vessel_id, prior.stop, prior.type) != (event.vessel_id, event.stop, event.type):
+        why = "this Idempotency-Key was used for a different event"
+        raise Conflict("idempotency_conflict", "/", why)
+    return db.event_record(prior)
+
+
+def _checked_payload(
+    settings: Settings, conn: Connection, plan_id: str, document: dict[str, Any], event: NewEvent
+) -> dict[str, Any]:
+    """The event's stored payload, once its time and order are checked against the vessel's
+    earlier events."""
+    usable, _ = usable_events(document, db.plan_events(conn, plan_id))
+    previous = [e for e in usable if e["vessel_id"] == event.vessel_id]
+    now = datetime.now(UTC)
+    at = event.at or max([now, *(datetime.fromisoformat(e["at"]) for e in previous)])
+    refusal = check_event(
+        document,
+        previous,
+        vessel_id=event.vessel_id,
+        stop=event.stop,
+        type=event.type,
+        at=at,
+        now=now,
+        skew=timedelta(seconds=settings.event_clock_skew_s),
+    )
+    if refusal is not None and refusal.code == "in_the_future":
+        raise DataError([Issue(refusal.code, refusal.path, refusal.message)], source="event")
+    if refusal is not None:
+        raise Conflict(refusal.code, refusal.path, refusal.message)
+    return {"at": at.isoformat(), **{k: v for k, v in event.details.items() if v is not None}}
+
+
+def listing(settings: Settings, plan_id: str) -> list[dict[str, Any]]:
+    """A plan's events, oldest first (append-only)."""
+    plans.row(settings, plan_id)
+    with db.engine_for(settings.database).connect() as conn:
+        return db.plan_events(conn, plan_id)
+
+
+class StatusCache:
+    """The last rendered status bodies by (plan, ETag): pollers of an unchanged plan share one."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
+
+    def put(self, key: tuple[str, str], value: bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_STATUS_CACHE = StatusCache(STATUS_CACHE_SIZE)
+_STATUS_LOCK = threading.Lock()
+
+
+def etag(*parts: object) -> str:
+    return 'W/"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:20] + '"'
+
+
+def live_status(
+    settings: Settings, plan_id: str, if_none_match: str | None
+) -> tuple[str, bytes | None]:
+    """The plan's status ETag, and its body (``None`` when ``if_none_match`` holds that ETag).
+
+    Cheap first: the plan's version and newest event make the ETag; the plan itself is read
+    only for a stale client, and the rendered answer is kept for the next poller."""
+    with db.engine_for(settings.database).connect() as conn:
+        found = conn.execute(
+            select(db.plans.c.phase, db.plans.c.version).where(db.plans.c.id == plan_id)
+        ).first()
+        if found is None:
+            raise NotFound("plan", plan_id)
+        last_event = conn.execute(
+            select(func.max(db.events.c.id)).where(db.events.c.plan_id == plan_id)
+        ).scalar()
+        tag = etag(plan_id, found.phase, found.version, last_event)
+        if if_none_match and tag in [t.strip() for t in if_none_match.split(",")]:
+            return tag, None
+        with _STATUS_LOCK:  # one computation per new ETag, however many pollers ask at once
+            content = _STATUS_CACHE.get((plan_id, tag))
+            if content is None:
+                content = _render(conn, plan_id, found.phase)
+                _STATUS_CACHE.put((plan_id, tag), content)
+    return tag, content
+
+
+def _render(conn: Connection, plan_id: str, phase: str) -> bytes:
+    body: dict[str, Any] = {"plan_id": plan_id, "phase": phase}
+    result = conn.execute(select(db.plans.c.result).where(db.plans.c.id == plan_id)).scalar()
+    if result:
+        plan = json.loads(result)
+        body.update(status(plan.get("plan", plan), db.plan_events(conn, plan_id)))
+    return json.dumps(body, ensure_ascii=False).encode()

@@ -1,0 +1,281 @@
+"""Plans: queue, read, wait for, cancel; the plan's files. The job that solves a queued plan is
+``app.jobs``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from app import db
+from app.config import Settings
+from app.services import Conflict, scenarios
+from routing.errors import DataError, NotFound
+from routing.errors import Problem as Issue
+from routing.pipeline import DEFAULT_BUDGET_S
+from routing.replan import apply_change
+
+WAIT_STEP_S = 0.25  # how often a waiting request looks at its plan again
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long a plan may solve: a wall time (``seconds``) or an iteration count, and its seed."""
+
+    seconds: float | None = None
+    iterations: int | None = None
+    seed: int = 0
+    wait: float = 0.0
+
+
+def check_budget(settings: Settings, budget: Budget, *, wait_path: str = "/wait") -> None:
+    """A budget within the service's limits (``GET /limits``), or every excess at once."""
+    problems = []
+    if budget.seconds is not None and budget.seconds > settings.max_plan_seconds:
+        problems.append(
+            Issue(
+                "over_limit", "/seconds", f"at most {settings.max_plan_seconds:g} s (GET /limits)"
+            )
+        )
+    if budget.iterations is not None and budget.iterations > settings.max_plan_iterations:
+        problems.append(
+            Issue(
+                "over_limit", "/iterations", f"at most {settings.max_plan_iterations} (GET /limits)"
+            )
+        )
+    if budget.wait > settings.max_wait_s:
+        problems.append(
+            Issue("over_limit", wait_path, f"at most {settings.max_wait_s:g} s (GET /limits)")
+        )
+    if problems:
+        raise DataError(problems, source="request")
+
+
+def requested(
+    settings: Settings,
+    *,
+    scenario: dict[str, Any] | None,
+    scenario_id: str | None,
+    bundled: str | None,
+    direction: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """The scenario a request names (inline, stored by id, or bundled by name), with the
+    request's direction; and where an inline scenario sits in the request (for the paths of its
+    problems)."""
+    given = [x for x in (scenario, scenario_id, bundled) if x is not None]
+    if len(given) != 1:
+        why = "give exactly one of scenario, scenario_id or bundled"
+        raise DataError([Issue("bad_value", "/scenario", why)], source="request")
+    if scenario is not None:
+        raw = scenario
+    elif scenario_id is not None:
+        raw = scenarios.stored(settings, scenario_id)
+    else:
+        assert bundled is not None
+        raw = scenarios.bundled(settings, bundled)
+    if direction is not None:
+        raw = {**raw, "direction": direction}
+    return raw, "/scenario" if scenario is not None else ""
+
+
+def validate(settings: Settings, raw: dict[str, Any], *, prefix: str = "") -> str:
+    """Every problem with a scenario at once (``DataError``), or its name."""
+    return scenarios.checked(settings, raw, prefix=prefix).name
+
+
+def queue(
+    settings: Settings,
+    *,
+    kind: str,
+    raw: dict[str, Any],
+    budget: Budget,
+    scenario_id: str | None = None,
+    fixed_cost: int = 0,
+    prefix: str = "",
+    parent_id: str | None = None,
+    replan: dict[str, Any] | None = None,
+) -> str:
+    """Check the scenario in full and store a queued plan; its id. The job runner is woken by
+    the caller."""
+    name = scenarios.checked(settings, raw, prefix=prefix).name
+    plan_id = str(uuid.uuid4())
+    t = db.now()
+    with db.write(db.engine_for(settings.database)) as conn:
+        conn.execute(
+            insert(db.plans).values(
+                id=plan_id,
+                kind=kind,
+                scenario_id=scenario_id,
+                scenario_name=name,
+                scenario_body=json.dumps(raw),
+                seed=budget.seed,
+                seconds=None if budget.iterations else (budget.seconds or DEFAULT_BUDGET_S),
+                iterations=budget.iterations,
+                fixed_cost_idr=fixed_cost,
+                phase="queued",
+                elapsed_s=0.0,
+                cancel_requested=False,
+                attempts=0,
+                version=0,
+                created_at=t,
+                updated_at=t,
+                parent_id=parent_id,
+                replan=json.dumps(replan) if replan is not None else None,
+            )
+        )
+    return plan_id
+
+
+def row(settings: Settings, plan_id: str) -> Any:
+    """A plan's stored row; ``NotFound`` when there is none."""
+    with db.engine_for(settings.database).connect() as conn:
+        found = conn.execute(select(db.plans).where(db.plans.c.id == plan_id)).first()
+    if found is None:
+        raise NotFound("plan", plan_id)
+    return found
+
+
+def finished(settings: Settings, plan_id: str) -> Any:
+    """A plan's row once it has a result; ``Conflict`` before."""
+    found = row(settings, plan_id)
+    if found.result is None:
+        why = f"plan {plan_id} is {found.phase}; it has no result yet"
+        raise Conflict("no_result", "", why)
+    return found
+
+
+def document(found: Any) -> dict[str, Any]:
+    """The plan document of a finished plan's row (a capacity plan's is inside its report)."""
+    result = json.loads(found.result)
+    return dict(result.get("plan", result))
+
+
+async def wait(settings: Settings, plan_id: str, seconds: float) -> Any:
+    """The plan's row once it is done, or after ``seconds``."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    found = row(settings, plan_id)
+    while found.phase in db.ACTIVE_PHASES and loop.time() < end:
+        await asyncio.sleep(WAIT_STEP_S)
+        found = row(settings, plan_id)
+    return found
+
+
+def listing(
+    settings: Settings, *, status: str | None, scenario: str | None, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """Plans, newest first, optionally of one phase or one scenario (name or id)."""
+    p = db.plans
+    q = select(p).order_by(p.c.created_at.desc(), p.c.id).limit(limit).offset(offset)
+    if status:
+        q = q.where(p.c.phase == status)
+    if scenario:
+        q = q.where((p.c.scenario_name == scenario) | (p.c.scenario_id == scenario))
+    with db.engine_for(settings.database).connect() as conn:
+        rows = conn.execute(q).all()
+    return [summary(r, full=False) for r in rows]
+
+
+def cancel(settings: Settings, plan_id: str) -> dict[str, Any]:
+    """Stop a plan: a queued one at once, one being solved keeps the best plan found so far."""
+    found = row(settings, plan_id)
+    p = db.plans
+    with db.write(db.engine_for(settings.database)) as conn:
+        if found.phase == "queued":
+            conn.execute(
+                update(p)
+                .where(p.c.id == plan_id, p.c.phase == "queued")
+                .values(phase="cancelled", version=p.c.version + 1, updated_at=db.now())
+            )
+        elif found.phase in db.ACTIVE_PHASES:
+            conn.execute(
+                update(p)
+                .where(p.c.id == plan_id)
+                .values(cancel_requested=True, version=p.c.version + 1, updated_at=db.now())
+            )
+        else:
+            raise Conflict("already_done", "", f"plan {plan_id} is already {found.phase}")
+    return summary(row(settings, plan_id), full=False)
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).astimezone().isoformat()
+
+
+def summary(found: Any, *, full: bool) -> dict[str, Any]:
+    """A plan as the API shows it: phase, progress, budget, links; KPIs and, with ``full``,
+    the result once there is one."""
+    out: dict[str, Any] = {
+        "id": found.id,
+        "kind": found.kind,
+        "scenario": found.scenario_name,
+        "scenario_id": found.scenario_id,
+        "phase": found.phase,
+        "progress": {
+            "elapsed_s": round(found.elapsed_s, 2),
+            "best_objective": found.best_objective,
+        },
+        "seed": found.seed,
+        "budget": {"seconds": found.seconds, "iterations": found.iterations},
+        "created_at": _iso(found.created_at),
+        "updated_at": _iso(found.updated_at),
+        "links": {
+            name: f"/plans/{found.id}{suffix}"
+            for name, suffix in (
+                ("self", ""),
+                ("status", "/status"),
+                ("geojson", "/geojson"),
+                ("manifests", "/manifests.csv"),
+                ("timeline", "/timeline"),
+            )
+        },
+    }
+    if found.parent_id:
+        out["parent_id"] = found.parent_id
+        out["links"]["parent"] = f"/plans/{found.parent_id}"
+    if found.error:
+        out["errors"] = json.loads(found.error)
+    if found.result:
+        result = json.loads(found.result)
+        plan_doc = result.get("plan", result)
+        out["kpis"] = plan_doc.get("kpis")
+        out["unassigned"] = plan_doc.get("unassigned")
+        if full:
+            out["result"] = result
+    return out
+
+
+def queue_replan(
+    settings: Settings,
+    plan_id: str,
+    *,
+    change: dict[str, Any],
+    as_of: datetime | None,
+    budget: Budget,
+) -> str:
+    """Queue a re-plan of a finished plan: its scenario with the change folded in; the job
+    takes the plan's field events as they stand when it runs."""
+    parent = row(settings, plan_id)
+    if parent.phase not in ("completed", "infeasible") or not parent.result:
+        raise Conflict(
+            "not_finished", "", f"plan {plan_id} is {parent.phase}; re-plan a finished plan"
+        )
+    if parent.kind == "capacity":
+        raise Conflict("capacity_plan", "", "a capacity plan cannot be re-planned; re-plan a plan")
+    raw, out_of_service = apply_change(json.loads(parent.scenario_body), change)
+    if raw.get("direction", "outbound") != "outbound":
+        raise Conflict("return_plan", "", "re-planning covers outbound plans only")
+    spec = {
+        "as_of": as_of.isoformat() if as_of else None,
+        "out_of_service": {k: v.isoformat() for k, v in out_of_service.items()},
+        "change": change,
+    }
+    return queue(
+        settings, kind="replan", raw=raw, budget=budget, scenario_id=parent.scenario_id,
+        parent_id=plan_id, replan=spec,
+    )  # fmt: skip

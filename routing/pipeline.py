@@ -1,0 +1,247 @@
+"""One planning pipeline: scenario + dataset + fleet + options -> plan.
+
+Every way of planning goes through here (the service's jobs, the command line, batches, the
+benchmarks and the tests): the scenario becomes a ``Problem`` (with the hypothetical vessels of a
+capacity plan), the sea networks give the matrices and the legs' geometry, a forecast adds the
+detours around closed waters, the solver plans and the schedule times it, and the plan becomes
+its JSON document. The pipeline reads no files and no environment: what it needs comes in as
+``Inputs``, which the caller loads (and caches) as it likes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from routing import export
+from routing.demand import Kit
+from routing.domain import Plan, Problem, SeaArea, Vessel, VesselClass
+from routing.errors import RoutingError
+from routing.geodata import Archipelago
+from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.planner import input_hash, make_plan, versions
+from routing.replan import replan as replan_rest
+from routing.scenario import Scenario, build_problem
+from routing.schedule import PathCoords
+from routing.seagraph import SeaPath
+from routing.solver import Progress, SolveOptions
+from routing.weather import Detour
+
+DEFAULT_BUDGET_S = 30.0  # wall-time budget of a plan (matrices and solving) when none is given
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a plan is made from besides its scenario.
+
+    ``network(class_id)`` gives a vessel class's sea network (built or loaded from a cache; the
+    caller decides how to share them), ``cache_dir`` is where the networks that go around
+    closed sea areas are cached (``None``: not cached)."""
+
+    archipelago: Archipelago
+    kit: Kit
+    classes: Mapping[str, VesselClass]
+    vessels: Mapping[str, Vessel]
+    sea_areas: Mapping[str, SeaArea]
+    land: tuple[BaseGeometry, ...]
+    network: Callable[[str], SeaNetwork]
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    plan: Plan
+    document: dict[str, Any]  # plan.json
+    matrices: Mapping[str, Matrix]
+    runtime_s: float
+
+
+def problem_for(inputs: Inputs, scenario: Scenario, *, extra_per_class: int = 0) -> Problem:
+    """The solver problem of a scenario; ``extra_per_class`` hypothetical vessels of every class
+    are added for a capacity plan."""
+    extra = extra_vessels(scenario, inputs.classes, extra_per_class)
+    scenario = dataclasses.replace(scenario, vessel_ids=scenario.vessel_ids + tuple(extra))
+    return build_problem(
+        scenario,
+        inputs.archipelago,
+        inputs.kit,
+        dict(inputs.classes),
+        dict(inputs.vessels) | extra,
+        inputs.sea_areas,
+    )
+
+
+def extra_vessels(
+    scenario: Scenario, classes: Mapping[str, VesselClass], n: int
+) -> dict[str, Vessel]:
+    """Hypothetical vessels of every class, for capacity planning: one more of each, n times."""
+    out = {}
+    for cid in sorted(classes):
+        for k in range(1, n + 1):
+            vid = f"{cid}-extra-{k}"
+            out[vid] = Vessel(
+                vid,
+                cid,
+                scenario.depots[0],
+                scenario.planning_start,
+                scenario.default_deadline,
+                "hypothetical vessel for capacity planning",
+            )
+    return out
+
+
+def networks(inputs: Inputs, problem: Problem) -> dict[str, SeaNetwork]:
+    """The sea network of every vessel class of the problem."""
+    return {cid: inputs.network(cid) for cid in problem.classes}
+
+
+def _coords(path: SeaPath) -> tuple[tuple[float, float], ...]:
+    return tuple((float(x), float(y)) for x, y in path.coords.round(6).tolist())
+
+
+def sea(inputs: Inputs, problem: Problem) -> tuple[dict[str, Matrix], PathCoords]:
+    """The problem's matrices and the coordinates of its sea paths."""
+    nets = networks(inputs, problem)
+    matrices = {cid: build_matrix(net, problem.classes[cid]) for cid, net in nets.items()}
+
+    def path(cid: str, a: str, b: str) -> tuple[tuple[float, float], ...]:
+        return _coords(nets[cid].path(a, b))
+
+    return matrices, path
+
+
+def detours(inputs: Inputs, problem: Problem) -> Detour | None:
+    """Sea paths around the areas the problem's forecast closes to each class: a sea network
+    with those areas as obstacles (built once per class and closed-area set, cached on disk);
+    places inside the areas are left out of it, so legs to or from them cannot go around."""
+    if not problem.forecast:
+        return None
+    areas = {a.id: a for a in problem.sea_areas}
+    built: dict[tuple[str, tuple[str, ...]], SeaNetwork | None] = {}
+
+    def network_around(cid: str, closed: tuple[str, ...]) -> SeaNetwork | None:
+        zones = [areas[x].geometry for x in closed]
+        inside = shapely.union_all(zones)
+        terminals = [
+            t
+            for t in inputs.archipelago.terminals()
+            if not inside.intersects(shapely.Point(t.lon, t.lat))
+        ]
+        try:
+            return sea_network(
+                [*inputs.land, *zones],
+                terminals,
+                clearance_m=problem.classes[cid].clearance_m,
+                cache_dir=inputs.cache_dir,
+            )
+        except RoutingError:
+            return None
+
+    def detour(cid: str, a: str, b: str) -> tuple[float, tuple[tuple[float, float], ...]] | None:
+        vc = problem.classes[cid]
+        closed = tuple(sorted({f.area_id for f in problem.forecast if f.wave_m > vc.max_wave_m}))
+        if not closed:
+            return None
+        if (cid, closed) not in built:
+            built[(cid, closed)] = network_around(cid, closed)
+        net = built[(cid, closed)]
+        if net is None or a not in net.graph.terminal_ids or b not in net.graph.terminal_ids:
+            return None
+        try:
+            p = net.path(a, b)
+        except RoutingError:
+            return None
+        return float(p.distance_m), _coords(p)
+
+    return detour
+
+
+def _deadline(started: float, seconds: float | None, iterations: int | None) -> float | None:
+    """The monotonic time a wall-time budget ends (none under an iteration budget)."""
+    return None if iterations is not None else started + (seconds or DEFAULT_BUDGET_S)
+
+
+def plan(
+    inputs: Inputs,
+    problem: Problem,
+    *,
+    seed: int = 0,
+    seconds: float | None = DEFAULT_BUDGET_S,
+    iterations: int | None = None,
+    fixed_cost_per_vessel: int = 0,
+    progress: Progress | None = None,
+) -> PlanRun:
+    """Plan a problem: matrices (networks built or loaded), solving and the schedule, within
+    one wall-time budget (``seconds``) or an iteration budget (``iterations``: deterministic)."""
+    started = time.monotonic()
+    matrices, path = sea(inputs, problem)
+    options = SolveOptions(
+        seed=seed, max_iterations=iterations, fixed_cost_per_vessel=fixed_cost_per_vessel
+    )
+    result = make_plan(
+        problem,
+        matrices,
+        options=options,
+        path=path,
+        progress=progress,
+        deadline_monotonic=_deadline(started, seconds, iterations),
+        detour=detours(inputs, problem),
+    )
+    document = export.plan_json(
+        result, input_hash=input_hash(problem, matrices, seed), versions=versions()
+    )
+    return PlanRun(result, document, matrices, time.monotonic() - started)
+
+
+def replan(
+    inputs: Inputs,
+    problem: Problem,
+    parent: Mapping[str, Any],
+    events: list[dict[str, Any]],
+    *,
+    as_of: datetime | None,
+    out_of_service: Mapping[str, datetime],
+    seed: int = 0,
+    seconds: float | None = DEFAULT_BUDGET_S,
+    iterations: int | None = None,
+    progress: Progress | None = None,
+) -> PlanRun:
+    """Plan the rest of a plan (``parent``, its document) from its field events and a change
+    (``problem`` has the change folded in); the document says what moved."""
+    started = time.monotonic()
+    matrices, path = sea(inputs, problem)
+    result = replan_rest(
+        problem,
+        parent,
+        events,
+        matrices,
+        options=SolveOptions(seed=seed, max_iterations=iterations),
+        as_of=as_of,
+        out_of_service=out_of_service,
+        path=path,
+        progress=progress,
+        deadline_monotonic=_deadline(started, seconds, iterations),
+        detour=detours(inputs, problem),
+    )
+    document = export.replan_json(
+        result,
+        out_of_service=out_of_service,
+        input_hash=input_hash(result.plan.problem, matrices, seed),
+        versions=versions(),
+    )
+    return PlanRun(result.plan, document, matrices, time.monotonic() - started)
+
+
+def places(arch: Archipelago) -> dict[str, tuple[float, float]]:
+    """Lon/lat of every depot and landing point (for the plan's GeoJSON)."""
+    out = {d.id: (d.lon, d.lat) for d in arch.depots.values()}
+    out.update({lp.id: (lp.lon, lp.lat) for lp in arch.landing_points.values()})
+    return out
