@@ -51,7 +51,3 @@ class NoSeaPath(RoutingError):
         self.destination = destination
         self.reason = reason
         super().__init__(f"no sea path from {origin!r} to {destination!r}: {reason}")
-
-
-class InfeasiblePlan(RoutingError):
-    """The problem cannot be solved so that every delivery is made."""

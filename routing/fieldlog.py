@@ -2,7 +2,8 @@
 order a new event must keep, and the clean-up of stored events before they are replayed.
 
 A stop goes ``loaded -> departed`` at a depot, ``arrived -> handed_over -> departed`` at a
-landing and ``arrived`` at the final return; ``delayed`` may come any time before a stop is done.
+landing and ``arrived`` at the final return (``STEPS``); a note such as ``delayed`` may come any
+time before a stop is done and moves nothing (``NOTES``).
 A voyage only moves forward: once a later stop has been reported, an earlier one is closed (a
 stop the crew did not report may be skipped, never reported afterwards). Times move forward too:
 an event is not before the plan's start, not before the vessel's previous event and not further
@@ -32,6 +33,16 @@ class EventType(StrEnum):
     delayed = "delayed"
 
 
+# A step moves its stop along the stop's sequence; a note may come any time before the stop is
+# done, at the kinds of stop it names, and moves nothing. A kind is a depot (loading), a landing,
+# or the return to a depot at the end of the voyage.
+STEPS: dict[str, tuple[str, ...]] = {
+    "depot": ("loaded", "departed"),
+    "landing": ("arrived", "handed_over", "departed"),
+    "return": ("arrived",),
+}
+NOTES: dict[str, tuple[str, ...]] = {"delayed": ("depot", "landing", "return")}
+AT_RISK_NOTES = frozenset({"delayed"})  # a note that puts its stop's districts at risk
 AT_RISK_MARGIN = timedelta(hours=6)  # assumed: less than this to a deadline is at risk
 REQUIRED: dict[str, tuple[str, ...]] = {  # what an event must carry besides its stop and time
     "handed_over": ("boxes", "condition", "receiver"),
@@ -52,39 +63,31 @@ def required_fields(event_type: str) -> tuple[str, ...]:
 
 def describe() -> list[dict[str, Any]]:
     """The event types as the API serves them: labels (Indonesian, English), required fields,
-    and the kinds of stop each belongs to."""
-    kinds = {
-        t: sorted(
-            kind
-            for kind, seq in (
-                ("depot", sequence({"kind": "depot"}, last=False)),
-                ("landing", sequence({"kind": "landing"}, last=False)),
-                ("return", sequence({"kind": "depot"}, last=True)),
-            )
-            if t in seq or t == "delayed"
-        )
-        for t in EventType
-    }
+    the kinds of stop each belongs to, and whether it is a note (moves nothing)."""
     return [
         {
             "type": t.value,
             "labels": LABELS[t.value],
             "required": list(required_fields(t)),
-            "stops": kinds[t],
+            "stops": sorted(
+                NOTES.get(t.value) or (k for k, seq in STEPS.items() if t.value in seq)
+            ),
+            "note": t.value in NOTES,
         }
         for t in EventType
     ]
 
 
+def kind_of(stop: Mapping[str, Any], *, last: bool) -> str:
+    """``depot``, ``landing``, ``return`` (a depot at the end), or ``start`` (a re-plan's
+    starting position, where nothing is reported)."""
+    kind = str(stop["kind"])
+    return "return" if kind == "depot" and last else kind
+
+
 def sequence(stop: Mapping[str, Any], *, last: bool) -> tuple[str, ...]:
-    """The events a stop goes through, in order (``delayed`` may come any time before the end)."""
-    if stop["kind"] == "start":  # a re-plan's starting position: nothing to report
-        return ()
-    if stop["kind"] == "landing":
-        return ("arrived", "handed_over", "departed")
-    if last:
-        return ("arrived",)
-    return ("loaded", "departed")
+    """The steps a stop goes through, in order."""
+    return STEPS.get(kind_of(stop, last=last), ())
 
 
 def stop_state(done: Sequence[str]) -> str:
@@ -105,12 +108,10 @@ def check_transition(
 ) -> str | None:
     """Why ``event`` cannot happen now at this stop, or ``None`` when it can."""
     seq = sequence(stop, last=last)
-    if event == "delayed":
-        return (
-            None
-            if len(done) < len(seq)
-            else f"the stop is already {stop_state(done)}; nothing to delay"
-        )
+    if event in NOTES:
+        if kind_of(stop, last=last) not in NOTES[event]:
+            return f"a {stop['kind']} stop has no '{event}' event"
+        return None if len(done) < len(seq) else f"the stop is already {stop_state(done)}"
     if event not in seq:
         return f"a {stop['kind']} stop has no '{event}' event (it goes {' -> '.join(seq)})"
     expected = seq[len(done)] if len(done) < len(seq) else None
@@ -158,14 +159,14 @@ def check_event(
                 "/at",
                 f"the vessel's previous event was at {latest.isoformat()}; events go forward",
             )
-    reported = [int(e["stop"]) for e in previous if e["type"] != "delayed"]
+    reported = [int(e["stop"]) for e in previous if e["type"] not in NOTES]
     if reported and stop < max(reported):
         return Refusal(
             "stop_passed",
             "/stop",
             f"the vessel has reported stop {max(reported)}; stop {stop} is behind it",
         )
-    done = [e["type"] for e in previous if int(e["stop"]) == stop and e["type"] != "delayed"]
+    done = [e["type"] for e in previous if int(e["stop"]) == stop and e["type"] not in NOTES]
     why = check_transition(stops[stop], last=stop == len(stops) - 1, done=done, event=type)
     return Refusal("bad_transition", "/type", why) if why else None
 
@@ -232,7 +233,7 @@ def usable_events(
             )
             continue
         latest[vid] = datetime.fromisoformat(str(e["at"]))
-        if e["type"] != "delayed":
+        if e["type"] not in NOTES:
             furthest[vid] = max(furthest.get(vid, -1), int(e["stop"]))
         good.append(e)
     return good, warnings
@@ -258,14 +259,16 @@ def status(plan: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]
     voyages = {v["vessel_id"]: v for v in plan["voyages"]}
     for e in usable:
         key = (e["vessel_id"], e["stop"])
-        if e["type"] == "delayed":
-            delayed.add(key)
+        if e["type"] in NOTES:
+            if e["type"] in AT_RISK_NOTES:
+                delayed.add(key)
         else:
             done[key].append(e["type"])
         at = datetime.fromisoformat(e["at"])
         last_at[e["vessel_id"]] = at
         stop = voyages[e["vessel_id"]]["stops"][e["stop"]]
-        planned = stop["arrival"] if e["type"] in ("arrived", "delayed") else stop["departure"]
+        arrival = e["type"] == "arrived" or e["type"] in NOTES
+        planned = stop["arrival"] if arrival else stop["departure"]
         if e["type"] == "loaded":
             planned = stop["work_end"]
         offset[e["vessel_id"]] = max(timedelta(0), at - datetime.fromisoformat(planned))

@@ -33,9 +33,12 @@ const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2
 const SVGNS = "http://www.w3.org/2000/svg";
 const state = {
   lang: localStorage.getItem("ballotLang") || "id", plan: null, etag: null, status: null, stops: [], districtNames: {},
+  eventLabels: {},  // event type -> {id, en}, from GET /event-types (the field log's own labels)
 };
 const $ = (id) => document.getElementById(id);
 const t = (k) => TEXT[state.lang][k] || k;
+// A stop's or voyage's state as people read it: the field log's label of its last event.
+const stateLabel = (st) => (state.eventLabels[st] ? state.eventLabels[st][state.lang] : t(st));
 const wib = (iso) => (iso ? WIB.format(new Date(iso)) + " WIB" : "-");
 
 function headers(extra = {}) {
@@ -186,7 +189,7 @@ function drawBoard() {
   vb.replaceChildren();
   for (const v of s.voyages) {
     const tr = vb.insertRow();
-    for (const text of [v.vessel_id, v.current_place || t("finished"), v.current_state]) tr.insertCell().textContent = text;
+    for (const text of [v.vessel_id, v.current_place || t("finished"), stateLabel(v.current_state)]) tr.insertCell().textContent = text;
     if (v.warnings && v.warnings.length) {  // stored events the status had to leave out
       const warn = document.createElement("span");
       warn.className = "warning";
@@ -305,6 +308,7 @@ async function main() {
   applyLanguage();
   try {
     await drawIslands();
+    for (const e of (await api("/event-types")).body) state.eventLabels[e.type] = e.labels;
     const villages = await api("/villages?sea=true");
     for (const v of villages.body.villages) state.districtNames[v.district_code] = v.district;
     const sc = await api("/scenarios");
