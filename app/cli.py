@@ -366,6 +366,7 @@ def replan(
     from routing.errors import DataError
     from routing.errors import Problem as Issue
     from routing.export import jsonable
+    from routing.plandoc import PlanDocument
     from routing.replan import apply_change
     from routing.scenario import parse_scenario
 
@@ -408,7 +409,7 @@ def replan(
         run = pipeline.replan(
             given,
             problem,
-            document,
+            PlanDocument.from_json(document),
             field,
             as_of=when,
             out_of_service=out_of_service,

@@ -30,7 +30,7 @@ from routing.errors import DataError, RoutingError
 from routing.errors import Problem as Issue
 from routing.export import manifests_csv, plan_geojson, timeline_csv
 from routing.pipeline import DEFAULT_BUDGET_S
-from routing.plandoc import CapacityDocument
+from routing.plandoc import CapacityDocument, PlanDocument
 from routing.scenario import parse_scenario
 
 log = logging.getLogger(__name__)
@@ -261,7 +261,7 @@ def _replan(
     return pipeline.replan(
         given,
         problem,
-        parent_doc.get("plan", parent_doc),
+        PlanDocument.from_json(parent_doc.get("plan", parent_doc)),
         events,
         as_of=datetime.fromisoformat(spec["as_of"]) if spec.get("as_of") else None,
         out_of_service={k: datetime.fromisoformat(v) for k, v in spec["out_of_service"].items()},

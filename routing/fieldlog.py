@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from routing.plandoc import PlanDocument, Stop, Voyage
 from routing.schema import EARLIEST, LATEST
 
 
@@ -78,16 +79,15 @@ def describe() -> list[dict[str, Any]]:
     ]
 
 
-def kind_of(stop: Mapping[str, Any], *, last: bool) -> str:
+def kind_of(stop_kind: str, *, last: bool) -> str:
     """``depot``, ``landing``, ``return`` (a depot at the end), or ``start`` (a re-plan's
     starting position, where nothing is reported)."""
-    kind = str(stop["kind"])
-    return "return" if kind == "depot" and last else kind
+    return "return" if stop_kind == "depot" and last else stop_kind
 
 
-def sequence(stop: Mapping[str, Any], *, last: bool) -> tuple[str, ...]:
-    """The steps a stop goes through, in order."""
-    return STEPS.get(kind_of(stop, last=last), ())
+def sequence(stop_kind: str, *, last: bool) -> tuple[str, ...]:
+    """The steps a stop of this kind (``Stop.kind``) goes through, in order."""
+    return STEPS.get(kind_of(stop_kind, last=last), ())
 
 
 def stop_state(done: Sequence[str]) -> str:
@@ -103,17 +103,15 @@ class Refusal:
     message: str
 
 
-def check_transition(
-    stop: Mapping[str, Any], *, last: bool, done: Sequence[str], event: str
-) -> str | None:
-    """Why ``event`` cannot happen now at this stop, or ``None`` when it can."""
-    seq = sequence(stop, last=last)
+def check_transition(stop_kind: str, *, last: bool, done: Sequence[str], event: str) -> str | None:
+    """Why ``event`` cannot happen now at a stop of this kind, or ``None`` when it can."""
+    seq = sequence(stop_kind, last=last)
     if event in NOTES:
-        if kind_of(stop, last=last) not in NOTES[event]:
-            return f"a {stop['kind']} stop has no '{event}' event"
+        if kind_of(stop_kind, last=last) not in NOTES[event]:
+            return f"a {stop_kind} stop has no '{event}' event"
         return None if len(done) < len(seq) else f"the stop is already {stop_state(done)}"
     if event not in seq:
-        return f"a {stop['kind']} stop has no '{event}' event (it goes {' -> '.join(seq)})"
+        return f"a {stop_kind} stop has no '{event}' event (it goes {' -> '.join(seq)})"
     expected = seq[len(done)] if len(done) < len(seq) else None
     if expected is None:
         return f"the stop is already {stop_state(done)}"
@@ -122,14 +120,8 @@ def check_transition(
     return None
 
 
-def plan_start(document: Mapping[str, Any]) -> datetime:
-    """When a plan's voyages begin: its planning start, or a re-plan's state time."""
-    earlier = (document.get("replan") or {}).get("as_of")
-    return datetime.fromisoformat(earlier or document["planning_start"])
-
-
 def check_event(
-    document: Mapping[str, Any],
+    document: PlanDocument,
     previous: Sequence[Mapping[str, Any]],
     *,
     vessel_id: str,
@@ -142,8 +134,11 @@ def check_event(
     """Why a new event cannot be recorded after the vessel's ``previous`` (usable) events.
 
     ``previous`` are that vessel's events, oldest first, as ``usable_events`` returns them."""
-    stops = voyage_stops(document, vessel_id)
-    if at < plan_start(document):
+    voyage = document.voyage(vessel_id)
+    if voyage is None:
+        raise KeyError(vessel_id)
+    stops = voyage.stops
+    if at < document.start:
         return Refusal("before_plan_start", "/at", f"{at.isoformat()} is before the plan starts")
     if at > now + skew:
         return Refusal(
@@ -167,20 +162,11 @@ def check_event(
             f"the vessel has reported stop {max(reported)}; stop {stop} is behind it",
         )
     done = [e["type"] for e in previous if int(e["stop"]) == stop and e["type"] not in NOTES]
-    why = check_transition(stops[stop], last=stop == len(stops) - 1, done=done, event=type)
+    why = check_transition(stops[stop].kind, last=stop == len(stops) - 1, done=done, event=type)
     return Refusal("bad_transition", "/type", why) if why else None
 
 
-def voyage_stops(document: Mapping[str, Any], vessel_id: str) -> Sequence[Mapping[str, Any]]:
-    for v in document["voyages"]:
-        if v["vessel_id"] == vessel_id:
-            return list(v["stops"])
-    raise KeyError(vessel_id)
-
-
-def _why_unusable(
-    e: Mapping[str, Any], voyages: Mapping[str, Sequence[Mapping[str, Any]]]
-) -> str | None:
+def _why_unusable(e: Mapping[str, Any], voyages: Mapping[str, Sequence[Stop]]) -> str | None:
     stops = voyages.get(str(e.get("vessel_id")))
     if stops is None:
         return f"vessel {e.get('vessel_id')!r} has no voyage in this plan"
@@ -201,14 +187,14 @@ def _why_unusable(
 
 
 def usable_events(
-    document: Mapping[str, Any], events: Iterable[Mapping[str, Any]]
+    document: PlanDocument, events: Iterable[Mapping[str, Any]]
 ) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
     """The stored events that can be replayed, and a warning for each one set aside.
 
     An event is set aside when it names no stop of the plan, carries a time without a UTC
     offset or out of range, goes back in time against the vessel's events before it, or
     reports a stop behind one already reported."""
-    voyages = {v["vessel_id"]: v["stops"] for v in document["voyages"]}
+    voyages = {v.vessel_id: v.stops for v in document.voyages}
     good: list[Mapping[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     latest: dict[str, datetime] = {}
@@ -243,110 +229,129 @@ def _district(village_code: str) -> str:
     return village_code[:8]
 
 
-def status(plan: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+@dataclass
+class _Replay:
+    """The usable events of a plan, replayed: the steps done per stop, the stops a note put at
+    risk, each vessel's last event and how late it runs against the plan."""
+
+    done: dict[tuple[str, int], list[str]] = field(default_factory=lambda: defaultdict(list))
+    at_risk: set[tuple[str, int]] = field(default_factory=set)
+    last_at: dict[str, datetime] = field(default_factory=dict)
+    late: dict[str, timedelta] = field(default_factory=dict)
+
+
+def _replay(plan: PlanDocument, events: Iterable[Mapping[str, Any]]) -> _Replay:
+    out = _Replay()
+    stops = {v.vessel_id: v.stops for v in plan.voyages}
+    for e in events:
+        vid, n, kind = str(e["vessel_id"]), int(e["stop"]), str(e["type"])
+        if kind in NOTES:
+            if kind in AT_RISK_NOTES:
+                out.at_risk.add((vid, n))
+        else:
+            out.done[(vid, n)].append(kind)
+        at = datetime.fromisoformat(e["at"])
+        out.last_at[vid] = at
+        stop = stops[vid][n]
+        planned = stop.arrival if kind == "arrived" or kind in NOTES else stop.departure
+        if kind == "loaded":
+            planned = stop.work_end
+        out.late[vid] = max(timedelta(0), at - planned)
+    return out
+
+
+def status(plan: PlanDocument, events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Per voyage where it is; per district TPS delivered of total, ETA against deadline, risk.
 
     Stored events that cannot be replayed (old data that breaks today's rules) are left out and
     named in the voyage's ``warnings``."""
     usable, ignored = usable_events(plan, events)
-    warnings: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for w in ignored:
-        warnings[w["vessel_id"]].append(w)
-    done: dict[tuple[str, int], list[str]] = defaultdict(list)
-    delayed: set[tuple[str, int]] = set()
-    last_at: dict[str, datetime] = {}
-    offset: dict[str, timedelta] = {}
-    voyages = {v["vessel_id"]: v for v in plan["voyages"]}
-    for e in usable:
-        key = (e["vessel_id"], e["stop"])
-        if e["type"] in NOTES:
-            if e["type"] in AT_RISK_NOTES:
-                delayed.add(key)
-        else:
-            done[key].append(e["type"])
-        at = datetime.fromisoformat(e["at"])
-        last_at[e["vessel_id"]] = at
-        stop = voyages[e["vessel_id"]]["stops"][e["stop"]]
-        arrival = e["type"] == "arrived" or e["type"] in NOTES
-        planned = stop["arrival"] if arrival else stop["departure"]
-        if e["type"] == "loaded":
-            planned = stop["work_end"]
-        offset[e["vessel_id"]] = max(timedelta(0), at - datetime.fromisoformat(planned))
-    deadlines = {
-        d["district_code"]: datetime.fromisoformat(d["deadline"]) for d in plan["kpis"]["districts"]
-    }
-    tps_total: dict[str, int] = defaultdict(int)
-    tps_done: dict[str, int] = defaultdict(int)
-    eta: dict[str, datetime] = {}
-    risky: set[str] = set()
-    out_voyages = []
-    for v in plan["voyages"]:
-        vid, stops = v["vessel_id"], v["stops"]
-        shift = offset.get(vid, timedelta(0))
-        current = _current_stop(vid, stops, done)
-        for i, s in enumerate(stops):
-            if s["kind"] != "landing":
-                continue
-            handed = "handed_over" in done[(vid, i)]
-            for item in s["manifest"]:
-                d = _district(item["village_code"])
-                tps_total[d] += item["tps"]
-                if handed:
-                    tps_done[d] += item["tps"]
-                else:
-                    when = datetime.fromisoformat(s["work_end"]) + shift
-                    eta[d] = max(eta.get(d, when), when)
-                    if (vid, i) in delayed:
-                        risky.add(d)
-        out_voyages.append(
-            {
-                "vessel_id": vid,
-                "vessel_class": v["vessel_class"],
-                "stops": len(stops),
-                "current_stop": current if current < len(stops) else None,
-                "current_place": stops[current]["id"] if current < len(stops) else None,
-                "current_state": stop_state(done[(vid, current)])
-                if current < len(stops)
-                else "finished",
-                "delay_h": round(shift.total_seconds() / 3600, 2),
-                "last_event_at": last_at[vid].isoformat() if vid in last_at else None,
-                "warnings": warnings.get(vid, []),
-            }
-        )
-    districts = []
-    for d in sorted(tps_total):
-        deadline = deadlines.get(d)
-        due: datetime | None = eta.get(d)
-        at_risk = d in risky or bool(due and deadline and due > deadline - AT_RISK_MARGIN)
-        districts.append(
-            {
-                "district_code": d,
-                "tps_delivered": tps_done[d],
-                "tps_total": tps_total[d],
-                "eta": due.isoformat() if due else None,
-                "deadline": deadline.isoformat() if deadline else None,
-                "margin_h": round((deadline - due).total_seconds() / 3600, 2)
-                if due and deadline
-                else None,
-                "at_risk": at_risk,
-            }
-        )
+    r = _replay(plan, usable)
     return {
-        "status": plan["status"],
-        "tps_delivered": sum(tps_done.values()),
-        "tps_total": sum(tps_total.values()),
-        "voyages": out_voyages,
-        "districts": districts,
-        "unassigned": [u["village_code"] for u in plan["unassigned"]],
+        "status": plan.status,
+        "tps_delivered": 0,
+        "tps_total": 0,
+        "voyages": [_voyage_status(v, r, ignored) for v in plan.voyages],
+        "districts": _district_status(plan, r),
+        "unassigned": [u.village_code for u in plan.unassigned],
         "warnings": ignored,
         "stop_states": {
-            f"{vid}/{i}": stop_state(types) for (vid, i), types in done.items() if types
+            f"{vid}/{i}": stop_state(types) for (vid, i), types in r.done.items() if types
         },
+    } | _totals(plan, r)
+
+
+def _totals(plan: PlanDocument, r: _Replay) -> dict[str, int]:
+    rows = _district_status(plan, r)
+    return {
+        "tps_delivered": sum(d["tps_delivered"] for d in rows),
+        "tps_total": sum(d["tps_total"] for d in rows),
+    }
+
+
+def _voyage_status(v: Voyage, r: _Replay, ignored: list[dict[str, Any]]) -> dict[str, Any]:
+    stops = v.stops
+    current = _current_stop(v.vessel_id, stops, r.done)
+    here = current < len(stops)
+    return {
+        "vessel_id": v.vessel_id,
+        "vessel_class": v.vessel_class,
+        "stops": len(stops),
+        "current_stop": current if here else None,
+        "current_place": stops[current].id if here else None,
+        "current_state": stop_state(r.done[(v.vessel_id, current)]) if here else "finished",
+        "delay_h": round(r.late.get(v.vessel_id, timedelta(0)).total_seconds() / 3600, 2),
+        "last_event_at": r.last_at[v.vessel_id].isoformat() if v.vessel_id in r.last_at else None,
+        "warnings": [w for w in ignored if w["vessel_id"] == v.vessel_id],
+    }
+
+
+def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
+    """Per district: TPS delivered of total, the latest ETA of what is still to come (shifted by
+    how late its vessel runs), the deadline and whether it is at risk."""
+    total: dict[str, int] = defaultdict(int)
+    delivered: dict[str, int] = defaultdict(int)
+    eta: dict[str, datetime] = {}
+    risky: set[str] = set()
+    for v in plan.voyages:
+        shift = r.late.get(v.vessel_id, timedelta(0))
+        for i, s in enumerate(v.stops):
+            if s.kind != "landing":
+                continue
+            handed = "handed_over" in r.done[(v.vessel_id, i)]
+            for item in s.manifest:
+                d = _district(item.village_code)
+                total[d] += item.tps
+                if handed:
+                    delivered[d] += item.tps
+                    continue
+                eta[d] = max(eta.get(d, s.work_end + shift), s.work_end + shift)
+                if (v.vessel_id, i) in r.at_risk:
+                    risky.add(d)
+    deadlines = {d.district_code: d.deadline for d in plan.kpis.districts}
+    return [
+        _district_row(d, delivered[d], total[d], eta.get(d), deadlines.get(d), d in risky)
+        for d in sorted(total)
+    ]
+
+
+def _district_row(
+    d: str, delivered: int, total: int, due: datetime | None, deadline: datetime | None, risky: bool
+) -> dict[str, Any]:
+    margin = (deadline - due).total_seconds() / 3600 if due and deadline else None
+    return {
+        "district_code": d,
+        "tps_delivered": delivered,
+        "tps_total": total,
+        "eta": due.isoformat() if due else None,
+        "deadline": deadline.isoformat() if deadline else None,
+        "margin_h": round(margin, 2) if margin is not None else None,
+        "at_risk": risky or bool(due and deadline and due > deadline - AT_RISK_MARGIN),
     }
 
 
 def _current_stop(
-    vid: str, stops: list[dict[str, Any]], done: dict[tuple[str, int], list[str]]
+    vid: str, stops: Sequence[Stop], done: Mapping[tuple[str, int], list[str]]
 ) -> int:
     """The stop a voyage is at: the furthest one reported, or the next once that one is done
     (a stop skipped without a report stays behind)."""
@@ -354,5 +359,5 @@ def _current_stop(
     if not reported:
         return 0
     last = max(reported)
-    complete = len(done[(vid, last)]) >= len(sequence(stops[last], last=last == len(stops) - 1))
-    return last + 1 if complete else last
+    steps = sequence(stops[last].kind, last=last == len(stops) - 1)
+    return last + 1 if len(done[(vid, last)]) >= len(steps) else last

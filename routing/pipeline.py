@@ -27,6 +27,7 @@ from routing.domain import Plan, Problem, SeaArea, Vessel, VesselClass
 from routing.errors import RoutingError
 from routing.geodata import Archipelago
 from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.plandoc import PlanDocument
 from routing.planner import input_hash, make_plan, versions
 from routing.replan import replan as replan_rest
 from routing.scenario import Scenario, build_problem
@@ -204,7 +205,7 @@ def plan(
 def replan(
     inputs: Inputs,
     problem: Problem,
-    parent: Mapping[str, Any],
+    parent: PlanDocument,
     events: list[dict[str, Any]],
     *,
     as_of: datetime | None,

@@ -21,6 +21,7 @@ from app.services import Conflict, plans
 from routing.errors import DataError, NotFound
 from routing.errors import Problem as Issue
 from routing.fieldlog import check_event, required_fields, status, usable_events
+from routing.plandoc import PlanDocument
 
 STATUS_CACHE_SIZE = 256  # rendered status bodies kept (one per plan and ETag)
 
@@ -34,18 +35,15 @@ class NewEvent:
     details: dict[str, Any]  # boxes, condition, receiver, reason (those given)
 
 
-def _voyage_stops(document: dict[str, Any], event: NewEvent) -> list[dict[str, Any]]:
-    """The event's voyage's stops; ``Conflict`` when the plan has no such voyage or stop (the
-    plan, not the request, decides)."""
-    stops = next(
-        (v["stops"] for v in document["voyages"] if v["vessel_id"] == event.vessel_id), None
-    )
-    if stops is None:
+def _known_stop(document: PlanDocument, event: NewEvent) -> None:
+    """``Conflict`` when the plan has no such voyage or stop (the plan, not the request,
+    decides)."""
+    voyage = document.voyage(event.vessel_id)
+    if voyage is None:
         why = f"no voyage for vessel {event.vessel_id!r} in this plan"
         raise Conflict("unknown_vessel", "/vessel_id", why)
-    if event.stop >= len(stops):
-        raise Conflict("unknown_stop", "/stop", f"the voyage has {len(stops)} stops")
-    return list(stops)
+    if event.stop >= len(voyage.stops):
+        raise Conflict("unknown_stop", "/stop", f"the voyage has {len(voyage.stops)} stops")
 
 
 def _missing(event: NewEvent) -> None:
@@ -65,7 +63,7 @@ def record(
     Idempotency-Key (then nothing changed)."""
     document = plans.document(plans.finished(settings, plan_id))
     _missing(event)
-    _voyage_stops(document, event)
+    _known_stop(document, event)
     engine = db.engine_for(settings.database)
     try:
         with db.write(engine) as conn:
@@ -115,7 +113,7 @@ def _replayed(prior: Any, event: NewEvent) -> dict[str, Any]:
 
 
 def _checked_payload(
-    settings: Settings, conn: Connection, plan_id: str, document: dict[str, Any], event: NewEvent
+    settings: Settings, conn: Connection, plan_id: str, document: PlanDocument, event: NewEvent
 ) -> dict[str, Any]:
     """The event's stored payload, once its time and order are checked against the vessel's
     earlier events."""
@@ -209,5 +207,6 @@ def _render(conn: Connection, plan_id: str, phase: str) -> bytes:
     result = conn.execute(select(db.plans.c.result).where(db.plans.c.id == plan_id)).scalar()
     if result:
         plan = json.loads(result)
-        body.update(status(plan.get("plan", plan), db.plan_events(conn, plan_id)))
+        document = PlanDocument.from_json(plan.get("plan", plan))
+        body.update(status(document, db.plan_events(conn, plan_id)))
     return json.dumps(body, ensure_ascii=False).encode()

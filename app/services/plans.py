@@ -18,6 +18,7 @@ from app.services import Conflict, scenarios
 from routing.errors import DataError, NotFound
 from routing.errors import Problem as Issue
 from routing.pipeline import DEFAULT_BUDGET_S
+from routing.plandoc import PlanDocument
 from routing.replan import apply_change
 
 WAIT_STEP_S = 0.25  # how often a waiting request looks at its plan again
@@ -149,10 +150,10 @@ def finished(settings: Settings, plan_id: str) -> Any:
     return found
 
 
-def document(found: Any) -> dict[str, Any]:
+def document(found: Any) -> PlanDocument:
     """The plan document of a finished plan's row (a capacity plan's is inside its report)."""
     result = json.loads(found.result)
-    return dict(result.get("plan", result))
+    return PlanDocument.from_json(result.get("plan", result))
 
 
 async def wait(settings: Settings, plan_id: str, seconds: float) -> Any:

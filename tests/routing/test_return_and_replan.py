@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from routing.errors import DataError
-from routing.export import plan_json
+from routing.export import plan_json, replan_json
+from routing.plandoc import PlanDocument
 from routing.planner import make_plan
 from routing.replan import apply_change, field_state, replan
 from routing.scenario import (
@@ -171,7 +172,7 @@ def test_field_state_reads_deliveries_and_positions(outbound) -> None:
     _, doc = outbound
     others = [v["vessel_id"] for v in doc["voyages"] if v["vessel_id"] != LST]
     events = _events(doc, others[0], 2) + _events(doc, others[1], 1, depart_last=False)
-    state = field_state(doc, events, None)
+    state = field_state(PlanDocument.from_json(doc), events, None)
     first = next(v for v in doc["voyages"] if v["vessel_id"] == others[0])
     delivered = set(first["stops"][1]["consignments"] + first["stops"][2]["consignments"])
     second = next(v for v in doc["voyages"] if v["vessel_id"] == others[1])
@@ -196,7 +197,7 @@ def test_replan_without_the_landing_ship_keeps_deliveries_and_serves_the_rest(
     as_of = max(datetime.fromisoformat(e["at"]) for e in events)
     result = replan(
         problem,
-        doc,
+        PlanDocument.from_json(doc),
         events,
         sea_matrices,
         options=SolveOptions(seed=1, max_iterations=2500),
@@ -246,7 +247,7 @@ def test_replan_with_nothing_changed_keeps_the_old_assignment(
     problem, doc = outbound
     result = replan(
         problem,
-        doc,
+        PlanDocument.from_json(doc),
         [],
         sea_matrices,
         options=SolveOptions(seed=1, max_iterations=50),
@@ -287,7 +288,7 @@ def test_replan_rejects_an_unknown_vessel_and_return_plans(outbound, sea_matrice
     with pytest.raises(DataError) as err:
         replan(
             problem,
-            doc,
+            PlanDocument.from_json(doc),
             [],
             sea_matrices,
             options=SolveOptions(max_iterations=10),
@@ -297,7 +298,7 @@ def test_replan_rejects_an_unknown_vessel_and_return_plans(outbound, sea_matrice
     with pytest.raises(DataError):
         replan(
             dataclasses.replace(problem, direction="return"),
-            doc,
+            PlanDocument.from_json(doc),
             [],
             sea_matrices,
             options=SolveOptions(max_iterations=10),
@@ -317,16 +318,17 @@ def test_a_replan_of_a_replan_keeps_deliveries_cargo_and_the_vessel_out(
     changed = build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
     opts = SolveOptions(seed=1, max_iterations=1500)
     first = replan(
-        changed, doc, events, sea_matrices, options=opts, out_of_service=out, path=sea_path
+        changed,
+        PlanDocument.from_json(doc),
+        events,
+        sea_matrices,
+        options=opts,
+        out_of_service=out,
+        path=sea_path,
     )
-    doc1 = plan_json(first.plan, input_hash="", versions={})
-    doc1["replan"] = {
-        "as_of": first.state.as_of.isoformat(),
-        "delivered_before": [
-            {"consignment": c, "handed_over": t.isoformat()}
-            for c, t in first.state.delivered.items()
-        ],
-    }
+    doc1 = PlanDocument.from_json(
+        replan_json(first, out_of_service=out, input_hash="", versions={})
+    )
     # Again, with no new events and no new change: the scenario still has the ship out.
     raw2, out2 = apply_change(raw, {})
     assert out2 == {} and LST in raw2["out_of_service"]
