@@ -24,8 +24,9 @@ from typing import Any
 from routing.domain import Plan, Problem, Vessel
 from routing.errors import DataError
 from routing.errors import Problem as Issue
-from routing.fieldlog import usable_events
+from routing.fieldlog import NOTES, usable_events
 from routing.matrix import Matrix
+from routing.plandoc import PlanDocument, Voyage
 from routing.planner import make_plan
 from routing.schedule import PathCoords, Resume, make_voyage
 from routing.solver import Progress, SolvedRoute, SolveOptions, Solver
@@ -62,77 +63,63 @@ def _t(raw: str) -> datetime:
 
 
 def field_state(
-    document: Mapping[str, Any], events: Sequence[Mapping[str, Any]], as_of: datetime | None
+    document: PlanDocument, events: Sequence[Mapping[str, Any]], as_of: datetime | None
 ) -> FieldState:
     """What is delivered and where each vessel is, from a plan document and its events.
 
     Events that cannot be replayed (``fieldlog.usable_events``: no such stop, a time without a
     UTC offset, a time going back) are left out."""
-    events, _ = usable_events(document, events)
-    by_vessel: dict[str, list[Mapping[str, Any]]] = {}
-    for e in events:
-        by_vessel.setdefault(str(e["vessel_id"]), []).append(e)
-    earlier = (document.get("replan") or {}).get("as_of")  # a re-plan starts at its state time
-    floor = _t(earlier) if earlier else _t(document["planning_start"])
-    latest = max((_t(e["at"]) for e in events), default=floor)
+    usable, _ = usable_events(document, events)
+    latest = max((_t(e["at"]) for e in usable), default=document.start)
     now = as_of or latest
     # A re-planned plan: what was delivered before it stays delivered.
     delivered: dict[str, datetime] = {
-        d["consignment"]: _t(d["handed_over"])
-        for d in (document.get("replan") or {}).get("delivered_before", [])
+        d.consignment: d.handed_over
+        for d in (document.replan.delivered_before if document.replan else ())
     }
     vessels: dict[str, VesselState] = {}
-    for voyage in document["voyages"]:
-        vid, stops = voyage["vessel_id"], voyage["stops"]
-        evs = [e for e in by_vessel.get(vid, []) if _t(e["at"]) <= now]
+    for voyage in document.voyages:
+        evs = [e for e in usable if e["vessel_id"] == voyage.vessel_id and _t(e["at"]) <= now]
         done: dict[int, dict[str, datetime]] = {}
         for e in evs:
-            if e["type"] != "delayed":
+            if e["type"] not in NOTES:
                 done.setdefault(int(e["stop"]), {})[str(e["type"])] = _t(e["at"])
         for i, types in done.items():
-            if stops[i]["kind"] == "landing" and "handed_over" in types:
-                for cid in stops[i]["consignments"]:
+            if voyage.stops[i].kind == "landing" and "handed_over" in types:
+                for cid in voyage.stops[i].consignments:
                     delivered[cid] = types["handed_over"]
-        if not done:
-            if stops[0]["kind"] == "start":  # a re-planned voyage: under way with its cargo
-                cargo = tuple(c for c in _trip_cargo(stops, 0) if c not in delivered)
-                at = max(_t(stops[0]["arrival"]), now)
-                vessels[vid] = VesselState(stops[0]["id"], at, cargo, True)
-            else:
-                vessels[vid] = VesselState(stops[0]["id"], now, (), False)
-            continue
-        last = max(done)
-        stop, types = stops[last], done[last]
-        loaded = _trip_cargo(stops, stop["trip"])
-        onboard = tuple(c for c in loaded if c not in delivered)
-        if "departed" in types and last + 1 < len(stops):
-            nxt = stops[last + 1]
-            sail = _t(nxt["arrival"]) - _t(stop["departure"])
-            at = types["departed"] + max(sail, timedelta(0))
-            vessels[vid] = VesselState(nxt["id"], max(at, now), onboard, True)
-        elif stop["kind"] == "depot" and "loaded" not in types:
-            vessels[vid] = VesselState(stop["id"], now, (), True)  # back at a depot
-        else:
-            vessels[vid] = VesselState(stop["id"], now, onboard, True)
+        vessels[voyage.vessel_id] = _vessel_state(voyage, done, delivered, now)
     return FieldState(now, delivered, vessels)
 
 
-def _trip_cargo(stops: Sequence[Mapping[str, Any]], trip: int) -> list[str]:
-    """What a trip carries: loaded at its depot stop, or, for the first trip of a re-planned
-    voyage (which starts at sea with its cargo on board), what it hands over."""
-    for s in stops:
-        if s["kind"] == "depot" and s["trip"] == trip and s["consignments"]:
-            return list(s["consignments"])
-    if stops and stops[0]["kind"] == "start" and trip == 0:
-        return [
-            c for s in stops if s["kind"] == "landing" and s["trip"] == 0 for c in s["consignments"]
-        ]
-    return []
+def _vessel_state(
+    voyage: Voyage,
+    done: Mapping[int, Mapping[str, datetime]],
+    delivered: Mapping[str, datetime],
+    now: datetime,
+) -> VesselState:
+    """Where a vessel is and what it carries, from the steps done at its stops."""
+    stops = voyage.stops
+    if not done:
+        if stops[0].kind == "start":  # a re-planned voyage: under way with its cargo
+            cargo = tuple(c for c in voyage.trip_cargo(0) if c not in delivered)
+            return VesselState(stops[0].id, max(stops[0].arrival, now), cargo, True)
+        return VesselState(stops[0].id, now, (), False)
+    last = max(done)
+    stop, types = stops[last], done[last]
+    onboard = tuple(c for c in voyage.trip_cargo(stop.trip) if c not in delivered)
+    if "departed" in types and last + 1 < len(stops):
+        nxt = stops[last + 1]
+        at = types["departed"] + max(nxt.arrival - stop.departure, timedelta(0))
+        return VesselState(nxt.id, max(at, now), onboard, True)
+    if stop.kind == "depot" and "loaded" not in types:
+        return VesselState(stop.id, now, (), True)  # back at a depot
+    return VesselState(stop.id, now, onboard, True)
 
 
 def replan(
     problem: Problem,
-    document: Mapping[str, Any],
+    document: PlanDocument,
     events: Sequence[Mapping[str, Any]],
     matrices: Mapping[str, Matrix],
     *,
@@ -154,7 +141,7 @@ def replan(
         )
     state = field_state(document, events, as_of)
     out_of_service = dict(out_of_service or {})
-    planned = {str(v["vessel_id"]) for v in document["voyages"]}
+    planned = {v.vessel_id for v in document.voyages}
     known = {x.id for x in problem.vessels} | planned
     unknown = [v for v in out_of_service if v not in known]
     if unknown:
@@ -230,37 +217,37 @@ def replan(
 
 
 def _old_trips(
-    document: Mapping[str, Any], wanted: set[str], vessels: set[str]
+    document: PlanDocument, wanted: set[str], vessels: set[str]
 ) -> dict[str, tuple[tuple[str, ...], ...]]:
     """The old plan's trips of each vessel, restricted to the consignments still to plan."""
     out = {}
-    for voyage in document["voyages"]:
-        if voyage["vessel_id"] not in vessels:
+    for voyage in document.voyages:
+        if voyage.vessel_id not in vessels:
             continue
         trips: dict[int, list[str]] = {}
-        for s in voyage["stops"]:
-            if s["kind"] == "landing":
-                trips.setdefault(s["trip"], []).extend(c for c in s["consignments"] if c in wanted)
+        for s in voyage.stops:
+            if s.kind == "landing":
+                trips.setdefault(s.trip, []).extend(c for c in s.consignments if c in wanted)
         kept = tuple(tuple(t) for _, t in sorted(trips.items()) if t)
         if kept:
-            out[voyage["vessel_id"]] = kept
+            out[voyage.vessel_id] = kept
     return out
 
 
-def _handovers(voyages: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, datetime, str]]:
+def _handovers(voyages: Sequence[Voyage]) -> dict[str, tuple[str, datetime, str]]:
     out = {}
     for v in voyages:
-        for s in v["stops"]:
-            if s["kind"] == "landing":
-                for cid, item in zip(s["consignments"], s["manifest"], strict=True):
-                    out[cid] = (v["vessel_id"], _t(s["work_end"]), item["village_code"])
+        for s in v.stops:
+            if s.kind == "landing":
+                for cid, item in zip(s.consignments, s.manifest, strict=True):
+                    out[cid] = (v.vessel_id, s.work_end, item.village_code)
     return out
 
 
-def diff(document: Mapping[str, Any], plan: Plan, state: FieldState) -> dict[str, Any]:
+def diff(document: PlanDocument, plan: Plan, state: FieldState) -> dict[str, Any]:
     """What the new plan changes against the old one, consignment by consignment."""
     village = {c.id: c.village_code for c in plan.problem.consignments}
-    old = _handovers(document["voyages"])
+    old = _handovers(document.voyages)
     new = {
         cid: (v.vessel_id, s.work_end, village[cid])
         for v in plan.voyages
