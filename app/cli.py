@@ -363,8 +363,7 @@ def replan(
 
     from app import planning
     from routing import pipeline
-    from routing.errors import DataError
-    from routing.errors import Problem as Issue
+    from routing.errors import DataError, Issue
     from routing.export import jsonable
     from routing.plandoc import PlanDocument
     from routing.replan import apply_change

@@ -26,8 +26,7 @@ from app.config import Settings
 from app.services import vessels
 from routing import pipeline
 from routing.capacity import capacity_report
-from routing.errors import DataError, RoutingError
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue, RoutingError
 from routing.export import manifests_csv, plan_geojson, timeline_csv
 from routing.pipeline import DEFAULT_BUDGET_S
 from routing.plandoc import CapacityDocument, PlanDocument

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.domain import Demand
-from routing.errors import DataError, Problem
+from routing.errors import DataError, Issue
 
 BASES = ("per_tps", "per_ballot")
 STATUSES = ("verified", "derived", "assumed")
@@ -47,13 +47,13 @@ class Kit:
         return sum(i.quantity for i in self.items if i.id == "ballot_box")
 
 
-def _unit_weight(raw: dict[str, Any], path: str, problems: list[Problem]) -> float:
+def _unit_weight(raw: dict[str, Any], path: str, problems: list[Issue]) -> float:
     if "unit_weight_kg" in raw:
         return float(raw["unit_weight_kg"])
     sheet, gsm = raw.get("sheet_cm"), raw.get("paper_gsm")
     if not (isinstance(sheet, list) and len(sheet) == 2 and gsm):
         problems.append(
-            Problem(
+            Issue(
                 "missing_weight",
                 f"{path}/unit_weight_kg",
                 "give unit_weight_kg, or sheet_cm and paper_gsm",
@@ -65,27 +65,25 @@ def _unit_weight(raw: dict[str, Any], path: str, problems: list[Problem]) -> flo
 
 def parse_kit(raw: dict[str, Any], *, source: str = "kit") -> Kit:
     """Validate a kit table (as read from TOML) and return it; every problem raised at once."""
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     items = []
     seen: set[str] = set()
     for n, it in enumerate(raw.get("items", [])):
         path = f"/items/{n}"
         ident = str(it.get("id", ""))
         if not ident:
-            problems.append(Problem("missing_field", f"{path}/id", "item has no id"))
+            problems.append(Issue("missing_field", f"{path}/id", "item has no id"))
         elif ident in seen:
-            problems.append(
-                Problem("duplicate_id", f"{path}/id", f"item id {ident!r} appears twice")
-            )
+            problems.append(Issue("duplicate_id", f"{path}/id", f"item id {ident!r} appears twice"))
         seen.add(ident)
         if it.get("basis") not in BASES:
-            problems.append(Problem("bad_value", f"{path}/basis", f"basis must be one of {BASES}"))
+            problems.append(Issue("bad_value", f"{path}/basis", f"basis must be one of {BASES}"))
         if it.get("status") not in STATUSES:
             problems.append(
-                Problem("bad_value", f"{path}/status", f"status must be one of {STATUSES}")
+                Issue("bad_value", f"{path}/status", f"status must be one of {STATUSES}")
             )
         if not it.get("source"):
-            problems.append(Problem("missing_field", f"{path}/source", "every item needs a source"))
+            problems.append(Issue("missing_field", f"{path}/source", "every item needs a source"))
         weight = _unit_weight(it, path, problems)
         volume = float(it.get("unit_volume_m3", -1))
         qty = it.get("quantity")
@@ -95,9 +93,7 @@ def parse_kit(raw: dict[str, Any], *, source: str = "kit") -> Kit:
             ("unit_weight_kg", weight),
         ):
             if not isinstance(value, (int, float)) or value < 0:
-                problems.append(
-                    Problem("negative_value", f"{path}/{field}", f"{field} must be >= 0")
-                )
+                problems.append(Issue("negative_value", f"{path}/{field}", f"{field} must be >= 0"))
         items.append(
             KitItem(
                 ident,
@@ -111,13 +107,13 @@ def parse_kit(raw: dict[str, Any], *, source: str = "kit") -> Kit:
             )
         )
     if not items:
-        problems.append(Problem("missing_field", "/items", "the kit lists no items"))
+        problems.append(Issue("missing_field", "/items", "the kit lists no items"))
     reserve = raw.get("ballot_reserve_percent")
     max_voters = raw.get("max_voters_per_tps")
     if not isinstance(reserve, int) or reserve < 0:
-        problems.append(Problem("bad_value", "/ballot_reserve_percent", "must be an integer >= 0"))
+        problems.append(Issue("bad_value", "/ballot_reserve_percent", "must be an integer >= 0"))
     if not isinstance(max_voters, int) or max_voters <= 0:
-        problems.append(Problem("bad_value", "/max_voters_per_tps", "must be an integer > 0"))
+        problems.append(Issue("bad_value", "/max_voters_per_tps", "must be an integer > 0"))
     if problems:
         raise DataError(problems, source=source)
     return Kit(tuple(items), int(reserve), int(max_voters))  # type: ignore[arg-type]
@@ -161,16 +157,14 @@ def demand_for(tps: int, voters: int, kit: Kit, *, label: str = "demand") -> Dem
     """
     problems = []
     if tps < 0:
-        problems.append(Problem("negative_value", f"{label}/tps", f"TPS count {tps} is negative"))
+        problems.append(Issue("negative_value", f"{label}/tps", f"TPS count {tps} is negative"))
     if voters < 0:
-        problems.append(
-            Problem("negative_value", f"{label}/voters", f"voters {voters} is negative")
-        )
+        problems.append(Issue("negative_value", f"{label}/voters", f"voters {voters} is negative"))
     if tps == 0 and voters > 0:
-        problems.append(Problem("bad_value", f"{label}/tps", "voters but no TPS"))
+        problems.append(Issue("bad_value", f"{label}/tps", "voters but no TPS"))
     if tps > 0 and voters > kit.max_voters_per_tps * tps:
         problems.append(
-            Problem(
+            Issue(
                 "bad_value",
                 f"{label}/voters",
                 f"{voters} voters exceed {kit.max_voters_per_tps} per TPS over {tps} TPS",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Problem:
+class Issue:
     """One thing wrong with an input: a stable code, where it is, and what is wrong."""
 
     code: str
@@ -24,7 +24,7 @@ class RoutingError(Exception):
 class DataError(RoutingError, ValueError):
     """A dataset or input file is broken; carries every problem found, not just the first."""
 
-    def __init__(self, problems: list[Problem], *, source: str = "dataset") -> None:
+    def __init__(self, problems: list[Issue], *, source: str = "dataset") -> None:
         self.problems = list(problems)
         self.source = source
         lines = "\n".join(f"  - {p}" for p in self.problems)

@@ -8,21 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from routing.domain import VESSEL_CLASS_NUMBERS, Sourced, VesselClass
-from routing.errors import DataError, NotFound, Problem
+from routing.errors import DataError, Issue, NotFound
 
 STATUSES = ("verified", "derived", "assumed")
 POSITIVE = ("speed_kn", "capacity_kg", "capacity_m3", "draft_m", "length_m", "max_wave_m")
 
 
-def _sourced(raw: Any, path: str, problems: list[Problem]) -> tuple[Any, Sourced]:
+def _sourced(raw: Any, path: str, problems: list[Issue]) -> tuple[Any, Sourced]:
     if not isinstance(raw, dict) or "value" not in raw:
-        problems.append(Problem("missing_field", path, "expected a table {value, status, source}"))
+        problems.append(Issue("missing_field", path, "expected a table {value, status, source}"))
         return None, Sourced("", "")
     status, source = raw.get("status"), raw.get("source")
     if status not in STATUSES:
-        problems.append(Problem("bad_value", f"{path}/status", f"status must be one of {STATUSES}"))
+        problems.append(Issue("bad_value", f"{path}/status", f"status must be one of {STATUSES}"))
     if not source:
-        problems.append(Problem("missing_field", f"{path}/source", "every value needs a source"))
+        problems.append(Issue("missing_field", f"{path}/source", "every value needs a source"))
     return raw["value"], Sourced(str(status), str(source))
 
 
@@ -41,14 +41,14 @@ class ClearanceRule:
         )
 
 
-def _clearance_rule(raw: Any, problems: list[Problem]) -> ClearanceRule | None:
+def _clearance_rule(raw: Any, problems: list[Issue]) -> ClearanceRule | None:
     if not isinstance(raw, dict):
         return None
     values = []
     for name in ("base_m", "reference_draft_m", "per_m_of_draft"):
         value = raw.get(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            problems.append(Problem("bad_value", f"/clearance/{name}", "must be a number >= 0"))
+            problems.append(Issue("bad_value", f"/clearance/{name}", "must be a number >= 0"))
             value = 0
         values.append(float(value))
     base_m, reference_draft_m, per_m_of_draft = values
@@ -57,7 +57,7 @@ def _clearance_rule(raw: Any, problems: list[Problem]) -> ClearanceRule | None:
 
 
 def _vessel_class(
-    ident: str, raw: dict[str, Any], rule: ClearanceRule | None, problems: list[Problem]
+    ident: str, raw: dict[str, Any], rule: ClearanceRule | None, problems: list[Issue]
 ) -> VesselClass | None:
     base = f"/classes/{ident}"
     values: dict[str, Any] = {}
@@ -69,20 +69,18 @@ def _vessel_class(
         sources[name] = src
         if name == "berths_small_pier":
             if not isinstance(value, bool):
-                problems.append(
-                    Problem("bad_value", f"{base}/{name}/value", "must be true or false")
-                )
+                problems.append(Issue("bad_value", f"{base}/{name}/value", "must be true or false"))
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems.append(Problem("bad_value", f"{base}/{name}/value", "must be a number"))
+            problems.append(Issue("bad_value", f"{base}/{name}/value", "must be a number"))
             value = None
         elif value < 0 or (name in POSITIVE and value == 0):
-            problems.append(Problem("bad_value", f"{base}/{name}/value", f"{name} must be > 0"))
+            problems.append(Issue("bad_value", f"{base}/{name}/value", f"{name} must be > 0"))
         values[name] = value
     if "clearance_m" not in values and isinstance(values.get("draft_m"), (int, float)) and rule:
         values["clearance_m"] = rule.clearance_m(float(values["draft_m"]))
         sources["clearance_m"] = Sourced("derived", f"clearance rule from draft ({rule.source})")
     if not raw.get("name"):
-        problems.append(Problem("missing_field", f"{base}/name", "class has no name"))
+        problems.append(Issue("missing_field", f"{base}/name", "class has no name"))
     if any(v is None for v in values.values()):
         return None
     return VesselClass(id=ident, name=str(raw.get("name")), sources=sources, **values)
@@ -96,10 +94,10 @@ def parse_fleet(raw: dict[str, Any], *, source: str = "fleet") -> dict[str, Vess
     DataError
         Listing every missing, non-numeric or non-positive value and every value without a source.
     """
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     classes = raw.get("classes")
     if not isinstance(classes, dict) or not classes:
-        raise DataError([Problem("missing_field", "/classes", "no vessel classes")], source=source)
+        raise DataError([Issue("missing_field", "/classes", "no vessel classes")], source=source)
     out = {}
     rule = _clearance_rule(raw.get("clearance"), problems)
     for ident, body in sorted(classes.items()):

@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from routing.demand import Kit, demand_for
 from routing.domain import VILLAGE_FIELDS, Demand, Depot, Island, LandingPoint, Village
-from routing.errors import DataError, NoSeaPath, NotFound, Problem
+from routing.errors import DataError, Issue, NoSeaPath, NotFound
 from routing.seagraph import Terminal
 
 FILES = ("islands", "villages", "landing_points", "depots")
@@ -69,22 +69,20 @@ class Archipelago:
         return demand_for(v.tps, v.voters_est, kit, label=f"villages/{code}")
 
 
-def _check_geometry(geom: BaseGeometry | None, path: str, problems: list[Problem]) -> None:
+def _check_geometry(geom: BaseGeometry | None, path: str, problems: list[Issue]) -> None:
     if geom is None or geom.is_empty:
-        problems.append(Problem("empty_geometry", path, "geometry is missing or empty"))
+        problems.append(Issue("empty_geometry", path, "geometry is missing or empty"))
     elif not geom.is_valid:
-        problems.append(Problem("invalid_geometry", path, shapely.is_valid_reason(geom)))
+        problems.append(Issue("invalid_geometry", path, shapely.is_valid_reason(geom)))
 
 
 def _parse_features(
-    name: str, feats: list[dict[str, Any]], key: str, problems: list[Problem]
+    name: str, feats: list[dict[str, Any]], key: str, problems: list[Issue]
 ) -> list[tuple[dict[str, Any], BaseGeometry | None]]:
     counts = Counter(f.get("properties", {}).get(key) for f in feats)
     for ident, n in sorted(counts.items(), key=lambda kv: str(kv[0])):
         if n > 1:
-            problems.append(
-                Problem("duplicate_code", f"/{name}/{ident}", f"{key} appears {n} times")
-            )
+            problems.append(Issue("duplicate_code", f"/{name}/{ident}", f"{key} appears {n} times"))
     out = []
     for n, f in enumerate(feats):
         props = f.get("properties") or {}
@@ -92,7 +90,7 @@ def _parse_features(
         try:
             geom: BaseGeometry | None = shape(f["geometry"]) if f.get("geometry") else None
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            problems.append(Problem("invalid_geometry", f"/{name}/{ident}/geometry", str(exc)))
+            problems.append(Issue("invalid_geometry", f"/{name}/{ident}/geometry", str(exc)))
             geom = None
         else:
             _check_geometry(geom, f"/{name}/{ident}/geometry", problems)
@@ -159,7 +157,7 @@ def _check_villages(
     villages: list[dict[str, Any]],
     island_codes: set[str],
     landing_ids: set[str],
-    problems: list[Problem],
+    problems: list[Issue],
 ) -> None:
     for v in villages:
         path = f"/villages/{v.get('code')}"
@@ -167,7 +165,7 @@ def _check_villages(
             value = v.get(field_name)
             if not isinstance(value, int) or value < 0:
                 problems.append(
-                    Problem(
+                    Issue(
                         "negative_value",
                         f"{path}/{field_name}",
                         f"{field_name} is {value!r}; must be an integer >= 0",
@@ -176,7 +174,7 @@ def _check_villages(
         island = v.get("island_code")
         if not island or island not in island_codes:
             problems.append(
-                Problem(
+                Issue(
                     "village_without_island",
                     f"{path}/island_code",
                     f"island {island!r} is not in the dataset",
@@ -185,7 +183,7 @@ def _check_villages(
         lp = v.get("landing_point_id")
         if v.get("sea") and (not lp or lp not in landing_ids):
             problems.append(
-                Problem(
+                Issue(
                     "missing_landing_point",
                     f"{path}/landing_point_id",
                     f"village is served by sea but landing point {lp!r} is not in the dataset",
@@ -204,7 +202,7 @@ def parse_dataset(
         Listing broken or empty geometry, duplicate codes, negative counts, villages without an
         island, and sea-served villages without a landing point.
     """
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     parsed = {
         name: _parse_features(
             name,
@@ -216,7 +214,7 @@ def parse_dataset(
     }
     for name in FILES:
         if not parsed[name]:
-            problems.append(Problem("empty_layer", f"/{name}", f"the dataset has no {name}"))
+            problems.append(Issue("empty_layer", f"/{name}", f"the dataset has no {name}"))
     island_codes = {p["code"] for p, _ in parsed["islands"] if "code" in p}
     landing_ids = {p["id"] for p, _ in parsed["landing_points"] if "id" in p}
     _check_villages([p for p, _ in parsed["villages"]], island_codes, landing_ids, problems)
@@ -232,13 +230,13 @@ def parse_dataset(
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataError(
-            [Problem("missing_field", "/", f"a feature lacks a field: {exc}")], source=source
+            [Issue("missing_field", "/", f"a feature lacks a field: {exc}")], source=source
         ) from exc
 
 
 def load_dataset(folder: Path) -> Archipelago:
     """Read the four GeoJSON files of a built dataset and validate them."""
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     features: dict[str, list[dict[str, Any]]] = {}
     for name in FILES:
         path = folder / f"{name}.geojson"
@@ -246,9 +244,9 @@ def load_dataset(folder: Path) -> Archipelago:
             with path.open(encoding="utf-8") as fh:
                 features[name] = json.load(fh)["features"]
         except FileNotFoundError:
-            problems.append(Problem("missing_file", f"/{name}", f"{path} does not exist"))
+            problems.append(Issue("missing_file", f"/{name}", f"{path} does not exist"))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            problems.append(Problem("unreadable_file", f"/{name}", f"{path}: {exc}"))
+            problems.append(Issue("unreadable_file", f"/{name}", f"{path}: {exc}"))
     if problems:
         raise DataError(problems, source=str(folder))
     return parse_dataset(features, source=str(folder))
@@ -262,9 +260,9 @@ def load_land(dataset_dir: Path) -> list[BaseGeometry]:
             feats = json.load(fh)["features"]
     except (OSError, json.JSONDecodeError, KeyError) as exc:
         raise DataError(
-            [Problem("unreadable_file", "/land", f"{path}: {exc}")], source=str(path)
+            [Issue("unreadable_file", "/land", f"{path}: {exc}")], source=str(path)
         ) from exc
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     geoms = []
     for n, f in enumerate(feats):
         geom = shape(f["geometry"])

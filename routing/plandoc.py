@@ -40,8 +40,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from routing.errors import DataError
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -22,8 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from routing.domain import Plan, Problem, Vessel
-from routing.errors import DataError
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue
 from routing.fieldlog import NOTES, usable_events
 from routing.matrix import Matrix
 from routing.plandoc import PlanDocument, Voyage

@@ -11,8 +11,7 @@ from typing import Any
 
 from routing.demand import Kit, demand_for, split_voters
 from routing.domain import Consignment, Problem, SeaArea, Vessel, VesselClass, WaveForecast
-from routing.errors import DataError
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue
 from routing.geodata import Archipelago
 from routing.schema import scenario_model
 from routing.weather import parse_area

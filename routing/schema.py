@@ -28,8 +28,7 @@ from pydantic import (
     ValidationError,
 )
 
-from routing.errors import DataError
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue
 
 # Times outside these years are refused: every real plan lies well inside them, and a time near
 # year 1 or 9999 overflows as soon as a sailing or a time-zone shift is added to it.

@@ -21,8 +21,7 @@ import shapely
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
 from routing.domain import Problem, SeaArea, WaveForecast
-from routing.errors import DataError
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue
 from routing.geo import to_lonlat, to_metric
 from routing.geodata import Archipelago
 from routing.matrix import sailing_seconds

@@ -12,8 +12,7 @@ from app import auth, deps
 from app.deps import ScenarioId, VesselId
 from app.errors import problems
 from app.services import scenarios, vessels
-from routing.errors import DataError
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue
 from routing.schema import ScenarioModel, Time
 
 router = APIRouter(tags=["scenarios and vessels"])

@@ -18,8 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app import db
 from app.config import Settings
 from app.services import Conflict, plans
-from routing.errors import DataError, NotFound
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue, NotFound
 from routing.fieldlog import check_event, required_fields, status, usable_events
 from routing.plandoc import PlanDocument
 

@@ -15,8 +15,7 @@ from sqlalchemy import insert, select, update
 from app import db
 from app.config import Settings
 from app.services import Conflict, scenarios
-from routing.errors import DataError, NotFound
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue, NotFound
 from routing.pipeline import DEFAULT_BUDGET_S
 from routing.plandoc import PlanDocument
 from routing.replan import apply_change

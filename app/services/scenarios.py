@@ -14,8 +14,7 @@ from app import db, planning
 from app.config import Settings
 from app.services import vessels
 from routing import pipeline
-from routing.errors import DataError, NotFound
-from routing.errors import Problem as Issue
+from routing.errors import DataError, Issue, NotFound
 from routing.export import jsonable
 from routing.scenario import Scenario, parse_scenario
 
