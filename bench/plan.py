@@ -22,15 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from routing.demand import load_kit  # noqa: E402
+from app import planning  # noqa: E402
+from app.config import Settings  # noqa: E402
+from routing import pipeline  # noqa: E402
 from routing.domain import Plan, Problem  # noqa: E402
-from routing.fleet import load_fleet  # noqa: E402
-from routing.geodata import load_dataset, load_land  # noqa: E402
-from routing.matrix import Matrix, build_matrix, sea_network  # noqa: E402
-from routing.planner import make_plan  # noqa: E402
-from routing.scenario import build_problem, load_scenario, load_vessels  # noqa: E402
+from routing.matrix import Matrix  # noqa: E402
+from routing.scenario import load_scenario  # noqa: E402
 from routing.schedule import kpis, lateness_s, make_voyage  # noqa: E402
-from routing.solver import SolvedRoute, SolvedTrip, SolveOptions, _edge_cost, service_seconds  # noqa: E402
+from routing.solver import SolvedRoute, SolvedTrip, _edge_cost, service_seconds  # noqa: E402
 
 DATA = ROOT / "data"
 
@@ -186,29 +185,13 @@ def ortools_plan(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scenario", type=Path, default=DATA / "scenarios" / "pemilu2024.toml")
-    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--seconds", type=float, default=pipeline.DEFAULT_BUDGET_S)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--trips-per-vessel", type=int, default=12)
     args = ap.parse_args()
-    classes = load_fleet(DATA / "fleet.toml")
-    arch = load_dataset(DATA / "islands")
-    problem = build_problem(
-        load_scenario(args.scenario),
-        arch,
-        load_kit(DATA / "kit.toml"),
-        classes,
-        load_vessels(DATA / "fleet.toml", classes),
-    )
-    land = load_land(DATA / "islands")
-    matrices = {
-        cid: build_matrix(
-            sea_network(
-                land, arch.terminals(), clearance_m=vc.clearance_m, cache_dir=ROOT / "var" / "cache"
-            ),
-            vc,
-        )
-        for cid, vc in problem.classes.items()
-    }
+    given = planning.inputs(Settings(data_dir=DATA, cache_dir=ROOT / "var" / "cache"))
+    problem = pipeline.problem_for(given, load_scenario(args.scenario))
+    matrices, _ = pipeline.sea(given, problem)
     rows = {
         "hand-made (1 voyage per district)": score(problem, hand_made(problem, matrices), matrices)
     }
@@ -222,12 +205,7 @@ def main() -> None:
     )
     t_ort = time.perf_counter() - t0
     t0 = time.perf_counter()
-    plan = make_plan(
-        problem,
-        matrices,
-        options=SolveOptions(seed=args.seed),
-        deadline_monotonic=time.monotonic() + args.seconds,
-    )
+    plan = pipeline.plan(given, problem, seed=args.seed, seconds=args.seconds).plan
     t_ours = time.perf_counter() - t0
     rows[f"ours (PyVRP) {args.seconds:.0f} s"] = score_plan(plan)
     print(
