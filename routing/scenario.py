@@ -220,90 +220,22 @@ def build_problem(
     (each part fits that vessel); if a single TPS kit is larger, parts fit the largest vessel.
     """
     issues: list[Issue] = []
-    for n, d in enumerate(scenario.depots):
-        if d not in arch.depots:
-            issues.append(Issue("unknown_depot", f"/depots/{n}", f"no depot {d!r}"))
-    chosen = []
-    for n, vid in enumerate(scenario.vessel_ids):
-        if vid not in vessels:
-            issues.append(
-                Issue("unknown_vessel", f"/vessels/{n}", f"no vessel {vid!r} in the fleet")
-            )
-            continue
-        v = vessels[vid]
-        if v.home_depot not in scenario.depots:
-            issues.append(
-                Issue(
-                    "unknown_depot",
-                    f"/vessels/{n}",
-                    f"{vid}: home depot {v.home_depot!r} is not a scenario depot",
-                )
-            )
-        a, b = scenario.vessel_windows.get(vid, (v.available_from, v.available_until))
-        b = min(b, scenario.out_of_service.get(vid, b))
-        if b > a:  # a vessel out of service before its window opens takes no part
-            chosen.append(Vessel(v.id, v.class_id, v.home_depot, a, b, v.source))
+    chosen = _chosen_vessels(scenario, vessels, issues)
     codes = scenario.villages or tuple(c for c, v in arch.villages.items() if v.sea)
-    for n, code in enumerate(codes):
-        if code not in arch.villages:
-            issues.append(Issue("unknown_village", f"/villages/{n}", f"no village {code!r}"))
-        elif not arch.villages[code].sea:
-            issues.append(
-                Issue("not_sea_served", f"/villages/{n}", f"{code} is on the Madura mainland")
-            )
-    for vid in scenario.out_of_service:
-        if vid not in scenario.vessel_ids:
-            issues.append(
-                Issue(
-                    "unknown_vessel", f"/out_of_service/{vid}", f"{vid!r} is not a scenario vessel"
-                )
-            )
     areas = dict(sea_areas or {}) | {a.id: a for a in scenario.sea_areas}
-    for n, f in enumerate(scenario.forecast):
-        if f.area_id not in areas:
-            issues.append(
-                Issue("unknown_sea_area", f"/forecast/{n}/area", f"no sea area {f.area_id!r}")
-            )
-    for n, (lid, _, _) in enumerate(scenario.closed_landings):
-        if lid not in arch.landing_points:
-            issues.append(
-                Issue("unknown_landing", f"/closed_landings/{n}/landing", f"no landing {lid!r}")
-            )
+    _check_places(scenario, arch, codes, areas, issues)
     offices = _ppk_offices(scenario, arch, codes, issues) if scenario.direction == "return" else {}
+    if not chosen and not any(i.path.startswith("/vessels") for i in issues):
+        why = "no vessel of the scenario is available (all out of service or set inactive)"
+        issues.append(Issue("no_vessel", "/vessels", why))
     if issues:
         raise DataError(issues, source=scenario.name)
     used = {v.class_id for v in chosen}
-    cap_kg = min(classes[c].capacity_kg for c in used)
-    cap_m3 = min(classes[c].capacity_m3 for c in used)
-    one = demand_for(1, kit.max_voters_per_tps, kit)
-    if one.weight_kg > cap_kg or one.volume_m3 > cap_m3:
-        cap_kg = max(classes[c].capacity_kg for c in used)
-        cap_m3 = max(classes[c].capacity_m3 for c in used)
-    consignments = []
+    cap_kg, cap_m3 = _part_capacity(kit, [classes[c] for c in used])
     if scenario.direction == "return":
         consignments = _return_consignments(scenario, arch, kit, offices, cap_kg, cap_m3)
-        codes = ()
-    for code in codes:
-        village = arch.villages[code]
-        assert village.landing_point_id is not None
-        parts = _consignment_parts(village.tps, village.voters_est, kit, cap_kg, cap_m3)
-        for k, (tps, voters) in enumerate(parts, start=1):
-            dem = demand_for(tps, voters, kit, label=f"villages/{code}")
-            consignments.append(
-                Consignment(
-                    id=code if len(parts) == 1 else f"{code}#{k}",
-                    village_code=code,
-                    landing_id=village.landing_point_id,
-                    district_code=village.district_code,
-                    tps=tps,
-                    ballot_boxes=dem.ballot_boxes,
-                    weight_kg=dem.weight_kg,
-                    volume_m3=dem.volume_m3,
-                    deadline=scenario.deadline_for(village.district_code),
-                    part=k,
-                    parts=len(parts),
-                )
-            )
+    else:
+        consignments = _outbound_consignments(scenario, arch, kit, codes, cap_kg, cap_m3)
     d0, d1 = scenario.daylight
     depots = scenario.depots
     if scenario.direction == "return":  # the destination comes first: the solver's unload depot
@@ -326,6 +258,104 @@ def build_problem(
             lp.id for lp in arch.landing_points.values() if lp.registry_name == PUBLIC_PORT_REGISTRY
         ),
     )
+
+
+def _chosen_vessels(
+    scenario: Scenario, vessels: Mapping[str, Vessel], issues: list[Issue]
+) -> list[Vessel]:
+    """The scenario's vessels with their windows (a vessel out of service before its window
+    opens takes no part); unknown ones and foreign home depots are problems."""
+    chosen = []
+    for n, vid in enumerate(scenario.vessel_ids):
+        if vid not in vessels:
+            why = f"no vessel {vid!r} in the fleet"
+            issues.append(Issue("unknown_vessel", f"/vessels/{n}", why))
+            continue
+        v = vessels[vid]
+        if v.home_depot not in scenario.depots:
+            why = f"{vid}: home depot {v.home_depot!r} is not a scenario depot"
+            issues.append(Issue("unknown_depot", f"/vessels/{n}", why))
+        a, b = scenario.vessel_windows.get(vid, (v.available_from, v.available_until))
+        b = min(b, scenario.out_of_service.get(vid, b))
+        if b > a:
+            chosen.append(Vessel(v.id, v.class_id, v.home_depot, a, b, v.source))
+    for vid in scenario.out_of_service:
+        if vid not in scenario.vessel_ids:
+            why = f"{vid!r} is not a scenario vessel"
+            issues.append(Issue("unknown_vessel", f"/out_of_service/{vid}", why))
+    return chosen
+
+
+def _check_places(
+    scenario: Scenario,
+    arch: Archipelago,
+    codes: tuple[str, ...],
+    areas: Mapping[str, SeaArea],
+    issues: list[Issue],
+) -> None:
+    """Depots, villages, sea areas and landings the scenario names must exist."""
+    for n, d in enumerate(scenario.depots):
+        if d not in arch.depots:
+            issues.append(Issue("unknown_depot", f"/depots/{n}", f"no depot {d!r}"))
+    for n, code in enumerate(codes):
+        if code not in arch.villages:
+            issues.append(Issue("unknown_village", f"/villages/{n}", f"no village {code!r}"))
+        elif not arch.villages[code].sea:
+            why = f"{code} is on the Madura mainland"
+            issues.append(Issue("not_sea_served", f"/villages/{n}", why))
+    for n, f in enumerate(scenario.forecast):
+        if f.area_id not in areas:
+            why = f"no sea area {f.area_id!r}"
+            issues.append(Issue("unknown_sea_area", f"/forecast/{n}/area", why))
+    for n, (lid, _, _) in enumerate(scenario.closed_landings):
+        if lid not in arch.landing_points:
+            why = f"no landing {lid!r}"
+            issues.append(Issue("unknown_landing", f"/closed_landings/{n}/landing", why))
+
+
+def _part_capacity(kit: Kit, used: list[VesselClass]) -> tuple[float, float]:
+    """The load a consignment must fit: the smallest vessel's, or the largest's when a single
+    TPS kit is too big for the smallest."""
+    cap_kg = min(vc.capacity_kg for vc in used)
+    cap_m3 = min(vc.capacity_m3 for vc in used)
+    one = demand_for(1, kit.max_voters_per_tps, kit)
+    if one.weight_kg > cap_kg or one.volume_m3 > cap_m3:
+        return max(vc.capacity_kg for vc in used), max(vc.capacity_m3 for vc in used)
+    return cap_kg, cap_m3
+
+
+def _outbound_consignments(
+    scenario: Scenario,
+    arch: Archipelago,
+    kit: Kit,
+    codes: tuple[str, ...],
+    cap_kg: float,
+    cap_m3: float,
+) -> list[Consignment]:
+    """Each village's kits, split by TPS into parts that fit ``cap_kg`` and ``cap_m3``."""
+    out = []
+    for code in codes:
+        village = arch.villages[code]
+        assert village.landing_point_id is not None
+        parts = _consignment_parts(village.tps, village.voters_est, kit, cap_kg, cap_m3)
+        for k, (tps, voters) in enumerate(parts, start=1):
+            dem = demand_for(tps, voters, kit, label=f"villages/{code}")
+            out.append(
+                Consignment(
+                    id=code if len(parts) == 1 else f"{code}#{k}",
+                    village_code=code,
+                    landing_id=village.landing_point_id,
+                    district_code=village.district_code,
+                    tps=tps,
+                    ballot_boxes=dem.ballot_boxes,
+                    weight_kg=dem.weight_kg,
+                    volume_m3=dem.volume_m3,
+                    deadline=scenario.deadline_for(village.district_code),
+                    part=k,
+                    parts=len(parts),
+                )
+            )
+    return out
 
 
 def island_districts(arch: Archipelago, codes: tuple[str, ...]) -> list[str]:

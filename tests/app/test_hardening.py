@@ -380,3 +380,18 @@ def test_plan_files_have_the_content_types_the_document_gives(sapudi_plan) -> No
             r = client.get(url, headers=keys["viewer"])
             assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
             assert "text/csv" in document[path]["get"]["responses"]["200"]["content"]
+
+
+def test_a_scenario_whose_vessels_are_all_out_is_refused_naming_the_vessels(service) -> None:
+    client, keys = service
+    planner = keys["planner"]
+    gone = {**SMALL, "out_of_service": {"kmp-dbs-3": "2024-02-01T00:00:00+07:00"}}
+    r = client.post("/plans", json={"scenario": gone}, headers=planner)
+    assert_problem(r, 422, "/scenario/vessels")
+    assert r.json()["errors"][0]["code"] == "no_vessel"
+    r = client.post("/plans:validate", json={"scenario": gone}, headers=planner)
+    assert r.status_code == 200 and r.json()["valid"] is False
+    assert (
+        client.put("/vessels/kmp-dbs-3", json={"active": False}, headers=planner).status_code == 200
+    )
+    assert_problem(client.post("/scenarios", json=SMALL, headers=planner), 422, "/vessels")
