@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.services import Conflict
-from routing.errors import DataError, NoSeaPath, NotFound, RoutingError
+from routing.errors import DataError, Issue, NoSeaPath, NotFound, RoutingError
 from routing.schema import error_issues
 
 PROBLEM_JSON = "application/problem+json"
@@ -119,96 +119,98 @@ def _body_relative(error: Any) -> dict[str, Any]:
     return e
 
 
+def _one(status: int, title: str, code: str, path: str, message: str, **extra: Any) -> JSONResponse:
+    return problem_response(
+        status, title, message, errors=[{"code": code, "path": path, "message": message}], **extra
+    )
+
+
+def _issues(title: str, detail: str, issues: list[Issue]) -> JSONResponse:
+    errors = [{"code": p.code, "path": p.path, "message": p.message} for p in issues]
+    return problem_response(422, title, detail, errors=errors)
+
+
+async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+    return _one(404, "Not Found", f"unknown_{exc.kind.replace(' ', '_')}", "", str(exc))
+
+
+async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+    return _one(409, "Conflict", exc.code, exc.path, exc.message)
+
+
+async def _no_sea_path(_: Request, exc: NoSeaPath) -> JSONResponse:
+    return problem_response(
+        422,
+        "No sea path",
+        str(exc),
+        errors=[{"code": "no_sea_path", "path": "", "message": exc.reason}],
+        origin=exc.origin,
+        destination=exc.destination,
+    )
+
+
+async def _data_error(_: Request, exc: DataError) -> JSONResponse:
+    detail = f"{len(exc.problems)} problem(s) in {exc.source}"
+    return _issues("Invalid input", detail, exc.problems)
+
+
+async def _routing_error(_: Request, exc: RoutingError) -> JSONResponse:
+    return problem_response(422, "Routing error", str(exc))
+
+
+async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    issues = error_issues([_body_relative(e) for e in exc.errors()])
+    return _issues("Invalid request", f"{len(issues)} problem(s) in the request", issues)
+
+
+HTTP_CODES = {
+    400: "unreadable_body",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # every method of the path, not only the first route's
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    known = exc.status_code in HTTPStatus._value2member_map_
+    title = HTTPStatus(exc.status_code).phrase if known else "Error"
+    code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return _one(exc.status_code, title, code, "", str(exc.detail), headers=headers)
+
+
+async def _internal_error(_: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc)  # the trace stays in the server log
+    return problem_response(
+        500,
+        "Internal Server Error",
+        "the service failed; the error is logged",
+        errors=[{"code": "internal_error", "path": "", "message": "the service failed"}],
+    )
+
+
+HANDLERS: tuple[tuple[type[Exception], Any], ...] = (  # the most specific first
+    (NotFound, _not_found),
+    (Conflict, _conflict),
+    (NoSeaPath, _no_sea_path),
+    (DataError, _data_error),
+    (RoutingError, _routing_error),
+    (RequestValidationError, _validation),
+    (HTTPException, _http_error),
+    (Exception, _internal_error),
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(NotFound)
-    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return problem_response(
-            404,
-            "Not Found",
-            str(exc),
-            errors=[
-                {"code": f"unknown_{exc.kind.replace(' ', '_')}", "path": "", "message": str(exc)}
-            ],
-        )
-
-    @app.exception_handler(Conflict)
-    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return problem_response(
-            409,
-            "Conflict",
-            exc.message,
-            errors=[{"code": exc.code, "path": exc.path, "message": exc.message}],
-        )
-
-    @app.exception_handler(NoSeaPath)
-    async def no_sea_path(_: Request, exc: NoSeaPath) -> JSONResponse:
-        return problem_response(
-            422,
-            "No sea path",
-            str(exc),
-            errors=[{"code": "no_sea_path", "path": "", "message": exc.reason}],
-            origin=exc.origin,
-            destination=exc.destination,
-        )
-
-    @app.exception_handler(DataError)
-    async def data_error(_: Request, exc: DataError) -> JSONResponse:
-        errors = [{"code": p.code, "path": p.path, "message": p.message} for p in exc.problems]
-        return problem_response(
-            422, "Invalid input", f"{len(errors)} problem(s) in {exc.source}", errors=errors
-        )
-
-    @app.exception_handler(RoutingError)
-    async def routing_error(_: Request, exc: RoutingError) -> JSONResponse:
-        return problem_response(422, "Routing error", str(exc))
-
-    @app.exception_handler(RequestValidationError)
-    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"code": p.code, "path": p.path, "message": p.message}
-            for p in error_issues([_body_relative(e) for e in exc.errors()])
-        ]
-        return problem_response(
-            422, "Invalid request", f"{len(errors)} problem(s) in the request", errors=errors
-        )
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:  # every method of the path, not only the first route's
-            headers["Allow"] = ", ".join(_allowed_methods(request))
-        title = (
-            HTTPStatus(exc.status_code).phrase
-            if exc.status_code in HTTPStatus._value2member_map_
-            else "Error"
-        )
-        code = {
-            400: "unreadable_body",
-            401: "unauthorized",
-            403: "forbidden",
-            404: "not_found",
-            405: "method_not_allowed",
-            409: "conflict",
-            413: "too_large",
-            415: "unsupported_media_type",
-        }.get(exc.status_code, f"http_{exc.status_code}")
-        return problem_response(
-            exc.status_code,
-            title,
-            str(exc.detail),
-            errors=[{"code": code, "path": "", "message": str(exc.detail)}],
-            headers=headers,
-        )
-
-    @app.exception_handler(Exception)
-    async def internal_error(_: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)  # the trace stays in the server log
-        return problem_response(
-            500,
-            "Internal Server Error",
-            "the service failed; the error is logged",
-            errors=[{"code": "internal_error", "path": "", "message": "the service failed"}],
-        )
+    """Map every error to its problem+json answer (the one place that does)."""
+    for kind, handler in HANDLERS:
+        app.add_exception_handler(kind, handler)
 
 
 class BodyLimit:
