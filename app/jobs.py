@@ -158,6 +158,37 @@ def _guarded(settings: Settings, engine: Engine, plan_id: str) -> str:
         return "failed"
 
 
+class _Progress:
+    """The solver's progress callback: records elapsed time and the best objective about once
+    a second (renewing the lease), and stops the search once a cancel is requested."""
+
+    def __init__(self, engine: Engine, plan_id: str, started: float) -> None:
+        self.engine, self.plan_id, self.started = engine, plan_id, started
+        self.last = 0.0
+        self.cancelled = False
+
+    def __call__(self, iteration: int, elapsed: float, best: float) -> bool:
+        if elapsed - self.last < PROGRESS_EVERY_S:
+            return False
+        self.last = elapsed
+        p = db.plans
+        with db.write(self.engine) as conn:
+            conn.execute(
+                update(p)
+                .where(p.c.id == self.plan_id)
+                .values(
+                    elapsed_s=time.monotonic() - self.started,
+                    best_objective=float(best) if math.isfinite(best) else None,
+                    lease_until=db.now() + LEASE_S,
+                    version=p.c.version + 1,
+                    updated_at=db.now(),
+                )
+            )
+            flag = conn.execute(select(p.c.cancel_requested).where(p.c.id == self.plan_id))
+            self.cancelled = bool(flag.scalar())
+        return self.cancelled
+
+
 def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
     row = _row(engine, plan_id)
     started = time.monotonic()
@@ -168,42 +199,11 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
     given = planning.inputs(settings)
     problem = pipeline.problem_for(given, scenario)
     pipeline.networks(given, problem)
-    _set(
-        engine,
-        plan_id,
-        phase="solving",
-        elapsed_s=time.monotonic() - started,
-        lease_until=db.now() + LEASE_S,
-    )
-    last = [0.0]
-    cancelled = [False]
-
-    def progress(iteration: int, elapsed: float, best: float) -> bool:
-        if elapsed - last[0] < PROGRESS_EVERY_S:
-            return False
-        last[0] = elapsed
-        with db.write(engine) as conn:
-            p = db.plans
-            conn.execute(
-                update(p)
-                .where(p.c.id == plan_id)
-                .values(
-                    elapsed_s=time.monotonic() - started,
-                    best_objective=float(best) if math.isfinite(best) else None,
-                    lease_until=db.now() + LEASE_S,
-                    version=p.c.version + 1,
-                    updated_at=db.now(),
-                )
-            )
-            flag = conn.execute(select(p.c.cancel_requested).where(p.c.id == plan_id)).scalar()
-        cancelled[0] = bool(flag)
-        return cancelled[0]
-
-    seconds = (
-        None
-        if row.iterations
-        else max(0.5, (row.seconds or DEFAULT_BUDGET_S) - (time.monotonic() - started))
-    )
+    elapsed = time.monotonic() - started
+    _set(engine, plan_id, phase="solving", elapsed_s=elapsed, lease_until=db.now() + LEASE_S)
+    progress = _Progress(engine, plan_id, started)
+    budget_s = row.seconds or DEFAULT_BUDGET_S
+    seconds = None if row.iterations else max(0.5, budget_s - (time.monotonic() - started))
     if row.kind == "replan":
         run = _replan(given, engine, row, problem, seconds, progress)
     else:
@@ -216,26 +216,38 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
             fixed_cost_per_vessel=row.fixed_cost_idr,
             progress=progress,
         )
+    phase = "cancelled" if progress.cancelled else run.document["status"]
+    _store(engine, plan_id, row.kind, run, phase, given, time.monotonic() - started)
+    return phase
+
+
+def _store(
+    engine: Engine,
+    plan_id: str,
+    kind: str,
+    run: pipeline.PlanRun,
+    phase: str,
+    given: pipeline.Inputs,
+    elapsed_s: float,
+) -> None:
+    """Store a finished plan: its document (a capacity plan's inside its report) and files."""
     document: dict[str, Any] = run.document
-    if row.kind == "capacity":
+    if kind == "capacity":
         report = {**capacity_report(run.plan), "plan": run.document}
         document = CapacityDocument.from_json(report).to_json()
-    phase = "cancelled" if cancelled[0] else run.document["status"]
+    geojson = plan_geojson(run.plan, pipeline.places(given.archipelago))
     _set(
         engine,
         plan_id,
         phase=phase,
-        elapsed_s=time.monotonic() - started,
+        elapsed_s=elapsed_s,
         best_objective=run.plan.objective if math.isfinite(run.plan.objective) else None,
         result=json.dumps(document, ensure_ascii=False),
-        geojson=json.dumps(
-            plan_geojson(run.plan, pipeline.places(given.archipelago)), ensure_ascii=False
-        ),
+        geojson=json.dumps(geojson, ensure_ascii=False),
         manifests=manifests_csv(run.plan),
         timeline=timeline_csv(run.plan),
         lease_until=None,
     )
-    return phase
 
 
 def _replan(

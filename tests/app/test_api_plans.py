@@ -140,7 +140,7 @@ def test_validation_limits_and_body_size(client: TestClient, settings: Settings)
         headers=planner,
     )
     assert r.status_code == 200 and r.json()["valid"] is False
-    assert r.json()["errors"][0]["path"] == "/scenario/depots/0"
+    assert "/scenario/depots/0" in {e["path"] for e in r.json()["errors"]}
     broken = {
         "scenario": {
             "name": "x",
