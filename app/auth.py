@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 import anyio
@@ -39,7 +41,9 @@ PUBLIC = (
     "/schemas/capacity.json",
 )
 PUBLIC_PREFIXES = ("/static/", "/docs/")
-_known: dict[tuple[str, str], tuple[KeyRecord | None, float]] = {}
+KNOWN_MAX = 4096  # key records kept at once; the oldest go first
+_known: OrderedDict[tuple[str, str], tuple[KeyRecord, float]] = OrderedDict()
+_known_lock = threading.Lock()
 
 
 def create_key(url: str, role: str, name: str = "") -> str:
@@ -56,12 +60,22 @@ def _presented_key(headers: dict[bytes, bytes]) -> str | None:
 
 
 def _record(settings: Settings, key: str) -> KeyRecord | None:
-    digest = keys.hash_key(key)
-    cached = _known.get((settings.database, digest))
+    """The presented key's record, from a small cache of known keys (only keys that exist are
+    kept, so made-up keys cannot grow it)."""
+    entry = (settings.database, keys.hash_key(key))
+    with _known_lock:
+        cached = _known.get(entry)
     if cached and cached[1] > time.monotonic():
         return cached[0]
     record = keys.lookup(settings.database, key)
-    _known[(settings.database, digest)] = (record, time.monotonic() + KNOWN_FOR_S)
+    with _known_lock:
+        if record is None:
+            _known.pop(entry, None)
+            return None
+        _known[entry] = (record, time.monotonic() + KNOWN_FOR_S)
+        _known.move_to_end(entry)
+        while len(_known) > KNOWN_MAX:
+            _known.popitem(last=False)
     return record
 
 
@@ -104,6 +118,7 @@ class KeyCheck:
                 "Unauthorized",
                 why,
                 errors=[{"code": "unauthorized", "path": "", "message": why}],
+                headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'},
             )
             await response(scope, receive, send)
             return

@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from routing.fieldlog import DEFAULT_CLOCK_SKEW
+
 
 def _default_data_dir() -> Path:
     beside_code = Path(__file__).resolve().parents[1] / "data"
@@ -36,9 +38,10 @@ class Settings(BaseSettings):
     max_plan_seconds: float = 600.0
     max_plan_iterations: int = 200_000
     max_wait_s: float = 30.0  # longest a request may wait for a plan's result
-    # How far past the server's clock a field event's time may be: phones' clocks drift, and a
-    # handover recorded offline carries the phone's time (assumed: ten minutes covers it).
-    event_clock_skew_s: Annotated[float, Field(ge=0, le=86_400)] = 600.0
+    # How far past the server's clock a field event's time may be (routing.fieldlog).
+    event_clock_skew_s: Annotated[float, Field(ge=0, le=86_400)] = (
+        DEFAULT_CLOCK_SKEW.total_seconds()
+    )
 
     @property
     def database(self) -> str:

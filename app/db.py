@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -125,6 +126,7 @@ def event_record(r: Any) -> dict[str, Any]:
         "type": r.type,
         **json.loads(r.payload),
         "idempotency_key": r.idempotency_key,
+        "recorded_at": datetime.fromtimestamp(r.created_at, UTC).isoformat(),
     }
 
 
@@ -132,6 +134,18 @@ def plan_events(conn: Connection, plan_id: str) -> list[dict[str, Any]]:
     """A plan's field events, oldest first."""
     rows = conn.execute(select(events).where(events.c.plan_id == plan_id).order_by(events.c.id))
     return [event_record(r) for r in rows.all()]
+
+
+def upsert(conn: Connection, table: Table, values: dict[str, Any], *, key: str) -> Any:
+    """An insert that updates the row with the same ``key`` instead (one statement, so two
+    first writers cannot both insert)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(**values)
+    return stmt.on_conflict_do_update(
+        index_elements=[key], set_={k: v for k, v in values.items() if k != key}
+    )
 
 
 def now() -> float:

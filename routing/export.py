@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -158,7 +159,7 @@ def plan_document(
         engine=plan.engine,
         direction=plan.problem.direction,  # type: ignore[arg-type]
         planning_start=plan.problem.start,
-        objective=plan.objective,
+        objective=plan.objective if math.isfinite(plan.objective) else None,
         voyages=tuple(_voyage(v, by_id) for v in plan.voyages),
         unassigned=tuple(
             plandoc.Unassigned(

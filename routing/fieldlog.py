@@ -44,7 +44,10 @@ STEPS: dict[str, tuple[str, ...]] = {
 }
 NOTES: dict[str, tuple[str, ...]] = {"delayed": ("depot", "landing", "return")}
 AT_RISK_NOTES = frozenset({"delayed"})  # a note that puts its stop's districts at risk
-AT_RISK_MARGIN = timedelta(hours=6)  # assumed: less than this to a deadline is at risk
+AT_RISK_MARGIN = timedelta(hours=6)
+# How far past the clock of whoever records it an event's time may be: phones' clocks drift, and
+# a handover recorded offline carries the phone's time (assumed: ten minutes covers it).
+DEFAULT_CLOCK_SKEW = timedelta(minutes=10)  # assumed: less than this to a deadline is at risk
 REQUIRED: dict[str, tuple[str, ...]] = {  # what an event must carry besides its stop and time
     "handed_over": ("boxes", "condition", "receiver"),
     "delayed": ("reason",),
@@ -166,7 +169,8 @@ def check_event(
     return Refusal("bad_transition", "/type", why) if why else None
 
 
-def _why_unusable(e: Mapping[str, Any], voyages: Mapping[str, Sequence[Stop]]) -> str | None:
+def _why_unusable(e: Mapping[str, Any], document: PlanDocument, skew: timedelta) -> str | None:
+    voyages = {v.vessel_id: v.stops for v in document.voyages}
     stops = voyages.get(str(e.get("vessel_id")))
     if stops is None:
         return f"vessel {e.get('vessel_id')!r} has no voyage in this plan"
@@ -183,24 +187,31 @@ def _why_unusable(e: Mapping[str, Any], voyages: Mapping[str, Sequence[Stop]]) -
         return f"its time {e.get('at')!r} has no UTC offset"
     if not EARLIEST <= at < LATEST:
         return f"its time {e.get('at')!r} is out of range"
+    if at < document.start:
+        return f"its time {e.get('at')!r} is before the plan starts"
+    recorded = e.get("recorded_at")
+    if recorded and at > datetime.fromisoformat(str(recorded)) + skew:
+        return f"its time {e.get('at')!r} is after it reached the service ({recorded})"
     return None
 
 
 def usable_events(
-    document: PlanDocument, events: Iterable[Mapping[str, Any]]
+    document: PlanDocument,
+    events: Iterable[Mapping[str, Any]],
+    *,
+    skew: timedelta = DEFAULT_CLOCK_SKEW,
 ) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
     """The stored events that can be replayed, and a warning for each one set aside.
 
     An event is set aside when it names no stop of the plan, carries a time without a UTC
     offset or out of range, goes back in time against the vessel's events before it, or
     reports a stop behind one already reported."""
-    voyages = {v.vessel_id: v.stops for v in document.voyages}
     good: list[Mapping[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     latest: dict[str, datetime] = {}
     furthest: dict[str, int] = {}
     for e in events:
-        why = _why_unusable(e, voyages)
+        why = _why_unusable(e, document, skew)
         vid = str(e.get("vessel_id"))
         if why is None:
             at = datetime.fromisoformat(str(e["at"]))
@@ -260,12 +271,17 @@ def _replay(plan: PlanDocument, events: Iterable[Mapping[str, Any]]) -> _Replay:
     return out
 
 
-def status(plan: PlanDocument, events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def status(
+    plan: PlanDocument,
+    events: Iterable[Mapping[str, Any]],
+    *,
+    skew: timedelta = DEFAULT_CLOCK_SKEW,
+) -> dict[str, Any]:
     """Per voyage where it is; per district TPS delivered of total, ETA against deadline, risk.
 
     Stored events that cannot be replayed (old data that breaks today's rules) are left out and
     named in the voyage's ``warnings``."""
-    usable, ignored = usable_events(plan, events)
+    usable, ignored = usable_events(plan, events, skew=skew)
     r = _replay(plan, usable)
     return {
         "status": plan.status,

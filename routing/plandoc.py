@@ -6,8 +6,8 @@ dict ``json.dumps`` writes, byte for byte as before the types existed. Units sta
 (``_h``, ``_kg``, ``_m3``, ``_nm``, ``_idr``). Times are RFC 3339 strings with their UTC offset,
 written as ``datetime.isoformat`` writes them (``+07:00``, ``+00:00``, never ``Z``). Numbers keep
 what they were written as: a whole ``load_kg`` stays ``0``, not ``0.0``. A plan the solver found
-no feasible solution for has ``objective`` infinite (``Infinity`` in the file, as
-``json.dumps`` writes it).
+no feasible solution for has ``objective`` null (JSON has no infinity, and a reader such as a
+browser or the service's own JSON answers refuses ``Infinity``).
 
 Trips are not a level of their own: every stop and leg carries the number of its trip
 (``trip``, from 0), ``Voyage.trips`` counts them and ``Voyage.trip_cargo`` says what one
@@ -457,7 +457,7 @@ class PlanDocument(Frozen):
     engine: str
     direction: Direction
     planning_start: Time
-    objective: Number
+    objective: Number | None
     voyages: tuple[Voyage, ...]
     unassigned: tuple[Unassigned, ...]
     kpis: Kpis

@@ -46,6 +46,7 @@ class Scenario:
     ppk_offices: dict[str, str] = field(default_factory=dict)  # return: district -> village
     ready: dict[str, datetime] = field(default_factory=dict)  # return: district -> boxes ready
     out_of_service: dict[str, datetime] = field(default_factory=dict)  # vessel -> from
+    inactive: frozenset[str] = frozenset()  # vessels planners took out of use (PUT /vessels)
 
     def deadline_for(self, district_code: str) -> datetime:
         return self.deadlines.get(district_code, self.default_deadline)
@@ -277,12 +278,16 @@ def _chosen_vessels(
             issues.append(Issue("unknown_depot", f"/vessels/{n}", why))
         a, b = scenario.vessel_windows.get(vid, (v.available_from, v.available_until))
         b = min(b, scenario.out_of_service.get(vid, b))
-        if b > a:
+        if b > a and vid not in scenario.inactive:
             chosen.append(Vessel(v.id, v.class_id, v.home_depot, a, b, v.source))
-    for vid in scenario.out_of_service:
-        if vid not in scenario.vessel_ids:
-            why = f"{vid!r} is not a scenario vessel"
-            issues.append(Issue("unknown_vessel", f"/out_of_service/{vid}", why))
+    for section, named in (
+        ("out_of_service", scenario.out_of_service),
+        ("vessel_windows", scenario.vessel_windows),
+    ):
+        for vid in named:
+            if vid not in scenario.vessel_ids:
+                why = f"{vid!r} is not a scenario vessel"
+                issues.append(Issue("unknown_vessel", f"/{section}/{vid}", why))
     return chosen
 
 
@@ -297,6 +302,16 @@ def _check_places(
     for n, d in enumerate(scenario.depots):
         if d not in arch.depots:
             issues.append(Issue("unknown_depot", f"/depots/{n}", f"no depot {d!r}"))
+    districts = {v.district_code for v in arch.villages.values()}
+    for section, named in (
+        ("deadlines", scenario.deadlines),
+        ("ready", scenario.ready),
+        ("ppk_offices", scenario.ppk_offices),
+    ):
+        for d in named:
+            if d not in districts:
+                why = f"no district {d!r} (a Kemendagri code such as 35.29.23)"
+                issues.append(Issue("unknown_district", f"/{section}/{d}", why))
     for n, code in enumerate(codes):
         if code not in arch.villages:
             issues.append(Issue("unknown_village", f"/villages/{n}", f"no village {code!r}"))

@@ -57,6 +57,15 @@ def _local(value: time) -> time:
     return value
 
 
+def _unique(values: list[str]) -> list[str]:
+    seen = set()
+    for n, v in enumerate(values):
+        if v in seen:
+            raise ValueError(f"{v!r} appears twice (at {values.index(v)} and {n})")
+        seen.add(v)
+    return values
+
+
 def _in_range(value: datetime) -> datetime:
     if not EARLIEST <= value < LATEST:
         raise ValueError(f"must lie between {EARLIEST.year} and {LATEST.year}")
@@ -129,11 +138,12 @@ class ScenarioModel(_Section):
     election_day: Day
     planning_start: Time
     default_deadline: Time
-    depots: list[Id] = Field(..., min_length=1, max_length=50)
-    vessels: list[Id] = Field(..., min_length=1, max_length=500)
-    villages: Literal["sea"] | Annotated[list[Id], Field(min_length=1, max_length=5000)] = Field(
-        "sea", description='Village codes, or "sea" for every sea-served village'
-    )
+    depots: Annotated[list[Id], AfterValidator(_unique)] = Field(..., min_length=1, max_length=50)
+    vessels: Annotated[list[Id], AfterValidator(_unique)] = Field(..., min_length=1, max_length=500)
+    villages: (
+        Literal["sea"]
+        | Annotated[list[Id], Field(min_length=1, max_length=5000), AfterValidator(_unique)]
+    ) = Field("sea", description='Village codes, or "sea" for every sea-served village')
     direction: Literal["outbound", "return"] = "outbound"
     deadlines: dict[Id, Time] = Field(
         default_factory=dict, max_length=500, description="District code -> deadline"

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from app import auth, db, deps, views
 from app.config import Settings
@@ -31,7 +32,7 @@ async def answer(request: Request, plan_id: str, wait: float) -> Response:
     ``wait`` seconds; the job runner is woken first."""
     request.app.state.submit(plan_id)
     settings = deps.settings(request)
-    row = await plans.wait(settings, plan_id, wait) if wait else plans.row(settings, plan_id)
+    row = await plans.wait(settings, plan_id, wait)
     done = row.phase not in db.ACTIVE_PHASES
     return JSONResponse(
         plans.summary(row, full=done),
@@ -69,7 +70,7 @@ def _scenario(settings: Settings, body: PlanRequest) -> tuple[dict[str, Any], st
 )
 async def create_plan(request: Request, body: PlanRequest) -> Response:
     """Plan a scenario in the background: 202 with the plan's Location (or wait up to `wait` s)."""
-    plan_id = _queue(deps.settings(request), body, "plan")
+    plan_id = await run_in_threadpool(_queue, deps.settings(request), body, "plan")
     return await answer(request, plan_id, body.wait)
 
 
@@ -95,7 +96,8 @@ def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
 )
 async def create_capacity_plan(request: Request, body: CapacityRequest) -> Response:
     """Which vessels meet every deadline at least cost (a fixed cost per vessel used), how full."""
-    plan_id = _queue(deps.settings(request), body, "capacity", body.fixed_cost_idr)
+    settings = deps.settings(request)
+    plan_id = await run_in_threadpool(_queue, settings, body, "capacity", body.fixed_cost_idr)
     return await answer(request, plan_id, body.wait)
 
 

@@ -4,6 +4,7 @@ landing closed, a new forecast, new deadlines); the result says what moved."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from app import auth, deps
 from app.deps import PlanId
@@ -30,5 +31,7 @@ async def replan_plan(request: Request, plan_id: PlanId, body: ReplanRequest) ->
     budget = budget_of(body)
     plans.check_budget(settings, budget)
     change = jsonable(body.change.model_dump(by_alias=True, exclude_none=True))
-    new_id = plans.queue_replan(settings, plan_id, change=change, as_of=body.as_of, budget=budget)
+    new_id = await run_in_threadpool(
+        plans.queue_replan, settings, plan_id, change=change, as_of=body.as_of, budget=budget
+    )
     return await answer(request, new_id, body.wait)

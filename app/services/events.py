@@ -116,7 +116,8 @@ def _checked_payload(
 ) -> dict[str, Any]:
     """The event's stored payload, once its time and order are checked against the vessel's
     earlier events."""
-    usable, _ = usable_events(document, db.plan_events(conn, plan_id))
+    skew = timedelta(seconds=settings.event_clock_skew_s)
+    usable, _ = usable_events(document, db.plan_events(conn, plan_id), skew=skew)
     previous = [e for e in usable if e["vessel_id"] == event.vessel_id]
     now = datetime.now(UTC)
     at = event.at or max([now, *(datetime.fromisoformat(e["at"]) for e in previous)])
@@ -128,7 +129,7 @@ def _checked_payload(
         type=event.type,
         at=at,
         now=now,
-        skew=timedelta(seconds=settings.event_clock_skew_s),
+        skew=skew,
     )
     if refusal is not None and refusal.code == "in_the_future":
         raise DataError([Issue(refusal.code, refusal.path, refusal.message)], source="event")
@@ -167,7 +168,17 @@ class StatusCache:
 
 
 _STATUS_CACHE = StatusCache(STATUS_CACHE_SIZE)
-_STATUS_LOCK = threading.Lock()
+_PLAN_LOCKS: dict[str, threading.Lock] = {}
+_PLAN_LOCKS_GUARD = threading.Lock()
+
+
+def _plan_lock(plan_id: str) -> threading.Lock:
+    """One lock per plan: a changed status is rendered once however many pollers ask, and the
+    pollers of other plans do not wait for it."""
+    with _PLAN_LOCKS_GUARD:
+        if len(_PLAN_LOCKS) > STATUS_CACHE_SIZE:
+            _PLAN_LOCKS.clear()  # held locks stay with their holders; new askers get new ones
+        return _PLAN_LOCKS.setdefault(plan_id, threading.Lock())
 
 
 def etag(*parts: object) -> str:
@@ -181,7 +192,8 @@ def live_status(
 
     Cheap first: the plan's version and newest event make the ETag; the plan itself is read
     only for a stale client, and the rendered answer is kept for the next poller."""
-    with db.engine_for(settings.database).connect() as conn:
+    engine = db.engine_for(settings.database)
+    with engine.connect() as conn:
         found = conn.execute(
             select(db.plans.c.phase, db.plans.c.version).where(db.plans.c.id == plan_id)
         ).first()
@@ -190,22 +202,25 @@ def live_status(
         last_event = conn.execute(
             select(func.max(db.events.c.id)).where(db.events.c.plan_id == plan_id)
         ).scalar()
-        tag = etag(plan_id, found.phase, found.version, last_event)
-        if if_none_match and tag in [t.strip() for t in if_none_match.split(",")]:
-            return tag, None
-        with _STATUS_LOCK:  # one computation per new ETag, however many pollers ask at once
-            content = _STATUS_CACHE.get((plan_id, tag))
-            if content is None:
-                content = _render(conn, plan_id, found.phase)
-                _STATUS_CACHE.put((plan_id, tag), content)
+    tag = etag(plan_id, found.phase, found.version, last_event)
+    if if_none_match and tag in [t.strip() for t in if_none_match.split(",")]:
+        return tag, None
+    with _plan_lock(plan_id):
+        content = _STATUS_CACHE.get((plan_id, tag))
+        if content is None:
+            content = _render(settings, plan_id, found.phase)
+            _STATUS_CACHE.put((plan_id, tag), content)
     return tag, content
 
 
-def _render(conn: Connection, plan_id: str, phase: str) -> bytes:
+def _render(settings: Settings, plan_id: str, phase: str) -> bytes:
     body: dict[str, Any] = {"plan_id": plan_id, "phase": phase}
-    result = conn.execute(select(db.plans.c.result).where(db.plans.c.id == plan_id)).scalar()
+    with db.engine_for(settings.database).connect() as conn:
+        result = conn.execute(select(db.plans.c.result).where(db.plans.c.id == plan_id)).scalar()
+        stored = db.plan_events(conn, plan_id) if result else []
     if result:
         plan = json.loads(result)
-        document = PlanDocument.from_json(plan.get("plan", plan))
-        body.update(status(document, db.plan_events(conn, plan_id)))
+        document = plans.stored_document(plan.get("plan", plan), plan_id)
+        skew = timedelta(seconds=settings.event_clock_skew_s)
+        body.update(status(document, stored, skew=skew))
     return json.dumps(body, ensure_ascii=False).encode()

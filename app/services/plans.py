@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from routing.pipeline import DEFAULT_BUDGET_S
 from routing.plandoc import PlanDocument
 from routing.replan import apply_change
 
+log = logging.getLogger(__name__)
 WAIT_STEP_S = 0.25  # how often a waiting request looks at its plan again
 
 
@@ -152,17 +154,36 @@ def finished(settings: Settings, plan_id: str) -> Any:
 def document(found: Any) -> PlanDocument:
     """The plan document of a finished plan's row (a capacity plan's is inside its report)."""
     result = json.loads(found.result)
-    return PlanDocument.from_json(result.get("plan", result))
+    return stored_document(result.get("plan", result), found.id)
+
+
+def stored_document(raw: dict[str, Any], plan_id: str) -> PlanDocument:
+    """A stored plan document, read back. One that no longer reads is the service's fault
+    (a document written by another version), never the caller's: it is logged and raised as
+    such, not answered as invalid input."""
+    try:
+        return PlanDocument.from_json(raw)
+    except DataError as exc:
+        log.error("the stored document of plan %s does not read back: %s", plan_id, exc)
+        raise StoredDocumentError(plan_id) from exc
+
+
+class StoredDocumentError(RuntimeError):
+    """A stored plan document that does not read back (a bug: answered 500, and logged)."""
+
+    def __init__(self, plan_id: str) -> None:
+        super().__init__(f"the stored document of plan {plan_id} does not read back")
 
 
 async def wait(settings: Settings, plan_id: str, seconds: float) -> Any:
-    """The plan's row once it is done, or after ``seconds``."""
+    """The plan's row once it is done, or after ``seconds`` (each look in a worker thread, so
+    a database that is slow to answer holds no other request)."""
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
-    found = row(settings, plan_id)
+    found = await asyncio.to_thread(row, settings, plan_id)
     while found.phase in db.ACTIVE_PHASES and loop.time() < end:
         await asyncio.sleep(WAIT_STEP_S)
-        found = row(settings, plan_id)
+        found = await asyncio.to_thread(row, settings, plan_id)
     return found
 
 
@@ -183,13 +204,19 @@ def listing(
 
 def cancel(settings: Settings, plan_id: str) -> dict[str, Any]:
     """Stop a plan: a queued one at once, one being solved keeps the best plan found so far."""
-    found = row(settings, plan_id)
+    row(settings, plan_id)  # NotFound first
     p = db.plans
     with db.write(db.engine_for(settings.database)) as conn:
-        if found.phase == "queued":
+        # Read again under the write lock: a worker may have claimed the plan meanwhile.
+        q = select(p.c.phase, p.c.lease_until).where(p.c.id == plan_id)
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        found = conn.execute(q).one()
+        held = found.lease_until is not None and found.lease_until > db.now()
+        if found.phase == "queued" and not held:
             conn.execute(
                 update(p)
-                .where(p.c.id == plan_id, p.c.phase == "queued")
+                .where(p.c.id == plan_id)
                 .values(phase="cancelled", version=p.c.version + 1, updated_at=db.now())
             )
         elif found.phase in db.ACTIVE_PHASES:

@@ -7,7 +7,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from app import db, state
 from app.config import Settings
@@ -49,10 +49,11 @@ def with_overrides(settings: Settings, scenario: Scenario) -> Scenario:
     for vid, o in overrides(settings).items():
         if not o.active:
             inactive.add(vid)
-        if o.available_from and o.available_until and vid not in windows:
+        if vid not in scenario.vessel_ids or vid in windows:
+            continue
+        if o.available_from and o.available_until:
             windows[vid] = (o.available_from, o.available_until)
-    vessel_ids = tuple(v for v in scenario.vessel_ids if v not in inactive)
-    return dataclasses.replace(scenario, vessel_windows=windows, vessel_ids=vessel_ids)
+    return dataclasses.replace(scenario, vessel_windows=windows, inactive=frozenset(inactive))
 
 
 def listing(settings: Settings) -> list[dict[str, Any]]:
@@ -93,8 +94,5 @@ def set_availability(
         "updated_at": db.now(),
     }
     with db.write(db.engine_for(settings.database)) as conn:
-        o = db.vessel_overrides
-        done = conn.execute(update(o).where(o.c.id == vessel_id).values(**values))
-        if done.rowcount == 0:
-            conn.execute(insert(o).values(id=vessel_id, **values))
+        conn.execute(db.upsert(conn, db.vessel_overrides, {"id": vessel_id, **values}, key="id"))
     return next(v for v in listing(settings) if v["id"] == vessel_id)

@@ -5,6 +5,7 @@ the body. Each case here is a request that once answered 500 or was wrongly acce
 from __future__ import annotations
 
 import json
+import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -253,6 +254,8 @@ def test_stored_bad_events_never_break_the_status_or_a_replan(sapudi_plan) -> No
     bad = [
         (vid, 0, "loaded", "2024-02-05T09:00:00"),  # no UTC offset
         (vid, 0, "loaded", "9999-12-31T23:00:00+07:00"),  # far future
+        (vid, 0, "loaded", "2099-02-05T09:00:00+07:00"),  # after it was recorded
+        (vid, 0, "loaded", "2024-01-01T09:00:00+07:00"),  # before the plan starts
         (vid, 0, "loaded", stops[0]["work_end"]),  # fine
         (vid, landing, "arrived", stops[landing]["arrival"]),  # fine
         (vid, 0, "departed", stops[0]["departure"]),  # behind the landing reported before it
@@ -275,7 +278,7 @@ def test_stored_bad_events_never_break_the_status_or_a_replan(sapudi_plan) -> No
                     "s": stop,
                     "t": type_,
                     "payload": json.dumps({"at": at}),
-                    "c": n,
+                    "c": time.time() + n / 1000,  # recorded now
                 },
             )
     engine.dispose()
@@ -395,3 +398,41 @@ def test_a_scenario_whose_vessels_are_all_out_is_refused_naming_the_vessels(serv
         client.put("/vessels/kmp-dbs-3", json={"active": False}, headers=planner).status_code == 200
     )
     assert_problem(client.post("/scenarios", json=SMALL, headers=planner), 422, "/vessels")
+
+
+def test_ids_named_twice_or_naming_nothing_are_refused(service) -> None:
+    """A scenario that would plan a vessel or a village twice, or set a deadline, window or
+    office for something it does not have, is refused naming the field."""
+    client, keys = service
+    planner = keys["planner"]
+    for field, value, path in (
+        ("vessels", ["kmp-dbs-3", "kmp-dbs-3"], "/scenario/vessels"),
+        ("villages", ["35.29.20.2001", "35.29.20.2001"], "/scenario/villages"),
+        ("depots", ["kalianget", "kalianget"], "/scenario/depots"),
+        ("deadlines", {"35.29.99": "2024-02-12T18:00:00+07:00"}, "/scenario/deadlines/35.29.99"),
+        ("ready", {"35.29.99": "2024-02-12T18:00:00+07:00"}, "/scenario/ready/35.29.99"),
+        (
+            "vessel_windows",
+            {
+                "kal-28-1": {
+                    "available_from": "2024-02-05T06:00:00+07:00",
+                    "available_until": "2024-02-10T06:00:00+07:00",
+                }
+            },
+            "/scenario/vessel_windows/kal-28-1",
+        ),
+    ):
+        r = client.post("/plans", json={"scenario": {**SMALL, field: value}}, headers=planner)
+        assert_problem(r, 422, path)
+
+
+def test_an_inactive_vessel_keeps_the_positions_of_the_others(service) -> None:
+    client, keys = service
+    planner = keys["planner"]
+    assert (
+        client.put("/vessels/kmp-dbs-3", json={"active": False}, headers=planner).status_code == 200
+    )
+    scenario = {**SMALL, "vessels": ["kmp-dbs-3", "nope-x"]}
+    r = client.post("/plans:validate", json={"scenario": scenario}, headers=planner)
+    assert r.status_code == 200 and r.json()["valid"] is False
+    assert [e["path"] for e in r.json()["errors"]] == ["/scenario/vessels/1"]

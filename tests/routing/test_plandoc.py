@@ -111,7 +111,7 @@ def test_a_replan_and_a_capacity_result_read_back_to_themselves(
     changed = build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
     result = replan(
         changed,
-        doc,
+        PlanDocument.from_json(doc),
         events,
         sea_matrices,
         options=SolveOptions(seed=1, max_iterations=50),
