@@ -19,11 +19,12 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine
 
 from app import db, planning
 from app.config import Settings
-from app.services import vessels
+from app.services import queue, vessels
+from app.services.queue import LEASE_S
 from routing import pipeline
 from routing.capacity import capacity_report
 from routing.errors import DataError, Issue, RoutingError
@@ -34,39 +35,7 @@ from routing.scenario import parse_scenario
 
 log = logging.getLogger(__name__)
 
-LEASE_S = 10.0
 PROGRESS_EVERY_S = 1.0
-
-
-def claim_next(engine: Engine, owner: str) -> str | None:
-    """Take the oldest plan that is queued (or active with a lapsed lease) for ``owner``."""
-    t = db.now()
-    p = db.plans
-    with db.write(engine) as conn:
-        q = (
-            select(p.c.id)
-            .where(p.c.phase.in_(db.ACTIVE_PHASES))
-            .where(or_(p.c.lease_until.is_(None), p.c.lease_until < t))
-            .order_by(p.c.created_at, p.c.id)
-            .limit(1)
-        )
-        if conn.dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        row = conn.execute(q).first()
-        if row is None:
-            return None
-        conn.execute(
-            update(p)
-            .where(p.c.id == row.id)
-            .values(
-                lease_until=t + LEASE_S,
-                lease_owner=owner,
-                attempts=p.c.attempts + 1,
-                version=p.c.version + 1,
-                updated_at=t,
-            )
-        )
-        return str(row.id)
 
 
 class _Heartbeat:
@@ -78,16 +47,9 @@ class _Heartbeat:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        p = db.plans
         while not self.stop.wait(LEASE_S / 4):
             try:
-                with db.write(self.engine) as conn:
-                    conn.execute(
-                        update(p)
-                        .where(p.c.id == self.plan_id, p.c.lease_owner == self.owner)
-                        .where(p.c.phase.in_(db.ACTIVE_PHASES))
-                        .values(lease_until=db.now() + LEASE_S)
-                    )
+                queue.renew_lease(self.engine, self.plan_id, self.owner)
             except Exception:  # a database hiccup: try again on the next beat
                 log.exception("lease renewal for %s failed", self.plan_id)
 
@@ -115,16 +77,8 @@ def run_claimed(settings_json: str, plan_id: str, owner: str) -> str:
         return _guarded(settings, engine, plan_id)
 
 
-def _set(engine: Engine, plan_id: str, **values: Any) -> None:
-    p = db.plans
-    values.setdefault("updated_at", db.now())
-    with db.write(engine) as conn:
-        conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1, **values))
-
-
-def _row(engine: Engine, plan_id: str) -> Any:
-    with engine.connect() as conn:
-        return conn.execute(select(db.plans).where(db.plans.c.id == plan_id)).first()
+_set = queue.set_plan
+_row = queue.plan_row
 
 
 def _guarded(settings: Settings, engine: Engine, plan_id: str) -> str:
@@ -171,21 +125,10 @@ class _Progress:
         if elapsed - self.last < PROGRESS_EVERY_S:
             return False
         self.last = elapsed
-        p = db.plans
-        with db.write(self.engine) as conn:
-            conn.execute(
-                update(p)
-                .where(p.c.id == self.plan_id)
-                .values(
-                    elapsed_s=time.monotonic() - self.started,
-                    best_objective=float(best) if math.isfinite(best) else None,
-                    lease_until=db.now() + LEASE_S,
-                    version=p.c.version + 1,
-                    updated_at=db.now(),
-                )
-            )
-            flag = conn.execute(select(p.c.cancel_requested).where(p.c.id == self.plan_id))
-            self.cancelled = bool(flag.scalar())
+        elapsed_s = time.monotonic() - self.started
+        self.cancelled = queue.record_progress(
+            self.engine, self.plan_id, elapsed_s=elapsed_s, best=best
+        )
         return self.cancelled
 
 

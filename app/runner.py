@@ -31,10 +31,9 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from sqlalchemy import update
-
 from app import db, jobs
 from app.config import Settings
+from app.services import queue
 
 log = logging.getLogger(__name__)
 POLL_S = 0.5  # how often the dispatcher looks at the queue without being woken
@@ -118,7 +117,7 @@ class JobRunner:
             with self.lock:
                 if self.closed or len(self.inflight) >= self.capacity():
                     return
-            plan_id = jobs.claim_next(self.engine, self.owner)
+            plan_id = queue.claim_next(self.engine, self.owner)
             if plan_id is None:
                 return
             if not self._start(plan_id):  # claimed while shutting down: the next start runs it
@@ -160,14 +159,7 @@ class JobRunner:
 
     def _release(self, plan_id: str) -> None:
         """Give up the lease of a plan whose job died or was stopped, so it is claimed again now."""
-        p = db.plans
-        with db.write(self.engine) as conn:
-            conn.execute(
-                update(p)
-                .where(p.c.id == plan_id, p.c.lease_owner == self.owner)
-                .where(p.c.phase.in_(db.ACTIVE_PHASES))
-                .values(lease_until=None)
-            )
+        queue.release(self.engine, plan_id, self.owner)
 
     def shutdown(self) -> None:
         with self.lock:
