@@ -240,6 +240,24 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class SolvedTrip:
+    """One trip of a vessel as a solver returns it: out of a depot, consignments in order, back
+    to a depot (not yet timed)."""
+
+    start_depot: str
+    consignments: tuple[str, ...]
+    end_depot: str
+
+
+@dataclass(frozen=True)
+class SolvedRoute:
+    """A vessel's trips as a solver returns them; the schedule times them."""
+
+    vessel_id: str
+    trips: tuple[SolvedTrip, ...]
+
+
+@dataclass(frozen=True)
 class Stop:
     """A call at a depot (loading) or a landing (handover), with its times and manifest."""
 

@@ -13,14 +13,12 @@ from importlib.metadata import PackageNotFoundError, version
 from shapely.geometry.base import BaseGeometry
 
 from routing import explain
-from routing.domain import Plan, Problem, Reason, Voyage
+from routing.domain import Plan, Problem, Reason, SolvedRoute, SolvedTrip, Voyage
 from routing.matrix import Matrix
 from routing.schedule import PathCoords, Resume, lateness_s, make_voyage
 from routing.solver import (
     Progress,
     PyVRPSolver,
-    SolvedRoute,
-    SolvedTrip,
     SolveOptions,
     Solver,
     SolverResult,

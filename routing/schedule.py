@@ -15,9 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from routing.domain import Consignment, Leg, Plan, Problem, Stop, VesselClass, Voyage
+from routing.domain import (
+    Consignment,
+    Leg,
+    Plan,
+    Problem,
+    SolvedRoute,
+    Stop,
+    VesselClass,
+    Voyage,
+)
 from routing.matrix import Matrix, loading_seconds, metres_to_nm, unloading_seconds
-from routing.solver import SolvedRoute
 from routing.weather import Weather
 
 DAY_S = 86_400

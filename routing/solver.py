@@ -18,12 +18,14 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
-from routing.domain import Consignment, Problem, VesselClass
+from routing.domain import Consignment, Problem, SolvedRoute, SolvedTrip, VesselClass
 from routing.matrix import Matrix, loading_seconds, unloading_seconds
 
 PROHIBITIVE = 10**9  # metres or seconds on an edge a class cannot sail
@@ -36,21 +38,6 @@ SOLVE_PARAMS = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=1e9))
 Progress = Callable[[int, float, float], bool | None]
 """Called as ``progress(iteration, elapsed_s, best_cost)`` while solving; True stops the search
 (keeping the best solution found so far)."""
-
-
-@dataclass(frozen=True)
-class SolvedTrip:
-    """One trip of a vessel: out of a depot, consignments in order, back to a depot."""
-
-    start_depot: str
-    consignments: tuple[str, ...]
-    end_depot: str
-
-
-@dataclass(frozen=True)
-class SolvedRoute:
-    vessel_id: str
-    trips: tuple[SolvedTrip, ...]
 
 
 @dataclass(frozen=True)
@@ -77,6 +64,12 @@ class SolveOptions:
     windows: Mapping[str, Mapping[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
     # vessel -> trips of consignment ids: a starting solution (the plan being re-planned)
     hint: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    # The two below exist for standard benchmark instances (routing.vrplib), whose service times
+    # do not follow from a load and handling rates and whose objective is distance only. Plans
+    # leave them at their defaults.
+    # consignment -> service seconds, replacing ``service_seconds`` (absent: computed)
+    service_s: Mapping[str, int] = field(default_factory=dict)
+    duration_cost: bool = True  # False: ship-time is not in the objective (only distance)
 
 
 class Solver(Protocol):
@@ -145,6 +138,12 @@ class _Watch(StoppingCriterion):
         return bool(self.inner(best_cost))
 
 
+def _service_s(problem: Problem, options: SolveOptions, c: Consignment) -> int:
+    """The consignment's service time: the option's override, else ``service_seconds``."""
+    given = options.service_s.get(c.id)
+    return service_seconds(problem, c) if given is None else given
+
+
 def _stop(options: SolveOptions) -> StoppingCriterion:
     criteria: list[StoppingCriterion] = []
     if options.max_iterations is not None:
@@ -161,7 +160,7 @@ def _variants(
 ) -> list[tuple[frozenset[str] | None, int, int]]:
     """The clients that stand for one consignment: ``(allowed classes or None for all, earliest
     start, latest start)``. Several are alternatives (a client group: at most one is served)."""
-    service = service_seconds(problem, c)
+    service = _service_s(problem, options, c)
     finish = options.latest_finish_s.get(c.id, problem.seconds(c.deadline))
     if problem.direction == "return":
         finish -= min(
@@ -309,7 +308,7 @@ class PyVRPSolver:
                 tw_early=max(0, problem.seconds(v.available_from)),
                 tw_late=max(0, problem.seconds(v.available_until)),
                 unit_distance_cost=per_m,
-                unit_duration_cost=per_s,
+                unit_duration_cost=per_s if options.duration_cost else 0,
                 profile=profiles[v.class_id],
                 reload_depots=[depots[destination]] if back else list(depots.values()),
                 name=v.id,
@@ -323,7 +322,7 @@ class PyVRPSolver:
                     locations[(c.landing_id, allowed)],
                     delivery=[] if back else load,
                     pickup=load if back else [],
-                    service_duration=service_seconds(problem, c),
+                    service_duration=_service_s(problem, options, c),
                     tw_early=early,
                     tw_late=min(late, horizon),
                     release_time=max(0, problem.seconds(c.release)) if c.release else 0,
@@ -375,32 +374,68 @@ class PyVRPSolver:
 
 
 @dataclass(frozen=True)
-class InstanceResult:
-    """A standard benchmark instance solved by the engine behind this adapter."""
+class VrplibData:
+    """A single-depot VRPLIB instance (CVRP or VRPTW) as plain arrays, in the instance's units
+    times ``scale``. Index 0 of the matrices is the depot; client ``k`` is index ``k + 1``."""
 
-    cost: float
-    routes: int
-    feasible: bool
-    iterations: int
-    runtime_s: float
+    name: str
+    scale: int  # 10 under the DIMACS convention (one decimal), else 1
+    capacity: int
+    num_vehicles: int
+    demand: np.ndarray  # per client
+    service: np.ndarray  # per client
+    time_windows: np.ndarray | None  # (client, 2): earliest and latest start; None: none
+    depot_window: tuple[int, int]
+    distance: np.ndarray  # (1 + clients) square
+    duration: np.ndarray
 
 
-def solve_vrplib(
-    path: str, *, max_seconds: float, seed: int, round_func: str = "round"
-) -> InstanceResult:
-    """Solve a VRPLIB instance (CVRP or VRPTW) with the same engine and stopping rules.
+def read_vrplib(path: str | Path, *, round_func: str = "round") -> VrplibData:
+    """Read a VRPLIB instance with PyVRP's own reader, so that its matrix is PyVRP's.
 
-    ``round_func`` follows the instance's distance convention: ``"round"`` (nint, CVRPLIB X set)
-    or ``"dimacs"`` (one decimal, truncated; costs are then divided by 10).
+    Parameters
+    ----------
+    path
+        The ``.vrp`` file.
+    round_func
+        The instance's distance convention: ``"round"`` (nint, CVRPLIB X set) or ``"dimacs"``
+        (one decimal, truncated: every value is multiplied by 10).
+
+    Returns
+    -------
+    VrplibData
+        The instance's values as arrays.
+
+    Raises
+    ------
+    ValueError
+        The instance has more than one depot, vehicle type, load dimension or profile, or
+        optional or grouped clients: none of which the benchmark conversion expresses.
     """
-    data = pyvrp.read(path, round_func=round_func)
-    watch = _Watch(_stop(SolveOptions(seed=seed, max_seconds=max_seconds)), None)
-    result = pyvrp.solve(data, watch, seed=seed, collect_stats=False, display=False)
-    scale = 10.0 if round_func == "dimacs" else 1.0
-    return InstanceResult(
-        cost=result.cost() / scale,
-        routes=result.best.num_routes(),
-        feasible=result.is_feasible(),
-        iterations=watch.iterations,
-        runtime_s=float(result.runtime),
+    data = pyvrp.read(str(path), round_func=round_func)
+    if (
+        data.num_depots != 1
+        or data.num_vehicle_types != 1
+        or data.num_load_dimensions != 1
+        or data.num_profiles != 1
+        or data.num_groups
+        or data.num_shipments
+        or any(not c.required for c in data.clients())
+    ):
+        raise ValueError(f"{path}: not a single-depot CVRP or VRPTW instance")
+    vt = data.vehicle_type(0)
+    clients = data.clients()
+    windows = np.array([(c.tw_early, c.tw_late) for c in clients], dtype=np.int64)
+    timed = bool((windows[:, 1] < np.iinfo(np.int64).max).any())
+    return VrplibData(
+        name=Path(path).stem,
+        scale=10 if round_func == "dimacs" else 1,
+        capacity=int(vt.capacity[0]),
+        num_vehicles=int(vt.num_available),
+        demand=np.array([c.delivery[0] for c in clients], dtype=np.int64),
+        service=np.array([c.service_duration for c in clients], dtype=np.int64),
+        time_windows=windows if timed else None,
+        depot_window=(int(vt.tw_early), int(vt.tw_late)),
+        distance=np.asarray(data.distance_matrix(0), dtype=np.int64),
+        duration=np.asarray(data.duration_matrix(0), dtype=np.int64),
     )
