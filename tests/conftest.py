@@ -45,3 +45,13 @@ def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as c:
         c.headers["X-API-Key"] = create_key(settings.database, "viewer")
         yield c
+
+
+def assert_valid_plan(document: dict) -> None:
+    """A plan document (plan.json, or a plan's ``result``) valid against the plan schema."""
+    from jsonschema import Draft202012Validator
+
+    from routing.plandoc import plan_schema
+
+    errors = [e.message for e in Draft202012Validator(plan_schema()).iter_errors(document)]
+    assert not errors, errors[:5]

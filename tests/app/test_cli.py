@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import DATA
+from tests.conftest import DATA, assert_valid_plan
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -102,6 +102,7 @@ def test_plan_writes_every_file_and_serves_all_villages(tmp_path: Path) -> None:
     done = run(*args, "--iterations", "500", "--seed", "1", env=env)
     assert done.returncode == 0, done.stderr
     doc = json.loads((out / "plan.json").read_text())
+    assert_valid_plan(doc)
     assert doc["status"] == "completed" and doc["unassigned"] == []
     assert {"scenario", "seed", "input_hash", "voyages", "kpis"} <= set(doc)
     villages = {
@@ -234,6 +235,7 @@ def test_replan_and_return_from_the_command_line(tmp_path: Path, network_cache: 
     done = run(*args, env=env)
     assert done.returncode == 0, done.stderr
     new = json.loads((tmp_path / "r" / "plan.json").read_text())
+    assert_valid_plan(new)
     assert new["replan"]["vessels_gone"] == ["kri-teluk-bintuni-520"]
     assert {d["consignment"] for d in new["replan"]["delivered_before"]} == set(
         stops[1]["consignments"]

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import localserver
-from tests.conftest import DATA
+from tests.conftest import DATA, assert_valid_plan
 
 # The plan's budget: long enough that the solve is still running when the signal arrives (the
 # budget counts from the job's start, so the sea networks are built beforehand), short enough
@@ -77,7 +77,7 @@ def test_signal_mid_solve_leaves_nothing_running_and_the_plan_is_taken_up_again(
         servers.append(server)
         # A first, short plan builds the sea networks into the cache (the first time in a test
         # session), so that the plan below spends its budget solving.
-        localserver.completed_plan(base, keys, iterations=50)
+        assert_valid_plan(localserver.completed_plan(base, keys, iterations=50)["result"])
         r = httpx.post(
             f"{base}/plans",
             json={"bundled": "pemilu2024", "seconds": SECONDS, "seed": 1},

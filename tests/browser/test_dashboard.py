@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app import localserver
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, assert_valid_plan
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output"
@@ -29,7 +29,9 @@ def server(tmp_path_factory, network_cache):
     )
     keys = localserver.create_keys(env)
     with localserver.serving(env) as base:
-        yield base, keys, localserver.completed_plan(base, keys)
+        plan = localserver.completed_plan(base, keys)
+        assert_valid_plan(plan["result"])
+        yield base, keys, plan
 
 
 def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
