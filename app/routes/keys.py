@@ -56,7 +56,7 @@ def create_key(request: Request, body: KeyRequest) -> JSONResponse:
     )
 
 
-@router.delete("/keys/{key_id}", responses=problems(401, 403, 404, 422))
+@router.api_route("/keys/{key_id}", methods=["DELETE"], responses=problems(401, 403, 404, 422))
 def revoke_key(request: Request, key_id: KeyId) -> dict[str, Any]:
     """Revoke a key: every worker refuses it within a second. Revoking again changes nothing."""
     record = keys.revoke_key(deps.settings(request).database, key_id)
