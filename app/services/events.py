@@ -60,6 +60,7 @@ def record(
 ) -> tuple[dict[str, Any], bool]:
     """Store an event; the stored record, and whether it was already stored under the same
     Idempotency-Key (then nothing changed)."""
+    idempotency_key = idempotency_key or None  # an empty key is no key (stored as none)
     document = plans.document(plans.finished(settings, plan_id))
     _missing(event)
     _known_stop(document, event)

@@ -436,3 +436,19 @@ def test_an_inactive_vessel_keeps_the_positions_of_the_others(service) -> None:
     r = client.post("/plans:validate", json={"scenario": scenario}, headers=planner)
     assert r.status_code == 200 and r.json()["valid"] is False
     assert [e["path"] for e in r.json()["errors"]] == ["/scenario/vessels/1"]
+
+
+def test_an_empty_idempotency_key_is_no_key(sapudi_plan) -> None:
+    """Found by bench/fuzz.py: two events with an empty Idempotency-Key were a 500 (the second
+    met the first's stored empty key)."""
+    settings, keys, plan = sapudi_plan
+    voyage = plan["result"]["voyages"][0]
+    stops, vid = voyage["stops"], voyage["vessel_id"]
+    url = f"/plans/{plan['id']}/events"
+    headers = {**keys["field"], "Idempotency-Key": ""}
+    with TestClient(create_app(settings)) as client:
+        for type_, at in (("loaded", stops[0]["work_end"]), ("departed", stops[0]["departure"])):
+            body = {"vessel_id": vid, "stop": 0, "type": type_, "at": at}
+            r = client.post(url, json=body, headers=headers)
+            assert r.status_code == 201, r.text
+            assert r.json()["idempotency_key"] is None
