@@ -68,7 +68,7 @@ def run_claimed(settings_json: str, plan_id: str, owner: str) -> str:
     Runs in a local solver process or on a Dask worker; the settings travel with the call."""
     settings = Settings.model_validate_json(settings_json)
     engine = db.engine_for(settings.database)
-    row = _row(engine, plan_id)
+    row = queue.plan_row(engine, plan_id)
     if row is None or row.phase not in db.ACTIVE_PHASES:
         return "nothing to do"
     if row.lease_owner != owner:
@@ -77,20 +77,18 @@ def run_claimed(settings_json: str, plan_id: str, owner: str) -> str:
         return _guarded(settings, engine, plan_id)
 
 
-_set = queue.set_plan
-_row = queue.plan_row
-
-
 def _guarded(settings: Settings, engine: Engine, plan_id: str) -> str:
     """Solve and store; every failure ends the plan as failed with its errors, never silently."""
     try:
         return _execute(settings, engine, plan_id)
     except DataError as exc:
         problems = [{"code": p.code, "path": p.path, "message": p.message} for p in exc.problems]
-        _set(engine, plan_id, phase="failed", error=json.dumps(problems), lease_until=None)
+        queue.set_plan(
+            engine, plan_id, phase="failed", error=json.dumps(problems), lease_until=None
+        )
         return "failed"
     except RoutingError as exc:
-        _set(
+        queue.set_plan(
             engine,
             plan_id,
             phase="failed",
@@ -100,7 +98,7 @@ def _guarded(settings: Settings, engine: Engine, plan_id: str) -> str:
         return "failed"
     except Exception:
         log.exception("plan %s failed", plan_id)
-        _set(
+        queue.set_plan(
             engine,
             plan_id,
             phase="failed",
@@ -133,9 +131,11 @@ class _Progress:
 
 
 def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
-    row = _row(engine, plan_id)
+    row = queue.plan_row(engine, plan_id)
     started = time.monotonic()
-    _set(engine, plan_id, phase="building_matrix", elapsed_s=0.0, lease_until=db.now() + LEASE_S)
+    queue.set_plan(
+        engine, plan_id, phase="building_matrix", elapsed_s=0.0, lease_until=db.now() + LEASE_S
+    )
     scenario = vessels.with_overrides(
         settings, parse_scenario(json.loads(row.scenario_body), source="scenario")
     )
@@ -143,7 +143,9 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
     problem = pipeline.problem_for(given, scenario)
     pipeline.networks(given, problem)
     elapsed = time.monotonic() - started
-    _set(engine, plan_id, phase="solving", elapsed_s=elapsed, lease_until=db.now() + LEASE_S)
+    queue.set_plan(
+        engine, plan_id, phase="solving", elapsed_s=elapsed, lease_until=db.now() + LEASE_S
+    )
     progress = _Progress(engine, plan_id, started)
     budget_s = row.seconds or DEFAULT_BUDGET_S
     seconds = None if row.iterations else max(0.5, budget_s - (time.monotonic() - started))
@@ -179,7 +181,7 @@ def _store(
         report = {**capacity_report(run.plan), "plan": run.document}
         document = CapacityDocument.from_json(report).to_json()
     geojson = plan_geojson(run.plan, pipeline.places(given.archipelago))
-    _set(
+    queue.set_plan(
         engine,
         plan_id,
         phase=phase,
@@ -202,7 +204,7 @@ def _replan(
     progress: Any,
 ) -> pipeline.PlanRun:
     """A re-plan: the parent's plan and its field events as they stand now, and the change."""
-    parent = _row(engine, row.parent_id)
+    parent = queue.plan_row(engine, row.parent_id)
     if parent is None or not parent.result:
         raise DataError(
             [Issue("unknown_plan", "/parent_id", f"plan {row.parent_id!r} has no result")],

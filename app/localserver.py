@@ -91,6 +91,20 @@ def serving(env: dict[str, str], *, workers: int = 1, log: Path | None = None) -
         stop(proc)
 
 
+def solving_plan(base: str, headers: dict[str, str], body: dict, *, timeout: float = 60) -> str:
+    """Post a plan and wait until it is being solved; its URL."""
+    r = httpx.post(f"{base}/plans", json=body, headers=headers)
+    if r.status_code != 202:
+        raise RuntimeError(f"the plan was not accepted: {r.status_code} {r.text}")
+    url = base + r.headers["Location"]
+    end = time.monotonic() + timeout
+    while httpx.get(url, headers=headers).json()["phase"] != "solving":
+        if time.monotonic() > end:
+            raise RuntimeError("the plan never started solving")
+        time.sleep(0.2)
+    return url
+
+
 def completed_plan(
     base: str, keys: dict[str, str], *, iterations: int = 300, seed: int = 1
 ) -> dict:

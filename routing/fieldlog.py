@@ -169,8 +169,12 @@ def check_event(
     return Refusal("bad_transition", "/type", why) if why else None
 
 
-def _why_unusable(e: Mapping[str, Any], document: PlanDocument, skew: timedelta) -> str | None:
-    voyages = {v.vessel_id: v.stops for v in document.voyages}
+def _why_unusable(
+    e: Mapping[str, Any],
+    voyages: Mapping[str, Sequence[Stop]],
+    start: datetime,
+    skew: timedelta,
+) -> str | None:
     stops = voyages.get(str(e.get("vessel_id")))
     if stops is None:
         return f"vessel {e.get('vessel_id')!r} has no voyage in this plan"
@@ -187,7 +191,7 @@ def _why_unusable(e: Mapping[str, Any], document: PlanDocument, skew: timedelta)
         return f"its time {e.get('at')!r} has no UTC offset"
     if not EARLIEST <= at < LATEST:
         return f"its time {e.get('at')!r} is out of range"
-    if at < document.start:
+    if at < start:
         return f"its time {e.get('at')!r} is before the plan starts"
     recorded = e.get("recorded_at")
     if recorded and at > datetime.fromisoformat(str(recorded)) + skew:
@@ -206,12 +210,13 @@ def usable_events(
     An event is set aside when it names no stop of the plan, carries a time without a UTC
     offset or out of range, goes back in time against the vessel's events before it, or
     reports a stop behind one already reported."""
+    voyages = {v.vessel_id: v.stops for v in document.voyages}
     good: list[Mapping[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     latest: dict[str, datetime] = {}
     furthest: dict[str, int] = {}
     for e in events:
-        why = _why_unusable(e, document, skew)
+        why = _why_unusable(e, voyages, document.start, skew)
         vid = str(e.get("vessel_id"))
         if why is None:
             at = datetime.fromisoformat(str(e["at"]))
@@ -283,25 +288,18 @@ def status(
     named in the voyage's ``warnings``."""
     usable, ignored = usable_events(plan, events, skew=skew)
     r = _replay(plan, usable)
+    districts = _district_status(plan, r)
     return {
         "status": plan.status,
-        "tps_delivered": 0,
-        "tps_total": 0,
+        "tps_delivered": sum(d["tps_delivered"] for d in districts),
+        "tps_total": sum(d["tps_total"] for d in districts),
         "voyages": [_voyage_status(v, r, ignored) for v in plan.voyages],
-        "districts": _district_status(plan, r),
+        "districts": districts,
         "unassigned": [u.village_code for u in plan.unassigned],
         "warnings": ignored,
         "stop_states": {
             f"{vid}/{i}": stop_state(types) for (vid, i), types in r.done.items() if types
         },
-    } | _totals(plan, r)
-
-
-def _totals(plan: PlanDocument, r: _Replay) -> dict[str, int]:
-    rows = _district_status(plan, r)
-    return {
-        "tps_delivered": sum(d["tps_delivered"] for d in rows),
-        "tps_total": sum(d["tps_total"] for d in rows),
     }
 
 

@@ -50,29 +50,27 @@ def claim_next(engine: Engine, owner: str) -> str | None:
         return str(row.id)
 
 
-def renew_lease(engine: Engine, plan_id: str, owner: str) -> None:
-    """Keep ``owner``'s lease on an active plan for another ``LEASE_S``."""
+def _set_lease(engine: Engine, plan_id: str, owner: str, until: float | None) -> None:
+    """Set the lease of an active plan that ``owner`` holds (no one else's)."""
     p = db.plans
     with db.write(engine) as conn:
         conn.execute(
             update(p)
             .where(p.c.id == plan_id, p.c.lease_owner == owner)
             .where(p.c.phase.in_(db.ACTIVE_PHASES))
-            .values(lease_until=db.now() + LEASE_S)
+            .values(lease_until=until)
         )
+
+
+def renew_lease(engine: Engine, plan_id: str, owner: str) -> None:
+    """Keep ``owner``'s lease on an active plan for another ``LEASE_S``."""
+    _set_lease(engine, plan_id, owner, db.now() + LEASE_S)
 
 
 def release(engine: Engine, plan_id: str, owner: str) -> None:
     """Give up ``owner``'s lease of a plan whose job died or was stopped, so that it is claimed
     again now."""
-    p = db.plans
-    with db.write(engine) as conn:
-        conn.execute(
-            update(p)
-            .where(p.c.id == plan_id, p.c.lease_owner == owner)
-            .where(p.c.phase.in_(db.ACTIVE_PHASES))
-            .values(lease_until=None)
-        )
+    _set_lease(engine, plan_id, owner, None)
 
 
 def plan_row(engine: Engine, plan_id: str) -> Any:

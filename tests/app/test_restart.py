@@ -29,17 +29,8 @@ def test_killed_server_completes_the_plan_after_restart(
     try:
         server = localserver.start(env, port)
         base = f"http://127.0.0.1:{port}"
-        r = httpx.post(
-            f"{base}/plans",
-            json={"bundled": "pemilu2024", "seconds": 20, "seed": 1},
-            headers=headers,
-        )
-        assert r.status_code == 202, r.text
-        url = base + r.headers["Location"]
-        end = time.monotonic() + 60
-        while httpx.get(url, headers=headers).json()["phase"] != "solving":
-            assert time.monotonic() < end, "the plan never started solving"
-            time.sleep(0.2)
+        body = {"bundled": "pemilu2024", "seconds": 20, "seed": 1}
+        url = localserver.solving_plan(base, headers, body)
         localserver.stop(server, signal.SIGKILL)  # the server and its solver processes
         server = localserver.start(env, port)
         end = time.monotonic() + 120
