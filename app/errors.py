@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from http import HTTPStatus
@@ -15,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.services import Conflict
-from routing.errors import DataError, Issue, NoSeaPath, NotFound, RoutingError
+from routing.errors import Ambiguous, Candidate, DataError, Issue, NoSeaPath, NotFound, RoutingError
 from routing.schema import error_issues
 
 PROBLEM_JSON = "application/problem+json"
@@ -48,6 +49,13 @@ class ProblemItem(BaseModel):
     message: str
 
 
+class PlaceCandidate(BaseModel):
+    name: str
+    kind: str = Field(..., description="depot, landing, district, island or village")
+    id: str = Field(..., description="Its id, which the query may give instead of the name")
+    district: str = Field("", description="The district(s) it lies in")
+
+
 class ProblemDetails(BaseModel):
     """An error (RFC 9457): every problem found, each with a code and the field's path."""
 
@@ -56,6 +64,10 @@ class ProblemDetails(BaseModel):
     status: int
     detail: str
     errors: list[ProblemItem]
+    candidates: list[PlaceCandidate] | None = Field(
+        None,
+        description="For an unknown (404) or ambiguous (422) place name: the places it may mean",
+    )
 
 
 WHY = {
@@ -130,8 +142,21 @@ def _issues(title: str, detail: str, issues: list[Issue]) -> JSONResponse:
     return problem_response(422, title, detail, errors=errors)
 
 
+def _candidates(candidates: tuple[Candidate, ...]) -> dict[str, Any]:
+    if not candidates:
+        return {}
+    return {"candidates": [dataclasses.asdict(c) for c in candidates]}
+
+
 async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-    return _one(404, "Not Found", f"unknown_{exc.kind.replace(' ', '_')}", "", str(exc))
+    code = f"unknown_{exc.kind.replace(' ', '_')}"
+    return _one(404, "Not Found", code, exc.path, str(exc), **_candidates(exc.candidates))
+
+
+async def _ambiguous(_: Request, exc: Ambiguous) -> JSONResponse:
+    return _one(
+        422, "Ambiguous place", "ambiguous_place", exc.path, str(exc), **_candidates(exc.candidates)
+    )
 
 
 async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
@@ -197,6 +222,7 @@ async def _internal_error(_: Request, exc: Exception) -> JSONResponse:
 
 HANDLERS: tuple[tuple[type[Exception], Any], ...] = (  # the most specific first
     (NotFound, _not_found),
+    (Ambiguous, _ambiguous),
     (Conflict, _conflict),
     (NoSeaPath, _no_sea_path),
     (DataError, _data_error),

@@ -38,8 +38,11 @@ def _network(settings: Settings, class_id: str) -> Any:
     )[1]
 
 
-def write_plan(settings: Settings, run: pipeline.PlanRun, out: Path) -> list[Path]:
-    """Write plan.json, plan.geojson, manifests.csv and timeline.csv into ``out``."""
+def write_plan(
+    settings: Settings, run: pipeline.PlanRun, out: Path, *, gpkg: bool = False
+) -> list[Path]:
+    """Write plan.json, plan.geojson, manifests.csv and timeline.csv into ``out`` (and, with
+    ``gpkg``, plan.gpkg for QGIS); returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     files = {
         "plan.json": json.dumps(run.document, indent=1, ensure_ascii=False) + "\n",
@@ -55,6 +58,12 @@ def write_plan(settings: Settings, run: pipeline.PlanRun, out: Path) -> list[Pat
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
         paths.append(out / name)
+    if gpkg:
+        from routing.gpkg import write_gpkg
+        from routing.plandoc import PlanDocument
+
+        arch = state.archipelago(settings.dataset_dir)
+        paths.append(write_gpkg(PlanDocument.from_json(run.document), arch, out / "plan.gpkg"))
     return paths
 
 

@@ -12,6 +12,7 @@ from routing.demand import Kit
 from routing.domain import VESSEL_CLASS_NUMBERS, VILLAGE_FIELDS, VesselClass, Village
 from routing.geodata import Archipelago
 from routing.matrix import Matrix, metres_to_nm, sailing_seconds, seconds_to_h
+from routing.places import Resolved
 from routing.seagraph import SeaPath
 
 ISLAND_CSV_FIELDS = [
@@ -188,6 +189,18 @@ def route_feature(path: SeaPath, vc: VesselClass) -> dict[str, Any]:
             "from_snap_m": round(path.origin_snap_m),
             "to_snap_m": round(path.destination_snap_m),
         },
+    }
+
+
+def resolved_record(r: Resolved) -> dict[str, Any]:
+    """What a place query was taken to mean: the landing (or depot) chosen and how it matched."""
+    return {
+        "id": r.place_id,
+        "name": r.place_name,
+        "matched": r.matched,
+        "matched_id": r.matched_id,
+        "matched_name": r.matched_name,
+        "note": r.note,
     }
 
 

@@ -12,6 +12,7 @@ from routing.schedule import kpis
 def capacity_report(plan: Plan) -> dict[str, Any]:
     """Vessels needed per class, utilisation (kg and m3) per vessel and trip, slack per deadline."""
     classes = plan.problem.classes
+    names = plan.problem.names
     trips = []
     vessels = []
     for v in plan.voyages:
@@ -21,9 +22,11 @@ def capacity_report(plan: Plan) -> dict[str, Any]:
             trips.append(
                 {
                     "vessel_id": v.vessel_id,
+                    "vessel_name": names.vessel(v.vessel_id),
                     "vessel_class": v.class_id,
-                    "trip": s.trip + 1,
+                    "trip": s.trip,
                     "depot": s.id,
+                    "depot_name": names.place(s.id),
                     "load_kg": round(s.load_kg, 1),
                     "load_m3": round(s.load_m3, 3),
                     "kg_utilisation": round(s.load_kg / vc.capacity_kg, 3),
@@ -33,8 +36,9 @@ def capacity_report(plan: Plan) -> dict[str, Any]:
         vessels.append(
             {
                 "vessel_id": v.vessel_id,
+                "vessel_name": names.vessel(v.vessel_id),
                 "vessel_class": v.class_id,
-                "trips": len(loads),
+                "trips": v.trips,
                 "load_kg": round(sum(s.load_kg for s in loads), 1),
                 "peak_kg_utilisation": round(
                     max((s.load_kg for s in loads), default=0) / vc.capacity_kg, 3
@@ -56,6 +60,7 @@ def capacity_report(plan: Plan) -> dict[str, Any]:
         "deadlines": [
             {
                 "district_code": d["district_code"],
+                "district_name": names.district(d["district_code"]),
                 "deadline": d["deadline"].isoformat(),
                 "delivered_by": d["delivered_by"].isoformat() if d["delivered_by"] else None,
                 "slack_h": d["margin_h"],

@@ -490,7 +490,7 @@ def _build_landings(
             to_lonlat(pt_m),
             {
                 "id": lp_id,
-                "name": port["name"] if port else f"Landing for {v['name']}",
+                "name": port["name"] if port else f"Pantai {v['name']}",
                 "source": "registry_port" if port else "derived",
                 "registry": port["registry"] if port else None,
                 "registry_lon": _rounded(port["point"].x) if port else None,

@@ -161,6 +161,7 @@ class Vessel:
     available_from: datetime
     available_until: datetime
     source: str = ""
+    name: str = ""  # display name ("KRI Teluk Bintuni 520"); "" where none is known
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,54 @@ class WaveForecast:
 
 
 @dataclass(frozen=True)
+class VillageName:
+    """A village's name with its district and island, as people read them beside its code."""
+
+    name: str
+    district_code: str
+    district: str
+    island_code: str | None = None
+    island: str | None = None
+
+
+@dataclass(frozen=True)
+class Names:
+    """What people read beside the codes of a problem: vessels (and their classes), places
+    (depots and landing points, each with its island), villages, districts and islands.
+
+    Every lookup answers ``None`` for a code it does not know (a synthetic problem, a vessel
+    without a display name), so a reader falls back to the code instead of inventing a name."""
+
+    vessels: dict[str, str] = field(default_factory=dict)
+    classes: dict[str, str] = field(default_factory=dict)
+    places: dict[str, str] = field(default_factory=dict)
+    place_islands: dict[str, str] = field(default_factory=dict)  # place id -> island code
+    villages: dict[str, VillageName] = field(default_factory=dict)
+    districts: dict[str, str] = field(default_factory=dict)
+    islands: dict[str, str] = field(default_factory=dict)
+
+    def vessel(self, ident: str) -> str | None:
+        return self.vessels.get(ident) or None
+
+    def vessel_class(self, ident: str) -> str | None:
+        return self.classes.get(ident)
+
+    def place(self, ident: str) -> str | None:
+        return self.places.get(ident)
+
+    def island_of(self, place_id: str) -> tuple[str | None, str | None]:
+        """The code and name of the island a place is on (``None, None`` where unknown)."""
+        code = self.place_islands.get(place_id)
+        return code, self.islands.get(code) if code else None
+
+    def village(self, code: str) -> VillageName | None:
+        return self.villages.get(code)
+
+    def district(self, code: str) -> str | None:
+        return self.districts.get(code)
+
+
+@dataclass(frozen=True)
 class Problem:
     """Everything the solver needs, as plain values.
 
@@ -227,6 +276,7 @@ class Problem:
     forecast: tuple[WaveForecast, ...] = ()
     # no handover at a landing from start to end (None: to the end of the plan)
     landing_closures: tuple[tuple[str, datetime, datetime | None], ...] = ()
+    names: Names = field(default_factory=Names)  # what people read beside the codes
 
     def can_berth(self, vessel_class: VesselClass, landing_id: str) -> bool:
         """Alongside a pier (True) or at anchor, unloading by tender (False)."""
@@ -304,7 +354,8 @@ class Voyage:
 
     @property
     def trips(self) -> int:
-        return max((s.trip for s in self.stops), default=-1) + 1
+        """How many trips hand over (or collect) something; trips are numbered from 1."""
+        return len({s.trip for s in self.stops if s.kind == "landing"})
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -31,16 +32,59 @@ class DataError(RoutingError, ValueError):
         super().__init__(f"{source}: {len(self.problems)} problem(s)\n{lines}")
 
 
-class NotFound(RoutingError, KeyError):
-    """An id that names nothing in the dataset."""
+@dataclass(frozen=True)
+class Candidate:
+    """A place a query might have meant: its name, kind (depot, landing, district, island,
+    village) and id, with the district(s) it lies in to tell namesakes apart."""
 
-    def __init__(self, kind: str, ident: str) -> None:
-        self.kind = kind
-        self.ident = ident
-        super().__init__(f"no {kind} with id {ident!r}")
+    name: str
+    kind: str
+    id: str
+    district: str = ""
 
     def __str__(self) -> str:
-        return f"no {self.kind} with id {self.ident!r}"
+        where = f", {self.district}" if self.district else ""
+        return f"{self.name} ({self.kind} {self.id}{where})"
+
+
+class NotFound(RoutingError, KeyError):
+    """An id (or name) that names nothing in the dataset; ``candidates`` are the places it may
+    have meant, ``path`` the input that held it (a JSON pointer, ``''`` when unknown)."""
+
+    def __init__(
+        self,
+        kind: str,
+        ident: str,
+        candidates: Sequence[Candidate] = (),
+        *,
+        by: str = "id",
+        path: str = "",
+    ) -> None:
+        self.kind = kind
+        self.ident = ident
+        self.candidates = tuple(candidates)
+        self.by = by
+        self.path = path
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        message = f"no {self.kind} with {self.by} {self.ident!r}"
+        if self.candidates:
+            message += "; did you mean: " + "; ".join(map(str, self.candidates))
+        return message
+
+
+class Ambiguous(RoutingError):
+    """A name that fits several places equally well; ``candidates`` lists them."""
+
+    def __init__(self, query: str, candidates: Sequence[Candidate], *, path: str = "") -> None:
+        self.query = query
+        self.candidates = tuple(candidates)
+        self.path = path
+        listed = "; ".join(map(str, self.candidates))
+        super().__init__(
+            f"{query!r} names {len(self.candidates)} places: {listed}; give one of their ids"
+        )
 
 
 class NoSeaPath(RoutingError):

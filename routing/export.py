@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from routing import plandoc
-from routing.domain import Consignment, Plan, Stop, Voyage
+from routing.domain import Consignment, Names, Plan, Stop, Voyage
 from routing.matrix import metres_to_nm
 from routing.schedule import kpis
 from routing.weather import area_features
@@ -26,12 +26,43 @@ def _t(when: datetime) -> str:
     return when.isoformat()
 
 
-def _stop(stop: Stop, by_id: Mapping[str, Consignment]) -> plandoc.Stop:
+def _village(names: Names, code: str) -> plandoc.Village:
+    v = names.village(code)
+    return plandoc.Village(
+        code=code,
+        name=v.name if v else None,
+        district_code=v.district_code if v else None,
+        district_name=v.district if v else None,
+    )
+
+
+def _item(names: Names, c: Consignment) -> plandoc.ManifestItem:
+    v = names.village(c.village_code)
+    return plandoc.ManifestItem(
+        consignment=c.id,
+        village_code=c.village_code,
+        village_name=v.name if v else None,
+        district_code=c.district_code,
+        district_name=names.district(c.district_code),
+        tps=c.tps,
+        ballot_boxes=c.ballot_boxes,
+        weight_kg=round(c.weight_kg, 1),
+        volume_m3=round(c.volume_m3, 3),
+        deadline=c.deadline,
+    )
+
+
+def _stop(stop: Stop, by_id: Mapping[str, Consignment], names: Names) -> plandoc.Stop:
+    island_code, island_name = names.island_of(stop.id)
     return plandoc.Stop(
         kind=stop.kind,  # type: ignore[arg-type]  # the domain's str, checked here
         id=stop.id,
+        name=names.place(stop.id),
+        island_code=island_code,
+        island_name=island_name,
         trip=stop.trip,
         village_codes=stop.village_codes,
+        villages=tuple(_village(names, code) for code in stop.village_codes),
         consignments=stop.consignments,
         arrival=stop.arrival,
         work_start=stop.work_start,
@@ -46,18 +77,7 @@ def _stop(stop: Stop, by_id: Mapping[str, Consignment]) -> plandoc.Stop:
         ballot_boxes=stop.ballot_boxes,
         load_kg=stop.load_kg,
         load_m3=stop.load_m3,
-        manifest=tuple(
-            plandoc.ManifestItem(
-                consignment=cid,
-                village_code=by_id[cid].village_code,
-                tps=by_id[cid].tps,
-                ballot_boxes=by_id[cid].ballot_boxes,
-                weight_kg=round(by_id[cid].weight_kg, 1),
-                volume_m3=round(by_id[cid].volume_m3, 3),
-                deadline=by_id[cid].deadline,
-            )
-            for cid in stop.consignments
-        ),
+        manifest=tuple(_item(names, by_id[cid]) for cid in stop.consignments),
     )
 
 
@@ -72,16 +92,20 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _voyage(v: Voyage, by_id: Mapping[str, Consignment]) -> plandoc.Voyage:
+def _voyage(v: Voyage, by_id: Mapping[str, Consignment], names: Names) -> plandoc.Voyage:
     return plandoc.Voyage(
         vessel_id=v.vessel_id,
+        vessel_name=names.vessel(v.vessel_id),
         vessel_class=v.class_id,
+        vessel_class_name=names.vessel_class(v.class_id),
         trips=v.trips,
-        stops=tuple(_stop(s, by_id) for s in v.stops),
+        stops=tuple(_stop(s, by_id, names) for s in v.stops),
         legs=tuple(
             plandoc.Leg(
                 from_=leg.origin,
+                from_name=names.place(leg.origin),
                 to=leg.destination,
+                to_name=names.place(leg.destination),
                 trip=leg.trip,
                 depart=leg.depart,
                 arrive=leg.arrive,
@@ -95,6 +119,7 @@ def _voyage(v: Voyage, by_id: Mapping[str, Consignment]) -> plandoc.Voyage:
 
 
 def _weather(plan: Plan) -> plandoc.Weather:
+    names = plan.problem.names
     return plandoc.Weather(
         sea_areas=plandoc.SeaAreas.model_validate(
             area_features(plan.problem.sea_areas, plan.problem.forecast)
@@ -102,8 +127,10 @@ def _weather(plan: Plan) -> plandoc.Weather:
         holds=tuple(
             plandoc.WeatherHold(
                 vessel_id=v.vessel_id,
+                vessel_name=names.vessel(v.vessel_id),
                 stop=n,
                 at=s.id,
+                at_name=names.place(s.id),
                 from_=s.work_end,
                 until=s.departure,
                 hours=round(s.hold_s / 3600, 2),
@@ -114,7 +141,7 @@ def _weather(plan: Plan) -> plandoc.Weather:
             if s.hold_s
         ),
         closed_landings=tuple(
-            plandoc.ClosedLanding(landing_id=lid, from_=a, until=b)
+            plandoc.ClosedLanding(landing_id=lid, landing_name=names.place(lid), from_=a, until=b)
             for lid, a, b in plan.problem.landing_closures
         ),
     )
@@ -150,6 +177,7 @@ def plan_document(
         When a value does not fit the document's types (a bug, never bad input).
     """
     by_id = {c.id: c for c in plan.problem.consignments}
+    names = plan.problem.names
     return plandoc.PlanDocument(
         status=plan.status,  # type: ignore[arg-type]  # the domain's str, checked here
         scenario=plan.problem.name,
@@ -160,10 +188,13 @@ def plan_document(
         direction=plan.problem.direction,  # type: ignore[arg-type]
         planning_start=plan.problem.start,
         objective=plan.objective if math.isfinite(plan.objective) else None,
-        voyages=tuple(_voyage(v, by_id) for v in plan.voyages),
+        voyages=tuple(_voyage(v, by_id, names) for v in plan.voyages),
         unassigned=tuple(
             plandoc.Unassigned(
                 village_code=u.village_code,
+                village_name=(vn := names.village(u.village_code)) and vn.name or None,
+                district_code=vn.district_code if vn else None,
+                district_name=vn.district if vn else None,
                 consignments=u.consignments,
                 tps=u.tps,
                 reasons=tuple(
@@ -171,16 +202,28 @@ def plan_document(
                         code=r.code,  # type: ignore[arg-type]
                         message=r.message,
                         vessels=r.vessels,
+                        vessel_names=tuple(names.vessel(vid) for vid in r.vessels),
                     )
                     for r in u.reasons
                 ),
             )
             for u in plan.unassigned
         ),
-        kpis=plandoc.Kpis.model_validate(kpis(plan)),
+        kpis=plandoc.Kpis.model_validate(_named_kpis(plan)),
         weather=_weather(plan),
         replan=replan,
     )
+
+
+def _named_kpis(plan: Plan) -> dict[str, Any]:
+    k = kpis(plan)
+    names = plan.problem.names
+    k["districts"] = [
+        {"district_code": d["district_code"], "district_name": names.district(d["district_code"])}
+        | d
+        for d in k["districts"]
+    ]
+    return k
 
 
 def plan_json(plan: Plan, *, input_hash: str, versions: Mapping[str, str]) -> dict[str, Any]:
@@ -234,10 +277,18 @@ def replan_json(
 
 
 def plan_geojson(plan: Plan, places: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
-    """Legs as LineStrings and stops as Points, each with its vessel and times."""
+    """Legs as LineStrings and stops as Points, each with its vessel and times, names beside
+    the codes."""
     by_id = {c.id: c for c in plan.problem.consignments}
+    names = plan.problem.names
     features: list[dict[str, Any]] = []
     for v in plan.voyages:
+        vessel = {
+            "vessel_id": v.vessel_id,
+            "vessel_name": names.vessel(v.vessel_id),
+            "vessel_class": v.class_id,
+            "vessel_class_name": names.vessel_class(v.class_id),
+        }
         for n, leg in enumerate(v.legs):
             features.append(
                 {
@@ -246,14 +297,15 @@ def plan_geojson(plan: Plan, places: Mapping[str, tuple[float, float]]) -> dict[
                         "type": "LineString",
                         "coordinates": [list(c) for c in leg.coords],
                     },
-                    "properties": {
-                        "kind": "leg",
-                        "vessel_id": v.vessel_id,
-                        "vessel_class": v.class_id,
+                    "properties": {"kind": "leg"}
+                    | vessel
+                    | {
                         "leg": n,
                         "trip": leg.trip,
                         "from": leg.origin,
+                        "from_name": names.place(leg.origin),
                         "to": leg.destination,
+                        "to_name": names.place(leg.destination),
                         "depart": _t(leg.depart),
                         "arrive": _t(leg.arrive),
                         "distance_nm": round(metres_to_nm(leg.distance_m), 2),
@@ -262,10 +314,8 @@ def plan_geojson(plan: Plan, places: Mapping[str, tuple[float, float]]) -> dict[
             )
         for n, stop in enumerate(v.stops):
             lon, lat = places[stop.id]
-            props = _stop(stop, by_id).to_json()
-            props.update(
-                {"kind": "stop", "stop_kind": stop.kind, "vessel_id": v.vessel_id, "stop": n}
-            )
+            props = _stop(stop, by_id, names).to_json()
+            props.update({"kind": "stop", "stop_kind": stop.kind, "stop": n} | vessel)
             features.append(
                 {
                     "type": "Feature",
@@ -284,29 +334,47 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     return buf.getvalue()
 
 
+def _name(name: str | None) -> str:
+    return name or ""
+
+
 def manifests_csv(plan: Plan) -> str:
-    """One row per consignment handed over (or collected, returning): vessel, trip, landing,
-    village, load, time."""
+    """One row per consignment handed over (or collected, returning), grouped by vessel and trip
+    in stop order: vessel, trip, stop, landing, village, district, island, load, time; names
+    beside the codes."""
     by_id = {c.id: c for c in plan.problem.consignments}
+    names = plan.problem.names
     rows = []
     for v in plan.voyages:
-        for s in v.stops:
+        for n, s in enumerate(v.stops):
             if s.kind != "landing":
                 continue
+            island_code, island_name = names.island_of(s.id)
             for cid in s.consignments:
                 c = by_id[cid]
+                village = names.village(c.village_code)
                 rows.append(
                     [
                         v.vessel_id,
-                        s.trip + 1,
+                        _name(names.vessel(v.vessel_id)),
+                        s.trip,
+                        n,
                         s.id,
+                        _name(names.place(s.id)),
                         c.village_code,
+                        _name(village.name if village else None),
+                        c.district_code,
+                        _name(names.district(c.district_code)),
+                        island_code or "",
+                        _name(island_name),
                         cid,
                         c.tps,
                         c.ballot_boxes,
                         round(c.weight_kg, 1),
                         round(c.volume_m3, 3),
                         s.operation,
+                        s.access,
+                        _t(s.arrival),
                         _t(s.work_end),
                         _t(c.deadline),
                     ]
@@ -314,15 +382,25 @@ def manifests_csv(plan: Plan) -> str:
     return _csv(
         [
             "vessel_id",
+            "vessel_name",
             "trip",
+            "stop",
             "landing_id",
+            "landing_name",
             "village_code",
+            "village_name",
+            "district_code",
+            "district_name",
+            "island_code",
+            "island_name",
             "consignment",
             "tps",
             "ballot_boxes",
             "weight_kg",
             "volume_m3",
             "operation",
+            "access",
+            "arrival",
             "done_at",
             "deadline",
         ],
@@ -331,32 +409,52 @@ def manifests_csv(plan: Plan) -> str:
 
 
 def timeline_csv(plan: Plan) -> str:
-    """What each vessel does when: loading, sailing, waiting for daylight, unloading."""
+    """What each vessel does when: loading, sailing, waiting for daylight, unloading; names
+    beside the codes."""
+    names = plan.problem.names
     rows = []
     for v in plan.voyages:
         events = []
         for s in v.stops:
+            here = _name(names.place(s.id))
             if s.kind == "depot" and s.consignments:
                 activity = "unloading" if s.operation == "unload" else "loading"
-                events.append((s.work_start, s.work_end, activity, s.id, ""))
+                events.append((s.work_start, s.work_end, activity, s.trip, s.id, here, ""))
             elif s.kind == "landing":
                 if s.wait_s:
-                    events.append((s.arrival, s.work_start, "waiting", s.id, "daylight"))
+                    events.append(
+                        (s.arrival, s.work_start, "waiting", s.trip, s.id, here, "daylight")
+                    )
                 activity = "loading" if s.operation == "collect" else "unloading"
-                events.append((s.work_start, s.work_end, activity, s.id, s.access))
+                events.append((s.work_start, s.work_end, activity, s.trip, s.id, here, s.access))
             if s.hold_s:
-                events.append((s.work_end, s.departure, "weather_hold", s.id, s.hold_reason))
+                events.append(
+                    (s.work_end, s.departure, "weather_hold", s.trip, s.id, here, s.hold_reason)
+                )
         for leg in v.legs:
             events.append(
-                (leg.depart, leg.arrive, "sailing", f"{leg.origin}->{leg.destination}", leg.note)
+                (
+                    leg.depart,
+                    leg.arrive,
+                    "sailing",
+                    leg.trip,
+                    f"{leg.origin}->{leg.destination}",
+                    f"{_name(names.place(leg.origin))} -> {_name(names.place(leg.destination))}",
+                    leg.note,
+                )
             )
-        for start, end, activity, where, note in sorted(events, key=lambda e: (e[0], e[1])):
+        for start, end, activity, trip, where, where_name, note in sorted(
+            events, key=lambda e: (e[0], e[1])
+        ):
             rows.append(
                 [
                     v.vessel_id,
+                    _name(names.vessel(v.vessel_id)),
                     v.class_id,
+                    trip,
                     activity,
                     where,
+                    where_name,
                     _t(start),
                     _t(end),
                     round((end - start).total_seconds() / 3600, 2),
@@ -364,5 +462,18 @@ def timeline_csv(plan: Plan) -> str:
                 ]
             )
     return _csv(
-        ["vessel_id", "vessel_class", "activity", "where", "start", "end", "hours", "note"], rows
+        [
+            "vessel_id",
+            "vessel_name",
+            "vessel_class",
+            "trip",
+            "activity",
+            "where",
+            "where_name",
+            "start",
+            "end",
+            "hours",
+            "note",
+        ],
+        rows,
     )

@@ -296,6 +296,16 @@ def status(
         "voyages": [_voyage_status(v, r, ignored) for v in plan.voyages],
         "districts": districts,
         "unassigned": [u.village_code for u in plan.unassigned],
+        "unassigned_villages": [
+            {
+                "code": u.village_code,
+                "name": u.village_name,
+                "district_code": u.district_code,
+                "district_name": u.district_name,
+                "tps": u.tps,
+            }
+            for u in plan.unassigned
+        ],
         "warnings": ignored,
         "stop_states": {
             f"{vid}/{i}": stop_state(types) for (vid, i), types in r.done.items() if types
@@ -309,10 +319,13 @@ def _voyage_status(v: Voyage, r: _Replay, ignored: list[dict[str, Any]]) -> dict
     here = current < len(stops)
     return {
         "vessel_id": v.vessel_id,
+        "vessel_name": v.vessel_name,
         "vessel_class": v.vessel_class,
+        "vessel_class_name": v.vessel_class_name,
         "stops": len(stops),
         "current_stop": current if here else None,
         "current_place": stops[current].id if here else None,
+        "current_place_name": stops[current].name if here else None,
         "current_state": stop_state(r.done[(v.vessel_id, current)]) if here else "finished",
         "delay_h": round(r.late.get(v.vessel_id, timedelta(0)).total_seconds() / 3600, 2),
         "last_event_at": r.last_at[v.vessel_id].isoformat() if v.vessel_id in r.last_at else None,
@@ -327,6 +340,7 @@ def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
     delivered: dict[str, int] = defaultdict(int)
     eta: dict[str, datetime] = {}
     risky: set[str] = set()
+    names = {d.district_code: d.district_name for d in plan.kpis.districts}
     for v in plan.voyages:
         shift = r.late.get(v.vessel_id, timedelta(0))
         for i, s in enumerate(v.stops):
@@ -335,6 +349,7 @@ def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
             handed = "handed_over" in r.done[(v.vessel_id, i)]
             for item in s.manifest:
                 d = _district(item.village_code)
+                names.setdefault(d, item.district_name)
                 total[d] += item.tps
                 if handed:
                     delivered[d] += item.tps
@@ -344,7 +359,8 @@ def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
                     risky.add(d)
     deadlines = {d.district_code: d.deadline for d in plan.kpis.districts}
     return [
-        _district_row(d, delivered[d], total[d], eta.get(d), deadlines.get(d), d in risky)
+        {"district_code": d, "district_name": names.get(d)}
+        | _district_row(d, delivered[d], total[d], eta.get(d), deadlines.get(d), d in risky)
         for d in sorted(total)
     ]
 

@@ -10,10 +10,13 @@ no feasible solution for has ``objective`` null (JSON has no infinity, and a rea
 browser or the service's own JSON answers refuses ``Infinity``).
 
 Trips are not a level of their own: every stop and leg carries the number of its trip
-(``trip``, from 0), ``Voyage.trips`` counts them and ``Voyage.trip_cargo`` says what one
-carries. A re-plan adds ``replan`` (its state time, the vessels out of service, what was
-delivered before it and what changed); a capacity plan's stored result is a
-``CapacityDocument``: the capacity report with the plan itself under ``plan``.
+(``trip``, from 1: one loading at a depot up to the next; the sail home after the last loading
+belongs to the last trip), ``Voyage.trips`` counts them and ``Voyage.cargo_at`` says what is on
+board. Names stand beside the codes (``vessel_name``, ``name``, ``village_name``,
+``district_name``, ...); they are null only in documents stored before names were written. A
+re-plan adds ``replan`` (its state time, the vessels out of service, what was delivered before
+it and what changed); a capacity plan's stored result is a ``CapacityDocument``: the capacity
+report with the plan itself under ``plan``.
 
 ``plan_schema()`` and ``capacity_schema()`` are the JSON Schemas (draft 2020-12) generated from
 the types, served at ``GET /schemas/plan.json`` and ``GET /schemas/capacity.json``.
@@ -111,6 +114,17 @@ ReasonCode = Literal[
 """The stable codes of ``routing.explain``."""
 
 
+Name = Annotated[
+    str | None,
+    Field(
+        default=None,
+        description="The name people read beside the code; null where none is known (a plan "
+        "stored before names were written, a synthetic problem)",
+    ),
+]
+"""A name beside a code."""
+
+
 class Frozen(BaseModel):
     """Base of the document's types: immutable, and no key it does not know."""
 
@@ -136,11 +150,23 @@ class ManifestItem(Frozen):
 
     consignment: str
     village_code: str
+    village_name: Name
+    district_code: str | None = None
+    district_name: Name
     tps: StrictInt
     ballot_boxes: StrictInt
     weight_kg: Number
     volume_m3: Number
     deadline: Time
+
+
+class Village(Frozen):
+    """A village called at, with its name and district."""
+
+    code: str
+    name: Name
+    district_code: str | None = None
+    district_name: Name
 
 
 class Stop(Frozen):
@@ -149,8 +175,12 @@ class Stop(Frozen):
 
     kind: StopKind
     id: str
+    name: Name
+    island_code: str | None = None
+    island_name: Name
     trip: StrictInt
     village_codes: tuple[str, ...]
+    villages: tuple[Village, ...] = ()
     consignments: tuple[str, ...]
     arrival: Time
     work_start: Time
@@ -179,7 +209,9 @@ class Leg(Aliased):
     """A passage by sea between two consecutive places of a voyage."""
 
     from_: str = Field(validation_alias="from", serialization_alias="from")
+    from_name: Name
     to: str
+    to_name: Name
     trip: StrictInt
     depart: Time
     arrive: Time
@@ -192,32 +224,38 @@ class Voyage(Frozen):
     """One vessel's itinerary: its stops in order and the legs between them."""
 
     vessel_id: str
+    vessel_name: Name
     vessel_class: str
+    vessel_class_name: Name
     trips: StrictInt
     stops: tuple[Stop, ...]
     legs: tuple[Leg, ...]
 
-    def trip_cargo(self, trip: int) -> tuple[str, ...]:
-        """What a trip carries.
+    def cargo_at(self, index: int) -> tuple[str, ...]:
+        """What the trip under way at a stop carries.
 
         Parameters
         ----------
-        trip : int
-            The trip's number (``Stop.trip``).
+        index : int
+            The stop's index in the voyage.
 
         Returns
         -------
         tuple of str
-            The consignments loaded at the trip's depot stop, or, for the first trip of a
-            re-planned voyage (it starts at sea with its cargo on board), those it hands over.
+            The consignments loaded at the last depot call at or before the stop, or, in a
+            re-planned voyage that starts at sea with cargo on board, before its first depot
+            call, those it hands over on the way; nothing at a depot call that loads nothing.
         """
-        for s in self.stops:
-            if s.kind == "depot" and s.trip == trip and s.consignments:
+        for s in reversed(self.stops[: index + 1]):
+            if s.kind == "depot":
                 return s.consignments
-        if self.stops and self.stops[0].kind == "start" and trip == 0:
-            return tuple(
-                c for s in self.stops if s.kind == "landing" and s.trip == 0 for c in s.consignments
-            )
+            if s.kind == "start":
+                out: list[str] = []
+                for later in self.stops[1:]:
+                    if later.kind == "depot":
+                        break
+                    out.extend(later.consignments)
+                return tuple(out)
         return ()
 
 
@@ -230,12 +268,16 @@ class Reason(Frozen):
     code: ReasonCode
     message: str
     vessels: tuple[str, ...]
+    vessel_names: tuple[str | None, ...] = ()
 
 
 class Unassigned(Frozen):
     """A village the plan does not serve, with its consignments and the reasons."""
 
     village_code: str
+    village_name: Name
+    district_code: str | None = None
+    district_name: Name
     consignments: tuple[str, ...]
     tps: StrictInt
     reasons: tuple[Reason, ...]
@@ -245,6 +287,7 @@ class DistrictKpi(Frozen):
     """Delivery against the deadline in one district (``delivered_by``: last handover)."""
 
     district_code: str
+    district_name: Name
     deadline: Time
     tps: StrictInt
     tps_delivered: StrictInt
@@ -324,8 +367,10 @@ class WeatherHold(Aliased):
     """A vessel held at a stop (``stop``: its index in the voyage) before a leg the waves close."""
 
     vessel_id: str
+    vessel_name: Name
     stop: StrictInt
     at: str
+    at_name: Name
     from_: Time = Field(validation_alias="from", serialization_alias="from")
     until: Time
     hours: Number
@@ -336,6 +381,7 @@ class ClosedLanding(Aliased):
     """A landing closed to handovers from a time (``until`` null: to the end of the plan)."""
 
     landing_id: str
+    landing_name: Name
     from_: Time = Field(validation_alias="from", serialization_alias="from")
     until: Time | None
 
@@ -363,6 +409,7 @@ class Moved(Frozen):
 
     consignment: str
     village_code: str
+    village_name: Name
     from_vessel: str
     to_vessel: str
     old_handover: Time
@@ -375,6 +422,7 @@ class Retimed(Frozen):
 
     consignment: str
     village_code: str
+    village_name: Name
     vessel: str
     old_handover: Time
     new_handover: Time
@@ -386,6 +434,7 @@ class NowUnserved(Frozen):
 
     consignment: str
     village_code: str
+    village_name: Name
     from_vessel: str
 
 
@@ -394,6 +443,7 @@ class NowServed(Frozen):
 
     consignment: str
     village_code: str
+    village_name: Name
     to_vessel: str
 
 
@@ -518,6 +568,7 @@ class VesselUse(Frozen):
     """How much of one vessel a capacity plan uses: its trips, load and peak utilisation."""
 
     vessel_id: str
+    vessel_name: Name
     vessel_class: str
     trips: StrictInt
     load_kg: Number
@@ -529,9 +580,11 @@ class TripLoad(Frozen):
     """One trip's load (numbered from 1) and its share of the vessel's capacity."""
 
     vessel_id: str
+    vessel_name: Name
     vessel_class: str
     trip: StrictInt
     depot: str
+    depot_name: Name
     load_kg: Number
     load_m3: Number
     kg_utilisation: Number
@@ -542,6 +595,7 @@ class DeadlineSlack(Frozen):
     """A district's deadline, its last delivery and the slack between them."""
 
     district_code: str
+    district_name: Name
     deadline: Time
     delivered_by: Time | None
     slack_h: Number | None

@@ -101,12 +101,12 @@ def _vessel_state(
     stops = voyage.stops
     if not done:
         if stops[0].kind == "start":  # a re-planned voyage: under way with its cargo
-            cargo = tuple(c for c in voyage.trip_cargo(0) if c not in delivered)
+            cargo = tuple(c for c in voyage.cargo_at(0) if c not in delivered)
             return VesselState(stops[0].id, max(stops[0].arrival, now), cargo, True)
         return VesselState(stops[0].id, now, (), False)
     last = max(done)
     stop, types = stops[last], done[last]
-    onboard = tuple(c for c in voyage.trip_cargo(stop.trip) if c not in delivered)
+    onboard = tuple(c for c in voyage.cargo_at(last) if c not in delivered)
     if "departed" in types and last + 1 < len(stops):
         nxt = stops[last + 1]
         at = types["departed"] + max(nxt.arrival - stop.departure, timedelta(0))
@@ -254,6 +254,12 @@ def diff(document: PlanDocument, plan: Plan, state: FieldState) -> dict[str, Any
         if s.kind == "landing"
         for cid in s.consignments
     }
+    names = plan.problem.names
+
+    def village_of(code: str) -> dict[str, Any]:
+        v = names.village(code)
+        return {"village_code": code, "village_name": v.name if v else None}
+
     moved, retimed, dropped, added = [], [], [], []
     unchanged = 0
     for cid in sorted(set(old) | set(new)):
@@ -261,7 +267,7 @@ def diff(document: PlanDocument, plan: Plan, state: FieldState) -> dict[str, Any
             continue
         o, n = old.get(cid), new.get(cid)
         if o and n:
-            item = {"consignment": cid, "village_code": n[2]}
+            item = {"consignment": cid} | village_of(n[2])
             delta_h = round((n[1] - o[1]).total_seconds() / 3600, 2)
             if o[0] != n[0]:
                 moved.append(
@@ -287,9 +293,9 @@ def diff(document: PlanDocument, plan: Plan, state: FieldState) -> dict[str, Any
             else:
                 unchanged += 1
         elif o:
-            dropped.append({"consignment": cid, "village_code": o[2], "from_vessel": o[0]})
+            dropped.append({"consignment": cid} | village_of(o[2]) | {"from_vessel": o[0]})
         elif n:
-            added.append({"consignment": cid, "village_code": n[2], "to_vessel": n[0]})
+            added.append({"consignment": cid} | village_of(n[2]) | {"to_vessel": n[0]})
     return {
         "as_of": state.as_of.isoformat(),
         "delivered_before": len(state.delivered),

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from routing.demand import Kit, demand_for, split_voters
-from routing.domain import Consignment, Problem, SeaArea, Vessel, VesselClass, WaveForecast
+from routing.domain import (
+    Consignment,
+    Names,
+    Problem,
+    SeaArea,
+    Vessel,
+    VesselClass,
+    VillageName,
+    WaveForecast,
+)
 from routing.errors import DataError, Issue
 from routing.geodata import Archipelago
 from routing.schema import scenario_model
@@ -178,7 +187,13 @@ def parse_vessels(
             )
         if vid and a and b and v.get("class") in classes:
             out[vid] = Vessel(
-                vid, str(v["class"]), str(v.get("home_depot")), a, b, str(v.get("source", ""))
+                vid,
+                str(v["class"]),
+                str(v.get("home_depot")),
+                a,
+                b,
+                str(v.get("source", "")),
+                str(v.get("name") or ""),
             )
     if issues:
         raise DataError(issues, source=source)
@@ -255,9 +270,48 @@ def build_problem(
         sea_areas=tuple(areas[k] for k in sorted(areas)),
         forecast=scenario.forecast,
         landing_closures=scenario.closed_landings,
+        names=names_for(arch, classes, chosen, codes),
         berths=frozenset(
             lp.id for lp in arch.landing_points.values() if lp.registry_name == PUBLIC_PORT_REGISTRY
         ),
+    )
+
+
+def names_for(
+    arch: Archipelago,
+    classes: Mapping[str, VesselClass],
+    vessels: Iterable[Vessel],
+    villages: Iterable[str] = (),
+) -> Names:
+    """The names people read beside a problem's codes: its vessels and their classes, every
+    depot and landing point with its island, the villages served by sea (and ``villages``),
+    every district and the islands of the landing points."""
+    served = {c for c, v in arch.villages.items() if v.landing_point_id} | set(villages)
+    places = {d.id: d.name for d in arch.depots.values()}
+    places |= {lp.id: lp.name for lp in arch.landing_points.values()}
+    on_island = {lp.id: lp.island_code for lp in arch.landing_points.values()}
+    island_codes = set(on_island.values()) | {
+        arch.villages[c].island_code or "" for c in served if c in arch.villages
+    }
+    islands = {c: arch.islands[c].name for c in sorted(island_codes) if c in arch.islands}
+    return Names(
+        vessels={v.id: v.name for v in vessels if v.name},
+        classes={c: vc.name for c, vc in classes.items()},
+        places=places,
+        place_islands=on_island,
+        villages={
+            c: VillageName(
+                v.name,
+                v.district_code,
+                v.district,
+                v.island_code,
+                islands.get(v.island_code or ""),
+            )
+            for c in sorted(served)
+            if (v := arch.villages.get(c)) is not None
+        },
+        districts={v.district_code: v.district for v in arch.villages.values()},
+        islands=islands,
     )
 
 
@@ -279,7 +333,7 @@ def _chosen_vessels(
         a, b = scenario.vessel_windows.get(vid, (v.available_from, v.available_until))
         b = min(b, scenario.out_of_service.get(vid, b))
         if b > a and vid not in scenario.inactive:
-            chosen.append(Vessel(v.id, v.class_id, v.home_depot, a, b, v.source))
+            chosen.append(Vessel(v.id, v.class_id, v.home_depot, a, b, v.source, v.name))
     for section, named in (
         ("out_of_service", scenario.out_of_service),
         ("vessel_windows", scenario.vessel_windows),

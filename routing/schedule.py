@@ -248,8 +248,12 @@ def make_voyage(
     """Time one vessel's trips; returns its voyage and when each consignment was handed over
     (outbound) or unloaded at the depot (return).
 
-    With ``resume`` the voyage starts where the vessel is, hands over what it carries and sails
-    home before its new trips (trip 0); the new trips are numbered from 1.
+    Trips are numbered from 1: a trip is one loading at a depot up to the next, and the sail
+    home after the last one belongs to the last trip (it is not a trip of its own). With
+    ``resume`` the voyage starts where the vessel is, hands over what it carries and sails home
+    before its new trips: that is trip 1 when it carries something (the new trips are numbered
+    from 2), else the start and the sail home belong to the first new trip. Returning, a depot
+    call that unloads a trip's cargo belongs to that trip.
     """
     vessel = next(v for v in problem.vessels if v.id == route.vessel_id)
     vc = problem.classes[vessel.class_id]
@@ -258,28 +262,29 @@ def make_voyage(
     back = problem.direction == "return"
     t = float(max(0, problem.seconds(vessel.available_from)))
     arrival = t
-    first = 0
+    first = 0  # trips before the solver's (the cargo on board of a resumed voyage)
     if resume is not None:
-        first = 1
+        first = 1 if resume.onboard else 0
         t = arrival = resume.at_s
-        clock._call("start", resume.place, 0, (t, t, t), [], "start", "start")
+        clock._call("start", resume.place, 1, (t, t, t), [], "start", "start")
         here = resume.place
         for group in _groups(resume.onboard, by_id):
             landing = group[0].landing_id
-            t = clock.landing(group, clock.sail(here, landing, t, 0) if here != landing else t, 0)
+            t = clock.landing(group, clock.sail(here, landing, t, 1) if here != landing else t, 1)
             here = landing
         home = resume.home or vessel.home_depot
         if here != home:
-            t = clock.sail(here, home, t, 0)
+            t = clock.sail(here, home, t, 1)
         arrival = t
         t = max(t, float(max(0, problem.seconds(vessel.available_from))))
     carried: list[Consignment] = []
     for n, trip in enumerate(route.trips):
-        trip_no = n + first
+        trip_no = n + 1 + first
         cons = [by_id[c] for c in trip.consignments]
         if back:
+            unloads = trip_no - 1 if carried else trip_no
             t = clock.depot(
-                trip.start_depot, t, trip_no, carried, arrival=arrival, operation="unload"
+                trip.start_depot, t, unloads, carried, arrival=arrival, operation="unload"
             )
         else:
             t = clock.depot(trip.start_depot, t, trip_no, cons, arrival=arrival)
@@ -295,7 +300,7 @@ def make_voyage(
     clock.depot(
         last,
         t,
-        len(route.trips) + first,
+        max(1, len(route.trips) + first),
         carried if back else [],
         arrival=t,
         operation="unload" if back and carried else "",

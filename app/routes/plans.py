@@ -118,6 +118,28 @@ def list_plans(
     return {"plans": found, "limit": limit, "offset": offset}
 
 
+class GeoPackageResponse(Response):
+    media_type = "application/geopackage+sqlite3"
+
+
+@router.get(
+    "/plans/{plan_id}.gpkg",
+    response_class=GeoPackageResponse,
+    dependencies=[auth.reader],
+    responses=problems(401, 404, 409, 422),
+)
+def get_plan_gpkg(request: Request, plan_id: PlanId) -> Response:
+    """The plan as a GeoPackage for QGIS: layers islands, island_points, villages,
+    landing_points, legs and stops, with names beside the codes, times (UTC, and WIB as text)
+    and loads. Declared before ``/plans/{plan_id}``, which would otherwise take the name."""
+    settings = deps.settings(request)
+    document = plans.document(plans.finished(settings, plan_id))
+    body = plans.geopackage(settings, document)
+    return GeoPackageResponse(
+        body, headers={"Content-Disposition": f'attachment; filename="{plan_id}.gpkg"'}
+    )
+
+
 @router.get("/plans/{plan_id}", dependencies=[auth.reader], responses=problems(401, 404, 422))
 async def get_plan(
     request: Request,

@@ -35,10 +35,17 @@ def get_vessel_class(
     return views.vessel_class_record(vessel_class(fleet, class_id))
 
 
+PLACE = (
+    "Depot id, village code, landing-point id, or the name of a place, village, district or "
+    "island (case, accents and punctuation ignored; a district or island means its main landing; "
+    "an unknown name is a 404 and an ambiguous one a 422, each listing candidates)"
+)
+
+
 def _place_query(alias: str, example: str) -> Any:
     return Query(
         alias=alias,
-        description="Depot id, village code or landing-point id",
+        description=PLACE,
         examples=[example],
         max_length=100,
         pattern=NO_CONTROL,
@@ -50,7 +57,7 @@ def _place_query(alias: str, example: str) -> Any:
     response_class=views.GeoJSONResponse,
     responses={
         200: {"content": {"application/geo+json": {"example": {"type": "Feature"}}}},
-        **problems(404),
+        **problems(404, 422),
     },
 )
 def sea_route(
@@ -69,13 +76,20 @@ def sea_route(
     settings: Settings = Depends(deps.settings),
     arch: Archipelago = Depends(deps.archipelago),
 ) -> dict[str, Any]:
-    """The shortest sea path between two places for a vessel class, as a GeoJSON Feature."""
-    a, b = arch.place_id(origin), arch.place_id(destination)
+    """The shortest sea path between two places for a vessel class, as a GeoJSON Feature.
+
+    Each end is a place id or name; ``from_resolved`` and ``to_resolved`` say which depot or
+    landing point it was taken to mean and why (a district or island: its main landing)."""
+    a = arch.resolve_place(origin, path="/query/from")
+    b = arch.resolve_place(destination, path="/query/to")
     vc, net = state.network(
         settings.dataset_dir, settings.fleet_file, class_id, settings.matrix_cache_dir
     )
-    feature = views.route_feature(net.path(a, b), vc)
-    feature["properties"]["from_query"], feature["properties"]["to_query"] = origin, destination
+    feature = views.route_feature(net.path(a.place_id, b.place_id), vc)
+    props = feature["properties"]
+    props["from_query"], props["to_query"] = origin, destination
+    props["from_resolved"] = views.resolved_record(a)
+    props["to_resolved"] = views.resolved_record(b)
     return feature
 
 

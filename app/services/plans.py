@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from app import db
+from app import db, state
 from app.config import Settings
 from app.services import Conflict, scenarios
 from routing.errors import DataError, Issue, NotFound
@@ -166,6 +168,15 @@ def stored_document(raw: dict[str, Any], plan_id: str) -> PlanDocument:
     except DataError as exc:
         log.error("the stored document of plan %s does not read back: %s", plan_id, exc)
         raise StoredDocumentError(plan_id) from exc
+
+
+def geopackage(settings: Settings, document: PlanDocument) -> bytes:
+    """A plan document as GeoPackage bytes (``routing.gpkg``), over the service's dataset."""
+    from routing.gpkg import write_gpkg
+
+    arch = state.archipelago(settings.dataset_dir)
+    with tempfile.TemporaryDirectory(prefix="plan-gpkg-") as tmp:
+        return write_gpkg(document, arch, Path(tmp) / "plan.gpkg").read_bytes()
 
 
 class StoredDocumentError(RuntimeError):

@@ -72,3 +72,45 @@ def test_matrix_json_and_csv(client: TestClient) -> None:
     assert len(lines) == 1 + k * (k - 1)
     assert client.get("/matrices/regency_ferry", params={"format": "xml"}).status_code == 422
     assert client.get("/matrices/zeppelin").status_code == 404
+
+
+def test_sea_route_by_name_says_which_landing(client: TestClient) -> None:
+    r = client.get(
+        "/sea-routes",
+        params={"from": "kalianget", "to": "masalembo", "vessel_class": "sabuk_nusantara"},
+    )
+    assert r.status_code == 200, r.text
+    props = r.json()["properties"]
+    assert props["to"] == "port-mes" and props["to_query"] == "masalembo"
+    to = props["to_resolved"]
+    assert to["id"] == "port-mes" and to["name"] == "Masalembo (MES)"
+    assert to["matched"] == "landing" and "Masalembo (MES)" in to["note"]
+    assert props["from_resolved"]["matched"] == "id" and props["from"] == "kalianget"
+    r = client.get(
+        "/sea-routes",
+        params={"from": "Kalianget", "to": "Masalembu", "vessel_class": "sabuk_nusantara"},
+    )
+    assert r.status_code == 200, r.text
+    to = r.json()["properties"]["to_resolved"]
+    assert (to["id"], to["matched"], to["matched_name"]) == ("port-mes", "district", "Masalembu")
+
+
+def test_unknown_or_ambiguous_place_names_list_candidates(client: TestClient) -> None:
+    base = {"from": "kalianget", "vessel_class": "sabuk_nusantara"}
+    r = client.get("/sea-routes", params={**base, "to": "masalembx"})
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["errors"][0]["code"] == "unknown_place"
+    assert body["errors"][0]["path"] == "/query/to"
+    assert "did you mean" in body["detail"] and "Masalemb" in body["detail"]
+    assert {"Masalembu", "Masalembo (MES)"} & {c["name"] for c in body["candidates"]}
+    assert all({"name", "kind", "id"} <= set(c) for c in body["candidates"])
+    r = client.get("/sea-routes", params={**base, "from": "Desa Poteran", "to": "port-mes"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["errors"][0] == {
+        "code": "ambiguous_place",
+        "path": "/query/from",
+        "message": body["detail"],
+    }
+    assert {c["id"] for c in body["candidates"]} == {"35.29.04.2006", "35.29.22.2006"}

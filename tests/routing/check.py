@@ -96,7 +96,7 @@ def check_plan(
         for s in v.stops:
             assert s.arrival <= s.work_start <= s.work_end <= s.departure
             if s.kind == "depot":
-                loaded[s.trip - 1 if back else s.trip] += s.load_kg
+                loaded[s.trip] += s.load_kg  # a trip's loading (returning: its unloading)
             elif s.kind == "landing":
                 trip_kg[s.trip] += s.load_kg
                 trip_m3[s.trip] += s.load_m3
@@ -108,9 +108,16 @@ def check_plan(
                 # Handover in daylight only: it starts inside the window.
                 start_s = problem.seconds(s.work_start)
                 assert light.next_open(start_s) == start_s, (v.vessel_id, s.id, s.work_start)
+        # Trips are numbered from 1, in order, with no gap; the sail home is no trip of its own.
+        numbers = [s.trip for s in v.stops]
+        assert numbers[0] == 1 and numbers == sorted(numbers), numbers
+        assert set(numbers) == set(range(1, max(numbers) + 1)), numbers
+        assert v.trips == len(trip_kg) and set(trip_kg) <= set(numbers)
+        # A re-planned voyage that starts at sea with cargo on board: trip 1 loaded it earlier.
+        onboard = resumed and any(s.kind == "landing" for s in before_depot(v.stops))
         for trip, kg in trip_kg.items():
             assert kg <= vc.capacity_kg + 1e-6 and trip_m3[trip] <= vc.capacity_m3 + 1e-6
-            if not (resumed and trip == 0):  # what is loaded is what is handed over
+            if not (onboard and trip == 1):  # what is loaded is what is handed over
                 assert abs(loaded[trip] - kg) < 1e-3, (v.vessel_id, trip, loaded[trip], kg)
         # Legs connect the stops in order, and never cross land.
         stops = list(v.stops)
@@ -162,3 +169,11 @@ def check_weather(plan: Plan, samples: int = 400) -> int:
                         assert w.wave_m <= limit, (v.vessel_id, leg.origin, leg.destination, when)
                         passed += 1
     return passed
+
+
+def before_depot(stops):
+    """The stops before a voyage's first depot call."""
+    for s in stops:
+        if s.kind == "depot":
+            return
+        yield s

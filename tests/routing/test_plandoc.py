@@ -83,8 +83,9 @@ def test_a_real_plan_reads_back_to_itself(made) -> None:
     v = plan.voyages[0]
     voyage = typed.voyage(v.vessel_id)
     assert voyage is not None and typed.voyage("no-such-vessel") is None
-    depot = next(s for s in v.stops if s.kind == "depot" and s.consignments)
-    assert voyage.trip_cargo(depot.trip) == depot.consignments
+    n, depot = next((n, s) for n, s in enumerate(v.stops) if s.kind == "depot" and s.consignments)
+    assert voyage.cargo_at(n) == voyage.cargo_at(n + 1) == depot.consignments
+    assert voyage.cargo_at(len(v.stops) - 1) == ()  # home, nothing loaded
     with pytest.raises(Exception, match="frozen"):
         typed.status = "infeasible"  # type: ignore[misc]
 

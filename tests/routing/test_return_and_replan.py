@@ -22,7 +22,7 @@ from routing.scenario import (
 )
 from routing.solver import SolveOptions
 from tests.conftest import DATA
-from tests.routing.check import check_plan, check_weather
+from tests.routing.check import before_depot, check_plan, check_weather
 from tests.routing.conftest import CLASSES
 
 VESSELS = load_vessels(DATA / "fleet.toml", CLASSES)
@@ -221,7 +221,7 @@ def test_replan_without_the_landing_ship_keeps_deliveries_and_serves_the_rest(
         voyage = next(v for v in plan.voyages if v.vessel_id == vid)
         assert voyage.stops[0].kind == "start"
         state = result.state.vessels[vid]
-        handed = [c for s in voyage.stops if s.trip == 0 for c in s.consignments]
+        handed = [c for s in before_depot(voyage.stops) for c in s.consignments]
         assert handed == list(state.onboard)
         assert voyage.stops[0].id == state.place
     # The diff lists what moved: all of the landing ship's deliveries, to other vessels.
@@ -344,12 +344,10 @@ def test_a_replan_of_a_replan_keeps_deliveries_cargo_and_the_vessel_out(
     for v1 in first.plan.voyages:
         if v1.stops[0].kind != "start":
             continue
-        cargo = [c for s in v1.stops if s.kind == "landing" and s.trip == 0 for c in s.consignments]
+        cargo = [c for s in before_depot(v1.stops) for c in s.consignments]
         v2 = next(v for v in second.plan.voyages if v.vessel_id == v1.vessel_id)
         assert v2.stops[0].kind == "start" and v2.stops[0].id == v1.stops[0].id
-        handed = [
-            c for s in v2.stops if s.kind == "landing" and s.trip == 0 for c in s.consignments
-        ]
+        handed = [c for s in before_depot(v2.stops) for c in s.consignments]
         assert handed == cargo
 
 
