@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from routing import plandoc
-from routing.domain import Consignment, Names, Plan, Stop, Voyage
+from routing.domain import Consignment, Names, Plan, Stop, Unassigned, Voyage
 from routing.matrix import metres_to_nm
 from routing.schedule import kpis
 from routing.weather import area_features
@@ -189,29 +189,31 @@ def plan_document(
         planning_start=plan.problem.start,
         objective=plan.objective if math.isfinite(plan.objective) else None,
         voyages=tuple(_voyage(v, by_id, names) for v in plan.voyages),
-        unassigned=tuple(
-            plandoc.Unassigned(
-                village_code=u.village_code,
-                village_name=(vn := names.village(u.village_code)) and vn.name or None,
-                district_code=vn.district_code if vn else None,
-                district_name=vn.district if vn else None,
-                consignments=u.consignments,
-                tps=u.tps,
-                reasons=tuple(
-                    plandoc.Reason(
-                        code=r.code,  # type: ignore[arg-type]
-                        message=r.message,
-                        vessels=r.vessels,
-                        vessel_names=tuple(names.vessel(vid) for vid in r.vessels),
-                    )
-                    for r in u.reasons
-                ),
-            )
-            for u in plan.unassigned
-        ),
+        unassigned=tuple(_unassigned(names, u) for u in plan.unassigned),
         kpis=plandoc.Kpis.model_validate(_named_kpis(plan)),
         weather=_weather(plan),
         replan=replan,
+    )
+
+
+def _unassigned(names: Names, u: Unassigned) -> plandoc.Unassigned:
+    village = names.village(u.village_code)
+    return plandoc.Unassigned(
+        village_code=u.village_code,
+        village_name=village.name if village else None,
+        district_code=village.district_code if village else None,
+        district_name=village.district if village else None,
+        consignments=u.consignments,
+        tps=u.tps,
+        reasons=tuple(
+            plandoc.Reason(
+                code=r.code,  # type: ignore[arg-type]  # the domain's str, checked here
+                message=r.message,
+                vessels=r.vessels,
+                vessel_names=tuple(names.vessel(vid) for vid in r.vessels),
+            )
+            for r in u.reasons
+        ),
     )
 
 
@@ -338,6 +340,11 @@ def _name(name: str | None) -> str:
     return name or ""
 
 
+def _village_names(names: Names, stop: Stop) -> str:
+    """The names of the villages a stop serves ("Masalembu; Sukajeruk"), codes where unknown."""
+    return "; ".join(v.name if (v := names.village(code)) else code for code in stop.village_codes)
+
+
 def manifests_csv(plan: Plan) -> str:
     """One row per consignment handed over (or collected, returning), grouped by vessel and trip
     in stop order: vessel, trip, stop, landing, village, district, island, load, time; names
@@ -416,21 +423,17 @@ def timeline_csv(plan: Plan) -> str:
     for v in plan.voyages:
         events = []
         for s in v.stops:
-            here = _name(names.place(s.id))
+            here = (s.trip, s.id, _name(names.place(s.id)), _village_names(names, s))
             if s.kind == "depot" and s.consignments:
                 activity = "unloading" if s.operation == "unload" else "loading"
-                events.append((s.work_start, s.work_end, activity, s.trip, s.id, here, ""))
+                events.append((s.work_start, s.work_end, activity, *here, ""))
             elif s.kind == "landing":
                 if s.wait_s:
-                    events.append(
-                        (s.arrival, s.work_start, "waiting", s.trip, s.id, here, "daylight")
-                    )
+                    events.append((s.arrival, s.work_start, "waiting", *here, "daylight"))
                 activity = "loading" if s.operation == "collect" else "unloading"
-                events.append((s.work_start, s.work_end, activity, s.trip, s.id, here, s.access))
+                events.append((s.work_start, s.work_end, activity, *here, s.access))
             if s.hold_s:
-                events.append(
-                    (s.work_end, s.departure, "weather_hold", s.trip, s.id, here, s.hold_reason)
-                )
+                events.append((s.work_end, s.departure, "weather_hold", *here, s.hold_reason))
         for leg in v.legs:
             events.append(
                 (
@@ -440,10 +443,11 @@ def timeline_csv(plan: Plan) -> str:
                     leg.trip,
                     f"{leg.origin}->{leg.destination}",
                     f"{_name(names.place(leg.origin))} -> {_name(names.place(leg.destination))}",
+                    "",
                     leg.note,
                 )
             )
-        for start, end, activity, trip, where, where_name, note in sorted(
+        for start, end, activity, trip, where, where_name, villages, note in sorted(
             events, key=lambda e: (e[0], e[1])
         ):
             rows.append(
@@ -455,6 +459,7 @@ def timeline_csv(plan: Plan) -> str:
                     activity,
                     where,
                     where_name,
+                    villages,
                     _t(start),
                     _t(end),
                     round((end - start).total_seconds() / 3600, 2),
@@ -470,6 +475,7 @@ def timeline_csv(plan: Plan) -> str:
             "activity",
             "where",
             "where_name",
+            "villages",
             "start",
             "end",
             "hours",

@@ -335,8 +335,10 @@ def _voyage_status(v: Voyage, r: _Replay, ignored: list[dict[str, Any]]) -> dict
 
 def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
     """Per district: TPS delivered of total, the latest ETA of what is still to come (shifted by
-    how late its vessel runs), the deadline and whether it is at risk."""
+    how late its vessel runs), the deadline, whether it is at risk, and its villages (name, TPS
+    delivered of total, by which vessel)."""
     total: dict[str, int] = defaultdict(int)
+    villages: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     delivered: dict[str, int] = defaultdict(int)
     eta: dict[str, datetime] = {}
     risky: set[str] = set()
@@ -351,8 +353,22 @@ def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
                 d = _district(item.village_code)
                 names.setdefault(d, item.district_name)
                 total[d] += item.tps
+                village = villages[d].setdefault(
+                    item.village_code,
+                    {
+                        "code": item.village_code,
+                        "name": item.village_name,
+                        "tps_delivered": 0,
+                        "tps_total": 0,
+                        "vessels": [],
+                    },
+                )
+                village["tps_total"] += item.tps
+                if v.vessel_id not in village["vessels"]:
+                    village["vessels"].append(v.vessel_id)
                 if handed:
                     delivered[d] += item.tps
+                    village["tps_delivered"] += item.tps
                     continue
                 eta[d] = max(eta.get(d, s.work_end + shift), s.work_end + shift)
                 if (v.vessel_id, i) in r.at_risk:
@@ -361,6 +377,7 @@ def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
     return [
         {"district_code": d, "district_name": names.get(d)}
         | _district_row(d, delivered[d], total[d], eta.get(d), deadlines.get(d), d in risky)
+        | {"villages": [villages[d][code] for code in sorted(villages[d])]}
         for d in sorted(total)
     ]
 
