@@ -170,25 +170,35 @@ def vessel_classes(
         _print_json(records)
 
 
+PLACE_HELP = (
+    "Depot id, village code, landing-point id, or the name of a place, village, district or "
+    "island (a district or island: its main landing)"
+)
+
+
 @cli.command()
 def route(
-    origin: str = typer.Argument(
-        ..., metavar="FROM", help="Depot id, village code or landing-point id"
-    ),
-    destination: str = typer.Argument(
-        ..., metavar="TO", help="Depot id, village code or landing-point id"
-    ),
+    origin: str = typer.Argument(..., metavar="FROM", help=PLACE_HELP),
+    destination: str = typer.Argument(..., metavar="TO", help=PLACE_HELP),
     vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id"),
 ) -> None:
-    """Print the shortest sea path between two places as a GeoJSON Feature."""
+    """Print the shortest sea path between two places as a GeoJSON Feature on stdout; which
+    depot or landing each place was taken to mean goes to stderr."""
     settings = get_settings()
     try:
         arch = state.archipelago(settings.dataset_dir)
-        a, b = arch.place_id(origin), arch.place_id(destination)
+        a, b = arch.resolve_place(origin), arch.resolve_place(destination)
+        typer.echo(f"from: {a.note}", err=True)
+        typer.echo(f"to: {b.note}", err=True)
         vc, net = state.network(
             settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
         )
-        _print_json(views.route_feature(net.path(a, b), vc))
+        feature = views.route_feature(net.path(a.place_id, b.place_id), vc)
+        props = feature["properties"]
+        props["from_query"], props["to_query"] = origin, destination
+        props["from_resolved"] = views.resolved_record(a)
+        props["to_resolved"] = views.resolved_record(b)
+        _print_json(feature)
     except (RoutingError, KeyError) as exc:
         _fail(exc)
 
@@ -242,53 +252,206 @@ def _err_console() -> Any:
     return Console(stderr=True, width=120)
 
 
-def _summary(document: dict[str, Any]) -> None:
-    from rich.table import Table
+def _out_console() -> Any:
+    """Results on stdout, never wrapped: as wide as the terminal, or unbounded in a pipe."""
+    from rich.console import Console
 
-    console = _err_console()
-    k = document["kpis"]
-    table = Table(title=f"{document['scenario']}: {document['status']}")
-    for col in ("vessel", "class", "trips", "landings", "TPS", "kg", "distance nm", "hours"):
-        table.add_column(col, justify="left" if col in ("vessel", "class") else "right")
+    wide = None if sys.stdout.isatty() else 1000
+    return Console(width=wide, soft_wrap=True, highlight=False)
+
+
+class Lang(StrEnum):
+    id = "id"
+    en = "en"
+
+
+LANG_OPTION = typer.Option(
+    Lang.id, "--lang", envvar="BALLOT_LANG", help="Language of tables: id (Indonesian) or en"
+)
+JSON_OPTION = typer.Option(
+    False, "--json", help="Print the summary as JSON on stdout (for scripts) instead of a table"
+)
+
+SUMMARY_TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "vessel": "Kapal",
+        "class": "Kelas",
+        "trips": "Trip",
+        "landings": "Pendaratan",
+        "tps": "TPS",
+        "kg": "kg",
+        "distance": "Mil laut",
+        "hours": "Jam",
+        "completed": "selesai",
+        "infeasible": "tidak semua desa terlayani",
+        "totals": "TPS diterima {tps_delivered} dari {tps_total}; {trips} trip\n"
+        "Jam kapal {ship_hours}; jarak {distance} mil laut\n"
+        "Rentang waktu {makespan} jam; margin terkecil ke batas waktu {margin} jam",
+        "unserved": "tidak terlayani",
+        "hold": "tertahan cuaca",
+        "at": "di",
+        "until": "sampai",
+        "replan": "rencana ulang per {as_of}: {delivered} sudah diterima, {moved} pindah kapal, "
+        "{retimed} bergeser waktu, {unchanged} tetap, {unserved} kini tidak terlayani",
+        "moved": "pindah",
+        "h": "jam",
+    },
+    "en": {
+        "vessel": "Vessel",
+        "class": "Class",
+        "trips": "Trips",
+        "landings": "Landings",
+        "tps": "TPS",
+        "kg": "kg",
+        "distance": "nm",
+        "hours": "Hours",
+        "completed": "completed",
+        "infeasible": "not every village served",
+        "totals": "TPS delivered {tps_delivered} of {tps_total}; {trips} trips\n"
+        "Ship-hours {ship_hours}; distance {distance} nm\n"
+        "Makespan {makespan} h; least margin to a deadline {margin} h",
+        "unserved": "not served",
+        "hold": "weather hold",
+        "at": "at",
+        "until": "until",
+        "replan": "re-plan as of {as_of}: {delivered} delivered before, {moved} moved, "
+        "{retimed} retimed, {unchanged} unchanged, {unserved} now unserved",
+        "moved": "moved",
+        "h": "h",
+    },
+}
+
+
+def _wrote(paths: list[Path]) -> None:
+    """Say on stderr which files were written (one folder: named once)."""
+    folders = {p.parent for p in paths}
+    if len(folders) == 1:
+        typer.echo(f"wrote {folders.pop()}/: {', '.join(p.name for p in paths)}", err=True)
+    else:
+        for p in paths:
+            typer.echo(f"wrote {p}", err=True)
+
+
+def _named(name: str | None, code: str) -> str:
+    """A name with its code beside it ("KRI Teluk Bintuni-520 (kri-teluk-bintuni-520)")."""
+    return f"{name} ({code})" if name else code
+
+
+def summary_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per voyage: vessel (id and name), class, trips, landings, TPS, kg, distance and hours."""
+    rows = []
     for v in document["voyages"]:
         landings = [s for s in v["stops"] if s["kind"] == "landing"]
         hours = (
             datetime.fromisoformat(v["stops"][-1]["departure"])
             - datetime.fromisoformat(v["stops"][0]["work_start"])
         ).total_seconds() / 3600
+        rows.append(
+            {
+                "vessel_id": v["vessel_id"],
+                "vessel_name": v.get("vessel_name"),
+                "vessel_class": v["vessel_class"],
+                "vessel_class_name": v.get("vessel_class_name"),
+                "trips": v["trips"],
+                "landings": len(landings),
+                "tps": sum(s["tps"] for s in landings),
+                "load_kg": round(sum(s["load_kg"] for s in landings), 1),
+                "distance_nm": round(sum(leg["distance_nm"] for leg in v["legs"]), 1),
+                "hours": round(hours, 2),
+            }
+        )
+    return rows
+
+
+def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = False) -> None:
+    """The plan's summary on stdout: a table in the chosen language, or JSON for scripts."""
+    from rich import box
+    from rich.table import Table
+
+    from routing.local import lang_of, long_time, number
+
+    k = document["kpis"]
+    rows = summary_rows(document)
+    if as_json:
+        _print_json(
+            {
+                "scenario": document["scenario"],
+                "status": document["status"],
+                "kpis": k,
+                "voyages": rows,
+                "unassigned": document["unassigned"],
+                "weather_holds": document.get("weather", {}).get("holds", []),
+                "replan": document.get("replan", {}).get("diff"),
+            }
+        )
+        return
+    lg = lang_of(lang)
+    text = SUMMARY_TEXT[lg]
+    console = _out_console()
+    status = text.get(document["status"], document["status"])
+    table = Table(
+        title=f"{document['scenario']}: {status}",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+    )
+    for col in ("vessel", "trips", "landings", "tps", "kg", "distance", "hours"):
+        table.add_column(text[col], justify="left" if col == "vessel" else "right", no_wrap=True)
+    for r in rows:
         table.add_row(
-            v["vessel_id"],
-            v["vessel_class"],
-            str(v["trips"]),
-            str(len(landings)),
-            str(sum(s["tps"] for s in landings)),
-            f"{sum(s['load_kg'] for s in landings):,.0f}",
-            f"{sum(leg['distance_nm'] for leg in v['legs']):,.1f}",
-            f"{hours:,.1f}",
+            _named(r["vessel_name"], r["vessel_id"]),
+            str(r["trips"]),
+            str(r["landings"]),
+            number(r["tps"], lg),
+            number(r["load_kg"], lg),
+            number(r["distance_nm"], lg, 1),
+            number(r["hours"], lg, 1),
         )
     console.print(table)
+    margin = k["min_margin_h"]
     console.print(
-        f"TPS delivered {k['tps_delivered']} of {k['tps_total']}; ship-hours {k['ship_hours']:,}; "
-        f"distance {k['distance_nm']:,} nm; makespan {k['makespan_h']} h; "
-        f"least margin to a deadline {k['min_margin_h']} h"
+        text["totals"].format(
+            tps_delivered=number(k["tps_delivered"], lg),
+            tps_total=number(k["tps_total"], lg),
+            ship_hours=number(k["ship_hours"], lg, 1),
+            distance=number(k["distance_nm"], lg, 1),
+            trips=k["trips"],
+            makespan=number(k["makespan_h"], lg, 1),
+            margin="-" if margin is None else number(margin, lg, 1),
+        )
     )
     for u in document["unassigned"]:
         codes = ", ".join(r["code"] for r in u["reasons"])
-        console.print(f"[red]not served[/red] {u['village_code']} ({u['tps']} TPS): {codes}")
+        where = _named(u.get("village_name"), u["village_code"])
+        if u.get("district_name"):
+            where += f", {u['district_name']}"
+        console.print(f"[red]{text['unserved']}[/red] {where}: {u['tps']} TPS: {codes}")
     for h in document.get("weather", {}).get("holds", []):
+        hours = f"{number(h['hours'], lg, 1)} {text['h']}"
         console.print(
-            f"[yellow]weather hold[/yellow] {h['vessel_id']} at {h['at']} {h['hours']} h "
-            f"until {h['until']}: {h['reason']}"
+            f"[yellow]{text['hold']}[/yellow] {_named(h.get('vessel_name'), h['vessel_id'])} "
+            f"{text['at']} {_named(h.get('at_name'), h['at'])}: {hours}\n"
+            f"  {text['until']} {long_time(datetime.fromisoformat(h['until']), lg)}: {h['reason']}"
         )
     diff = document.get("replan", {}).get("diff")
     if diff:
         console.print(
-            f"re-plan as of {diff['as_of']}: {diff['delivered_before']} delivered before, "
-            f"{len(diff['moved'])} moved, {len(diff['retimed'])} retimed, "
-            f"{diff['unchanged']} unchanged, {len(diff['now_unserved'])} now unserved"
+            text["replan"].format(
+                as_of=long_time(datetime.fromisoformat(diff["as_of"]), lg),
+                delivered=diff["delivered_before"],
+                moved=len(diff["moved"]),
+                retimed=len(diff["retimed"]),
+                unchanged=diff["unchanged"],
+                unserved=len(diff["now_unserved"]),
+            )
         )
         for m in diff["moved"]:
-            console.print(f"  moved {m['consignment']}: {m['from_vessel']} -> {m['to_vessel']}")
+            village = _named(m.get("village_name"), m["village_code"])
+            console.print(
+                f"  {text['moved']} {m['consignment']} ({village}): "
+                f"{m['from_vessel']} -> {m['to_vessel']}"
+            )
 
 
 @cli.command()
@@ -310,8 +473,14 @@ def plan(
         help="outbound: kits to the villages; return: boxes from the island district offices "
         "to the depot (default: the scenario's)",
     ),
+    gpkg: bool = typer.Option(
+        False, "--gpkg", help="Also write plan.gpkg (GeoPackage for QGIS: islands, villages, ...)"
+    ),
+    lang: Lang = LANG_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
-    """Plan a scenario: which vessel carries what to which landing, and when."""
+    """Plan a scenario: which vessel carries what to which landing, and when. The summary goes
+    to stdout (a table, or JSON with --json); progress and the files written to stderr."""
     from app import planning
     from routing import pipeline
 
@@ -333,11 +502,11 @@ def plan(
                 iterations=iterations,
                 progress=update,
             )
-        planning.write_plan(settings, run, out)
+        written = planning.write_plan(settings, run, out, gpkg=gpkg)
     except RoutingError as exc:
         _fail(exc)
-    _summary(run.document)
-    typer.echo(f"wrote {out}/plan.json, plan.geojson, manifests.csv, timeline.csv", err=True)
+    _summary(run.document, lang, as_json=as_json)
+    _wrote(written)
 
 
 @cli.command()
@@ -357,6 +526,8 @@ def replan(
     seconds: float = typer.Option(DEFAULT_BUDGET_S, "--seconds", help="Wall-time budget"),
     iterations: int = typer.Option(None, "--iterations", help="Iteration budget instead"),
     seed: int = typer.Option(0, "--seed", help="Random seed"),
+    lang: Lang = LANG_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Re-plan the rest of a plan from its field events and a change; prints what moved."""
     import tomllib
@@ -416,11 +587,11 @@ def replan(
             seconds=seconds,
             iterations=iterations,
         )
-        planning.write_plan(settings, run, out)
+        written = planning.write_plan(settings, run, out)
     except RoutingError as exc:
         _fail(exc)
-    _summary(run.document)
-    typer.echo(f"wrote {out}/plan.json, plan.geojson, manifests.csv, timeline.csv", err=True)
+    _summary(run.document, lang, as_json=as_json)
+    _wrote(written)
 
 
 @cli.command()
@@ -536,6 +707,60 @@ def capacity(
         )
     else:
         _print_json(report)
+
+
+class PapersFormat(StrEnum):
+    pdf = "pdf"
+    html = "html"
+    both = "both"
+
+
+@cli.command()
+def papers(
+    plan_file: Path = typer.Option(
+        ..., "--plan", help="plan.json (of a plan or a re-plan; a capacity plan's result too)"
+    ),
+    out: Path = typer.Option(..., "--out", help="Folder for papers-<vessel>-<lang>.pdf/.html"),
+    vessel: list[str] = typer.Option(
+        None, "--vessel", help="Only this vessel (repeat for several; default: every one used)"
+    ),
+    lang: Lang = typer.Option(Lang.id, "--lang", help="id (Indonesian) or en (English)"),
+    format: PapersFormat = typer.Option(PapersFormat.pdf, "--format", help="pdf, html or both"),
+    plan_id: str = typer.Option(
+        None,
+        "--plan-id",
+        help="The plan's id in the service, for the QR codes (default: the plan's input hash)",
+    ),
+) -> None:
+    """Write each vessel's voyage papers (per trip: loading list, stops, handover records with a
+    QR code per consignment); print the files written on stdout."""
+    from routing import papers as voyage
+    from routing.errors import DataError, Issue
+    from routing.plandoc import PlanDocument
+
+    try:
+        try:
+            raw = json.loads(plan_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DataError([Issue("unreadable_file", "", str(exc))], source="papers") from exc
+        if isinstance(raw, dict) and "plan" in raw and "voyages" not in raw:
+            raw = raw["plan"]  # a capacity plan's result: the plan is inside it
+        document = PlanDocument.from_json(raw)
+        wanted = vessel or [v.vessel_id for v in document.voyages]
+        built = [voyage.voyage_papers(document, v, plan=plan_id, lang=lang.value) for v in wanted]
+        out.mkdir(parents=True, exist_ok=True)
+        kinds = ("pdf", "html") if format is PapersFormat.both else (format.value,)
+        for found in built:
+            typer.echo(f"papers of {found.vessel}: {len(found.trips)} trip(s)", err=True)
+            for kind in kinds:
+                path = out / voyage.filename(found.vessel_id, lang.value, kind)
+                if kind == "pdf":
+                    path.write_bytes(voyage.papers_pdf(found))
+                else:
+                    path.write_text(voyage.papers_html(found), encoding="utf-8")
+                sys.stdout.write(f"{path}\n")
+    except (RoutingError, OSError) as exc:
+        _fail(exc)
 
 
 keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)

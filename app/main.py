@@ -16,7 +16,18 @@ from fastapi.staticfiles import StaticFiles
 from app import auth, db, state
 from app.config import Settings, get_settings
 from app.errors import BodyLimit, install_error_handlers, problem_json_openapi, problems
-from app.routes import dataset, events, health, keys, plans, replans, scenarios, schemas, sea
+from app.routes import (
+    dataset,
+    events,
+    health,
+    keys,
+    papers,
+    plans,
+    replans,
+    scenarios,
+    schemas,
+    sea,
+)
 from app.runner import JobRunner
 
 log = logging.getLogger(__name__)
@@ -68,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dataset.router, dependencies=[auth.reader], responses=problems(401, 422))
     app.include_router(sea.router, dependencies=[auth.reader], responses=problems(401, 422))
     app.include_router(plans.router)
+    app.include_router(papers.router)
     app.include_router(replans.router)
     app.include_router(events.router)
     app.include_router(scenarios.router)

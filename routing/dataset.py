@@ -319,7 +319,9 @@ def _build_islands(
             islands.append(
                 {
                     "code": f"osm-{poly_id}",
-                    "name": "Madura (mainland)" if mainland else "Island of " + ", ".join(names),
+                    # Not in the gazetteer: named for what it is ("Madura (daratan)", the
+                    # mainland) or for the villages seated on it ("Pulau desa Ketupat").
+                    "name": "Madura (daratan)" if mainland else "Pulau desa " + ", ".join(names),
                     "source": "osm_land",
                     "gazetteer_status": None,
                     "area_km2_gazetteer": None,

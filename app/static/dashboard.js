@@ -1,58 +1,137 @@
 // Dashboard: islands, plan routes and live status from the service's own API. No CDN, no tiles.
 "use strict";
 
-const POLL_MS = Number(new URLSearchParams(location.search).get("poll_ms")) || 3000;
-const WIB = new Intl.DateTimeFormat("id-ID", {
-  timeZone: "Asia/Jakarta", day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit",
-});
+const PARAMS = new URLSearchParams(location.search);
+const POLL_MS = Number(PARAMS.get("poll_ms")) || 3000;
+const LOCALES = { id: "id-ID", en: "en-GB" };
+// Everything people read, in both languages; "{name}" marks a value filled in at run time.
 const TEXT = {
   id: {
-    title: "Distribusi logistik pemilu ke kepulauan Sumenep", key: "Kunci API", plan: "Rencana",
-    start: "Buat rencana", heard: "Terakhir terhubung", offline: "Server tidak dapat dihubungi",
-    planned: "direncanakan", underway: "dalam perjalanan", delivered: "diterima", risk: "terlambat / berisiko",
+    title: "Distribusi logistik pemilu ke kepulauan Sumenep", key: "Kunci API", keyOpen: "Buka",
+    keyNeeded: "Masukkan kunci API untuk membuka peta dan rencana.",
+    keyRefused: "Kunci API ditolak: tidak dikenal, sudah dicabut atau kedaluwarsa.",
+    plan: "Rencana", noPlans: "belum ada rencana", scenario: "Skenario", seconds: "Waktu hitung (detik)",
+    start: "Buat rencana", startFailed: "Rencana tidak dapat dibuat", startForbidden: "kunci ini bukan kunci perencana",
+    solvingNew: "Rencana baru sedang dihitung…", noResult: "Rencana ini belum punya hasil ({phase}).",
+    lang: "Bahasa", langId: "Bahasa Indonesia", langEn: "Bahasa Inggris",
+    heard: "Terakhir terhubung", offline: "Server tidak dapat dihubungi",
+    kind_plan: "rencana", kind_capacity: "rencana kapasitas", kind_replan: "rencana ulang",
+    replanOf: "rencana ulang dari {id}",
+    phase_queued: "antre", phase_building_matrix: "menyusun matriks jarak", phase_solving: "sedang dihitung",
+    phase_completed: "selesai", phase_infeasible: "tidak semua terlayani", phase_failed: "gagal",
+    phase_cancelled: "dibatalkan",
+    map: "Peta kepulauan Sumenep", mapHelp: "Gulir atau tombol + dan − untuk memperbesar, seret untuk menggeser.",
+    zoom: "Perbesaran peta", zoomIn: "Perbesar", zoomOut: "Perkecil", zoomReset: "Tampilkan seluruh peta",
+    scale: "Skala", nmi: "mil laut",
+    scaleNote: "Skala mendatar pada {lat}° LS (tengah tampilan). Proyeksi ekuirektangular: jarak di tampilan ini menyimpang paling banyak {err}%.",
+    mainland: "Madura (daratan)", islandDistricts: "Kecamatan: {names}", depot: "Depo",
+    landings: "Pendaratan", planned: "direncanakan", underway: "dalam perjalanan", delivered: "diterima",
+    risk: "terlambat / berisiko",
     districts: "Kecamatan", district: "Kecamatan", tps: "TPS diterima", eta: "Perkiraan tiba",
-    deadline: "Batas waktu", status: "Status", vessels: "Kapal", vessel: "Kapal", where: "Posisi",
-    state: "Keadaan", timeline: "Jadwal (WIB)", ok: "aman", atrisk: "berisiko", finished: "selesai",
-    loading: "memuat", sailing: "berlayar", waiting: "menunggu siang", unloading: "bongkar",
-    deadlines: "batas waktu kecamatan", weather_hold: "tertahan cuaca", waves: "gelombang",
-    ignored: "laporan diabaikan",
+    deadline: "Batas waktu", status: "Status", ok: "aman", atrisk: "berisiko",
+    vessels: "Kapal", vessel: "Kapal", where: "Posisi", state: "Keadaan",
+    state_planned: "Direncanakan", state_finished: "Selesai",
+    trip: "perjalanan {n}", trips: "{n} perjalanan", trips1: "1 perjalanan",
+    late: "terlambat {h}", hours: "{n} jam",
+    ignored: "laporan diabaikan", ignoredOne: "Laporan {id} diabaikan: melanggar urutan atau waktu laporan",
+    timeline: "Jadwal (WIB)", loading: "memuat", sailing: "berlayar", waiting: "menunggu siang",
+    unloading: "bongkar", weather_hold: "tertahan cuaca", deadlines: "batas waktu kecamatan",
+    note_daylight: "menunggu siang", note_berth: "sandar di dermaga", note_tender: "dengan perahu kecil",
+    note_depot: "di depo",
+    waves: "gelombang", boxes: "{n} kotak", arrives: "Tiba", handover: "Serah terima",
+    districtOf: "Kec. {name}",
+    unassigned: "Desa belum terlayani",
+    reason_NO_SEA_PATH: "tidak ada jalur laut", reason_DRAFT_TOO_DEEP: "pendaratan terlalu dangkal untuk kapal",
+    reason_DEMAND_EXCEEDS_CAPACITY: "muatan melebihi kapasitas kapal", reason_LANDING_CLOSED: "pendaratan ditutup",
+    reason_WEATHER_WINDOW_CLOSED: "cuaca tidak memungkinkan", reason_DEADLINE_UNREACHABLE: "batas waktu tidak terkejar",
+    reason_FLEET_EXHAUSTED: "armada tidak cukup", reason_TRADE_OFF: "dikorbankan demi desa lain",
   },
   en: {
-    title: "Election logistics to the Sumenep islands", key: "API key", plan: "Plan",
-    start: "Start plan", heard: "Last heard", offline: "Cannot reach the server",
-    planned: "planned", underway: "under way", delivered: "delivered", risk: "late / at risk",
+    title: "Election logistics to the Sumenep islands", key: "API key", keyOpen: "Open",
+    keyNeeded: "Enter an API key to open the map and the plans.",
+    keyRefused: "The API key was refused: unknown, revoked or expired.",
+    plan: "Plan", noPlans: "no plans yet", scenario: "Scenario", seconds: "Solving time (seconds)",
+    start: "Start plan", startFailed: "The plan could not be started", startForbidden: "this is not a planner key",
+    solvingNew: "Solving the new plan…", noResult: "This plan has no result yet ({phase}).",
+    lang: "Language", langId: "Indonesian", langEn: "English",
+    heard: "Last heard", offline: "Cannot reach the server",
+    kind_plan: "plan", kind_capacity: "capacity plan", kind_replan: "re-plan",
+    replanOf: "re-plan of {id}",
+    phase_queued: "queued", phase_building_matrix: "building the distance matrix", phase_solving: "solving",
+    phase_completed: "completed", phase_infeasible: "not all served", phase_failed: "failed",
+    phase_cancelled: "cancelled",
+    map: "Map of the Sumenep islands", mapHelp: "Scroll or use the + and − buttons to zoom, drag to pan.",
+    zoom: "Map zoom", zoomIn: "Zoom in", zoomOut: "Zoom out", zoomReset: "Show the whole map",
+    scale: "Scale", nmi: "nmi",
+    scaleNote: "Horizontal scale at {lat}° S (centre of the view). Equirectangular projection: distances in this view are off by at most {err}%.",
+    mainland: "Madura (mainland)", islandDistricts: "Districts: {names}", depot: "Depot",
+    landings: "Landings", planned: "planned", underway: "under way", delivered: "delivered",
+    risk: "late / at risk",
     districts: "Districts", district: "District", tps: "TPS delivered", eta: "ETA",
-    deadline: "Deadline", status: "Status", vessels: "Vessels", vessel: "Vessel", where: "Where",
-    state: "State", timeline: "Timeline (WIB)", ok: "on track", atrisk: "at risk", finished: "finished",
-    loading: "loading", sailing: "sailing", waiting: "waiting for daylight", unloading: "unloading",
-    deadlines: "district deadlines", weather_hold: "weather hold", waves: "waves",
-    ignored: "reports ignored",
+    deadline: "Deadline", status: "Status", ok: "on track", atrisk: "at risk",
+    vessels: "Vessels", vessel: "Vessel", where: "Where", state: "State",
+    state_planned: "Planned", state_finished: "Finished",
+    trip: "trip {n}", trips: "{n} trips", trips1: "1 trip",
+    late: "{h} late", hours: "{n} h",
+    ignored: "reports ignored", ignoredOne: "Report {id} ignored: it breaks the order or timing of the reports",
+    timeline: "Timeline (WIB)", loading: "loading", sailing: "sailing", waiting: "waiting for daylight",
+    unloading: "unloading", weather_hold: "weather hold", deadlines: "district deadlines",
+    note_daylight: "waiting for daylight", note_berth: "alongside a pier", note_tender: "by small boat",
+    note_depot: "at the depot",
+    waves: "waves", boxes: "{n} boxes", arrives: "Arrives", handover: "Handover",
+    districtOf: "{name} district",
+    unassigned: "Villages not served",
+    reason_NO_SEA_PATH: "no sea path", reason_DRAFT_TOO_DEEP: "landing too shallow for the vessels",
+    reason_DEMAND_EXCEEDS_CAPACITY: "load exceeds the vessels' capacity", reason_LANDING_CLOSED: "landing closed",
+    reason_WEATHER_WINDOW_CLOSED: "weather window closed", reason_DEADLINE_UNREACHABLE: "deadline unreachable",
+    reason_FLEET_EXHAUSTED: "fleet exhausted", reason_TRADE_OFF: "traded off for other villages",
   },
 };
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
 const SVGNS = "http://www.w3.org/2000/svg";
+const ACTIVE = ["queued", "building_matrix", "solving"];
 const state = {
-  lang: localStorage.getItem("ballotLang") || "id", plan: null, etag: null, status: null, stops: [], districtNames: {},
-  eventLabels: {},  // event type -> {id, en}, from GET /event-types (the field log's own labels)
+  lang: localStorage.getItem("ballotLang") === "en" ? "en" : "id",
+  plan: null, geo: null, timeline: null, listing: [], etag: null, status: null, stops: [], labels: [],
+  districtNames: {}, eventLabels: {},  // event type -> {id, en}, from GET /event-types
+  home: null, view: null, villages: [], islands: [], depots: [],
 };
 const $ = (id) => document.getElementById(id);
-const t = (k) => TEXT[state.lang][k] || k;
-// A stop's or voyage's state as people read it: the field log's label of its last event.
-const stateLabel = (st) => (state.eventLabels[st] ? state.eventLabels[st][state.lang] : t(st));
-const wib = (iso) => (iso ? WIB.format(new Date(iso)) + " WIB" : "-");
+const t = (k) => TEXT[state.lang][k] ?? k;
+// A text with its "{name}" places filled in.
+const fill = (k, values) => t(k).replace(/\{(\w+)\}/g, (_, name) => values[name]);
+const num = (n, digits = 1) => new Intl.NumberFormat(LOCALES[state.lang], { maximumFractionDigits: digits }).format(n);
+const named = (name, code) => (name && name !== code ? `${name} (${code})` : code);
+const tripOf = (n) => (n === 1 ? t("trips1") : fill("trips", { n }));
 
-function headers(extra = {}) {
-  const key = localStorage.getItem("ballotKey") || "";
-  return key ? { "X-API-Key": key, ...extra } : extra;
+// --- local time (WIB) ---------------------------------------------------------------------------
+
+const formatters = {};
+function formatter(kind) {
+  const key = `${state.lang}/${kind}`;
+  const opts = {
+    time: { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" },
+    day: { weekday: "short", day: "2-digit", month: "short" },
+    clock: { hour: "2-digit", minute: "2-digit" },
+  }[kind];
+  formatters[key] ||= new Intl.DateTimeFormat(LOCALES[state.lang], { timeZone: "Asia/Jakarta", ...opts });
+  return formatters[key];
 }
+const wib = (iso) => (iso ? `${formatter("time").format(new Date(iso))} WIB` : "-");
+const clock = (iso) => formatter("clock").format(new Date(iso));
+
+// --- the API --------------------------------------------------------------------------------------
+
+const storedKey = () => localStorage.getItem("ballotKey") || "";
 
 async function api(path, opts = {}) {
-  const r = await fetch(path, { ...opts, headers: headers(opts.headers || {}) });
+  const headers = { ...(opts.headers || {}), "X-API-Key": storedKey() };
+  const r = await fetch(path, { ...opts, headers });
   if (r.status === 304) return { status: 304 };
   const type = r.headers.get("content-type") || "";
   const body = type.includes("json") ? await r.json() : await r.text();
-  if (!r.ok) throw Object.assign(new Error(body.detail || r.statusText), { status: r.status });
-  return { status: r.status, body, etag: r.headers.get("ETag"), location: r.headers.get("Location") };
+  if (!r.ok) throw Object.assign(new Error(body.detail || r.statusText), { status: r.status, problem: body });
+  return { status: r.status, body, etag: r.headers.get("ETag") };
 }
 
 function el(name, attrs = {}, parent = null) {
@@ -62,12 +141,41 @@ function el(name, attrs = {}, parent = null) {
   return node;
 }
 
-// Equirectangular projection over the archipelago, scaled by cos(latitude).
+function html(name, attrs = {}, text = "") {
+  const node = document.createElement(name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.textContent = text;
+  return node;
+}
+
+function notice(text) {
+  $("notice").textContent = text || "";
+  $("notice").hidden = !text;
+}
+
+// --- projection and scale -----------------------------------------------------------------------
+
+// Equirectangular projection over the archipelago: x scaled by cos(LAT0), one unit is 0.001°.
 const BOX = { w: 113.2, e: 116.6, s: -7.6, n: -5.0 };
-const KX = Math.cos((-6.3 * Math.PI) / 180) * 1000;
+const LAT0 = -6.3;
+const KX = Math.cos((LAT0 * Math.PI) / 180) * 1000;
 const KY = 1000;
-const px = ([lon, lat]) => `${((lon - BOX.w) * KX).toFixed(1)},${((BOX.n - lat) * KY).toFixed(1)}`;
+const project = ([lon, lat]) => [(lon - BOX.w) * KX, (BOX.n - lat) * KY];
+const px = (c) => project(c).map((v) => v.toFixed(1)).join(",");
 const ring = (coords) => "M" + coords.map(px).join("L") + "Z";
+const latAt = (y) => BOX.n - y / KY;
+
+// Metres per map unit on the WGS84 ellipsoid at a latitude: east-west and north-south.
+const WGS84 = { a: 6378137, e2: 0.00669437999014 };
+function metresPerUnit(lat) {
+  const phi = (lat * Math.PI) / 180;
+  const w = 1 - WGS84.e2 * Math.sin(phi) ** 2;
+  const rad = Math.PI / 180;
+  return {
+    x: (rad * WGS84.a * Math.cos(phi)) / Math.sqrt(w) / KX,
+    y: (rad * WGS84.a * (1 - WGS84.e2)) / w ** 1.5 / KY,
+  };
+}
 
 function pathOf(geometry) {
   if (geometry.type === "Polygon") return geometry.coordinates.map(ring).join("");
@@ -81,35 +189,306 @@ function pathOf(geometry) {
   return "";
 }
 
-async function drawIslands() {
+// --- pan and zoom on the map's viewBox ------------------------------------------------------------
+
+const MIN_ZOOM = 1, MAX_ZOOM = 64;
+const zoomOf = () => state.home.w / state.view.w;
+const unitsPerPx = () => state.view.w / Math.max(1, $("map").clientWidth);
+
+function fitView(bounds) {
   const map = $("map");
-  map.setAttribute("viewBox", `0 0 ${((BOX.e - BOX.w) * KX).toFixed(0)} ${((BOX.n - BOX.s) * KY).toFixed(0)}`);
+  const aspect = Math.max(1, map.clientWidth) / Math.max(1, map.clientHeight);
+  const [x0, y0, x1, y1] = bounds;
+  let w = x1 - x0, h = y1 - y0;
+  if (w / h > aspect) h = w / aspect; else w = h * aspect;
+  return { x: (x0 + x1 - w) / 2, y: (y0 + y1 - h) / 2, w, h };
+}
+
+function setView(view) {
+  const home = state.home;
+  const w = Math.min(home.w / MIN_ZOOM, Math.max(home.w / MAX_ZOOM, view.w));
+  const h = (w * home.h) / home.w;
+  const cx = Math.min(home.x + home.w, Math.max(home.x, view.x + view.w / 2));
+  const cy = Math.min(home.y + home.h, Math.max(home.y, view.y + view.h / 2));
+  state.view = { x: cx - w / 2, y: cy - h / 2, w, h };
+  const v = state.view;
+  $("map").setAttribute("viewBox", `${v.x.toFixed(1)} ${v.y.toFixed(1)} ${v.w.toFixed(1)} ${v.h.toFixed(1)}`);
+  scheduleRedraw();
+}
+
+let redrawPending = false;
+function scheduleRedraw() {
+  if (redrawPending) return;
+  redrawPending = true;
+  requestAnimationFrame(() => {
+    redrawPending = false;
+    sizeMarkers();
+    placeLabels();
+    drawScale();
+  });
+}
+
+// Zoom by a factor around a point of the map given in screen pixels (the centre by default).
+function zoomBy(factor, clientX, clientY) {
+  if (!state.view) return;  // no map yet (no key)
+  const box = $("map").getBoundingClientRect();
+  const fx = clientX === undefined ? 0.5 : (clientX - box.left) / box.width;
+  const fy = clientY === undefined ? 0.5 : (clientY - box.top) / box.height;
+  const v = state.view;
+  const ux = v.x + fx * v.w, uy = v.y + fy * v.h;
+  const w = v.w / factor, h = v.h / factor;
+  setView({ x: ux - fx * w, y: uy - fy * h, w, h });
+}
+
+function panBy(dxPx, dyPx) {
+  if (!state.view) return;
+  const k = unitsPerPx();
+  const v = state.view;
+  setView({ ...v, x: v.x - dxPx * k, y: v.y - dyPx * k });
+}
+
+function resetView() {
+  if (!state.bounds) return;
+  state.home = fitView(state.bounds);
+  setView(state.home);
+}
+
+function bindPanZoom() {
+  const map = $("map");
+  map.addEventListener("wheel", (ev) => {
+    ev.preventDefault();
+    zoomBy(Math.exp(-ev.deltaY * 0.002), ev.clientX, ev.clientY);
+  }, { passive: false });
+  let drag = null;
+  map.addEventListener("pointerdown", (ev) => {
+    if (ev.button === 0) drag = { x: ev.clientX, y: ev.clientY, id: ev.pointerId, moved: false };
+  });
+  map.addEventListener("pointermove", (ev) => {
+    if (!drag || ev.pointerId !== drag.id) return;
+    const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    if (!drag.moved) { drag.moved = true; map.setPointerCapture(ev.pointerId); map.classList.add("dragging"); }
+    drag.x = ev.clientX;
+    drag.y = ev.clientY;
+    panBy(dx, dy);
+  });
+  const end = () => { state.dragged = drag && drag.moved; drag = null; map.classList.remove("dragging"); };
+  map.addEventListener("pointerup", end);
+  map.addEventListener("pointercancel", end);
+  map.addEventListener("keydown", (ev) => {
+    const keys = { "+": () => zoomBy(1.5), "=": () => zoomBy(1.5), "-": () => zoomBy(1 / 1.5), "0": resetView,
+      ArrowLeft: () => panBy(60, 0), ArrowRight: () => panBy(-60, 0), ArrowUp: () => panBy(0, 60), ArrowDown: () => panBy(0, -60) };
+    if (keys[ev.key]) { ev.preventDefault(); keys[ev.key](); }
+  });
+  $("zoom-in").addEventListener("click", () => zoomBy(1.5));
+  $("zoom-out").addEventListener("click", () => zoomBy(1 / 1.5));
+  $("zoom-reset").addEventListener("click", resetView);
+  window.addEventListener("resize", () => {
+    if (!state.home) return;
+    const zoom = zoomOf(), v = state.view;
+    state.home = fitView(state.bounds);
+    const w = state.home.w / zoom, h = state.home.h / zoom;
+    setView({ x: v.x + v.w / 2 - w / 2, y: v.y + v.h / 2 - h / 2, w, h });
+  });
+}
+
+// Markers keep their size on screen whatever the zoom.
+function sizeMarkers() {
+  const k = unitsPerPx();
+  for (const { node } of state.stops) node.setAttribute("r", (4 * k).toFixed(2));
+  for (const node of document.querySelectorAll("#places rect.depot")) {
+    const [x, y] = node.dataset.at.split(",").map(Number);
+    const s = 9 * k;
+    for (const [a, v] of Object.entries({ x: x - s / 2, y: y - s / 2, width: s, height: s })) node.setAttribute(a, v.toFixed(2));
+  }
+  $("labels").setAttribute("font-size", (12 * k).toFixed(2));
+}
+
+// A scale bar of a round length no longer than maxPx, in metres per unit of length.
+function scaleBar(bar, label, metresPerPx, unitM, unitName) {
+  const maxUnits = (110 * metresPerPx) / unitM;
+  const step = 10 ** Math.floor(Math.log10(maxUnits));
+  const length = [5, 2, 1].map((m) => m * step).find((l) => l <= maxUnits);
+  bar.style.width = `${((length * unitM) / metresPerPx).toFixed(1)}px`;
+  label.textContent = `${num(length, 3)} ${unitName}`;
+}
+
+function drawScale() {
+  if (!state.view) return;
+  $("scale").hidden = false;
+  const v = state.view;
+  const lat = latAt(v.y + v.h / 2);
+  const centre = metresPerUnit(lat).x;
+  const metresPerPx = centre * unitsPerPx();
+  scaleBar($("scale-km"), $("scale-km-label"), metresPerPx, 1000, "km");
+  scaleBar($("scale-nmi"), $("scale-nmi-label"), metresPerPx, 1852, t("nmi"));
+  // How far the bar is off anywhere in the view: east-west at the top and bottom, north-south.
+  const err = Math.max(...[latAt(v.y), latAt(v.y + v.h)].flatMap((l) => {
+    const m = metresPerUnit(l);
+    return [Math.abs(m.x / centre - 1), Math.abs(m.y / centre - 1)];
+  }));
+  $("scale").title = fill("scaleNote", { lat: num(Math.abs(lat), 2), err: num(err * 100, 1) });
+}
+
+// --- labels that appear as one zooms in ------------------------------------------------------------
+
+// A point inside a ring: the middle of the widest stretch of land along a few horizontal lines.
+function inside(points) {
+  const ys = points.map((p) => p[1]);
+  const top = Math.min(...ys), height = Math.max(...ys) - top;
+  let best = { width: -1, at: points[0] };
+  for (const f of [0.5, 0.4, 0.6, 0.3, 0.7]) {
+    const y = top + f * height + 0.01;
+    const xs = [];
+    for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
+      const [x1, y1] = points[i], [x2, y2] = points[j];
+      if ((y1 > y) !== (y2 > y)) xs.push(x1 + ((y - y1) * (x2 - x1)) / (y2 - y1));
+    }
+    xs.sort((a, b) => a - b);
+    for (let i = 0; i + 1 < xs.length; i += 2) {
+      if (xs[i + 1] - xs[i] > best.width) best = { width: xs[i + 1] - xs[i], at: [(xs[i] + xs[i + 1]) / 2, y] };
+    }
+  }
+  return best.at;
+}
+
+function anchorOf(geometry) {
+  if (geometry.type === "Point") return project(geometry.coordinates);
+  const rings = geometry.type === "Polygon" ? [geometry.coordinates[0]] : geometry.coordinates.map((p) => p[0]);
+  const size = (r) => { const xs = r.map((p) => p[0]); return Math.max(...xs) - Math.min(...xs); };
+  const largest = rings.reduce((a, b) => (size(b) > size(a) ? b : a));
+  return inside(largest.map(project));
+}
+
+// The name on the map: "Pulau Kangean" reads "Kangean" (the tooltip keeps the whole name).
+const shortName = (name) => name.replace(/^(Pulau|Island of)\s+/i, "");
+
+function addLabel(text, [x, y], cls, minZoom, priority, title) {
+  const node = el("text", { x: x.toFixed(1), y: y.toFixed(1), class: `label ${cls}` }, $("labels"));
+  node.textContent = text;
+  if (title) el("title", {}, node).textContent = title;
+  state.labels.push({ node, minZoom, priority });
+  return node;
+}
+
+function buildLabels() {
+  $("labels").replaceChildren();
+  state.labels = [];
+  for (const f of state.islands) {
+    const p = f.properties;
+    const area = p.area_km2 || p.area_km2_gazetteer || 0.05;
+    if (p.is_madura_mainland) { addLabel("Madura", anchorOf(f.geometry), "island mainland", 1, 0); continue; }
+    const minZoom = 4.5 / Math.sqrt(area);
+    addLabel(shortName(p.name), anchorOf(f.geometry), "island", minZoom, area >= 100 ? 1 : 3 + minZoom);
+  }
+  for (const f of state.depots) {
+    const [x, y] = project(f.geometry.coordinates);
+    addLabel(f.properties.name, [x, y], "depot-label", 1, 1).setAttribute("dy", "-0.9em");
+  }
+  for (const [, d] of Object.entries(districtCentres())) {
+    addLabel(d.name, d.at, "district", 1, 2);
+  }
+  for (const v of state.villages) {
+    if (!v.landing_point) continue;
+    addLabel(v.name, project([v.landing_point.lon, v.landing_point.lat]), "village", 6, 20).setAttribute("dy", "1.3em");
+  }
+  state.labels.sort((a, b) => a.priority - b.priority);
+  scheduleRedraw();
+}
+
+// Where a district's name goes: the middle of its sea-served villages' landings.
+function districtCentres() {
+  const out = {};
+  for (const v of state.villages) {
+    if (!v.landing_point) continue;
+    const d = (out[v.district_code] ||= { name: v.district, xs: [], ys: [] });
+    const [x, y] = project([v.landing_point.lon, v.landing_point.lat]);
+    d.xs.push(x);
+    d.ys.push(y);
+  }
+  const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+  for (const d of Object.values(out)) d.at = [mean(d.xs), mean(d.ys)];
+  return out;
+}
+
+// Show the labels the zoom allows, most important first, leaving out any that would overlap.
+function placeLabels() {
+  const zoom = zoomOf();
+  const wanted = state.labels.filter((l) => l.minZoom <= zoom * 1.001);
+  const shown = new Set(wanted);
+  for (const l of state.labels) l.node.classList.toggle("off", !shown.has(l));
+  const boxes = wanted.map((l) => l.node.getBoundingClientRect());
+  const placed = [];
+  const overlaps = (a, b) => a.left < b.right + 2 && b.left < a.right + 2 && a.top < b.bottom && b.top < a.bottom;
+  wanted.forEach((l, i) => {
+    const clash = placed.some((b) => overlaps(b, boxes[i]));
+    l.node.classList.toggle("off", clash);
+    if (!clash) placed.push(boxes[i]);
+  });
+}
+
+// --- the map ---------------------------------------------------------------------------------------
+
+function islandTitle(p) {
+  const name = p.is_madura_mainland ? t("mainland") : p.name;
+  const districts = (p.districts || []).length ? `\n${fill("islandDistricts", { names: p.districts.join(", ") })}` : "";
+  return `${named(name, p.code)}${districts}`;
+}
+
+function drawIslands() {
+  const map = $("map");
+  map.replaceChildren();
   el("g", { id: "areas" }, map);  // sea areas with a wave forecast, under the islands
   const g = el("g", { id: "islands" }, map);
-  const { body } = await api("/islands");
-  for (const f of body.features) {
+  for (const f of state.islands) {
     const p = el("path", { d: pathOf(f.geometry), class: "island", "data-code": f.properties.code }, g);
-    el("title", {}, p).textContent = `${f.properties.name} (${f.properties.code})`;
+    el("title", {}, p);
   }
   el("g", { id: "legs" }, map);
   const places = el("g", { id: "places" }, map);
-  const depots = await api("/depots");
-  for (const f of depots.body.features) {
-    const [x, y] = px(f.geometry.coordinates).split(",");
-    el("rect", { x: x - 4, y: y - 4, width: 8, height: 8, class: "depot" }, places);
+  for (const f of state.depots) {
+    const node = el("rect", { class: "depot", "data-at": px(f.geometry.coordinates) }, places);
+    el("title", {}, node);
   }
   el("g", { id: "stops" }, map);
+  el("g", { id: "labels" }, map);
+  titleIslands();
+}
+
+function titleIslands() {
+  document.querySelectorAll("#islands path").forEach((node, i) => {
+    node.firstChild.textContent = islandTitle(state.islands[i].properties);
+  });
+  document.querySelectorAll("#places rect.depot").forEach((node, i) => {
+    const p = state.depots[i].properties;
+    node.firstChild.textContent = `${t("depot")}: ${named(p.name, p.id)}`;
+  });
+}
+
+function mapBounds() {
+  const xs = [], ys = [];
+  for (const f of state.islands) {
+    const g = f.geometry;
+    const coords = { Point: [g.coordinates], Polygon: g.coordinates.flat(), MultiPolygon: g.coordinates.flat(2) }[g.type];
+    for (const c of coords) { const [x, y] = project(c); xs.push(x); ys.push(y); }
+  }
+  const pad = 0.03 * (Math.max(...xs) - Math.min(...xs));
+  return [Math.min(...xs) - pad, Math.min(...ys) - pad, Math.max(...xs) + pad, Math.max(...ys) + pad];
 }
 
 function stopClass(key, stop) {
   const s = state.status;
   const st = s && s.stop_states ? s.stop_states[key] : undefined;
   if (st === "handed_over" || (stop.kind === "landing" && st === "departed")) return "delivered";
-  const districts = new Set(stop.manifest.map((m) => m.village_code.slice(0, 8)));
+  const districts = new Set(stop.manifest.map((m) => m.district_code || m.village_code.slice(0, 8)));
   const risky = s && s.districts && s.districts.some((d) => districts.has(d.district_code) && d.at_risk);
   if (risky) return "risk";
   if (st) return "underway";
   return "planned";
+}
+
+function waveText(w) {
+  return `${t("waves")} ${num(w.wave_m)} m: ${wib(w.start)} – ${wib(w.end)}`;
 }
 
 function drawAreas(plan) {
@@ -119,9 +498,17 @@ function drawAreas(plan) {
   const areas = (plan.weather && plan.weather.sea_areas && plan.weather.sea_areas.features) || [];
   for (const f of areas.filter((a) => a.properties.forecast.length)) {
     const p = el("path", { d: pathOf(f.geometry), class: "area-closed", "data-area": f.properties.id }, g);
-    const lines = f.properties.forecast.map((w) => `${t("waves")} ${w.wave_m} m: ${wib(w.start)} – ${wib(w.end)}`);
-    el("title", {}, p).textContent = [f.properties.name, ...lines].join("\n");
+    el("title", {}, p).textContent = [named(f.properties.name, f.properties.id), ...f.properties.forecast.map(waveText)].join("\n");
   }
+}
+
+const vesselName = (v) => v.vessel_name || v.vessel_id;
+const placeName = (p) => p.name || p.id;
+
+function colours(plan) {
+  const out = {};
+  plan.voyages.forEach((v, i) => { out[v.vessel_id] = PALETTE[i % PALETTE.length]; });
+  return out;
 }
 
 function drawPlan(plan, geo) {
@@ -130,13 +517,13 @@ function drawPlan(plan, geo) {
   legs.replaceChildren();
   stops.replaceChildren();
   drawAreas(plan);
-  const colour = {};
-  plan.voyages.forEach((v, i) => { colour[v.vessel_id] = PALETTE[i % PALETTE.length]; });
+  const colour = colours(plan);
   for (const f of geo.features.filter((x) => x.properties.kind === "leg")) {
+    const q = f.properties;
     const d = "M" + f.geometry.coordinates.map(px).join("L");
-    const p = el("path", { d, class: "leg", stroke: colour[f.properties.vessel_id],
-      "data-vessel": f.properties.vessel_id, "data-leg": f.properties.leg }, legs);
-    el("title", {}, p).textContent = `${f.properties.vessel_id}: ${f.properties.from} → ${f.properties.to}`;
+    const p = el("path", { d, class: "leg", stroke: colour[q.vessel_id], "data-vessel": q.vessel_id, "data-leg": q.leg }, legs);
+    el("title", {}, p).textContent = `${named(q.vessel_name, q.vessel_id)}, ${fill("trip", { n: q.trip })}: ` +
+      `${named(q.from_name, q.from)} → ${named(q.to_name, q.to)}, ${num(q.distance_nm)} ${t("nmi")}`;
   }
   state.stops = [];
   const byId = {};
@@ -145,59 +532,171 @@ function drawPlan(plan, geo) {
     if (s.kind !== "landing") return;
     const [x, y] = px(byId[s.id]).split(",");
     const key = `${v.vessel_id}/${i}`;
-    const c = el("circle", { cx: x, cy: y, r: 9, class: "stop planned", "data-key": key }, stops);
+    const c = el("circle", { cx: x, cy: y, r: 9, class: "stop planned", "data-key": key, "data-vessel": v.vessel_id }, stops);
     c.addEventListener("mouseenter", (ev) => showTip(ev, v, s));
-    c.addEventListener("click", (ev) => showTip(ev, v, s));
+    c.addEventListener("click", (ev) => { if (!state.dragged) showTip(ev, v, s); });
     c.addEventListener("mouseleave", () => { $("tip").hidden = true; });
     state.stops.push({ key, node: c, stop: s });
   }));
+  drawVesselLegend(plan, colour);
   recolour();
+  scheduleRedraw();
+}
+
+function drawVesselLegend(plan, colour) {
+  const box = $("vessel-legend");
+  box.replaceChildren(html("b", {}, t("vessels")));
+  for (const v of plan.voyages) {
+    const item = html("span", { class: "vessel-item", "data-vessel": v.vessel_id });
+    const swatch = html("span", { class: "line-swatch" });
+    swatch.style.background = colour[v.vessel_id];
+    item.append(swatch, `${vesselName(v)} · ${tripOf(v.trips)}`);
+    item.addEventListener("mouseenter", () => highlight(v.vessel_id));
+    item.addEventListener("mouseleave", () => highlight(null));
+    box.append(item);
+  }
+  box.hidden = false;
+}
+
+function highlight(vesselId) {
+  for (const node of document.querySelectorAll("#legs path, #stops circle")) {
+    node.classList.toggle("dim", vesselId !== null && node.dataset.vessel !== vesselId);
+  }
+}
+
+const districtName = (code, ...names) => names.find(Boolean) || state.districtNames[code] || code;
+
+function manifestLine(m) {
+  const district = fill("districtOf", { name: districtName(m.district_code, m.district_name) });
+  return `${named(m.village_name, m.village_code)}, ${district}: ${m.tps} TPS, ${fill("boxes", { n: m.ballot_boxes })}, ` +
+    `${num(m.weight_kg)} kg, ${num(m.volume_m3, 2)} m³`;
 }
 
 function showTip(ev, v, s) {
   const tip = $("tip");
-  const rows = s.manifest.map((m) => `${m.village_code}: ${m.tps} TPS, ${m.ballot_boxes} kotak, ${m.weight_kg} kg, ${m.volume_m3} m³`);
-  tip.innerHTML = `<b>${v.vessel_id}</b> → ${s.id}<br>${wib(s.work_start)} – ${wib(s.work_end)}<br>` +
-    rows.map((r) => r.replace(/[<>&]/g, "")).join("<br>");
-  const box = $("map").getBoundingClientRect();
-  tip.style.left = `${ev.clientX - box.left + 12}px`;
-  tip.style.top = `${ev.clientY - box.top + 12}px`;
+  const island = s.island_name ? `, ${s.island_name}` : "";
+  const lines = [
+    `${named(s.name, s.id)}${island}`,
+    `${t("arrives")} ${wib(s.arrival)} · ${t("handover")} ${clock(s.work_start)}–${clock(s.work_end)} WIB` +
+      (TEXT.id[`note_${s.access}`] ? ` · ${t(`note_${s.access}`)}` : ""),
+    ...s.manifest.map(manifestLine),
+  ];
+  const head = html("b", {}, vesselName(v));
+  tip.replaceChildren(head, ` · ${fill("trip", { n: s.trip })}`, ...lines.flatMap((l) => [html("br"), l]));
   tip.hidden = false;
+  // Beside the stop, on the side of the map where it fits.
+  const box = $("map").getBoundingClientRect();
+  const at = ev.target.getBoundingClientRect();
+  const x = at.left + at.width / 2 - box.left, y = at.top + at.height / 2 - box.top;
+  tip.style.left = `${x + 12 + tip.offsetWidth > box.width ? Math.max(0, x - 12 - tip.offsetWidth) : x + 12}px`;
+  tip.style.top = `${y + 12 + tip.offsetHeight > box.height ? Math.max(0, y - 12 - tip.offsetHeight) : y + 12}px`;
 }
 
 function recolour() {
   for (const { key, node, stop } of state.stops) {
-    node.setAttribute("class", `stop ${stopClass(key, stop)}`);
+    const dim = node.classList.contains("dim") ? " dim" : "";
+    node.setAttribute("class", `stop ${stopClass(key, stop)}${dim}`);
   }
+}
+
+// --- the board -------------------------------------------------------------------------------------
+
+// A stop's or voyage's state as people read it: the field log's label of its last event.
+const stateLabel = (st) => (state.eventLabels[st] ? state.eventLabels[st][state.lang] : t(`state_${st}`));
+
+function row(body, cells) {
+  const tr = body.insertRow();
+  for (const c of cells) {
+    const td = tr.insertCell();
+    if (c.cls) td.className = c.cls;
+    td.append(...[].concat(c.content));
+  }
+  return tr;
+}
+
+function codeSpan(code) {
+  return html("span", { class: "code" }, code);
+}
+
+function drawDistricts(s) {
+  const body = $("districts").tBodies[0];
+  body.replaceChildren();
+  const planNames = {};
+  for (const d of (state.plan && state.plan.kpis.districts) || []) planNames[d.district_code] = d.district_name;
+  for (const d of s.districts) {
+    const name = districtName(d.district_code, d.district_name, planNames[d.district_code]);
+    const tr = row(body, [
+      { content: [name, " ", codeSpan(d.district_code)] },
+      { content: `${d.tps_delivered} / ${d.tps_total}`, cls: "tps" },
+      { content: wib(d.eta), cls: "time" },
+      { content: wib(d.deadline), cls: "time" },
+      { content: d.at_risk ? t("atrisk") : t("ok"), cls: "state" },
+    ]);
+    tr.dataset.district = d.district_code;
+    if (d.at_risk) tr.className = "at-risk";
+  }
+}
+
+function whereCell(v, planned) {
+  if (v.current_stop === null || v.current_stop === undefined) return [t("state_finished")];
+  const stop = planned ? planned.stops[v.current_stop] : null;
+  const name = v.current_place_name || (stop && stop.name) || v.current_place;
+  const trip = stop && stop.trip ? ` · ${fill("trip", { n: stop.trip })}` : "";
+  return [name, trip];
+}
+
+function drawVoyages(s) {
+  const vb = $("voyages").tBodies[0];
+  vb.replaceChildren();
+  const plans = {};
+  const colour = state.plan ? colours(state.plan) : {};
+  for (const v of (state.plan && state.plan.voyages) || []) plans[v.vessel_id] = v;
+  for (const v of s.voyages) {
+    const planned = plans[v.vessel_id];
+    const swatch = html("span", { class: "line-swatch" });
+    swatch.style.background = colour[v.vessel_id] || "#888";
+    const stateCell = [stateLabel(v.current_state)];
+    if (v.delay_h > 0) stateCell.push(`, ${fill("late", { h: fill("hours", { n: num(v.delay_h) }) })}`);
+    if (v.warnings && v.warnings.length) {  // stored events the status had to leave out
+      const warn = html("span", { class: "warning" }, ` \u26a0 ${v.warnings.length} ${t("ignored")}`);
+      warn.title = v.warnings.map((w) => fill("ignoredOne", { id: w.event_id })).join("\n");
+      stateCell.push(warn);
+    }
+    const tr = row(vb, [
+      { content: [swatch, v.vessel_name || (planned && planned.vessel_name) || v.vessel_id], cls: "vessel" },
+      { content: whereCell(v, planned) },
+      { content: stateCell },
+    ]);
+    tr.dataset.vessel = v.vessel_id;
+  }
+}
+
+function drawUnassigned() {
+  const list = $("unassigned");
+  list.replaceChildren();
+  const rows = (state.plan && state.plan.unassigned) || [];
+  for (const u of rows) {
+    const district = fill("districtOf", { name: districtName(u.district_code, u.district_name) });
+    const reasons = (u.reasons || []).map((r) => t(`reason_${r.code}`)).join("; ");
+    list.append(html("li", {}, `${named(u.village_name, u.village_code)}, ${district}: ${u.tps} TPS — ${reasons}`));
+  }
+  $("unassigned-box").hidden = rows.length === 0;
 }
 
 function drawBoard() {
   const s = state.status;
   if (!s || !s.districts) return;
-  const body = $("districts").tBodies[0];
-  body.replaceChildren();
-  for (const d of s.districts) {
-    const tr = body.insertRow();
-    tr.dataset.district = d.district_code;
-    if (d.at_risk) tr.className = "at-risk";
-    const name = state.districtNames[d.district_code] || d.district_code;
-    for (const text of [name, `${d.tps_delivered} / ${d.tps_total}`, wib(d.eta), wib(d.deadline),
-      d.at_risk ? t("atrisk") : t("ok")]) tr.insertCell().textContent = text;
-    tr.cells[1].className = "tps";
-  }
-  const vb = $("voyages").tBodies[0];
-  vb.replaceChildren();
-  for (const v of s.voyages) {
-    const tr = vb.insertRow();
-    for (const text of [v.vessel_id, v.current_place || t("finished"), stateLabel(v.current_state)]) tr.insertCell().textContent = text;
-    if (v.warnings && v.warnings.length) {  // stored events the status had to leave out
-      const warn = document.createElement("span");
-      warn.className = "warning";
-      warn.textContent = ` \u26a0 ${v.warnings.length} ${t("ignored")}`;
-      warn.title = v.warnings.map((w) => w.message).join("\n");
-      tr.cells[2].append(warn);
-    }
-  }
+  drawDistricts(s);
+  drawVoyages(s);
+  drawUnassigned();
+}
+
+// --- the timeline ----------------------------------------------------------------------------------
+
+function noteText(r) {
+  if (!r.note) return "";
+  if (r.activity === "weather_hold") return r.note.replace(/\bwaves\b/, t("waves"));
+  return TEXT.id[`note_${r.note}`] ? t(`note_${r.note}`) : r.note;
 }
 
 function drawTimeline(plan, rows) {
@@ -207,28 +706,34 @@ function drawTimeline(plan, rows) {
   const ends = rows.map((r) => Date.parse(r.end));
   const deadlines = plan.kpis.districts.map((d) => Date.parse(d.deadline));
   const end = Math.max(...ends, ...deadlines);
-  const vessels = [...new Set(rows.map((r) => r.vessel_id))];
-  const W = 1200, left = 170, rowH = 22;
-  const H = 30 + vessels.length * rowH;
+  const W = 1200, left = 230, rowH = 22;
+  const H = 30 + plan.voyages.length * rowH;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const x = (ms) => left + ((ms - start) / (end - start)) * (W - left - 10);
   for (let day = start; day <= end; day += 86400000) {
     el("line", { x1: x(day), x2: x(day), y1: 14, y2: H, stroke: "#d5d8dc" }, svg);
-    el("text", { x: x(day) + 2, y: 11, "font-size": 10 }, svg).textContent = WIB.format(new Date(day)).split(",")[0];
+    el("text", { x: x(day) + 2, y: 11, "font-size": 10 }, svg).textContent = formatter("day").format(new Date(day));
   }
-  vessels.forEach((v, i) => {
-    el("text", { x: 4, y: 30 + i * rowH, "font-size": 11 }, svg).textContent = v;
-    for (const r of rows.filter((q) => q.vessel_id === v)) {
+  const colour = colours(plan);
+  plan.voyages.forEach((v, i) => {
+    el("rect", { x: 4, y: 21 + i * rowH, width: 10, height: 8, fill: colour[v.vessel_id] }, svg);
+    el("text", { x: 18, y: 30 + i * rowH, "font-size": 11 }, svg).textContent = vesselName(v);
+    for (const r of rows.filter((q) => q.vessel_id === v.vessel_id)) {
       const a = x(Date.parse(r.start)), b = x(Date.parse(r.end));
       const bar = el("rect", { x: a, y: 18 + i * rowH, width: Math.max(1, b - a), height: 14, class: `bar-${r.activity}` }, svg);
-      el("title", {}, bar).textContent = `${t(r.activity)} ${r.where} ${wib(r.start)} – ${wib(r.end)} ${r.note || ""}`;
+      const where = r.where_name ? `${r.where_name} (${r.where})` : r.where;
+      const note = noteText(r);
+      el("title", {}, bar).textContent = `${t(r.activity)} · ${fill("trip", { n: r.trip })} · ${where}\n` +
+        `${wib(r.start)} – ${wib(r.end)}${note ? `\n${note}` : ""}`;
     }
   });
   for (const d of plan.kpis.districts) {
     const l = el("line", { x1: x(Date.parse(d.deadline)), x2: x(Date.parse(d.deadline)), y1: 14, y2: H, class: "deadline-line" }, svg);
-    el("title", {}, l).textContent = `${d.district_code}: ${wib(d.deadline)}`;
+    el("title", {}, l).textContent = `${named(districtName(d.district_code, d.district_name), d.district_code)}: ${wib(d.deadline)}`;
   }
 }
+
+// --- plans -----------------------------------------------------------------------------------------
 
 async function poll() {
   if (!state.plan) return;
@@ -240,37 +745,75 @@ async function poll() {
       drawBoard();
       recolour();
     }
-    $("heard").textContent = WIB.format(new Date()) + " WIB";
+    $("heard").textContent = `${formatter("time").format(new Date())} WIB`;
     $("offline").hidden = true;
   } catch (e) {
     $("offline").hidden = false;
   }
 }
 
+function drawOpenPlan() {
+  if (!state.plan) return;
+  drawPlan(state.plan, state.geo);
+  drawTimeline(state.plan, state.timeline);
+  drawBoard();
+}
+
 async function openPlan(id) {
   const { body } = await api(`/plans/${id}`);
-  if (!body.result) return;
+  drawPlanKind(body);
+  if (!body.result) { notice(fill("noResult", { phase: t(`phase_${body.phase}`) })); return; }
+  notice("");
   const plan = body.result.plan || body.result;
-  state.plan = { id, ...plan };
-  state.etag = null;
   const [geo, timeline] = await Promise.all([api(`/plans/${id}/geojson`), api(`/plans/${id}/timeline`)]);
-  drawPlan(plan, geo.body);
-  drawTimeline(plan, timeline.body.rows);
+  state.plan = { id, ...plan };
+  state.geo = geo.body;
+  state.timeline = timeline.body.rows;
+  state.status = null;
+  state.etag = null;
+  drawOpenPlan();
   await poll();
+}
+
+function kindText(p) {
+  if (p.kind === "replan") return p.parent_id ? fill("replanOf", { id: p.parent_id.slice(0, 8) }) : t("kind_replan");
+  return t(`kind_${p.kind || "plan"}`);
+}
+
+function drawPlanKind(p) {
+  const badge = $("plan-kind");
+  const marked = p && p.kind && p.kind !== "plan";
+  badge.hidden = !marked;
+  badge.className = `badge kind-${p ? p.kind : "plan"}`;
+  badge.textContent = marked ? kindText(p) : "";
+}
+
+function drawPicker() {
+  const sel = $("plans");
+  const chosen = sel.value;
+  sel.replaceChildren();
+  if (!state.listing.length) sel.append(html("option", { value: "" }, t("noPlans")));
+  for (const p of state.listing) {
+    const kind = p.kind && p.kind !== "plan" ? `[${kindText(p)}] ` : "";
+    const text = `${kind}${p.scenario || p.scenario_id || "-"} · ${t(`phase_${p.phase}`)} · ${wib(p.created_at)} · ${p.id.slice(0, 8)}`;
+    sel.append(html("option", { value: p.id, "data-kind": p.kind || "plan" }, text));
+  }
+  if (chosen) sel.value = chosen;
+  drawPlanKind(state.listing.find((p) => p.id === sel.value));
 }
 
 async function listPlans(selectId) {
   const { body } = await api("/plans?limit=100");
-  const sel = $("plans");
-  sel.replaceChildren();
-  for (const p of body.plans) {
-    const o = document.createElement("option");
-    o.value = p.id;
-    o.textContent = `${p.scenario} · ${p.phase} · ${p.id.slice(0, 8)}`;
-    sel.appendChild(o);
-  }
+  state.listing = body.plans;
+  drawPicker();
   const done = body.plans.find((p) => p.id === selectId) || body.plans.find((p) => p.kpis);
-  if (done) { sel.value = done.id; await openPlan(done.id); }
+  if (done) { $("plans").value = done.id; await openPlan(done.id); }
+}
+
+function problemText(e) {
+  if (e.status === 403) return t("startForbidden");
+  const codes = ((e.problem && e.problem.errors) || []).map((x) => x.code);
+  return codes.length ? codes.join(", ") : String(e.status || "");
 }
 
 async function startPlan() {
@@ -278,49 +821,94 @@ async function startPlan() {
   try {
     const r = await api("/plans", { method: "POST", headers: { "content-type": "application/json" },
       body: JSON.stringify({ bundled: $("scenarios").value, seconds, wait: 0 }) });
+    notice(t("solvingNew"));
     const id = r.body.id;
     const timer = setInterval(async () => {
       const p = await api(`/plans/${id}`);
-      if (!["queued", "building_matrix", "solving"].includes(p.body.phase)) { clearInterval(timer); await listPlans(id); }
+      if (!ACTIVE.includes(p.body.phase)) { clearInterval(timer); notice(""); await listPlans(id); }
     }, 2000);
   } catch (e) {
-    alert(e.message);
+    notice(`${t("startFailed")}: ${problemText(e)}`);
   }
 }
+
+// --- language --------------------------------------------------------------------------------------
 
 function applyLanguage() {
   document.documentElement.lang = state.lang;
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  $("lang").textContent = state.lang === "id" ? "EN" : "ID";
-  drawBoard();
+  for (const node of document.querySelectorAll("[data-i18n-aria]")) node.setAttribute("aria-label", t(node.dataset.i18nAria));
+  for (const node of document.querySelectorAll("[data-i18n-title]")) node.title = t(node.dataset.i18nTitle);
+  for (const b of document.querySelectorAll("#lang button")) b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang));
+  $("tip").hidden = true;
+  if (state.islands.length) titleIslands();
+  if (state.listing.length) drawPicker();
+  drawOpenPlan();
+  drawScale();
+}
+
+function setLanguage(lang) {
+  state.lang = lang;
+  localStorage.setItem("ballotLang", lang);
+  applyLanguage();
+}
+
+// --- start -----------------------------------------------------------------------------------------
+
+async function loadDataset() {
+  const [islands, depots, events, villages] = await Promise.all(
+    ["/islands", "/depots", "/event-types", "/villages?sea=true"].map((p) => api(p)));
+  state.islands = islands.body.features;
+  state.depots = depots.body.features;
+  for (const e of events.body) state.eventLabels[e.type] = e.labels;
+  state.villages = villages.body.villages;
+  for (const v of state.villages) state.districtNames[v.district_code] = v.district;
+  drawIslands();
+  state.bounds = mapBounds();
+  resetView();
+  buildLabels();
+}
+
+async function loadScenarios() {
+  const sc = await api("/scenarios");
+  for (const name of sc.body.bundled) $("scenarios").append(html("option", { value: name }, name));
+}
+
+function bindControls() {
+  $("key").value = storedKey();
+  $("key-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    localStorage.setItem("ballotKey", $("key").value.trim());
+    location.reload();
+  });
+  for (const b of document.querySelectorAll("#lang button")) b.addEventListener("click", () => setLanguage(b.dataset.lang));
+  $("plans").addEventListener("change", () => openPlan($("plans").value));
+  $("start").addEventListener("click", startPlan);
+  bindPanZoom();
 }
 
 async function main() {
-  $("key").value = localStorage.getItem("ballotKey") || "";
-  $("key").addEventListener("change", () => { localStorage.setItem("ballotKey", $("key").value.trim()); location.reload(); });
-  $("lang").addEventListener("click", () => {
-    state.lang = state.lang === "id" ? "en" : "id";
-    localStorage.setItem("ballotLang", state.lang);
-    applyLanguage();
-  });
-  $("plans").addEventListener("change", () => openPlan($("plans").value));
-  $("start").addEventListener("click", startPlan);
+  bindControls();
   applyLanguage();
+  if (!storedKey()) {  // nothing to ask the server yet: every read needs a key
+    $("key-prompt").hidden = false;
+    $("key").focus();
+    document.body.dataset.ready = "true";
+    return;
+  }
   try {
-    await drawIslands();
-    for (const e of (await api("/event-types")).body) state.eventLabels[e.type] = e.labels;
-    const villages = await api("/villages?sea=true");
-    for (const v of villages.body.villages) state.districtNames[v.district_code] = v.district;
-    const sc = await api("/scenarios");
-    for (const name of sc.body.bundled) {
-      const o = document.createElement("option");
-      o.value = o.textContent = name;
-      $("scenarios").appendChild(o);
-    }
-    await listPlans(new URLSearchParams(location.search).get("plan"));
+    await loadDataset();
+    await loadScenarios();
+    await listPlans(PARAMS.get("plan"));
   } catch (e) {
-    $("offline").hidden = false;
-    $("offline").textContent = e.status === 401 ? t("key") + "?" : t("offline");
+    if (e.status === 401) {
+      $("key-prompt").dataset.i18n = "keyRefused";
+      $("key-prompt").textContent = t("keyRefused");
+      $("key-prompt").hidden = false;
+    } else {
+      $("offline").hidden = false;
+      console.error(e);
+    }
   }
   setInterval(poll, POLL_MS);
   document.body.dataset.ready = "true";

@@ -51,7 +51,9 @@ def test_plan_events_and_status_end_to_end(service) -> None:
     geo = client.get(f"{location}/geojson", headers=keys["viewer"])
     assert geo.headers["content-type"].startswith("application/geo+json") and geo.json()["features"]
     manifests = client.get(f"{location}/manifests.csv", headers=keys["viewer"]).text
-    assert manifests.startswith("vessel_id,vessel_name,trip,stop,landing_id,landing_name,village_code")
+    assert manifests.startswith(
+        "vessel_id,vessel_name,trip,stop,landing_id,landing_name,village_code,village_name"
+    )
     assert client.get(f"{location}/timeline", headers=keys["viewer"]).json()["rows"]
 
     # Field events: load and sail, arrive and hand over the first landing.

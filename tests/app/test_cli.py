@@ -102,6 +102,15 @@ def test_plan_writes_every_file_and_serves_all_villages(tmp_path: Path) -> None:
     done = run(*args, "--iterations", "500", "--seed", "1", env=env)
     assert done.returncode == 0, done.stderr
     doc = json.loads((out / "plan.json").read_text())
+    # The summary table is on stdout, in Indonesian by default, every vessel by name, and no
+    # line of it wider than 100 columns; stderr has only what was written.
+    lines = done.stdout.splitlines()
+    assert lines[0] == "pemilu2024: selesai" and "Kapal" in done.stdout
+    assert "TPS diterima 1.381 dari 1.381" in done.stdout
+    assert max(len(line.rstrip()) for line in lines) <= 100, lines
+    for v in doc["voyages"]:
+        assert f"{v['vessel_name']} ({v['vessel_id']})" in done.stdout
+    assert "Kapal" not in done.stderr and "wrote" in done.stderr
     assert_valid_plan(doc)
     assert doc["status"] == "completed" and doc["unassigned"] == []
     assert {"scenario", "seed", "input_hash", "voyages", "kpis"} <= set(doc)
@@ -230,7 +239,7 @@ def test_replan_and_return_from_the_command_line(tmp_path: Path, network_cache: 
     args = [
         "replan", "--plan", str(tmp_path / "p" / "plan.json"), "--scenario", scenario,
         "--events", str(tmp_path / "events.json"), "--change", str(tmp_path / "change.toml"),
-        "--out", str(tmp_path / "r"), "--iterations", "1500", "--seed", "1",
+        "--out", str(tmp_path / "r"), "--iterations", "1500", "--seed", "1", "--lang", "en",
     ]  # fmt: skip
     done = run(*args, env=env)
     assert done.returncode == 0, done.stderr
@@ -240,7 +249,9 @@ def test_replan_and_return_from_the_command_line(tmp_path: Path, network_cache: 
     assert {d["consignment"] for d in new["replan"]["delivered_before"]} == set(
         stops[1]["consignments"]
     )
-    assert "moved" in done.stderr and "re-plan as of" in done.stderr
+    # The summary is on stdout (in English with --lang en); stderr says what was written.
+    assert "moved" in done.stdout and "re-plan as of" in done.stdout
+    assert "moved" not in done.stderr and "wrote" in done.stderr
     # A broken events file is named, not a traceback.
     (tmp_path / "events.json").write_text('[{"vessel_id": "x"}]')
     done = run(*args, env=env)
@@ -255,3 +266,18 @@ def test_replan_and_return_from_the_command_line(tmp_path: Path, network_cache: 
     assert back["direction"] == "return" and back["status"] == "completed"
     rows = list(csv.DictReader(io.StringIO((tmp_path / "b" / "manifests.csv").read_text())))
     assert {r["operation"] for r in rows} == {"collect"}
+
+
+def test_route_by_name_says_which_landing_and_suggests(tmp_path: Path) -> None:
+    import os
+
+    env = dict(os.environ, BALLOT_CACHE_DIR=str(tmp_path))
+    out = run("route", "kalianget", "masalembo", "--vessel-class", "sabuk_nusantara", env=env)
+    assert out.returncode == 0, out.stderr
+    feature = json.loads(out.stdout)  # the GeoJSON alone on stdout
+    assert feature["properties"]["to"] == "port-mes"
+    assert feature["properties"]["to_resolved"]["name"] == "Masalembo (MES)"
+    assert "to: masalembo → landing Masalembo (MES) (port-mes)" in out.stderr
+    bad = run("route", "kalianget", "masalembx", "--vessel-class", "sabuk_nusantara", env=env)
+    assert bad.returncode != 0 and not bad.stdout
+    assert "did you mean" in bad.stderr and "Masalemb" in bad.stderr

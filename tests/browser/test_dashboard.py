@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 
@@ -101,7 +102,7 @@ def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
         waited = time.monotonic() - t0
         assert row.inner_text() != before_count
         assert waited <= 2 * POLL_MS / 1000 + 1
-        page.click("#lang")
+        page.click('#lang button[data-lang="en"]')
         assert page.locator("#districts th").first.inner_text() == "District"
         page.screenshot(path=str(OUTPUT / "dashboard.png"), full_page=True)
         browser.close()
@@ -154,4 +155,364 @@ def test_dashboard_shows_closed_sea_areas_and_weather_holds(server) -> None:
         assert page.locator("rect.bar-weather_hold").count() == len(holds)
         page.screenshot(path=str(OUTPUT / "dashboard-weather.png"), full_page=True)
         browser.close()
+    assert not errors, errors
+
+
+# --- a planner reads the dashboard without help -------------------------------------------------
+
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
+# The larger islands (and island districts) a planner looks for first: named at the default zoom.
+LARGER_ISLANDS = ("Kangean", "Sapudi", "Ra'as", "Masalembu", "Sapeken")
+# Weekdays and months the browser writes in one language only (the dates follow the switch too).
+DATE_WORDS = {
+    "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min", "Mei", "Agu", "Okt", "Des"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "May", "Aug", "Oct", "Dec"),
+}
+WORD = re.compile(r"[^\W\d_]{4,}")
+# Everything people read on the page: the text shown, the map's labels that are not hidden, every
+# tooltip, the accessible names, the picker's options and the window title.
+READ_PAGE = """() => {
+  const shown = (n) => {
+    for (let e = n; e && e.nodeType === 1; e = e.parentNode) {
+      const s = getComputedStyle(e);
+      if (s.display === "none" || s.visibility === "hidden") return false;
+    }
+    return true;
+  };
+  const all = (sel) => [...document.querySelectorAll(sel)];
+  return {
+    body: document.body.innerText,
+    svg: all("svg text").filter(shown).map((n) => n.textContent),
+    titles: all("svg title").map((n) => n.textContent),
+    attrs: all("[aria-label], [title]")
+      .flatMap((n) => [n.getAttribute("aria-label"), n.getAttribute("title")]),
+    options: all("option").map((n) => n.textContent),
+    doc: document.title,
+    lang: document.documentElement.lang,
+  };
+}"""
+
+
+def _launch(pw):
+    return pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+
+
+def _fold(text: str) -> str:
+    return text.casefold().replace("'", "").replace("\u2019", "")
+
+
+def _other_language(text: dict, events: list[dict], lang: str) -> tuple[set[str], set[str]]:
+    """What only the other language says: its phrases (whole labels, and the parts of templates
+    around their "{name}" places) and its words of 4 letters or more that this language never
+    uses. Labels the two languages share ("Status", "TPS", "km") are not the other language's."""
+    other = "en" if lang == "id" else "id"
+    own = [*text[lang].values(), *(e["labels"][lang] for e in events)]
+    theirs = [*text[other].values(), *(e["labels"][other] for e in events)]
+    own_folded = {_fold(v) for v in own}
+    phrases = set(DATE_WORDS[other])
+    for value in theirs:
+        for part in re.split(r"\{\w+\}", value):
+            part = part.strip(" ,.:;·()[]…")
+            if len(part) >= 3 and _fold(part) not in own_folded:
+                phrases.add(part)
+    own_words = {_fold(w) for v in own for w in WORD.findall(v)}
+    words = {_fold(w) for v in theirs for w in WORD.findall(v)} - own_words
+    return phrases, words
+
+
+def _leaks(seen: dict, text: dict, events: list[dict], names: list[str]) -> list[str]:
+    """Phrases and words of the other language in what people read, once the names of places,
+    vessels and scenarios (which read the same in both languages) are taken out."""
+    lang = seen["lang"]
+    parts = [seen["body"], seen["doc"], *seen["svg"], *seen["titles"], *seen["options"]]
+    parts += [a for a in seen["attrs"] if a]
+    read = "\n".join(parts)
+    for name in names:
+        read = read.replace(name, " ")
+    phrases, words = _other_language(text, events, lang)
+    found = [p for p in phrases if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", read, re.I)]
+    found += sorted({w for w in WORD.findall(read) if _fold(w) in words})
+    return found
+
+
+def _names(base: str, headers: dict[str, str], plan: dict) -> list[str]:
+    """Every name the dashboard may show: islands, villages, districts, depots, vessels, landings,
+    sea areas and scenarios; the longest first, so that a name inside another goes with it."""
+
+    def get(path: str):
+        return httpx.get(f"{base}{path}", headers=headers, timeout=30).json()
+
+    names: set[str] = {"Madura"}
+    for f in get("/islands")["features"]:
+        p = f["properties"]
+        if not p.get("is_madura_mainland"):  # its name in the data is written in English
+            names |= {p["name"], re.sub(r"^(Pulau|Island of)\s+", "", p["name"])}
+        names |= set(p.get("districts") or [])
+    for v in get("/villages")["villages"]:
+        names |= {v["name"], v["district"]}
+    names |= {f["properties"]["name"] for f in get("/depots")["features"]}
+    names |= {f["properties"]["name"] for f in get("/sea-areas")["features"]}
+    names |= set(get("/scenarios")["bundled"])
+    for listed in get("/plans?limit=100")["plans"]:
+        names.add(listed.get("scenario") or "")
+    doc = plan["result"]
+    for v in doc["voyages"]:
+        names |= {v["vessel_name"] or "", v["vessel_id"]}
+        names |= {s["name"] or "" for s in v["stops"]} | {
+            s["island_name"] or "" for s in v["stops"]
+        }
+    return sorted((n for n in names if n), key=len, reverse=True)
+
+
+def _event_types(base: str, headers: dict[str, str]) -> list[dict]:
+    return httpx.get(f"{base}/event-types", headers=headers).json()
+
+
+def _settle(page) -> None:
+    """Wait for the map's labels and scale to follow the last pan or zoom (one animation frame)."""
+    page.evaluate(
+        "() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok)))"
+    )
+
+
+def _map_labels(page) -> list[dict]:
+    """The map's labels on show, with where they are on the screen."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("#labels text")]
+          .filter((n) => getComputedStyle(n).display !== "none")
+          .map((n) => { const r = n.getBoundingClientRect();
+                        return {text: n.textContent, x: r.x, y: r.y, w: r.width, h: r.height}; })"""
+    )
+
+
+def _on_map(page, label: dict) -> bool:
+    box = page.locator("#map").bounding_box()
+    return (
+        box["x"] <= label["x"]
+        and label["x"] + label["w"] <= box["x"] + box["width"]
+        and box["y"] <= label["y"]
+        and label["y"] + label["h"] <= box["y"] + box["height"]
+    )
+
+
+def test_dashboard_reads_in_either_language_with_names_legend_and_scale(server) -> None:
+    """Indonesian first, a complete English switch, names beside codes, a legend of the vessels'
+    colours, the larger islands named at the default zoom, pan and zoom with a scale bar, and
+    capacity plans and re-plans marked as such in the picker."""
+    from playwright.sync_api import sync_playwright
+
+    base, keys, plan = server
+    viewer, planner = {"X-API-Key": keys["viewer"]}, {"X-API-Key": keys["planner"]}
+    small = {"bundled": "pemilu2024", "iterations": 100, "seed": 1, "wait": 30}
+    capacity = httpx.post(f"{base}/capacity-plans", json=small, headers=planner, timeout=90).json()
+    replan = httpx.post(
+        f"{base}/plans/{plan['id']}/replan",
+        json={"iterations": 100, "seed": 1, "wait": 30},
+        headers=planner,
+        timeout=90,
+    ).json()
+    assert capacity["kind"] == "capacity" and replan["kind"] == "replan", (capacity, replan)
+    names = _names(base, viewer, plan)
+    events = _event_types(base, viewer)
+    doc = plan["result"]
+    voyage = doc["voyages"][0]
+    geo = httpx.get(f"{base}/plans/{plan['id']}/geojson", headers=viewer).json()
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = _launch(pw)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(keys['viewer'])})")
+        page.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}")
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        page.wait_for_selector("#voyages tbody tr", timeout=30_000)
+        _settle(page)
+        text = page.evaluate("TEXT")
+
+        # The larger islands are named on the map at the default zoom, inside its frame.
+        labels = _map_labels(page)
+        for island in LARGER_ISLANDS:
+            hits = [lb for lb in labels if _fold(island) in _fold(lb["text"])]
+            assert hits and all(_on_map(page, lb) for lb in hits), (island, labels)
+
+        # Vessels by name: the legend (a swatch in the leg's colour), the board and the timeline.
+        legend = page.locator("#vessel-legend .vessel-item")
+        assert legend.count() == len(doc["voyages"])
+        for i, v in enumerate(doc["voyages"]):
+            item = legend.nth(i)
+            assert v["vessel_name"] in item.inner_text()
+            colour = item.locator(".line-swatch").evaluate(
+                "n => getComputedStyle(n).backgroundColor"
+            )
+            leg = page.locator(f'path.leg[data-vessel="{v["vessel_id"]}"]').first
+            assert leg.evaluate("n => getComputedStyle(n).stroke") == colour
+            assert (
+                v["vessel_name"]
+                in page.locator(f'#voyages tr[data-vessel="{v["vessel_id"]}"]').inner_text()
+            )
+            assert v["vessel_name"] in page.locator("#timeline").text_content()
+        # The board reads the live status's names: where each vessel is, each district.
+        status = httpx.get(f"{base}/plans/{plan['id']}/status", headers=viewer).json()
+        for v in status["voyages"]:
+            row = page.locator(f'#voyages tr[data-vessel="{v["vessel_id"]}"]').inner_text()
+            where = v["current_place_name"] or text["id"]["state_finished"]
+            assert v["vessel_name"] in row and where in row and v["vessel_id"] not in row, row
+        for d in status["districts"]:
+            row = page.locator(f'#districts tr[data-district="{d["district_code"]}"]').inner_text()
+            assert d["district_name"] in row and d["district_code"] in row, row
+
+        # Tooltips carry names beside codes: a leg, an island, a landing's manifest.
+        leg = next(f["properties"] for f in geo["features"] if f["properties"]["kind"] == "leg")
+        title = page.locator(
+            f'path.leg[data-vessel="{leg["vessel_id"]}"][data-leg="{leg["leg"]}"] title'
+        )
+        tip = title.text_content()
+        assert all(
+            leg[k] in tip for k in ("vessel_name", "vessel_id", "from_name", "to_name", "to")
+        )
+        kangean = page.locator("path.island title", has_text="Kangean").first.text_content()
+        assert re.search(r"Pulau Kangean \(35\.29\.\d+\)", kangean), kangean
+        i = next(k for k, s in enumerate(voyage["stops"]) if s["kind"] == "landing")
+        stop = voyage["stops"][i]
+        # Stops close together overlap on the map: this one's own tooltip, whichever is on top.
+        circle = page.locator(f'circle[data-key="{voyage["vessel_id"]}/{i}"]')
+        circle.dispatch_event("mouseenter")
+        shown = page.locator("#tip").inner_text()
+        m = stop["manifest"][0]
+        for x in (voyage["vessel_name"], stop["name"], m["village_name"], m["village_code"]):
+            assert x in shown, (x, shown)
+        assert (
+            m["district_name"] in shown
+            and text["id"]["boxes"].replace("{n}", str(m["ballot_boxes"])) in shown
+        )
+
+        # Dates do not wrap; the picker marks capacity plans and re-plans.
+        for cell in page.locator("#districts td.time").all()[:3]:
+            assert cell.evaluate("n => getComputedStyle(n).whiteSpace") == "nowrap"
+            assert cell.inner_text().endswith("WIB") and "\n" not in cell.inner_text()
+        option = page.locator(f'#plans option[value="{capacity["id"]}"]')
+        assert option.get_attribute("data-kind") == "capacity"
+        assert text["id"]["kind_capacity"] in option.text_content()
+        option = page.locator(f'#plans option[value="{replan["id"]}"]')
+        assert option.get_attribute("data-kind") == "replan"
+        assert text["id"]["replanOf"].replace("{id}", plan["id"][:8]) in option.text_content()
+        # Every control has a label people see.
+        for control in ("key", "plans", "scenarios", "seconds"):
+            assert page.locator(f'label[for="{control}"]').inner_text().strip()
+        assert page.locator("#lang-label").inner_text().strip()
+
+        # Indonesian first: nothing of English, state words included; then English alone.
+        for lang in ("id", "en"):
+            if lang == "en":
+                page.click('#lang button[data-lang="en"]')
+                circle.dispatch_event("mouseenter")
+                _settle(page)
+            seen = page.evaluate(READ_PAGE)
+            assert seen["lang"] == lang
+            leaks = _leaks(seen, text, events, names)
+            assert not leaks, (lang, leaks)
+            own = text[lang]
+            for key in (
+                "district",
+                "vessels",
+                "landings",
+                "timeline",
+                "state_planned",
+                "nmi",
+                "phase_completed",
+            ):
+                assert own[key] in seen["body"] + "\n".join(seen["options"]), (lang, key)
+            assert own["boxes"].replace("{n}", str(m["ballot_boxes"])) in seen["body"]
+            page.screenshot(path=str(OUTPUT / f"dashboard-{lang}.png"), full_page=True)
+
+        # The capacity plan, once picked, says what it is beside the picker.
+        page.select_option("#plans", capacity["id"])
+        page.wait_for_selector("#plan-kind:not([hidden])")
+        assert page.locator("#plan-kind").inner_text() == text["en"]["kind_capacity"]
+
+        # Pan and zoom: buttons, wheel and drag move the viewBox; the scale bar follows the zoom
+        # and smaller islands get their names as one zooms in.
+        def view() -> list[float]:
+            return [float(x) for x in page.locator("#map").get_attribute("viewBox").split()]
+
+        home, scale, n_labels = (
+            view(),
+            page.locator("#scale-km-label").inner_text(),
+            len(_map_labels(page)),
+        )
+        for _ in range(3):
+            page.click("#zoom-in")
+        _settle(page)
+        zoomed = view()
+        assert zoomed[2] == pytest.approx(home[2] / 1.5**3, rel=1e-3)
+        assert page.locator("#scale-km-label").inner_text() != scale
+        assert len(_map_labels(page)) > n_labels
+        box = page.locator("#map").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(
+            box["x"] + box["width"] / 2 + 120, box["y"] + box["height"] / 2 + 40, steps=5
+        )
+        page.mouse.up()
+        dragged = view()
+        assert dragged[0] < zoomed[0] and dragged[1] < zoomed[1] and dragged[2] == zoomed[2]
+        page.mouse.wheel(0, 400)
+        _settle(page)
+        assert view()[2] > dragged[2]
+        page.click("#zoom-reset")
+        _settle(page)
+        assert view() == pytest.approx(home)
+        for button, key in (
+            ("zoom-in", "zoomIn"),
+            ("zoom-out", "zoomOut"),
+            ("zoom-reset", "zoomReset"),
+        ):
+            assert page.locator(f"#{button}").get_attribute("aria-label") == text["en"][key]
+        browser.close()
+    assert not errors, errors
+
+
+def test_dashboard_without_a_key_asks_for_one_and_sends_nothing_that_fails(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, keys, _ = server
+    with sync_playwright() as pw:
+        browser = _launch(pw)
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        errors: list[str] = []
+        failed: list[str] = []
+        asked: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on(
+            "response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
+        )
+        page.on("requestfailed", lambda r: failed.append(f"{r.failure} {r.url}"))
+        page.on("request", lambda r: asked.append(r.url))
+        page.goto(f"{base}/dashboard?poll_ms={POLL_MS}")
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        page.wait_for_timeout(2 * POLL_MS)  # a poll would have gone out by now
+        prompt = page.locator("#key-prompt")
+        assert prompt.is_visible()
+        assert prompt.inner_text() == page.evaluate("TEXT.id.keyNeeded")
+        assert page.evaluate("document.activeElement.id") == "key"
+        paths = {httpx.URL(u).path for u in asked if u.startswith("http")}
+        assert all(p == "/dashboard" or p.startswith("/static/") for p in paths), paths
+        page.screenshot(path=str(OUTPUT / "dashboard-no-key.png"), full_page=True)
+
+        # The key typed in: the page opens with it and reads the plans.
+        page.fill("#key", keys["viewer"])
+        page.press("#key", "Enter")
+        page.wait_for_selector("path.island", timeout=30_000)
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        assert not prompt.is_visible()
+        browser.close()
+    assert not failed, failed
     assert not errors, errors

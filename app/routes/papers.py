@@ -1,0 +1,62 @@
+"""Voyage papers: a vessel's papers per trip (loading list, stops, handover records with QR
+codes), as HTML to print and as PDF."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from app import auth, deps
+from app.deps import PlanId, VesselId
+from app.errors import problems
+from app.services import papers as service
+from routing import papers
+
+router = APIRouter(tags=["plans"])
+LANG = Query("id", description="id: Indonesian (default); en: English")
+
+
+class PDFResponse(Response):
+    media_type = "application/pdf"
+
+
+# Declared before the HTML route: "{vessel_id}" alone would take "ID.pdf" too.
+@router.get(
+    "/plans/{plan_id}/papers/{vessel_id}.pdf",
+    response_class=PDFResponse,
+    dependencies=[auth.reader],
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        **problems(401, 404, 409, 422),
+    },
+)
+def get_papers_pdf(
+    request: Request, plan_id: PlanId, vessel_id: VesselId, lang: Literal["id", "en"] = LANG
+) -> Response:
+    """A vessel's voyage papers as an A4 PDF: per trip the loading list, the stops and a
+    handover record per village with a QR code per consignment."""
+    found = service.voyage_papers(deps.settings(request), plan_id, vessel_id, lang)
+    disposition = f'inline; filename="{papers.filename(vessel_id, lang, "pdf")}"'
+    return PDFResponse(papers.papers_pdf(found), headers={"Content-Disposition": disposition})
+
+
+@router.get(
+    "/plans/{plan_id}/papers/{vessel_id}",
+    response_class=HTMLResponse,
+    dependencies=[auth.reader],
+    responses=problems(401, 404, 409, 422),
+)
+def get_papers_html(
+    request: Request, plan_id: PlanId, vessel_id: VesselId, lang: Literal["id", "en"] = LANG
+) -> HTMLResponse:
+    """A vessel's voyage papers as an HTML page to print (A4, a page per trip)."""
+    found = service.voyage_papers(deps.settings(request), plan_id, vessel_id, lang)
+    other = "en" if lang == "id" else "id"
+    here = quote(vessel_id, safe="")
+    html = papers.papers_html(
+        found, switch_href=f"{here}?lang={other}", pdf_href=f"{here}.pdf?lang={lang}"
+    )
+    return HTMLResponse(html)

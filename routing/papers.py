@@ -1,0 +1,853 @@
+"""Voyage papers: what a vessel's crew carries, reads out and has signed at every village.
+
+For each trip of a vessel (one loading at a depot up to the next; the sail home belongs to the
+last trip) the papers give the header (vessel, trip n of N, where it loads, planned departure),
+the loading list (every consignment of the trip: village, district, TPS, ballot boxes, weight,
+volume, totals) and each stop in order: its place and island, planned arrival in WIB, berth or
+tender, what is handed over there, and per village a handover record (*Berita Acara Serah
+Terima*) to fill in by hand, with a QR code per consignment that the field page scans to record
+the handover.
+
+What people read carries names beside codes; dates are written out in the language of the
+papers and times in WIB (UTC+7). Indonesian first (``lang="id"``), English with ``lang="en"``;
+every word printed comes from ``LABELS``, so neither language leaks into the other (names and
+codes aside).
+
+``voyage_papers`` turns a plan document into the papers' content (``VoyagePapers``), which
+``papers_html`` renders as one HTML page with print CSS (jinja2; QR codes as inline SVG) and
+``papers_pdf`` as an A4 PDF (fpdf2; QR codes as PNG images; the core Helvetica font, so the
+text is kept to Latin-1 and stays extractable).
+
+The QR payload (``HandoverCode``; ``handover_payload`` writes it, ``parse_handover`` reads it)
+is a URI in a private ``ballot:`` scheme, its query in this order, values percent-encoded::
+
+    ballot:handover?v=1&plan=PLAN&vessel=VESSEL_ID&stop=N&consignment=ID&boxes=B
+
+``plan`` is the plan's id in the service (papers from the API), or the plan document's input
+hash for papers written from a plan.json outside it; ``stop`` the index of the stop in the
+voyage's stops (the ``stop`` of a field event); ``boxes`` the ballot boxes planned for the
+consignment (what the ``handed_over`` event's ``boxes`` should say). With the event type
+(``handed_over``) implied by ``handover``, that is what ``POST /plans/{plan}/events`` needs
+besides what the receiver fills in (condition, receiver, time). The field log keeps one
+``handed_over`` per stop (``routing.fieldlog``); a stop handing over several consignments (a
+village in parts, or several villages at one landing) has a code for each of them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+from routing.errors import Candidate, DataError, Issue, NotFound
+from routing.local import LANGS, Lang, long_time, number
+from routing.plandoc import ManifestItem, PlanDocument, Stop, Voyage
+
+TEMPLATES = Path(__file__).parent / "templates"
+SCHEME = "ballot:handover"
+PAYLOAD_VERSION = "1"
+
+# Everything the papers print besides names, codes, numbers and dates: Indonesian, English.
+LABELS: dict[str, dict[Lang, str]] = {
+    "title": {"id": "Surat Jalan Pelayaran", "en": "Voyage Papers"},
+    "subtitle": {
+        "id": "Distribusi logistik pemilu ke desa kepulauan Kabupaten Sumenep",
+        "en": "Election logistics for the island villages of Sumenep Regency",
+    },
+    "vessel": {"id": "Kapal", "en": "Vessel"},
+    "vessel_class": {"id": "Jenis kapal", "en": "Vessel class"},
+    "trip": {"id": "Perjalanan", "en": "Trip"},
+    "trip_of": {"id": "{n} dari {total}", "en": "{n} of {total}"},
+    "depot": {"id": "Pelabuhan muat", "en": "Loading port"},
+    "start": {"id": "Posisi awal", "en": "Starting position"},
+    "departure": {"id": "Rencana berangkat", "en": "Planned departure"},
+    "plan": {"id": "Rencana distribusi", "en": "Distribution plan"},
+    "loading_list": {"id": "Daftar muatan", "en": "Loading list"},
+    "no": {"id": "No.", "en": "No."},
+    "village": {"id": "Desa", "en": "Village"},
+    "district": {"id": "Kecamatan", "en": "District"},
+    "consignment": {"id": "Kiriman", "en": "Consignment"},
+    "tps": {"id": "TPS", "en": "TPS"},
+    "boxes": {"id": "Kotak suara", "en": "Ballot boxes"},
+    "weight": {"id": "Berat (kg)", "en": "Weight (kg)"},
+    "volume": {"id": "Volume (m3)", "en": "Volume (m3)"},
+    "total": {"id": "Jumlah", "en": "Total"},
+    "stops": {"id": "Persinggahan", "en": "Stops"},
+    "stop": {"id": "Persinggahan {n}", "en": "Stop {n}"},
+    "island": {"id": "Pulau", "en": "Island"},
+    "arrival": {"id": "Rencana tiba", "en": "Planned arrival"},
+    "access": {"id": "Sandar atau labuh", "en": "Berth or tender"},
+    "access_berth": {"id": "Sandar di dermaga", "en": "Berth alongside the pier"},
+    "access_tender": {
+        "id": "Labuh jangkar, bongkar muat dengan sekoci",
+        "en": "Anchor off, tender to the shore",
+    },
+    "access_depot": {"id": "Sandar di pelabuhan", "en": "Alongside in port"},
+    "access_start": {"id": "Di laut", "en": "At sea"},
+    "cargo": {"id": "Muatan", "en": "Cargo"},
+    "cargo_line": {
+        "id": "{tps} TPS, {boxes} kotak suara, {weight} kg, {volume} m3",
+        "en": "{tps} TPS, {boxes} ballot boxes, {weight} kg, {volume} m3",
+    },
+    "port_call": {"id": "Tiba di {place}", "en": "Arrive at {place}"},
+    "handover": {"id": "Berita Acara Serah Terima", "en": "Handover record"},
+    "handover_line": {
+        "id": "{village}, Kecamatan {district}: {tps} TPS",
+        "en": "{village}, {district} district: {tps} TPS",
+    },
+    "qr_caption": {"id": "{tps} TPS, {boxes} kotak", "en": "{tps} TPS, {boxes} boxes"},
+    "handed_by": {"id": "Yang menyerahkan", "en": "Handed over by"},
+    "received_by": {"id": "Yang menerima", "en": "Received by"},
+    "name": {"id": "Nama", "en": "Name"},
+    "position": {"id": "Jabatan", "en": "Position"},
+    "signature": {"id": "Tanda tangan", "en": "Signature"},
+    "time": {"id": "Tanggal dan jam", "en": "Date and time"},
+    "boxes_received": {"id": "Kotak suara diterima", "en": "Ballot boxes received"},
+    "condition": {"id": "Kondisi: baik / rusak", "en": "Condition: good / damaged"},
+    "scan": {
+        "id": "Pindai kode QR untuk mencatat serah terima kiriman ini.",
+        "en": "Scan the QR code to record the handover of this consignment.",
+    },
+    "times_note": {
+        "id": "Semua waktu adalah waktu rencana, dalam WIB (UTC+7).",
+        "en": "All times are planned times, in WIB (UTC+7).",
+    },
+    "page": {"id": "Halaman {page} dari {pages}", "en": "Page {page} of {pages}"},
+    "switch": {"id": "English", "en": "Bahasa Indonesia"},
+    "download_pdf": {"id": "Unduh PDF", "en": "Download PDF"},
+    "print": {"id": "Cetak", "en": "Print"},
+}
+
+
+def labels(lang: Lang) -> dict[str, str]:
+    """Every label of the papers in one language.
+
+    Parameters
+    ----------
+    lang : {"id", "en"}
+        Indonesian or English.
+
+    Returns
+    -------
+    dict
+        Label key to text (some with ``{placeholders}`` for ``str.format``).
+
+    Raises
+    ------
+    ValueError
+        For a language other than ``id`` or ``en``.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    return {key: texts[lang] for key, texts in LABELS.items()}
+
+
+# --- the QR payload -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandoverCode:
+    """What a consignment's QR code says: enough for the field page to post its
+    ``handed_over`` event (the plan, the vessel, the stop) and to check what is handed over
+    (the consignment and its planned ballot boxes)."""
+
+    plan: str
+    vessel_id: str
+    stop: int
+    consignment: str
+    boxes: int
+
+
+_KEYS = ("v", "plan", "vessel", "stop", "consignment", "boxes")
+
+
+def handover_payload(code: HandoverCode) -> str:
+    """The text of a consignment's QR code.
+
+    Parameters
+    ----------
+    code : HandoverCode
+
+    Returns
+    -------
+    str
+        ``ballot:handover?v=1&plan=...&vessel=...&stop=N&consignment=...&boxes=B``, values
+        percent-encoded (``#`` of a split consignment as ``%23``).
+    """
+    values = (
+        PAYLOAD_VERSION,
+        code.plan,
+        code.vessel_id,
+        str(code.stop),
+        code.consignment,
+        str(code.boxes),
+    )
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in zip(_KEYS, values, strict=True))
+    return f"{SCHEME}?{query}"
+
+
+def parse_handover(text: str) -> HandoverCode:
+    """Read a consignment's QR code.
+
+    Parameters
+    ----------
+    text : str
+        What the QR code decodes to (``handover_payload``'s output).
+
+    Returns
+    -------
+    HandoverCode
+
+    Raises
+    ------
+    DataError
+        When the text is not a handover code of this version, or a field is missing, repeated,
+        empty or not a number where one is needed; each problem by its key (``/stop``).
+    """
+    head, _, query = text.strip().partition("?")
+    if head != SCHEME:
+        why = f"not a handover code: it should start with {SCHEME}?"
+        raise DataError([Issue("bad_value", "", why)], source="handover code")
+    pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False)
+    seen: dict[str, str] = {}
+    issues = []
+    for key, value in pairs:
+        if key in seen:
+            issues.append(Issue("bad_value", f"/{key}", f"{key} is given twice"))
+        seen[key] = value
+    for key in _KEYS:
+        if not seen.get(key):
+            issues.append(Issue("missing_field", f"/{key}", f"the code has no {key}"))
+    if seen.get("v") and seen["v"] != PAYLOAD_VERSION:
+        issues.append(Issue("bad_value", "/v", f"version {seen['v']!r} is not known here"))
+    for key in ("stop", "boxes"):
+        if seen.get(key) and not seen[key].isdigit():
+            issues.append(Issue("bad_value", f"/{key}", f"{key} must be a whole number"))
+    if issues:
+        raise DataError(issues, source="handover code")
+    return HandoverCode(
+        plan=seen["plan"],
+        vessel_id=seen["vessel"],
+        stop=int(seen["stop"]),
+        consignment=seen["consignment"],
+        boxes=int(seen["boxes"]),
+    )
+
+
+# --- the papers' content ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Load:
+    """TPS, ballot boxes, weight and volume, as numbers and as the papers print them."""
+
+    tps: int
+    boxes: int
+    weight_kg: float
+    volume_m3: float
+    tps_text: str
+    boxes_text: str
+    weight_text: str
+    volume_text: str
+
+
+@dataclass(frozen=True)
+class Consignment:
+    """One consignment: a row of the loading list and a QR code in its village's record."""
+
+    id: str
+    village: str  # name (code)
+    village_code: str
+    district: str
+    load: Load
+    caption: str  # under the QR code: "27 TPS, 135 kotak"
+    payload: str  # the QR code's text
+    stop: int
+
+
+@dataclass(frozen=True)
+class VillageHandover:
+    """A village's handover record at a stop: its consignments, each with a QR code."""
+
+    village: str
+    village_code: str
+    district: str
+    load: Load
+    heading: str  # "<village>, Kecamatan <district>: N TPS"
+    consignments: tuple[Consignment, ...]
+
+
+@dataclass(frozen=True)
+class Call:
+    """A stop of a trip after its departure: a landing (with its villages) or a port."""
+
+    index: int  # in the voyage's stops, as field events number them
+    kind: str
+    title: str  # "Persinggahan 5: <place>" or "Tiba di <port>"
+    place: str
+    island: str | None
+    arrival: str
+    access: str
+    load: Load | None
+    cargo: str | None  # "27 TPS, 135 kotak suara, 1.512,2 kg, 14,58 m3"
+    villages: tuple[VillageHandover, ...]
+
+
+@dataclass(frozen=True)
+class Trip:
+    """One trip: where and when it leaves, what it carries, and its stops in order."""
+
+    number: int
+    of: str  # "1 dari 3"
+    origin_label: str  # loading port, or starting position of a re-plan under way
+    origin: str
+    departure: str
+    loading: tuple[Consignment, ...]
+    total: Load
+    calls: tuple[Call, ...]
+
+
+@dataclass(frozen=True)
+class VoyagePapers:
+    """The papers of one vessel: its trips, in one language."""
+
+    lang: Lang
+    labels: Mapping[str, str]
+    vessel: str  # name (id)
+    vessel_id: str
+    vessel_class: str
+    plan: str  # the plan as the QR codes name it
+    scenario: str
+    trips: tuple[Trip, ...]
+
+
+def _named(name: str | None, code: str) -> str:
+    return f"{name} ({code})" if name and name != code else code
+
+
+def _load(items: Sequence[ManifestItem], lang: Lang) -> Load:
+    tps = sum(i.tps for i in items)
+    boxes = sum(i.ballot_boxes for i in items)
+    kg = sum(i.weight_kg for i in items)
+    m3 = sum(i.volume_m3 for i in items)
+    return Load(
+        tps=tps,
+        boxes=boxes,
+        weight_kg=kg,
+        volume_m3=m3,
+        tps_text=number(tps, lang),
+        boxes_text=number(boxes, lang),
+        weight_text=number(kg, lang, 1),
+        volume_text=number(m3, lang, 2),
+    )
+
+
+def _trips(voyage: Voyage) -> list[list[tuple[int, Stop]]]:
+    """The voyage's stops (with their index) grouped by trip, in order. A group without a
+    landing (the sail home numbered as a trip of its own, in documents written before trips
+    were numbered from 1) joins the trip before it."""
+    groups: dict[int, list[tuple[int, Stop]]] = {}
+    for i, stop in enumerate(voyage.stops):
+        groups.setdefault(stop.trip, []).append((i, stop))
+    out: list[list[tuple[int, Stop]]] = []
+    for group in groups.values():
+        if out and not any(s.kind == "landing" for _, s in group):
+            out[-1].extend(group)
+        else:
+            out.append(group)
+    return out
+
+
+def _consignment(
+    item: ManifestItem, index: int, *, plan: str, vessel_id: str, lang: Lang
+) -> Consignment:
+    code = HandoverCode(plan, vessel_id, index, item.consignment, item.ballot_boxes)
+    load = _load([item], lang)
+    return Consignment(
+        id=item.consignment,
+        village=_named(item.village_name, item.village_code),
+        village_code=item.village_code,
+        district=item.district_name or item.district_code or "",
+        load=load,
+        caption=labels(lang)["qr_caption"].format(tps=load.tps_text, boxes=load.boxes_text),
+        payload=handover_payload(code),
+        stop=index,
+    )
+
+
+def _villages(
+    stop: Stop, index: int, *, plan: str, vessel_id: str, lang: Lang
+) -> tuple[VillageHandover, ...]:
+    t = labels(lang)
+    by_village: dict[str, list[ManifestItem]] = {}
+    for item in stop.manifest:
+        by_village.setdefault(item.village_code, []).append(item)
+    out = []
+    for code, items in by_village.items():
+        first = items[0]
+        village = _named(first.village_name, code)
+        district = first.district_name or first.district_code or ""
+        load = _load(items, lang)
+        out.append(
+            VillageHandover(
+                village=village,
+                village_code=code,
+                district=district,
+                load=load,
+                heading=t["handover_line"].format(
+                    village=village, district=district, tps=load.tps_text
+                ),
+                consignments=tuple(
+                    _consignment(i, index, plan=plan, vessel_id=vessel_id, lang=lang) for i in items
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def _call(stop: Stop, index: int, *, plan: str, vessel_id: str, lang: Lang) -> Call:
+    t = labels(lang)
+    place = _named(stop.name, stop.id)
+    landing = stop.kind == "landing"
+    load = _load(stop.manifest, lang) if landing else None
+    return Call(
+        index=index,
+        kind=stop.kind,
+        title=(
+            f"{t['stop'].format(n=index)}: {place}"
+            if landing
+            else t["port_call"].format(place=place)
+        ),
+        place=place,
+        island=_named(stop.island_name, stop.island_code) if stop.island_code else None,
+        arrival=long_time(stop.arrival, lang),
+        access=t[f"access_{stop.access}"],
+        load=load,
+        cargo=t["cargo_line"].format(
+            tps=load.tps_text,
+            boxes=load.boxes_text,
+            weight=load.weight_text,
+            volume=load.volume_text,
+        )
+        if load
+        else None,
+        villages=_villages(stop, index, plan=plan, vessel_id=vessel_id, lang=lang)
+        if landing
+        else (),
+    )
+
+
+def _trip(
+    group: list[tuple[int, Stop]], number: int, total: int, *, plan: str, vessel_id: str, lang: Lang
+) -> Trip:
+    t = labels(lang)
+    first = group[0][1]
+    departs = first.kind in ("depot", "start")
+    calls = tuple(
+        _call(s, i, plan=plan, vessel_id=vessel_id, lang=lang)
+        for i, s in (group[1:] if departs else group)
+    )
+    loading = tuple(c for call in calls for v in call.villages for c in v.consignments)
+    items = [item for _, s in group if s.kind == "landing" for item in s.manifest]
+    return Trip(
+        number=number,
+        of=t["trip_of"].format(n=number, total=total),
+        origin_label=t["start"] if first.kind == "start" else t["depot"],
+        origin=_named(first.name, first.id),
+        departure=long_time(first.departure if departs else first.arrival, lang),
+        loading=loading,
+        total=_load(items, lang),
+        calls=calls,
+    )
+
+
+def _voyage(document: PlanDocument, vessel_id: str) -> Voyage:
+    voyage = document.voyage(vessel_id)
+    if voyage is None:
+        used = [
+            Candidate(v.vessel_name or v.vessel_id, "vessel", v.vessel_id) for v in document.voyages
+        ]
+        raise NotFound("vessel", vessel_id, used)
+    return voyage
+
+
+def voyage_papers(
+    document: PlanDocument, vessel_id: str, *, plan: str | None = None, lang: Lang = "id"
+) -> VoyagePapers:
+    """The content of a vessel's voyage papers, trip by trip.
+
+    Parameters
+    ----------
+    document : PlanDocument
+        The plan (a re-plan, or a capacity plan's ``plan``, alike).
+    vessel_id : str
+        A vessel with a voyage in the plan.
+    plan : str, optional
+        How the QR codes name the plan: its id in the service. Default: the document's
+        ``input_hash``.
+    lang : {"id", "en"}
+        Indonesian (default) or English.
+
+    Returns
+    -------
+    VoyagePapers
+
+    Raises
+    ------
+    NotFound
+        When the plan has no voyage for the vessel (the candidates are the vessels it uses).
+    ValueError
+        For a language other than ``id`` or ``en``.
+    """
+    t = labels(lang)
+    voyage = _voyage(document, vessel_id)
+    ref = plan or document.input_hash
+    groups = _trips(voyage)
+    return VoyagePapers(
+        lang=lang,
+        labels=t,
+        vessel=_named(voyage.vessel_name, voyage.vessel_id),
+        vessel_id=voyage.vessel_id,
+        vessel_class=_named(voyage.vessel_class_name, voyage.vessel_class),
+        plan=ref,
+        scenario=document.scenario,
+        trips=tuple(
+            _trip(g, n, len(groups), plan=ref, vessel_id=vessel_id, lang=lang)
+            for n, g in enumerate(groups, start=1)
+        ),
+    )
+
+
+def filename(vessel_id: str, lang: Lang, ext: str) -> str:
+    """The papers' file name: ``papers-<vessel id>-<lang>.<ext>``, the id kept to letters,
+    digits, ``.``, ``_`` and ``-`` (anything else as ``_``).
+
+    Parameters
+    ----------
+    vessel_id : str
+    lang : {"id", "en"}
+    ext : str
+        ``pdf`` or ``html``.
+
+    Returns
+    -------
+    str
+    """
+    return f"papers-{re.sub(r'[^A-Za-z0-9._-]', '_', vessel_id)}-{lang}.{ext}"
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+
+def qr_svg(payload: str) -> Markup:
+    """A QR code as inline SVG (sized by the page's CSS), error correction level M."""
+    svg = segno.make(payload, error="m", micro=False).svg_inline(
+        scale=1, border=4, omitsize=True, svgclass="qr", lineclass=None
+    )
+    return Markup(svg)  # segno's own markup: a path, no text of the payload
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["qr_svg"] = qr_svg
+    return env
+
+
+def papers_html(
+    papers: VoyagePapers, *, switch_href: str | None = None, pdf_href: str | None = None
+) -> str:
+    """The papers as one HTML page: print CSS (A4, a page per trip), QR codes inline, no
+    third-party code.
+
+    Parameters
+    ----------
+    papers : VoyagePapers
+    switch_href : str, optional
+        A link to the same papers in the other language (shown on screen, not printed).
+    pdf_href : str, optional
+        A link to the PDF of the papers (shown on screen, not printed).
+
+    Returns
+    -------
+    str
+    """
+    template = _environment().get_template("papers.html.j2")
+    return template.render(p=papers, t=papers.labels, switch_href=switch_href, pdf_href=pdf_href)
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+_LATIN1 = str.maketrans(
+    {
+        "\u2192": "->",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+    }
+)
+
+
+def latin1(text: str) -> str:
+    """Text the PDF's core font can print: typographic marks made plain, accents kept where
+    Latin-1 has them, dropped where it has not, anything else as ``?``."""
+    text = text.translate(_LATIN1)
+    out = []
+    for ch in text:
+        if ord(ch) < 256:
+            out.append(ch)
+            continue
+        base = unicodedata.normalize("NFKD", ch).encode("latin-1", "ignore").decode("latin-1")
+        out.append(base or "?")
+    return "".join(out)
+
+
+def qr_png(payload: str) -> bytes:
+    """A QR code as PNG bytes (error correction level M, 4-module quiet zone)."""
+    buf = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(buf, kind="png", scale=8, border=4)
+    return buf.getvalue()
+
+
+MARGIN_MM = 12.0
+QR_MM = 30.0
+LINE_MM = 5.0
+
+
+class _PapersPDF(FPDF):
+    """A4 portrait with the vessel, trip and page number at the foot of every page."""
+
+    def __init__(self, papers: VoyagePapers) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.papers = papers
+        self.trip_of = ""
+        self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
+        self.set_auto_page_break(True, margin=MARGIN_MM + 6)
+        self.alias_nb_pages("{nb}")
+
+    def text_cell(self, text: str, *, h: float = LINE_MM, w: float = 0, **kw: Any) -> None:
+        self.cell(w, h, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT, **kw)
+
+    def footer(self) -> None:
+        t = self.papers.labels
+        self.set_y(-MARGIN_MM - 3)
+        self.set_font("helvetica", "", 7.5)
+        page = t["page"].format(page=self.page_no(), pages="{nb}")
+        left = f"{self.papers.vessel} - {t['trip']} {self.trip_of}"
+        self.cell(0, 4, latin1(left), new_x=XPos.LMARGIN, new_y=YPos.TOP)
+        self.cell(0, 4, latin1(page), align="R")
+
+
+def _field(pdf: _PapersPDF, label: str, value: str) -> None:
+    pdf.set_font("helvetica", "B", 9.5)
+    pdf.cell(42, LINE_MM, latin1(label))
+    pdf.set_font("helvetica", "", 9.5)
+    pdf.multi_cell(0, LINE_MM, latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _header(pdf: _PapersPDF, papers: VoyagePapers, trip: Trip) -> None:
+    t = papers.labels
+    pdf.set_font("helvetica", "B", 15)
+    pdf.text_cell(t["title"].upper(), h=7)
+    pdf.set_font("helvetica", "", 9)
+    pdf.text_cell(t["subtitle"])
+    pdf.ln(2)
+    _field(pdf, t["vessel"], papers.vessel)
+    _field(pdf, t["vessel_class"], papers.vessel_class)
+    _field(pdf, t["trip"], trip.of)
+    _field(pdf, trip.origin_label, trip.origin)
+    _field(pdf, t["departure"], trip.departure)
+    _field(pdf, t["plan"], f"{papers.scenario} ({papers.plan})")
+    pdf.set_font("helvetica", "I", 8)
+    pdf.text_cell(t["times_note"])
+    pdf.ln(2)
+
+
+LOADING_COLUMNS = ("no", "village", "district", "consignment", "tps", "boxes", "weight", "volume")
+
+
+def _figures(load: Load) -> tuple[str, str, str, str]:
+    return load.tps_text, load.boxes_text, load.weight_text, load.volume_text
+
+
+def _loading_list(pdf: _PapersPDF, papers: VoyagePapers, trip: Trip) -> None:
+    t = papers.labels
+    pdf.set_font("helvetica", "B", 11)
+    pdf.text_cell(t["loading_list"], h=7)
+    pdf.set_font("helvetica", "", 8.5)
+    with pdf.table(
+        col_widths=(8, 48, 24, 32, 12, 18, 22, 22),
+        text_align=("RIGHT", "LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        line_height=4.2,
+        repeat_headings=1,
+        first_row_as_headings=True,
+    ) as table:
+        table.row([latin1(t[key]) for key in LOADING_COLUMNS])
+        for n, c in enumerate(trip.loading, start=1):
+            cells = (str(n), c.village, c.district, c.id, *_figures(c.load))
+            table.row([latin1(x) for x in cells])
+        total = ("", t["total"], "", "", *_figures(trip.total))
+        table.row([latin1(x) for x in total], style=FontFace(emphasis="BOLD"))
+    pdf.ln(3)
+
+
+def _call_height(call: Call) -> float:
+    """The height of a stop's title and fields with its first handover record, which are kept
+    together on a page."""
+    fields = 2 + (call.island is not None) + (call.cargo is not None)
+    first = _handover_height(call.villages[0]) + 3 if call.villages else 0.0
+    return 6.5 + fields * LINE_MM + 1.5 + first
+
+
+def _call_block(pdf: _PapersPDF, papers: VoyagePapers, call: Call) -> None:
+    t = papers.labels
+    if pdf.will_page_break(_call_height(call)):
+        pdf.add_page()
+    pdf.set_font("helvetica", "B", 10.5)
+    pdf.set_fill_color(225, 225, 225)
+    pdf.text_cell(call.title, h=6.5, fill=True)
+    if call.island:
+        _field(pdf, t["island"], call.island)
+    _field(pdf, t["arrival"], call.arrival)
+    _field(pdf, t["access"], call.access)
+    if call.cargo is not None:
+        _field(pdf, t["cargo"], call.cargo)
+    pdf.ln(1.5)
+    for village in call.villages:
+        _handover(pdf, papers, village)
+    pdf.ln(2)
+
+
+QR_CELL_MM = QR_MM + 9  # a code with its two caption lines
+BESIDE = 4  # codes in the column beside the lines to sign; more go in rows of ACROSS below
+ACROSS = 5
+SIGNATURES_MM = 6 + 40 + 2 + 5  # the table's head and four rows, the line below it
+
+
+def _code_places(n: int) -> list[tuple[float, float]]:
+    """Where a record's QR codes go, in mm from the top left of the record's body: the first
+    BESIDE down the left, the rest in rows of ACROSS under the lines to sign."""
+    below = max(BESIDE * QR_CELL_MM, SIGNATURES_MM)
+    return [
+        (0.0, k * QR_CELL_MM)
+        if k < BESIDE
+        else ((k - BESIDE) % ACROSS * (QR_MM + 6), below + (k - BESIDE) // ACROSS * QR_CELL_MM)
+        for k in range(n)
+    ]
+
+
+def _handover_height(village: VillageHandover) -> float:
+    n = len(village.consignments)
+    beside = max(min(n, BESIDE) * QR_CELL_MM, SIGNATURES_MM)
+    below = -(-max(n - BESIDE, 0) // ACROSS) * QR_CELL_MM
+    return 12 + beside + below + 2
+
+
+def _handover(pdf: _PapersPDF, papers: VoyagePapers, village: VillageHandover) -> None:
+    """A village's handover record, kept on one page: the QR codes on the left, one per
+    consignment (past four, in rows below), and the lines to sign on the right."""
+    t = papers.labels
+    height = _handover_height(village)
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    x0, y0 = pdf.l_margin, pdf.get_y()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.rect(x0, y0, width, height)
+    pdf.set_xy(x0 + 2, y0 + 1.5)
+    pdf.set_font("helvetica", "B", 9.5)
+    pdf.cell(width - 4, 5, latin1(f"{t['handover']}: {village.heading}"))
+    pdf.set_xy(x0 + 2, y0 + 6.5)
+    pdf.set_font("helvetica", "I", 7.5)
+    pdf.cell(width - 4, 4, latin1(t["scan"]))
+    top = y0 + 12
+    places = _code_places(len(village.consignments))
+    for c, (dx, dy) in zip(village.consignments, places, strict=True):
+        x, y = x0 + 2 + dx, top + dy
+        pdf.image(io.BytesIO(qr_png(c.payload)), x=x + 1, y=y, w=QR_MM, h=QR_MM)
+        pdf.set_font("helvetica", "", 7.5)
+        pdf.set_xy(x, y + QR_MM + 0.5)
+        pdf.cell(QR_MM + 4, 3.5, latin1(c.id), align="C")
+        pdf.set_xy(x, y + QR_MM + 4)
+        pdf.cell(QR_MM + 4, 3.5, latin1(c.caption), align="C")
+    _signatures(pdf, papers, x=x0 + QR_MM + 9, y=top, w=width - QR_MM - 11)
+    pdf.set_xy(x0, y0 + height + 3)
+
+
+def _signatures(pdf: _PapersPDF, papers: VoyagePapers, *, x: float, y: float, w: float) -> None:
+    t = papers.labels
+    label_w = 26.0
+    col = (w - label_w) / 2
+    pdf.set_xy(x, y)
+    pdf.set_font("helvetica", "B", 8.5)
+    pdf.cell(label_w, 6, "")
+    pdf.cell(col, 6, latin1(t["handed_by"]), border=1, align="C")
+    pdf.cell(col, 6, latin1(t["received_by"]), border=1, align="C")
+    rows = (("name", 8.0), ("position", 8.0), ("signature", 16.0), ("time", 8.0))
+    cy = y + 6
+    for key, h in rows:
+        pdf.set_xy(x, cy)
+        pdf.set_font("helvetica", "", 8.5)
+        pdf.cell(label_w, h, latin1(t[key]), border=1)
+        pdf.cell(col, h, "", border=1)
+        pdf.cell(col, h, "", border=1)
+        cy += h
+    pdf.set_xy(x, cy + 2)
+    pdf.cell(w / 2, 5, latin1(f"{t['boxes_received']}: ________"))
+    pdf.cell(w / 2, 5, latin1(t["condition"]))
+
+
+def papers_pdf(papers: VoyagePapers) -> bytes:
+    """The papers as an A4 PDF: a trip starts on a new page, a handover record is never split
+    across pages, the text is real text (Helvetica, Latin-1) and the QR codes images.
+
+    Parameters
+    ----------
+    papers : VoyagePapers
+
+    Returns
+    -------
+    bytes
+        The PDF file.
+    """
+    pdf = _PapersPDF(papers)
+    t = papers.labels
+    pdf.set_title(latin1(f"{t['title']} - {papers.vessel}"))
+    pdf.set_subject(latin1(t["subtitle"]))
+    pdf.set_creator("island-ballot-routing")
+    pdf.set_lang(papers.lang)
+    for trip in papers.trips:
+        pdf.add_page()  # the previous page's foot is drawn here, with its own trip
+        pdf.trip_of = trip.of
+        _header(pdf, papers, trip)
+        _loading_list(pdf, papers, trip)
+        if trip.calls and pdf.will_page_break(7 + _call_height(trip.calls[0])):
+            pdf.add_page()  # the heading with the first stop
+        pdf.set_font("helvetica", "B", 11)
+        pdf.text_cell(t["stops"], h=7)
+        for call in trip.calls:
+            _call_block(pdf, papers, call)
+    return bytes(pdf.output())

@@ -1,0 +1,287 @@
+"""Voyage papers of a real 2024 plan: the PDF's text has the villages in stop order with their
+TPS, every QR code on the rendered pages decodes to a consignment of the vessel (each once), a
+trip starts a page, and the HTML is wholly Indonesian or wholly English (names and codes
+aside)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+from collections import Counter
+from html.parser import HTMLParser
+
+import pypdfium2
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+
+from routing import pipeline
+from routing.errors import DataError, NotFound
+from routing.local import long_time
+from routing.papers import (
+    LABELS,
+    HandoverCode,
+    VoyagePapers,
+    handover_payload,
+    latin1,
+    papers_html,
+    papers_pdf,
+    parse_handover,
+    voyage_papers,
+)
+from routing.plandoc import PlanDocument, Voyage
+from routing.scenario import load_scenario
+from tests.conftest import DATA, ROOT
+
+OUTPUT = ROOT / "test-output"
+RENDER_SCALE = 3  # 216 dpi: a 30 mm QR code of version 8 gets about 4 px per module
+
+
+@pytest.fixture(scope="module")
+def document(inputs) -> PlanDocument:
+    """The bundled 2024 scenario planned under a small iteration budget."""
+    problem = pipeline.problem_for(inputs, load_scenario(DATA / "scenarios" / "pemilu2024.toml"))
+    run = pipeline.plan(inputs, problem, seed=1, iterations=150)
+    return PlanDocument.from_json(run.document)
+
+
+def _most_at_one_stop(v: Voyage) -> int:
+    return max(len(s.manifest) for s in v.stops if s.kind == "landing")
+
+
+@pytest.fixture(scope="module")
+def voyage(document: PlanDocument) -> Voyage:
+    """The voyage with the most trips (and, among those, the most stops)."""
+    return max(document.voyages, key=lambda v: (v.trips, len(v.stops)))
+
+
+@pytest.fixture(scope="module")
+def crowded(document: PlanDocument) -> Voyage:
+    """The voyage with the most consignments handed over at one stop (a village split in
+    parts, or a landing serving several villages)."""
+    return max(document.voyages, key=lambda v: (_most_at_one_stop(v), -len(v.stops)))
+
+
+@pytest.fixture(scope="module")
+def pdf(document: PlanDocument, voyage: Voyage) -> bytes:
+    return papers_pdf(voyage_papers(document, voyage.vessel_id, plan="plan-1"))
+
+
+def _loadings(voyage: Voyage) -> int:
+    return sum(1 for s in voyage.stops if s.kind == "depot" and s.consignments)
+
+
+def _village_visits(voyage: Voyage) -> list[tuple[int, str, str, int]]:
+    """(stop index, village name, village code, TPS there) in the order the vessel calls."""
+    out = []
+    for i, stop in enumerate(voyage.stops):
+        if stop.kind != "landing":
+            continue
+        tps: Counter[str] = Counter()
+        names = {}
+        for item in stop.manifest:
+            tps[item.village_code] += item.tps
+            names[item.village_code] = item.village_name
+        out.extend((i, names[code], code, n) for code, n in tps.items())
+    return out
+
+
+def test_the_pdf_lists_the_villages_in_stop_order_with_their_tps(pdf, voyage) -> None:
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    lines = [line.strip() for page in pages for line in page.splitlines()]
+    heading = LABELS["handover"]["id"] + ": "
+    found = []
+    for line in lines:
+        m = re.fullmatch(re.escape(heading) + r"(.+) \((\S+)\), Kecamatan (.+): (\d+) TPS", line)
+        if m:
+            found.append((m[1], m[2], int(m[4])))
+    visits = _village_visits(voyage)
+    assert all(name for _, name, _, _ in visits), "the plan document names every village"
+    assert found == [(name, code, tps) for _, name, code, tps in visits]
+    # The stops, numbered as field events number them, in the order of the voyage.
+    stops = [int(m[1]) for line in lines if (m := re.match(r"Persinggahan (\d+): ", line))]
+    assert stops == [i for i, s in enumerate(voyage.stops) if s.kind == "landing"]
+    # A trip starts a page, under the title, with its number.
+    trips = _loadings(voyage)
+    starts = [p for p in pages if p.startswith("SURAT JALAN PELAYARAN")]
+    assert len(starts) == trips >= 2
+    for n, page in enumerate(starts, start=1):
+        assert f"Perjalanan {n} dari {trips}" in page
+    assert voyage.vessel_name and voyage.vessel_name in pages[0]
+
+
+@pytest.mark.parametrize("which", ["voyage", "crowded"])
+def test_every_qr_code_decodes_to_a_consignment_of_the_vessel_once(
+    which, request, document, pdf
+) -> None:
+    voyage = request.getfixturevalue(which)
+    if which == "crowded":
+        assert _most_at_one_stop(voyage) >= 2, "the plan has a stop with several consignments"
+        pdf = papers_pdf(voyage_papers(document, voyage.vessel_id, plan="plan-1"))
+    document = pypdfium2.PdfDocument(pdf)
+    decoded = []
+    for n in range(len(document)):
+        image = document[n].render(scale=RENDER_SCALE).to_pil()
+        if n == 0 and which == "voyage":
+            OUTPUT.mkdir(exist_ok=True)
+            image.save(OUTPUT / "papers-first-page.png")
+        decoded.extend(r.text for r in zxingcpp.read_barcodes(image))
+    codes = [parse_handover(text) for text in decoded]
+    carried = [c for s in voyage.stops if s.kind == "landing" for c in s.consignments]
+    assert sorted(c.consignment for c in codes) == sorted(carried)  # each exactly once
+    for code in codes:
+        stop = voyage.stops[code.stop]
+        item = next(i for i in stop.manifest if i.consignment == code.consignment)
+        assert stop.kind == "landing" and code.consignment in stop.consignments
+        assert (code.plan, code.vessel_id, code.boxes) == (
+            "plan-1",
+            voyage.vessel_id,
+            item.ballot_boxes,
+        )
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: no markup, no style sheet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("style", "script")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _visible(html: str, papers: VoyagePapers, voyage: Voyage) -> str:
+    """The page's visible text with every name and code of the voyage taken out."""
+    parser = _Text()
+    parser.feed(html)
+    text = " ".join(parser.parts)
+    names = {papers.vessel, papers.vessel_class, papers.scenario, papers.plan}
+    for stop in voyage.stops:
+        names |= {stop.name or "", stop.island_name or "", stop.id}
+        for item in stop.manifest:
+            names |= {item.village_name or "", item.district_name or "", item.consignment}
+    for name in sorted(names - {""}, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text
+
+
+def _words(label: str) -> list[str]:
+    """A label's fixed words (placeholders left out)."""
+    return [w for w in re.split(r"\{\w+\}|[\s:,/()]+", label) if len(w) > 1]
+
+
+def test_the_html_is_indonesian_or_english_throughout(document, voyage) -> None:
+    ids = [c for s in voyage.stops if s.kind == "landing" for c in s.consignments]
+    pages = {}
+    for lang in ("id", "en"):
+        papers = voyage_papers(document, voyage.vessel_id, plan="plan-1", lang=lang)
+        html = papers_html(papers, switch_href="?lang=x", pdf_href="x.pdf")
+        assert f'<html lang="{lang}">' in html
+        assert html.count("<svg") == len(ids)  # a QR code per consignment, inline
+        assert "<script src" not in html and "http://" not in html and "https://" not in html
+        payloads = re.findall(r'data-payload="([^"]+)"', html)
+        assert sorted(parse_handover(p.replace("&amp;", "&")).consignment for p in payloads) == (
+            sorted(ids)
+        )
+        pages[lang] = _visible(html, papers, voyage)
+    for key, texts in LABELS.items():
+        if texts["id"] == texts["en"]:
+            continue
+        for lang, other in (("id", "en"), ("en", "id")):
+            for word in set(_words(texts[other])) - set(_words(texts[lang])):
+                if word.lower() in {w.lower() for t in LABELS.values() for w in _words(t[lang])}:
+                    continue  # the same word is a label of this language too
+                assert not re.search(rf"\b{re.escape(word)}\b", pages[lang]), (lang, key, word)
+    assert "Berita Acara Serah Terima" in pages["id"] and "Handover record" in pages["en"]
+    assert "Februari" in pages["id"] and "February" not in pages["id"]
+    assert "February" in pages["en"] and "Februari" not in pages["en"]
+
+
+def test_arrivals_are_written_out_in_wib() -> None:
+    from datetime import UTC, datetime
+
+    when = datetime(2024, 2, 12, 1, 30, tzinfo=UTC)
+    assert long_time(when, "id") == "Senin, 12 Februari 2024, 08.30 WIB"
+    assert long_time(when, "en") == "Monday, 12 February 2024, 08:30 WIB"
+
+
+def test_the_qr_payload_reads_back_and_a_bad_one_is_refused() -> None:
+    code = HandoverCode("7f0c-plan", "kal-28-1", 3, "35.29.25.2007#2", 95)
+    text = handover_payload(code)
+    assert text == (
+        "ballot:handover?v=1&plan=7f0c-plan&vessel=kal-28-1&stop=3"
+        "&consignment=35.29.25.2007%232&boxes=95"
+    )
+    assert parse_handover(text) == code
+    with pytest.raises(DataError, match="not a handover code"):
+        parse_handover("https://example.org/?stop=1")
+    with pytest.raises(DataError) as err:
+        parse_handover("ballot:handover?v=1&plan=p&vessel=v&stop=x&boxes=2&boxes=3")
+    paths = {p.path for p in err.value.problems}
+    assert paths == {"/stop", "/consignment", "/boxes"}
+    with pytest.raises(DataError, match="version"):
+        parse_handover(text.replace("v=1", "v=9"))
+
+
+def test_an_unknown_vessel_names_the_vessels_of_the_plan(document) -> None:
+    with pytest.raises(NotFound) as err:
+        voyage_papers(document, "no-such-vessel")
+    assert {c.id for c in err.value.candidates} == {v.vessel_id for v in document.voyages}
+    with pytest.raises(ValueError, match="lang"):
+        voyage_papers(document, document.voyages[0].vessel_id, lang="fr")  # type: ignore[arg-type]
+
+
+def test_a_document_stored_before_names_and_trips_from_one_still_prints(document, voyage) -> None:
+    """Names absent (null) and trips numbered from 0 with the sail home as a trip of its own:
+    the papers fall back to the codes and have as many trips as the plan has loadings."""
+    raw = copy.deepcopy(document.to_json())
+    for v in raw["voyages"]:
+        v["vessel_name"] = v["vessel_class_name"] = None
+        for s in v["stops"]:
+            s["name"] = s["island_name"] = None
+            s["trip"] -= 1
+            for item in s["manifest"]:
+                item["village_name"] = item["district_name"] = None
+        v["stops"][-1]["trip"] += 1  # home, counted as a trip
+    old = PlanDocument.from_json(raw)
+    papers = voyage_papers(old, voyage.vessel_id)
+    assert len(papers.trips) == _loadings(voyage)
+    assert papers.vessel == voyage.vessel_id
+    first = papers.trips[0].calls[0].villages[0]
+    assert first.village == first.village_code
+    text = PdfReader(io.BytesIO(papers_pdf(papers))).pages[0].extract_text()
+    assert first.village_code in text
+
+
+def test_text_outside_latin1_is_made_printable() -> None:
+    assert latin1("Kalianget \u2192 Sapeken \u2013 \u201cRa\u2019as\u201d Gili Genting") == (
+        'Kalianget -> Sapeken - "Ra\'as" Gili Genting'
+    )
+    assert latin1("Sumenep caf\u00e9 \u015c \u4e2d") == "Sumenep café S ?"
+
+
+def test_a_village_in_many_parts_has_a_code_for_each_in_one_record(document, voyage) -> None:
+    """Seven consignments for one village at one stop: four codes beside the lines to sign,
+    the rest in a row below, all in one record on one page, each decoding to its part."""
+    raw = copy.deepcopy(document.to_json())
+    stops = next(v for v in raw["voyages"] if v["vessel_id"] == voyage.vessel_id)["stops"]
+    index, stop = next((i, s) for i, s in enumerate(stops) if s["kind"] == "landing")
+    item = stop["manifest"][0]
+    stop["manifest"] = [dict(item, consignment=f"{item['village_code']}#{k}") for k in range(1, 8)]
+    stop["consignments"] = [m["consignment"] for m in stop["manifest"]]
+    papers = voyage_papers(PlanDocument.from_json(raw), voyage.vessel_id, plan="p")
+    pdf = pypdfium2.PdfDocument(papers_pdf(papers))
+    pages = [zxingcpp.read_barcodes(pdf[n].render(scale=RENDER_SCALE).to_pil()) for n in range(2)]
+    codes = [[parse_handover(r.text) for r in found] for found in pages]
+    parts = [sorted(c.consignment for c in page if c.stop == index) for page in codes]
+    assert sorted(stop["consignments"]) in parts  # all seven on one page, with their stop
