@@ -291,6 +291,7 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
         "hold": "tertahan cuaca",
         "at": "di",
         "until": "sampai",
+        "waves": "gelombang {wave} m di {area}",
         "replan": "rencana ulang per {as_of}: {delivered} sudah diterima, {moved} pindah kapal, "
         "{retimed} bergeser waktu, {unchanged} tetap, {unserved} kini tidak terlayani",
         "moved": "pindah",
@@ -314,6 +315,7 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
         "hold": "weather hold",
         "at": "at",
         "until": "until",
+        "waves": "waves {wave} m in {area}",
         "replan": "re-plan as of {as_of}: {delivered} delivered before, {moved} moved, "
         "{retimed} retimed, {unchanged} unchanged, {unserved} now unserved",
         "moved": "moved",
@@ -330,6 +332,17 @@ def _wrote(paths: list[Path]) -> None:
     else:
         for p in paths:
             typer.echo(f"wrote {p}", err=True)
+
+
+def _why(hold: dict[str, Any], lang: str) -> str:
+    """Why a vessel is held, in the table's language (the stored reason of an older plan)."""
+    from routing.local import lang_of, number
+
+    if hold.get("wave_m") is None or not hold.get("area_id"):
+        return str(hold["reason"])
+    lg = lang_of(lang)
+    area = hold.get("area_name") or hold["area_id"]
+    return SUMMARY_TEXT[lg]["waves"].format(wave=number(hold["wave_m"], lg, 1), area=area)
 
 
 def _named(name: str | None, code: str) -> str:
@@ -432,7 +445,7 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
         console.print(
             f"[yellow]{text['hold']}[/yellow] {_named(h.get('vessel_name'), h['vessel_id'])} "
             f"{text['at']} {_named(h.get('at_name'), h['at'])}: {hours}\n"
-            f"  {text['until']} {long_time(datetime.fromisoformat(h['until']), lg)}: {h['reason']}"
+            f"  {text['until']} {long_time(datetime.fromisoformat(h['until']), lg)}: {_why(h, lg)}"
         )
     diff = document.get("replan", {}).get("diff")
     if diff:

@@ -329,6 +329,8 @@ class Stop:
     operation: str = ""  # "load", "unload", "handover", "collect", "start" or "" (end)
     hold_s: int = 0  # held before departure by the weather on the next leg
     hold_reason: str = ""
+    hold_area: str = ""  # the sea area whose waves hold it
+    hold_wave_m: float | None = None  # the forecast wave height there
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ def _voyage(v: Voyage, by_id: Mapping[str, Consignment], names: Names) -> plando
 
 def _weather(plan: Plan) -> plandoc.Weather:
     names = plan.problem.names
+    areas = {a.id: a.name for a in plan.problem.sea_areas}
     return plandoc.Weather(
         sea_areas=plandoc.SeaAreas.model_validate(
             area_features(plan.problem.sea_areas, plan.problem.forecast)
@@ -135,6 +136,9 @@ def _weather(plan: Plan) -> plandoc.Weather:
                 until=s.departure,
                 hours=round(s.hold_s / 3600, 2),
                 reason=s.hold_reason,
+                area_id=s.hold_area or None,
+                area_name=areas.get(s.hold_area),
+                wave_m=s.hold_wave_m,
             )
             for v in plan.voyages
             for n, s in enumerate(v.stops)

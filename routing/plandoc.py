@@ -375,6 +375,9 @@ class WeatherHold(Aliased):
     until: Time
     hours: Number
     reason: str
+    area_id: str | None = Field(default=None, description="The sea area whose waves hold it")
+    area_name: Name
+    wave_m: Number | None = Field(default=None, description="The forecast wave height there")
 
 
 class ClosedLanding(Aliased):

@@ -127,6 +127,8 @@ class Clock:
                 departure=self.problem.at(go.depart_s),
                 hold_s=round(go.depart_s - t),
                 hold_reason=go.hold.reason,
+                hold_area=go.hold.area_id,
+                hold_wave_m=go.hold.wave_m,
             )
             t = go.depart_s
         elif go is not None and go.distance_m is not None:  # around the closed waters

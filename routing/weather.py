@@ -113,6 +113,8 @@ class Hold:
 
     until_s: float
     reason: str
+    area_id: str = ""  # the sea area whose waves close the leg
+    wave_m: float | None = None  # the forecast wave height there
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ class Weather:
         if not spans:
             return None
         closures = self.closures(class_id)
-        start, reason = t, ""
+        start, reason, area, wave = t, "", "", None
         for _ in range(MAX_HOLD_STEPS):
             moved = False
             for aid, f0, f1 in spans:
@@ -211,10 +213,11 @@ class Weather:
                     if c.area_id == aid and enter < c.end_s and leave > c.start_s:
                         start = c.end_s - f0 * duration
                         reason = f"{self.areas[aid].name}: waves {c.wave_m:g} m"
+                        area, wave = aid, c.wave_m
                         moved = True
             if not moved:
                 break
-        return Hold(start, reason) if start > t else None
+        return Hold(start, reason, area, wave) if start > t else None
 
     def around(self, class_id: str, a: str, b: str) -> tuple[float, tuple] | None:
         """The detour from a to b around the class's closed areas, if there is one."""

@@ -134,7 +134,11 @@ def test_a_small_boat_waits_in_port_for_the_waves_to_drop(
     assert first_leg.depart == held[0].departure
     assert first_leg.arrive > START + timedelta(hours=30)
     doc = plan_json(plan, input_hash="", versions={})
-    assert doc["weather"]["holds"][0]["vessel_id"] == "perahu-kalianget-1"
+    hold = doc["weather"]["holds"][0]
+    assert hold["vessel_id"] == "perahu-kalianget-1" and hold["vessel_name"]
+    # The hold says which area and which waves, as values (readers word them in their language).
+    assert (hold["area_id"], hold["wave_m"]) == ("sapudi_raas", 2.0) and hold["area_name"]
+    assert hold["at_name"] == arch.depots["kalianget"].name
     area = next(f for f in doc["weather"]["sea_areas"]["features"] if f["id"] == "sapudi_raas")
     assert area["properties"]["forecast"][0]["wave_m"] == 2.0
 
