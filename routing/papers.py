@@ -338,6 +338,12 @@ def _named(name: str | None, code: str) -> str:
     return f"{name} ({code})" if name and name != code else code
 
 
+def _district_of(village_code: str) -> str:
+    """The district code a village code starts with ("35.29.08.2006" -> "35.29.08"), for
+    documents stored before manifests carried their district."""
+    return ".".join(village_code.split(".")[:3])
+
+
 def _load(items: Sequence[ManifestItem], lang: Lang) -> Load:
     tps = sum(i.tps for i in items)
     boxes = sum(i.ballot_boxes for i in items)
@@ -356,18 +362,36 @@ def _load(items: Sequence[ManifestItem], lang: Lang) -> Load:
 
 
 def _trips(voyage: Voyage) -> list[list[tuple[int, Stop]]]:
-    """The voyage's stops (with their index) grouped by trip, in order. A group without a
-    landing (the sail home numbered as a trip of its own, in documents written before trips
-    were numbered from 1) joins the trip before it."""
+    """The voyage's trips in order, each as its stops with their index, the first being where
+    the trip sets out from: the depot call that loads it; for a re-planned voyage that starts
+    at sea with cargo on board, where it was; returning, the depot call that unloads the trip
+    before (it carries that trip's number). Stops before the loading (a re-planned voyage
+    sailing home empty) are left out. A group with no landing (the sail home numbered as a trip
+    of its own, in documents written before trips were numbered from 1) joins the trip before
+    it; a voyage with no landing at all has no trips."""
     groups: dict[int, list[tuple[int, Stop]]] = {}
     for i, stop in enumerate(voyage.stops):
         groups.setdefault(stop.trip, []).append((i, stop))
-    out: list[list[tuple[int, Stop]]] = []
+    merged: list[list[tuple[int, Stop]]] = []
     for group in groups.values():
-        if out and not any(s.kind == "landing" for _, s in group):
-            out[-1].extend(group)
+        if merged and not any(s.kind == "landing" for _, s in group):
+            merged[-1].extend(group)
         else:
-            out.append(group)
+            merged.append(group)
+    out: list[list[tuple[int, Stop]]] = []
+    previous: tuple[int, Stop] | None = None
+    for group in merged:
+        landings = [n for n, (_, s) in enumerate(group) if s.kind == "landing"]
+        if landings:
+            first = landings[0]
+            loads = [n for n, (_, s) in enumerate(group[:first]) if s.kind == "depot"]
+            if loads:
+                out.append(group[loads[-1] :])
+            elif first > 0:
+                out.append(group)
+            else:  # it sets out from the last call of the trip before
+                out.append(([previous] if previous else []) + group)
+        previous = group[-1]
     return out
 
 
@@ -380,7 +404,7 @@ def _consignment(
         id=item.consignment,
         village=_named(item.village_name, item.village_code),
         village_code=item.village_code,
-        district=item.district_name or item.district_code or "",
+        district=item.district_name or item.district_code or _district_of(item.village_code),
         load=load,
         caption=labels(lang)["qr_caption"].format(tps=load.tps_text, boxes=load.boxes_text),
         payload=handover_payload(code),
@@ -399,7 +423,7 @@ def _villages(
     for code, items in by_village.items():
         first = items[0]
         village = _named(first.village_name, code)
-        district = first.district_name or first.district_code or ""
+        district = first.district_name or first.district_code or _district_of(code)
         load = _load(items, lang)
         out.append(
             VillageHandover(

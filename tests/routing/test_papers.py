@@ -285,3 +285,49 @@ def test_a_village_in_many_parts_has_a_code_for_each_in_one_record(document, voy
     codes = [[parse_handover(r.text) for r in found] for found in pages]
     parts = [sorted(c.consignment for c in page if c.stop == index) for page in codes]
     assert sorted(stop["consignments"]) in parts  # all seven on one page, with their stop
+
+
+def _trip_shape(papers: VoyagePapers, voyage: Voyage) -> None:
+    """Each trip sets out from a depot (or, re-planned, from where the vessel was), and every
+    landing of the voyage is a call of exactly one trip."""
+    assert len(papers.trips) == voyage.trips
+    landings = [i for i, s in enumerate(voyage.stops) if s.kind == "landing"]
+    called = [c.index for trip in papers.trips for c in trip.calls if c.kind == "landing"]
+    assert called == landings
+    for trip in papers.trips:
+        assert trip.calls and trip.origin
+
+
+def test_returning_each_trip_sets_out_from_the_depot_that_unloads_the_one_before(inputs) -> None:
+    problem = pipeline.problem_for(
+        inputs, load_scenario(DATA / "scenarios" / "pemilu2024-return.toml")
+    )
+    document = PlanDocument.from_json(
+        pipeline.plan(inputs, problem, seed=1, iterations=100).document
+    )
+    depots = {s.name for v in document.voyages for s in v.stops if s.kind == "depot"}
+    for v in document.voyages:
+        papers = voyage_papers(document, v.vessel_id, plan="plan-r")
+        _trip_shape(papers, v)
+        for trip in papers.trips:
+            assert any(name in trip.origin for name in depots), trip.origin
+
+
+def test_a_replanned_voyage_sets_out_from_where_it_was_or_from_its_loading(document) -> None:
+    # A re-plan's voyages start with a "start" stop where the vessel was: with cargo on board
+    # (landings before the first depot call) it sets out from there; empty, it sails home and
+    # the trip sets out from the loading there.
+    for v in document.voyages:
+        start = v.stops[0].model_copy(update={"kind": "start", "access": "start"})
+        empty = v.model_copy(update={"stops": (start, *v.stops)})
+        papers = voyage_papers(
+            document.model_copy(update={"voyages": (empty,)}), v.vessel_id, plan="p"
+        )
+        _trip_shape(papers, empty)
+        assert papers.trips[0].origin_label == LABELS["depot"]["id"]
+        onboard = v.model_copy(update={"stops": (start, *v.stops[1:])})
+        papers = voyage_papers(
+            document.model_copy(update={"voyages": (onboard,)}), v.vessel_id, plan="p"
+        )
+        _trip_shape(papers, onboard)
+        assert papers.trips[0].origin_label == LABELS["start"]["id"]
