@@ -6,7 +6,7 @@ import csv
 import dataclasses
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -253,11 +253,11 @@ def _err_console() -> Any:
 
 
 def _out_console() -> Any:
-    """Results on stdout, never wrapped: as wide as the terminal, or unbounded in a pipe."""
+    """Results on stdout: as wide as the terminal, or 100 columns in a pipe or a file (rich
+    fits tables in it and breaks long lines between words, never inside one)."""
     from rich.console import Console
 
-    wide = None if sys.stdout.isatty() else 1000
-    return Console(width=wide, soft_wrap=True, highlight=False)
+    return Console(width=None if sys.stdout.isatty() else 100, highlight=False)
 
 
 class Lang(StrEnum):
@@ -296,6 +296,14 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
         "{retimed} bergeser waktu, {unchanged} tetap, {unserved} kini tidak terlayani",
         "moved": "pindah",
         "h": "jam",
+        "NO_SEA_PATH": "tidak ada jalur laut",
+        "DRAFT_TOO_DEEP": "pendaratan terlalu dangkal untuk kapal",
+        "DEMAND_EXCEEDS_CAPACITY": "muatan melebihi kapasitas kapal",
+        "LANDING_CLOSED": "pendaratan ditutup",
+        "WEATHER_WINDOW_CLOSED": "cuaca tidak memungkinkan",
+        "DEADLINE_UNREACHABLE": "batas waktu tidak terkejar",
+        "FLEET_EXHAUSTED": "armada tidak cukup",
+        "TRADE_OFF": "dikorbankan demi desa lain",
     },
     "en": {
         "vessel": "Vessel",
@@ -320,6 +328,14 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
         "{retimed} retimed, {unchanged} unchanged, {unserved} now unserved",
         "moved": "moved",
         "h": "h",
+        "NO_SEA_PATH": "no sea path",
+        "DRAFT_TOO_DEEP": "landing too shallow for the vessels",
+        "DEMAND_EXCEEDS_CAPACITY": "load exceeds the vessels' capacity",
+        "LANDING_CLOSED": "landing closed",
+        "WEATHER_WINDOW_CLOSED": "weather window closed",
+        "DEADLINE_UNREACHABLE": "deadline unreachable",
+        "FLEET_EXHAUSTED": "fleet exhausted",
+        "TRADE_OFF": "traded off for other villages",
     },
 }
 
@@ -343,11 +359,6 @@ def _why(hold: dict[str, Any], lang: str) -> str:
     lg = lang_of(lang)
     area = hold.get("area_name") or hold["area_id"]
     return SUMMARY_TEXT[lg]["waves"].format(wave=number(hold["wave_m"], lg, 1), area=area)
-
-
-def _named(name: str | None, code: str) -> str:
-    """A name with its code beside it ("KRI Teluk Bintuni-520 (kri-teluk-bintuni-520)")."""
-    return f"{name} ({code})" if name else code
 
 
 def summary_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -381,7 +392,7 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
     from rich import box
     from rich.table import Table
 
-    from routing.local import lang_of, long_time, number
+    from routing.local import lang_of, long_time, named, number
 
     k = document["kpis"]
     rows = summary_rows(document)
@@ -413,7 +424,7 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
         table.add_column(text[col], justify="left" if col == "vessel" else "right", no_wrap=True)
     for r in rows:
         table.add_row(
-            _named(r["vessel_name"], r["vessel_id"]),
+            named(r["vessel_name"], r["vessel_id"]),
             str(r["trips"]),
             str(r["landings"]),
             number(r["tps"], lg),
@@ -435,16 +446,16 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
         )
     )
     for u in document["unassigned"]:
-        codes = ", ".join(r["code"] for r in u["reasons"])
-        where = _named(u.get("village_name"), u["village_code"])
+        codes = "; ".join(f"{text.get(r['code'], r['code'])} [{r['code']}]" for r in u["reasons"])
+        where = named(u.get("village_name"), u["village_code"])
         if u.get("district_name"):
             where += f", {u['district_name']}"
         console.print(f"[red]{text['unserved']}[/red] {where}: {u['tps']} TPS: {codes}")
     for h in document.get("weather", {}).get("holds", []):
         hours = f"{number(h['hours'], lg, 1)} {text['h']}"
         console.print(
-            f"[yellow]{text['hold']}[/yellow] {_named(h.get('vessel_name'), h['vessel_id'])} "
-            f"{text['at']} {_named(h.get('at_name'), h['at'])}: {hours}\n"
+            f"[yellow]{text['hold']}[/yellow] {named(h.get('vessel_name'), h['vessel_id'])} "
+            f"{text['at']} {named(h.get('at_name'), h['at'])}: {hours}\n"
             f"  {text['until']} {long_time(datetime.fromisoformat(h['until']), lg)}: {_why(h, lg)}"
         )
     diff = document.get("replan", {}).get("diff")
@@ -460,10 +471,11 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
             )
         )
         for m in diff["moved"]:
-            village = _named(m.get("village_name"), m["village_code"])
+            village = named(m.get("village_name"), m["village_code"])
             console.print(
                 f"  {text['moved']} {m['consignment']} ({village}): "
-                f"{m['from_vessel']} -> {m['to_vessel']}"
+                f"{named(m.get('from_vessel_name'), m['from_vessel'])} -> "
+                f"{named(m.get('to_vessel_name'), m['to_vessel'])}"
             )
 
 
@@ -808,10 +820,9 @@ def keys_create(
 
 def _wib(t: float | None) -> str:
     """A time people read: WIB (UTC+7)."""
-    if t is None:
-        return "-"
-    wib = timezone(timedelta(hours=7))
-    return datetime.fromtimestamp(t, wib).strftime("%Y-%m-%d %H:%M WIB")
+    from routing.local import stamp
+
+    return "-" if t is None else stamp(datetime.fromtimestamp(t, UTC))
 
 
 @keys_cli.command("list")

@@ -168,7 +168,7 @@ async def _no_sea_path(_: Request, exc: NoSeaPath) -> JSONResponse:
         422,
         "No sea path",
         str(exc),
-        errors=[{"code": "no_sea_path", "path": "", "message": exc.reason}],
+        errors=[{"code": "no_sea_path", "path": exc.path, "message": exc.reason}],
         origin=exc.origin,
         destination=exc.destination,
     )

@@ -90,8 +90,9 @@ class Ambiguous(RoutingError):
 class NoSeaPath(RoutingError):
     """No path by sea exists between two places (or one end cannot reach open water)."""
 
-    def __init__(self, origin: str, destination: str, reason: str) -> None:
+    def __init__(self, origin: str, destination: str, reason: str, *, path: str = "") -> None:
         self.origin = origin
         self.destination = destination
         self.reason = reason
+        self.path = path  # the input that named the place (``/query/to``), where known
         super().__init__(f"no sea path from {origin!r} to {destination!r}: {reason}")

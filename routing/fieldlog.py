@@ -364,8 +364,10 @@ def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
                     },
                 )
                 village["tps_total"] += item.tps
-                if v.vessel_id not in village["vessels"]:
-                    village["vessels"].append(v.vessel_id)
+                if all(x["vessel_id"] != v.vessel_id for x in village["vessels"]):
+                    village["vessels"].append(
+                        {"vessel_id": v.vessel_id, "vessel_name": v.vessel_name}
+                    )
                 if handed:
                     delivered[d] += item.tps
                     village["tps_delivered"] += item.tps

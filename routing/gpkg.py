@@ -27,7 +27,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from routing.geodata import Archipelago
-from routing.local import WIB
+from routing.local import stamp
 from routing.plandoc import PlanDocument, Stop
 
 CRS = "EPSG:4326"
@@ -47,9 +47,7 @@ def _times(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame
         for key, value in row.items():
             new[key] = value
             if key in columns:
-                new[f"{key}_wib"] = (
-                    value.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB") if value else None
-                )
+                new[f"{key}_wib"] = stamp(value) if value else None
         out.append(new)
     frame = pd.DataFrame(out)
     for col in columns:

@@ -34,11 +34,15 @@ def long_time(when: datetime, lang: Lang = "id") -> str:
     return f"{day}, {format_time(local, _TIME[lang], locale=lang)} WIB"
 
 
-def short_time(when: datetime, lang: Lang = "id") -> str:
-    """A day and time for a table cell, in WIB: "12 Feb 08.30" / "12 Feb 08:30"."""
-    local = when.astimezone(WIB)
-    day = format_date(local, "d MMM", locale=lang)
-    return f"{day} {format_time(local, _TIME[lang], locale=lang)}"
+def stamp(when: datetime) -> str:
+    """A sortable local time for tables and files: "2024-02-05 19:23 WIB"."""
+    return when.astimezone(WIB).strftime("%Y-%m-%d %H:%M WIB")
+
+
+def named(name: str | None, code: str) -> str:
+    """A name with its code beside it ("KRI Teluk Bintuni-520 (kri-teluk-bintuni-520)"); the
+    code alone where no name is known or the name is the code."""
+    return f"{name} ({code})" if name and name != code else code
 
 
 def number(value: float, lang: Lang = "id", decimals: int = 0) -> str:

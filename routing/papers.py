@@ -53,7 +53,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from routing.errors import Candidate, DataError, Issue, NotFound
-from routing.local import LANGS, Lang, long_time, number
+from routing.local import LANGS, Lang, long_time, named, number
 from routing.plandoc import ManifestItem, PlanDocument, Stop, Voyage
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -334,10 +334,6 @@ class VoyagePapers:
     trips: tuple[Trip, ...]
 
 
-def _named(name: str | None, code: str) -> str:
-    return f"{name} ({code})" if name and name != code else code
-
-
 def _district_of(village_code: str) -> str:
     """The district code a village code starts with ("35.29.08.2006" -> "35.29.08"), for
     documents stored before manifests carried their district."""
@@ -402,7 +398,7 @@ def _consignment(
     load = _load([item], lang)
     return Consignment(
         id=item.consignment,
-        village=_named(item.village_name, item.village_code),
+        village=named(item.village_name, item.village_code),
         village_code=item.village_code,
         district=item.district_name or item.district_code or _district_of(item.village_code),
         load=load,
@@ -422,7 +418,7 @@ def _villages(
     out = []
     for code, items in by_village.items():
         first = items[0]
-        village = _named(first.village_name, code)
+        village = named(first.village_name, code)
         district = first.district_name or first.district_code or _district_of(code)
         load = _load(items, lang)
         out.append(
@@ -444,7 +440,7 @@ def _villages(
 
 def _call(stop: Stop, index: int, *, plan: str, vessel_id: str, lang: Lang) -> Call:
     t = labels(lang)
-    place = _named(stop.name, stop.id)
+    place = named(stop.name, stop.id)
     landing = stop.kind == "landing"
     load = _load(stop.manifest, lang) if landing else None
     return Call(
@@ -456,7 +452,7 @@ def _call(stop: Stop, index: int, *, plan: str, vessel_id: str, lang: Lang) -> C
             else t["port_call"].format(place=place)
         ),
         place=place,
-        island=_named(stop.island_name, stop.island_code) if stop.island_code else None,
+        island=named(stop.island_name, stop.island_code) if stop.island_code else None,
         arrival=long_time(stop.arrival, lang),
         access=t[f"access_{stop.access}"],
         load=load,
@@ -490,7 +486,7 @@ def _trip(
         number=number,
         of=t["trip_of"].format(n=number, total=total),
         origin_label=t["start"] if first.kind == "start" else t["depot"],
-        origin=_named(first.name, first.id),
+        origin=named(first.name, first.id),
         departure=long_time(first.departure if departs else first.arrival, lang),
         loading=loading,
         total=_load(items, lang),
@@ -543,9 +539,9 @@ def voyage_papers(
     return VoyagePapers(
         lang=lang,
         labels=t,
-        vessel=_named(voyage.vessel_name, voyage.vessel_id),
+        vessel=named(voyage.vessel_name, voyage.vessel_id),
         vessel_id=voyage.vessel_id,
-        vessel_class=_named(voyage.vessel_class_name, voyage.vessel_class),
+        vessel_class=named(voyage.vessel_class_name, voyage.vessel_class),
         plan=ref,
         scenario=document.scenario,
         trips=tuple(

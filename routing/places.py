@@ -219,7 +219,7 @@ class PlaceIndex:
         text = query.strip()
         by_id = self._ids.get(text)
         if by_id is not None:
-            return self._answer(query, by_id, "id")
+            return self._answer(query, by_id, "id", path=path)
         matches: list[_Place] = []
         for key in dict.fromkeys((normalise(text), normalise(bare_name(text)))):
             if key and (matches := self._names.get(key, [])):
@@ -236,12 +236,12 @@ class PlaceIndex:
             if len(reachable) > 1:
                 raise Ambiguous(query, [p.candidate for p in reachable], path=path)
             if reachable:
-                return self._answer(query, reachable[0], reachable[0].kind, skipped)
+                return self._answer(query, reachable[0], reachable[0].kind, skipped, path=path)
             skipped += level
         first = list(ranks[min(ranks)].values())
         if len(first) > 1:
             raise Ambiguous(query, [p.candidate for p in first], path=path)
-        raise NoSeaPath(query, query, first[0].unreachable)
+        raise NoSeaPath(query, query, first[0].unreachable, path=path)
 
     def suggest(self, query: str, limit: int = SUGGESTIONS) -> list[Candidate]:
         """Up to ``limit`` places whose names are nearest to ``query`` (rapidfuzz ``WRatio`` on
@@ -263,10 +263,16 @@ class PlaceIndex:
         return [p.candidate for _, p in ranked[:limit]]
 
     def _answer(
-        self, query: str, place: _Place, matched: str, skipped: Iterable[_Place] = ()
+        self,
+        query: str,
+        place: _Place,
+        matched: str,
+        skipped: Iterable[_Place] = (),
+        *,
+        path: str = "",
     ) -> Resolved:
         if place.target is None:
-            raise NoSeaPath(query.strip(), query.strip(), place.unreachable)
+            raise NoSeaPath(query.strip(), query.strip(), place.unreachable, path=path)
         arch = self._arch
         target = arch.depots.get(place.target) or arch.landing_points[place.target]
         what = f"{place.kind} {place.name}"

@@ -414,7 +414,9 @@ class Moved(Frozen):
     village_code: str
     village_name: Name
     from_vessel: str
+    from_vessel_name: Name
     to_vessel: str
+    to_vessel_name: Name
     old_handover: Time
     new_handover: Time
     delta_h: Number
@@ -427,6 +429,7 @@ class Retimed(Frozen):
     village_code: str
     village_name: Name
     vessel: str
+    vessel_name: Name
     old_handover: Time
     new_handover: Time
     delta_h: Number

@@ -274,7 +274,9 @@ def diff(document: PlanDocument, plan: Plan, state: FieldState) -> dict[str, Any
                     item
                     | {
                         "from_vessel": o[0],
+                        "from_vessel_name": names.vessel(o[0]),
                         "to_vessel": n[0],
+                        "to_vessel_name": names.vessel(n[0]),
                         "old_handover": o[1].isoformat(),
                         "new_handover": n[1].isoformat(),
                         "delta_h": delta_h,
@@ -285,6 +287,7 @@ def diff(document: PlanDocument, plan: Plan, state: FieldState) -> dict[str, Any
                     item
                     | {
                         "vessel": n[0],
+                        "vessel_name": names.vessel(n[0]),
                         "old_handover": o[1].isoformat(),
                         "new_handover": n[1].isoformat(),
                         "delta_h": delta_h,
@@ -293,9 +296,17 @@ def diff(document: PlanDocument, plan: Plan, state: FieldState) -> dict[str, Any
             else:
                 unchanged += 1
         elif o:
-            dropped.append({"consignment": cid} | village_of(o[2]) | {"from_vessel": o[0]})
+            dropped.append(
+                {"consignment": cid}
+                | village_of(o[2])
+                | {"from_vessel": o[0], "from_vessel_name": names.vessel(o[0])}
+            )
         elif n:
-            added.append({"consignment": cid} | village_of(n[2]) | {"to_vessel": n[0]})
+            added.append(
+                {"consignment": cid}
+                | village_of(n[2])
+                | {"to_vessel": n[0], "to_vessel_name": names.vessel(n[0])}
+            )
     return {
         "as_of": state.as_of.isoformat(),
         "delivered_before": len(state.delivered),

@@ -270,7 +270,7 @@ def build_problem(
         sea_areas=tuple(areas[k] for k in sorted(areas)),
         forecast=scenario.forecast,
         landing_closures=scenario.closed_landings,
-        names=names_for(arch, classes, chosen, codes),
+        names=names_for(arch, classes, [*chosen, *vessels.values()], codes),
         berths=frozenset(
             lp.id for lp in arch.landing_points.values() if lp.registry_name == PUBLIC_PORT_REGISTRY
         ),

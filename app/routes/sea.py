@@ -47,6 +47,7 @@ def _place_query(alias: str, example: str) -> Any:
         alias=alias,
         description=PLACE,
         examples=[example],
+        min_length=1,
         max_length=100,
         pattern=NO_CONTROL,
     )

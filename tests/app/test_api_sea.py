@@ -114,3 +114,9 @@ def test_unknown_or_ambiguous_place_names_list_candidates(client: TestClient) ->
         "message": body["detail"],
     }
     assert {c["id"] for c in body["candidates"]} == {"35.29.04.2006", "35.29.22.2006"}
+    # A place that exists but cannot be reached by sea, and an empty name: 422 naming the field.
+    r = client.get("/sea-routes", params={**base, "to": "Kepanjin"})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/query/to"
+    assert r.json()["errors"][0]["code"] == "no_sea_path"
+    r = client.get("/sea-routes", params={**base, "to": ""})
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/query/to"

@@ -105,7 +105,7 @@ def test_plan_writes_every_file_and_serves_all_villages(tmp_path: Path) -> None:
     # The summary table is on stdout, in Indonesian by default, every vessel by name, and no
     # line of it wider than 100 columns; stderr has only what was written.
     lines = done.stdout.splitlines()
-    assert lines[0] == "pemilu2024: selesai" and "Kapal" in done.stdout
+    assert lines[0].rstrip() == "pemilu2024: selesai" and "Kapal" in done.stdout
     assert "TPS diterima 1.381 dari 1.381" in done.stdout
     assert max(len(line.rstrip()) for line in lines) <= 100, lines
     for v in doc["voyages"]:
