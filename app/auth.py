@@ -6,6 +6,12 @@ without a valid key learns nothing about the request's shape. The route's depend
 the role (403). A key is only ever taken from the ``X-API-Key`` header or an ``Authorization:
 Bearer`` header, never from the query string. What a key may do is looked up again after at most
 ``KNOWN_FOR_S``, so a revoked key is refused by every worker within that time.
+
+A field key bound to a vessel (``KeyRecord.vessel_id``) reads only what the field page needs:
+routes that take such a key say so (``require(..., bound_ok=True)``: the event types, the
+vessel's voyage, posting events); every other route refuses it (403). What it may post (its
+vessel, its plan) is checked where the request's body is known (``app.services.events``).
+The key's record is ``request.state.key`` (``key_of``).
 """
 
 from __future__ import annotations
@@ -26,7 +32,18 @@ from app.errors import problem_response
 from app.services import keys
 from app.services.keys import ROLES, KeyRecord
 
-__all__ = ["ROLES", "KeyCheck", "create_key", "field_worker", "planner", "reader", "require"]
+__all__ = [
+    "ROLES",
+    "KeyCheck",
+    "any_reader",
+    "create_key",
+    "field_page",
+    "field_worker",
+    "key_of",
+    "planner",
+    "reader",
+    "require",
+]
 
 KNOWN_FOR_S = 1.0  # a key's record is looked up again after this long (revocation reaches
 # every worker within it)
@@ -37,6 +54,8 @@ PUBLIC = (
     "/docs",
     "/redoc",
     "/dashboard",
+    "/field",  # the field page and its service worker: the page carries no data
+    "/field/sw.js",
     "/schemas/plan.json",
     "/schemas/capacity.json",
 )
@@ -103,7 +122,7 @@ class KeyCheck:
             return
         settings: Settings = scope["app"].state.settings
         key = _presented_key(dict(scope.get("headers") or []))
-        role: str | None = None
+        record: KeyRecord | None = None
         why: str | None
         if key is None:
             anonymous = settings.allow_anonymous_reads and scope["method"] in ("GET", "HEAD")
@@ -111,7 +130,6 @@ class KeyCheck:
         else:
             record = await anyio.to_thread.run_sync(_record, settings, key)
             why = _refusal(record)
-            role = record.role if record is not None else None
         if why is not None:
             response = problem_response(
                 401,
@@ -122,13 +140,23 @@ class KeyCheck:
             )
             await response(scope, receive, send)
             return
-        scope.setdefault("state", {})["role"] = role
+        state = scope.setdefault("state", {})
+        state["role"] = record.role if record is not None else None
+        state["key"] = record
         await self.app(scope, receive, send)
 
 
-def require(*roles: str) -> Callable[[Request], str | None]:
+def key_of(request: Request) -> KeyRecord | None:
+    """The record of the caller's key (checked by ``KeyCheck``); ``None`` for an anonymous
+    read."""
+    record: KeyRecord | None = getattr(request.state, "key", None)
+    return record
+
+
+def require(*roles: str, bound_ok: bool = False) -> Callable[[Request], str | None]:
     """A dependency: the caller's key (checked by ``KeyCheck``) must have one of ``roles`` (any
-    role, or none where anonymous reads are allowed, for reads)."""
+    role, or none where anonymous reads are allowed, for reads), and may be a field key bound
+    to a vessel only where ``bound_ok`` (else 403)."""
 
     def check(request: Request) -> str | None:
         role: str | None = getattr(request.state, "role", None)
@@ -138,14 +166,23 @@ def require(*roles: str) -> Callable[[Request], str | None]:
             raise HTTPException(
                 403, f"this needs the role {' or '.join(roles)}; the key has {role}"
             )
+        key = key_of(request)
+        if not bound_ok and key is not None and key.vessel_id is not None:
+            raise HTTPException(
+                403,
+                f"this key is bound to vessel {key.vessel_id}: it reads only its voyage "
+                "(GET /field/voyage) and the event types, and posts that vessel's events",
+            )
         return role
 
     return check
 
 
-reader = Depends(require())
+reader = Depends(require())  # any role; not a field key bound to a vessel
+any_reader = Depends(require(bound_ok=True))  # any role, bound field keys too
 planner = Depends(require("planner"))
-field_worker = Depends(require("field"))
+field_worker = Depends(require("field", bound_ok=True))  # what it posts is checked by the route
+field_page = Depends(require("field", "planner", bound_ok=True))  # GET /field/voyage
 
 
 _SECRETS = re.compile(r"(?i)([?&](?:api[_-]?key|key|token|access_token)=)[^&\s]*")

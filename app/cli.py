@@ -15,7 +15,7 @@ import typer
 
 from app import state, views
 from app.config import get_settings
-from routing.errors import RoutingError
+from routing.errors import DataError, RoutingError
 from routing.pipeline import DEFAULT_BUDGET_S
 from routing.scenario import load_scenario
 
@@ -799,8 +799,29 @@ def keys_create(
     expires: str = typer.Option(
         None, "--expires", help="Refused after this long: 14d, 12h, 30m or 90s (default: never)"
     ),
+    vessel: str = typer.Option(
+        None,
+        "--vessel",
+        help="A field key bound to this vessel (id in data/fleet.toml): it posts this "
+        "vessel's events only and reads only its voyage",
+    ),
+    plan: str = typer.Option(
+        None, "--plan", help="With --vessel: bound to this plan (and its re-plans) too"
+    ),
+    qr: bool = typer.Option(
+        False,
+        "--qr",
+        help="Also print the field page's link with the key (BALLOT_PUBLIC_URL/field#key=...) "
+        "and that link as a QR code for the crew's phone",
+    ),
+    qr_file: Path = typer.Option(
+        None, "--qr-file", help="Also write the link's QR code to this .png or .svg file"
+    ),
 ) -> None:
-    """Create an API key and print it (it is stored hashed: this is the only time it is shown)."""
+    """Create an API key and print it (it is stored hashed: this is the only time it is shown).
+
+    With --qr, the next line is the field page's link (the key in its fragment, which never
+    reaches a server) and a QR code of it follows, for the crew's phone to scan."""
     from app import db
     from app.services import keys
 
@@ -811,9 +832,43 @@ def keys_create(
         lifetime = keys.parse_lifetime(expires) if expires else None
     except ValueError as exc:
         _fail(ValueError(f"--expires: {exc}"))
+    if (qr or qr_file is not None) and (role != "field" or vessel is None):
+        option = "--qr" if qr else "--qr-file"
+        why = "the field page needs a field key bound to a vessel (--vessel)"
+        _fail(ValueError(f"{option}: {why}"))
+    if qr_file is not None and qr_file.suffix.lower() not in (".png", ".svg"):
+        _fail(ValueError(f"--qr-file: {qr_file} is neither a .png nor a .svg file"))
     db.migrate(settings.database)
-    key, record = keys.issue_key(settings.database, role, name=name, lifetime=lifetime)
+    try:
+        key, record = keys.issue(
+            settings, role, name=name, lifetime=lifetime, vessel_id=vessel, plan_id=plan
+        )
+    except DataError as exc:
+        options = {"/vessel_id": "--vessel", "/plan_id": "--plan"}
+        why = "; ".join(f"{options.get(p.path, p.path)}: {p.message}" for p in exc.problems)
+        _fail(ValueError(why))
+        return
     typer.echo(key)
+    if qr or qr_file is not None:
+        import segno
+
+        link = keys.field_url(settings.public_url, key)
+        typer.echo(link)
+        code = segno.make(link, error="m", micro=False)
+        if qr:  # half blocks where the output can carry them, else ANSI colours
+            try:
+                "\u2580\u2584\u2588".encode(sys.stdout.encoding or "ascii")
+                compact = True
+            except (UnicodeEncodeError, LookupError):
+                compact = False
+            sys.stdout.flush()
+            code.terminal(out=sys.stdout, compact=compact)
+        if qr_file is not None:
+            try:
+                code.save(str(qr_file), scale=8, border=4)
+            except OSError as exc:
+                _fail(exc)
+            typer.echo(f"wrote {qr_file}", err=True)
     if record.expires_at is not None:
         typer.echo(f"id {record.id}, expires {_wib(record.expires_at)}", err=True)
 
@@ -829,7 +884,8 @@ def _wib(t: float | None) -> str:
 def keys_list(
     format: TableFormat = typer.Option(TableFormat.csv, "--format", help="Output format"),
 ) -> None:
-    """The keys: id, role, holder, created, expires, state (never the key itself)."""
+    """The keys: id, role, holder, vessel and plan (of a bound field key), created, expires,
+    state (never the key itself)."""
     from app import db
     from app.services import keys
 
@@ -841,9 +897,22 @@ def keys_list(
         _print_json([k.as_json(now) for k in records])
         return
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["id", "role", "name", "created_wib", "expires_wib", "state"])
+    out.writerow(
+        ["id", "role", "name", "vessel_id", "plan_id", "created_wib", "expires_wib", "state"]
+    )
     for k in records:
-        out.writerow([k.id, k.role, k.name, _wib(k.created_at), _wib(k.expires_at), k.state(now)])
+        out.writerow(
+            [
+                k.id,
+                k.role,
+                k.name,
+                k.vessel_id or "",
+                k.plan_id or "",
+                _wib(k.created_at),
+                _wib(k.expires_at),
+                k.state(now),
+            ]
+        )
 
 
 @keys_cli.command("revoke")

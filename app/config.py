@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # Where phones reach the service: the field page's link in a key's QR code
+    # (``public_url``; default http://{host}:{port}).
+    public_url_given: str | None = Field(
+        default=None, validation_alias=AliasChoices("BALLOT_PUBLIC_URL", "public_url")
+    )
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "BALLOT_DATABASE_URL")
     )
@@ -49,6 +54,12 @@ class Settings(BaseSettings):
         return (
             self.database_url or f"sqlite:///{self.data_dir.parent / 'var' / 'ballot-routing.db'}"
         )
+
+    @property
+    def public_url(self) -> str:
+        """The service's address as phones reach it (``BALLOT_PUBLIC_URL``), without a
+        trailing slash; by default ``http://{host}:{port}``."""
+        return (self.public_url_given or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def dataset_dir(self) -> Path:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -44,6 +45,8 @@ api_keys = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float),  # refused from then on; none: does not expire
     Column("revoked_at", Float),  # refused from then on
+    Column("vessel_id", String(100)),  # a field key bound to one vessel: its events only
+    Column("plan_id", String(36)),  # ... and to one plan (and its re-plans)
 )
 
 scenarios = Table(
@@ -107,6 +110,7 @@ events = Table(
     Column("payload", Text, nullable=False),
     Column("idempotency_key", String(200)),
     Column("created_at", Float, nullable=False),
+    Column("recorded_by", String(32)),  # the id of the API key that posted it
     UniqueConstraint("plan_id", "idempotency_key", name="uq_events_idempotency"),
 )
 
@@ -118,7 +122,9 @@ FINAL_PHASES = ("completed", "infeasible", "failed", "cancelled")
 
 
 def event_record(r: Any) -> dict[str, Any]:
-    """A stored field event as the API shows it: its columns and its payload."""
+    """A stored field event as the API shows it: its columns and its payload, the key that
+    posted it (``recorded_by``, its id) and that key's holder (``recorded_by_name``; null for a
+    key without a name, or an event stored before keys were recorded)."""
     return {
         "id": r.id,
         "vessel_id": r.vessel_id,
@@ -127,12 +133,21 @@ def event_record(r: Any) -> dict[str, Any]:
         **json.loads(r.payload),
         "idempotency_key": r.idempotency_key,
         "recorded_at": datetime.fromtimestamp(r.created_at, UTC).isoformat(),
+        "recorded_by": r.recorded_by,
+        "recorded_by_name": getattr(r, "recorded_by_name", None) or None,
     }
+
+
+def select_events() -> Select[Any]:
+    """Events with the name of the key holder who posted each (``recorded_by_name``)."""
+    return select(events, api_keys.c.name.label("recorded_by_name")).select_from(
+        events.outerjoin(api_keys, events.c.recorded_by == api_keys.c.id)
+    )
 
 
 def plan_events(conn: Connection, plan_id: str) -> list[dict[str, Any]]:
     """A plan's field events, oldest first."""
-    rows = conn.execute(select(events).where(events.c.plan_id == plan_id).order_by(events.c.id))
+    rows = conn.execute(select_events().where(events.c.plan_id == plan_id).order_by(events.c.id))
     return [event_record(r) for r in rows.all()]
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.services import Conflict
+from app.services import Conflict, Forbidden
 from routing.errors import Ambiguous, Candidate, DataError, Issue, NoSeaPath, NotFound, RoutingError
 from routing.schema import error_issues
 
@@ -73,7 +73,7 @@ class ProblemDetails(BaseModel):
 WHY = {
     400: "The body could not be read (not UTF-8)",
     401: "No API key, or an unknown, revoked or expired one",
-    403: "The key's role may not do this",
+    403: "The key's role may not do this, or a field key's vessel or plan is another",
     404: "No such resource",
     409: "Conflicts with the resource's state; the reason is given",
     413: "The body is larger than GET /limits allows",
@@ -163,6 +163,10 @@ async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
     return _one(409, "Conflict", exc.code, exc.path, exc.message)
 
 
+async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+    return _one(403, "Forbidden", exc.code, exc.path, exc.message)
+
+
 async def _no_sea_path(_: Request, exc: NoSeaPath) -> JSONResponse:
     return problem_response(
         422,
@@ -224,6 +228,7 @@ HANDLERS: tuple[tuple[type[Exception], Any], ...] = (  # the most specific first
     (NotFound, _not_found),
     (Ambiguous, _ambiguous),
     (Conflict, _conflict),
+    (Forbidden, _forbidden),
     (NoSeaPath, _no_sea_path),
     (DataError, _data_error),
     (RoutingError, _routing_error),

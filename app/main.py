@@ -19,6 +19,7 @@ from app.errors import BodyLimit, install_error_handlers, problem_json_openapi, 
 from app.routes import (
     dataset,
     events,
+    fieldpage,
     health,
     keys,
     papers,
@@ -28,6 +29,7 @@ from app.routes import (
     schemas,
     sea,
 )
+from app.routes import field as field_voyage
 from app.runner import JobRunner
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,9 @@ Sumenep Regency (East Java): islands, villages and their polling-station demand,
 depots, sea routes, delivery plans solved in the background, field events and live status.
 
 Send an API key in the `X-API-Key` header (`ballot-routing keys create --role ROLE`): `planner`
-for plans, scenarios and vessels, `field` for events, any role for reads. Errors are
+for plans, scenarios and vessels, `field` for events, any role for reads. A field key bound to a
+vessel (`keys create --role field --vessel ID`) posts that vessel's events and reads only its
+voyage (`GET /field/voyage`) and the event types: any other request with it is a 403. Errors are
 `application/problem+json` (RFC 9457) with an `errors` list of `{code, path, message}`."""
 
 
@@ -76,15 +80,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     auth.redact_access_log()
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(dataset.router, dependencies=[auth.reader], responses=problems(401, 422))
-    app.include_router(sea.router, dependencies=[auth.reader], responses=problems(401, 422))
+    app.include_router(
+        dataset.router, dependencies=[auth.reader], responses=problems(401, 403, 422)
+    )
+    app.include_router(sea.router, dependencies=[auth.reader], responses=problems(401, 403, 422))
     app.include_router(plans.router)
     app.include_router(papers.router)
     app.include_router(replans.router)
     app.include_router(events.router)
+    app.include_router(field_voyage.router)
     app.include_router(scenarios.router)
     app.include_router(keys.router)
     app.include_router(schemas.router)
+    app.include_router(fieldpage.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/dashboard", include_in_schema=False)

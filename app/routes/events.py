@@ -36,7 +36,10 @@ class EventIn(BaseModel):
     condition: Literal["good", "damaged"] | None = Field(
         None, description="handed_over: their condition"
     )
-    receiver: Name | None = Field(None, description="handed_over: who received them")
+    receiver: Name | None = Field(None, description="handed_over: who received them (name)")
+    receiver_position: Name | None = Field(
+        None, description="handed_over: the receiver's position (jabatan), e.g. Ketua PPS"
+    )
     reason: Text | None = Field(None, description="delayed: why (e.g. weather)")
 
     model_config = {
@@ -57,9 +60,10 @@ class EventIn(BaseModel):
     }
 
 
-@router.get("/event-types", dependencies=[auth.reader], responses=problems(401))
+@router.get("/event-types", dependencies=[auth.any_reader], responses=problems(401))
 def event_types() -> list[dict[str, Any]]:
-    """The field event types: labels (Indonesian, English), required fields, stops they fit."""
+    """The field event types: labels (Indonesian, English), required fields, stops they fit.
+    Any key reads them, a field key bound to a vessel too."""
     return fieldlog.describe()
 
 
@@ -80,25 +84,35 @@ def post_event(
         None, alias="Idempotency-Key", max_length=200, pattern=NO_CONTROL
     ),
 ) -> Response:
-    """Record what happened at a stop; a retry with the same Idempotency-Key changes nothing."""
+    """Record what happened at a stop; a retry with the same Idempotency-Key changes nothing.
+
+    A field key bound to a vessel posts for that vessel only (403 naming `/vessel_id`), and one
+    bound to a plan for that plan and the re-plans descending from it only (403 naming
+    `/path/plan_id`). The stored event records the key (`recorded_by`, `recorded_by_name`)."""
     new = events.NewEvent(
         vessel_id=event.vessel_id,
         stop=event.stop,
         type=event.type.value,
         at=event.at,
-        details=event.model_dump(include={"boxes", "condition", "receiver", "reason"}),
+        details=event.model_dump(
+            include={"boxes", "condition", "receiver", "receiver_position", "reason"}
+        ),
     )
-    stored, replayed = events.record(deps.settings(request), plan_id, new, idempotency_key)
+    stored, replayed = events.record(
+        deps.settings(request), plan_id, new, idempotency_key, key=auth.key_of(request)
+    )
     if replayed:
         return JSONResponse(stored, status_code=200, headers={"Idempotent-Replayed": "true"})
     return JSONResponse(stored, status_code=201, headers={"Location": f"/plans/{plan_id}/events"})
 
 
 @router.get(
-    "/plans/{plan_id}/events", dependencies=[auth.reader], responses=problems(401, 404, 422)
+    "/plans/{plan_id}/events", dependencies=[auth.reader], responses=problems(401, 403, 404, 422)
 )
 def list_events(request: Request, plan_id: PlanId) -> dict[str, Any]:
-    """The plan's field events, oldest first (append-only)."""
+    """The plan's field events, oldest first (append-only): each with when it happened (`at`),
+    when it reached the service (`recorded_at`), and the key that recorded it (`recorded_by`,
+    its id) with its holder's name (`recorded_by_name`)."""
     return {"events": events.listing(deps.settings(request), plan_id)}
 
 
@@ -107,7 +121,7 @@ def list_events(request: Request, plan_id: PlanId) -> dict[str, Any]:
     dependencies=[auth.reader],
     responses={
         304: {"description": "Not modified since the ETag given in If-None-Match"},
-        **problems(401, 404, 422),
+        **problems(401, 403, 404, 422),
     },
 )
 def get_status(

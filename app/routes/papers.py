@@ -30,7 +30,7 @@ class PDFResponse(Response):
     dependencies=[auth.reader],
     responses={
         200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-        **problems(401, 404, 409, 422),
+        **problems(401, 403, 404, 409, 422),
     },
 )
 def get_papers_pdf(
@@ -47,7 +47,7 @@ def get_papers_pdf(
     "/plans/{plan_id}/papers/{vessel_id}",
     response_class=HTMLResponse,
     dependencies=[auth.reader],
-    responses=problems(401, 404, 409, 422),
+    responses=problems(401, 403, 404, 409, 422),
 )
 def get_papers_html(
     request: Request, plan_id: PlanId, vessel_id: VesselId, lang: Literal["id", "en"] = LANG

@@ -101,7 +101,7 @@ async def create_capacity_plan(request: Request, body: CapacityRequest) -> Respo
     return await answer(request, plan_id, body.wait)
 
 
-@router.get("/plans", dependencies=[auth.reader], responses=problems(401, 422))
+@router.get("/plans", dependencies=[auth.reader], responses=problems(401, 403, 422))
 def list_plans(
     request: Request,
     status: db.Phase | None = Query(None, description="Only plans in this phase"),
@@ -126,7 +126,7 @@ class GeoPackageResponse(Response):
     "/plans/{plan_id}.gpkg",
     response_class=GeoPackageResponse,
     dependencies=[auth.reader],
-    responses=problems(401, 404, 409, 422),
+    responses=problems(401, 403, 404, 409, 422),
 )
 def get_plan_gpkg(request: Request, plan_id: PlanId) -> Response:
     """The plan as a GeoPackage for QGIS: layers islands, island_points, villages,
@@ -140,7 +140,7 @@ def get_plan_gpkg(request: Request, plan_id: PlanId) -> Response:
     )
 
 
-@router.get("/plans/{plan_id}", dependencies=[auth.reader], responses=problems(401, 404, 422))
+@router.get("/plans/{plan_id}", dependencies=[auth.reader], responses=problems(401, 403, 404, 422))
 async def get_plan(
     request: Request,
     plan_id: PlanId,
@@ -158,7 +158,7 @@ async def get_plan(
     "/plans/{plan_id}/geojson",
     response_class=views.GeoJSONResponse,
     dependencies=[auth.reader],
-    responses=problems(401, 404, 409, 422),
+    responses=problems(401, 403, 404, 409, 422),
 )
 def get_plan_geojson(request: Request, plan_id: PlanId) -> Response:
     """The plan's legs (LineStrings) and stops (Points) as GeoJSON."""
@@ -170,7 +170,7 @@ def get_plan_geojson(request: Request, plan_id: PlanId) -> Response:
     "/plans/{plan_id}/manifests.csv",
     response_class=CSVResponse,
     dependencies=[auth.reader],
-    responses=problems(401, 404, 409, 422),
+    responses=problems(401, 403, 404, 409, 422),
 )
 def get_plan_manifests(request: Request, plan_id: PlanId) -> Response:
     """What is handed over where and when, one row per consignment (CSV)."""
@@ -182,7 +182,7 @@ def get_plan_manifests(request: Request, plan_id: PlanId) -> Response:
     dependencies=[auth.reader],
     responses={
         200: {"content": {"application/json": {}, "text/csv": {}}},
-        **problems(401, 404, 409, 422),
+        **problems(401, 403, 404, 409, 422),
     },
 )
 def get_plan_timeline(

@@ -30,14 +30,14 @@ def create_scenario(request: Request, scenario: ScenarioModel) -> JSONResponse:
     return JSONResponse(stored, status_code=201, headers={"Location": f"/scenarios/{stored['id']}"})
 
 
-@router.get("/scenarios", dependencies=[auth.reader], responses=problems(401))
+@router.get("/scenarios", dependencies=[auth.reader], responses=problems(401, 403))
 def list_scenarios(request: Request) -> dict[str, Any]:
     """Stored scenarios, newest first, and the names of the bundled ones."""
     return scenarios.listing(deps.settings(request))
 
 
 @router.get(
-    "/scenarios/{scenario_id}", dependencies=[auth.reader], responses=problems(401, 404, 422)
+    "/scenarios/{scenario_id}", dependencies=[auth.reader], responses=problems(401, 403, 404, 422)
 )
 def get_scenario(request: Request, scenario_id: ScenarioId) -> dict[str, Any]:
     """One stored scenario."""
@@ -65,7 +65,7 @@ class VesselUpdate(BaseModel):
     }
 
 
-@router.get("/vessels", dependencies=[auth.reader], responses=problems(401))
+@router.get("/vessels", dependencies=[auth.reader], responses=problems(401, 403))
 def list_vessels(request: Request) -> list[dict[str, Any]]:
     """The fleet's vessels with their class, home depot, availability window and active flag."""
     return vessels.listing(deps.settings(request))

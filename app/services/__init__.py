@@ -16,3 +16,14 @@ class Conflict(Exception):
         self.code = code
         self.path = path
         self.message = message
+
+
+class Forbidden(Exception):
+    """The caller's key may not do this (HTTP 403): a field key bound to another vessel or
+    plan. A stable code, the field at fault."""
+
+    def __init__(self, code: str, path: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.path = path
+        self.message = message

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app import db
 from app.config import Settings
-from app.services import Conflict, plans
+from app.services import Conflict, Forbidden, plans
+from app.services.keys import KeyRecord
 from routing.errors import DataError, Issue, NotFound
 from routing.fieldlog import check_event, required_fields, status, usable_events
 from routing.plandoc import PlanDocument
@@ -55,11 +56,60 @@ def _missing(event: NewEvent) -> None:
         raise DataError(issues, source="event")
 
 
+def check_binding(settings: Settings, key: KeyRecord | None, plan_id: str, vessel_id: str) -> None:
+    """``Forbidden`` when a field key bound to a vessel (and a plan) posts for another vessel,
+    or for a plan that is neither its plan nor a re-plan descending from it."""
+    if key is None or key.vessel_id is None:
+        return
+    if vessel_id != key.vessel_id:
+        why = f"this key posts events for vessel {key.vessel_id} only, not for {vessel_id}"
+        raise Forbidden("other_vessel", "/vessel_id", why)
+    if key.plan_id is not None and not plans.descends_from(settings, plan_id, key.plan_id):
+        why = (
+            f"this key posts events for plan {key.plan_id} (and its re-plans) only, "
+            f"not for plan {plan_id}"
+        )
+        raise Forbidden("other_plan", "/path/plan_id", why)
+
+
 def record(
-    settings: Settings, plan_id: str, event: NewEvent, idempotency_key: str | None
+    settings: Settings,
+    plan_id: str,
+    event: NewEvent,
+    idempotency_key: str | None,
+    *,
+    key: KeyRecord | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Store an event; the stored record, and whether it was already stored under the same
-    Idempotency-Key (then nothing changed)."""
+    """Store an event posted with ``key`` (recorded with it as ``recorded_by``).
+
+    Parameters
+    ----------
+    settings : Settings
+        The service's settings.
+    plan_id : str
+        The plan whose voyage the event belongs to.
+    event : NewEvent
+        What happened, where and when.
+    idempotency_key : str, optional
+        A retry with the same key changes nothing.
+    key : KeyRecord, optional
+        The key that posts it; one bound to a vessel (and a plan) posts for those only.
+
+    Returns
+    -------
+    tuple of (dict, bool)
+        The stored record, and whether it was already stored under the same Idempotency-Key
+        (then nothing changed).
+
+    Raises
+    ------
+    Forbidden
+        A bound key posting for another vessel (``/vessel_id``) or plan (``/path/plan_id``).
+    NotFound, Conflict, DataError
+        No such plan; a plan without a result, an unknown voyage or stop, or an event out of
+        order or back in time; a missing field or a time in the future.
+    """
+    check_binding(settings, key, plan_id, event.vessel_id)
     idempotency_key = idempotency_key or None  # an empty key is no key (stored as none)
     document = plans.document(plans.finished(settings, plan_id))
     _missing(event)
@@ -82,11 +132,12 @@ def record(
                     payload=json.dumps(payload),
                     idempotency_key=idempotency_key,
                     created_at=db.now(),
+                    recorded_by=key.id if key is not None else None,
                 )
             ).inserted_primary_key
             assert new_id is not None
             conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1))
-            stored = conn.execute(select(db.events).where(db.events.c.id == new_id[0])).first()
+            stored = conn.execute(db.select_events().where(db.events.c.id == new_id[0])).first()
     except IntegrityError:  # the same key raced in from another request: answer as a replay
         with engine.connect() as conn:
             prior = _prior(conn, plan_id, idempotency_key)
@@ -101,7 +152,7 @@ def _prior(conn: Connection, plan_id: str, idempotency_key: str | None) -> Any:
         return None
     e = db.events
     return conn.execute(
-        select(e).where(e.c.plan_id == plan_id, e.c.idempotency_key == idempotency_key)
+        db.select_events().where(e.c.plan_id == plan_id, e.c.idempotency_key == idempotency_key)
     ).first()
 
 
@@ -139,11 +190,15 @@ def _checked_payload(
     return {"at": at.isoformat(), **{k: v for k, v in event.details.items() if v is not None}}
 
 
-def listing(settings: Settings, plan_id: str) -> list[dict[str, Any]]:
-    """A plan's events, oldest first (append-only)."""
+def listing(
+    settings: Settings, plan_id: str, *, vessel_id: str | None = None
+) -> list[dict[str, Any]]:
+    """A plan's events (those of one vessel, when given), oldest first (append-only), each
+    with the key that recorded it and its holder's name."""
     plans.row(settings, plan_id)
     with db.engine_for(settings.database).connect() as conn:
-        return db.plan_events(conn, plan_id)
+        found = db.plan_events(conn, plan_id)
+    return [e for e in found if vessel_id is None or e["vessel_id"] == vessel_id]
 
 
 class StatusCache:

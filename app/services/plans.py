@@ -317,3 +317,58 @@ def queue_replan(
         settings, kind="replan", raw=raw, budget=budget, scenario_id=parent.scenario_id,
         parent_id=plan_id, replan=spec,
     )  # fmt: skip
+
+
+FINISHED_PHASES = ("completed", "infeasible")  # a plan with a result people act on
+MAX_LINEAGE = 10_000  # re-plans followed at most, up or down a plan's line
+
+
+def descends_from(settings: Settings, plan_id: str, ancestor_id: str) -> bool:
+    """Whether ``plan_id`` is ``ancestor_id`` or a re-plan whose chain of parents leads to it
+    (``False`` for a plan that does not exist)."""
+    p = db.plans
+    current: str | None = plan_id
+    seen: set[str] = set()
+    with db.engine_for(settings.database).connect() as conn:
+        while current is not None and current not in seen and len(seen) < MAX_LINEAGE:
+            if current == ancestor_id:
+                return True
+            seen.add(current)
+            current = conn.execute(select(p.c.parent_id).where(p.c.id == current)).scalar()
+    return False
+
+
+def family(settings: Settings, plan_id: str) -> list[str]:
+    """A plan's id and those of every re-plan descending from it (re-plans of re-plans
+    included), the plan first."""
+    p = db.plans
+    out, frontier = [plan_id], [plan_id]
+    with db.engine_for(settings.database).connect() as conn:
+        while frontier and len(out) < MAX_LINEAGE:
+            children = conn.execute(select(p.c.id).where(p.c.parent_id.in_(frontier))).scalars()
+            frontier = [c for c in children.all() if c not in out]
+            out += frontier
+    return out
+
+
+def newest_with_voyage(
+    settings: Settings, vessel_id: str, *, among: list[str] | None = None
+) -> Any | None:
+    """The row of the newest finished plan (completed or infeasible, of any kind; one of
+    ``among`` when given) that has a voyage for ``vessel_id``; ``None`` when none has."""
+    p = db.plans
+    q = (
+        select(p.c.id)
+        .where(p.c.phase.in_(FINISHED_PHASES), p.c.result.is_not(None))
+        .order_by(p.c.created_at.desc(), p.c.id.desc())
+    )
+    if among is not None:
+        q = q.where(p.c.id.in_(among))
+    with db.engine_for(settings.database).connect() as conn:
+        for plan_id in conn.execute(q).scalars().all():
+            text = conn.execute(select(p.c.result).where(p.c.id == plan_id)).scalar_one()
+            result = json.loads(text)
+            voyages = result.get("plan", result).get("voyages") or []
+            if any(v.get("vessel_id") == vessel_id for v in voyages):
+                return conn.execute(select(p).where(p.c.id == plan_id)).one()
+    return None

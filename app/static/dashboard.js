@@ -40,6 +40,10 @@ const TEXT = {
     note_depot: "di depo",
     waves: "gelombang", boxes: "{n} kotak", arrives: "Tiba", handover: "Serah terima",
     districtOf: "Kec. {name}",
+    handovers: "Serah terima tercatat", landing: "Pendaratan", receiver: "Penerima",
+    recordedBy: "Dicatat oleh", happened: "Waktu kejadian", reached: "Sampai di server",
+    keyOf: "kunci {id}", handoverOf: "{boxes}, kondisi {condition}",
+    cond_good: "baik", cond_damaged: "rusak",
     unassigned: "Desa belum terlayani",
     reason_NO_SEA_PATH: "tidak ada jalur laut", reason_DRAFT_TOO_DEEP: "pendaratan terlalu dangkal untuk kapal",
     reason_DEMAND_EXCEEDS_CAPACITY: "muatan melebihi kapasitas kapal", reason_LANDING_CLOSED: "pendaratan ditutup",
@@ -80,6 +84,10 @@ const TEXT = {
     note_depot: "at the depot",
     waves: "waves", boxes: "{n} boxes", arrives: "Arrives", handover: "Handover",
     districtOf: "{name} district",
+    handovers: "Recorded handovers", landing: "Landing", receiver: "Receiver",
+    recordedBy: "Recorded by", happened: "Happened", reached: "Reached the service",
+    keyOf: "key {id}", handoverOf: "{boxes}, condition {condition}",
+    cond_good: "good", cond_damaged: "damaged",
     unassigned: "Villages not served",
     reason_NO_SEA_PATH: "no sea path", reason_DRAFT_TOO_DEEP: "landing too shallow for the vessels",
     reason_DEMAND_EXCEEDS_CAPACITY: "load exceeds the vessels' capacity", reason_LANDING_CLOSED: "landing closed",
@@ -93,6 +101,7 @@ const ACTIVE = ["queued", "building_matrix", "solving"];
 const state = {
   lang: localStorage.getItem("ballotLang") === "en" ? "en" : "id",
   plan: null, geo: null, timeline: null, listing: [], etag: null, status: null, stops: [], labels: [],
+  events: [],  // the plan's field events (GET /plans/{id}/events), read again when the status moves
   districtNames: {}, eventLabels: {},  // event type -> {id, en}, from GET /event-types
   home: null, view: null, villages: [], islands: [], depots: [],
 };
@@ -533,8 +542,8 @@ function drawPlan(plan, geo) {
     const [x, y] = px(byId[s.id]).split(",");
     const key = `${v.vessel_id}/${i}`;
     const c = el("circle", { cx: x, cy: y, r: 9, class: "stop planned", "data-key": key, "data-vessel": v.vessel_id }, stops);
-    c.addEventListener("mouseenter", (ev) => showTip(ev, v, s));
-    c.addEventListener("click", (ev) => { if (!state.dragged) showTip(ev, v, s); });
+    c.addEventListener("mouseenter", (ev) => showTip(ev, v, s, i));
+    c.addEventListener("click", (ev) => { if (!state.dragged) showTip(ev, v, s, i); });
     c.addEventListener("mouseleave", () => { $("tip").hidden = true; });
     state.stops.push({ key, node: c, stop: s });
   }));
@@ -572,14 +581,74 @@ function manifestLine(m) {
     `${num(m.weight_kg)} kg, ${num(m.volume_m3, 2)} m³`;
 }
 
-function showTip(ev, v, s) {
+// --- handovers: who received, who recorded it, when it happened and when it reached the service ---
+
+const handovers = () => state.events.filter((e) => e.type === "handed_over");
+const recorder = (e) => e.recorded_by_name || (e.recorded_by ? fill("keyOf", { id: e.recorded_by }) : "-");
+
+// Who received the kits: "Name (Position)"; the name alone in a report without a position.
+function receiverText(e) {
+  if (!e.receiver) return "-";
+  return e.receiver_position ? `${e.receiver} (${e.receiver_position})` : e.receiver;
+}
+
+function handoverLines(e) {
+  const boxes = e.boxes === undefined ? "-" : fill("boxes", { n: e.boxes });
+  const condition = e.condition ? t(`cond_${e.condition}`) : "-";
+  return [
+    `${stateLabel("handed_over")}: ${fill("handoverOf", { boxes, condition })}`,
+    `${t("receiver")}: ${receiverText(e)}`,
+    `${t("recordedBy")}: ${recorder(e)}`,
+    `${t("happened")}: ${wib(e.at)}`,
+    `${t("reached")}: ${wib(e.recorded_at)}`,
+  ];
+}
+
+function drawHandovers() {
+  const box = $("handovers-box");
+  const body = $("handovers").tBodies[0];
+  body.replaceChildren();
+  const voyages = {};
+  for (const v of (state.plan && state.plan.voyages) || []) voyages[v.vessel_id] = v;
+  const rows = handovers().slice().reverse();  // the newest first
+  for (const e of rows) {
+    const v = voyages[e.vessel_id];
+    const s = v && v.stops[e.stop];
+    const villages = s ? [...new Set(s.manifest.map((m) => m.village_name || m.village_code))].join(", ") : "";
+    const where = s ? `${placeName(s)}${villages ? `: ${villages}` : ""}` : String(e.stop);
+    const tr = row(body, [
+      { content: [where, html("br"), html("span", { class: "code" }, v ? vesselName(v) : e.vessel_id)] },
+      { content: receiverText(e) },
+      { content: recorder(e) },
+      { content: wib(e.at), cls: "time" },
+      { content: wib(e.recorded_at), cls: "time" },
+    ]);
+    tr.dataset.event = e.id;
+    tr.dataset.key = `${e.vessel_id}/${e.stop}`;
+  }
+  box.hidden = rows.length === 0;
+}
+
+async function loadEvents() {
+  if (!state.plan) return;
+  try {
+    const r = await api(`/plans/${state.plan.id}/events`);
+    state.events = r.body.events || [];
+  } catch (e) {
+    console.warn("the plan's events could not be read", e);  // the board keeps the last ones
+  }
+}
+
+function showTip(ev, v, s, index) {
   const tip = $("tip");
   const island = s.island_name ? `, ${s.island_name}` : "";
+  const done = handovers().filter((e) => e.vessel_id === v.vessel_id && e.stop === index);
   const lines = [
     `${named(s.name, s.id)}${island}`,
     `${t("arrives")} ${wib(s.arrival)} · ${t("handover")} ${clock(s.work_start)}–${clock(s.work_end)} WIB` +
       (TEXT.id[`note_${s.access}`] ? ` · ${t(`note_${s.access}`)}` : ""),
     ...s.manifest.map(manifestLine),
+    ...done.flatMap(handoverLines),
   ];
   const head = html("b", {}, vesselName(v));
   tip.replaceChildren(head, ` · ${fill("trip", { n: s.trip })}`, ...lines.flatMap((l) => [html("br"), l]));
@@ -688,6 +757,7 @@ function drawBoard() {
   if (!s || !s.districts) return;
   drawDistricts(s);
   drawVoyages(s);
+  drawHandovers();
   drawUnassigned();
 }
 
@@ -742,6 +812,7 @@ async function poll() {
     if (r.status !== 304) {
       state.status = r.body;
       state.etag = r.etag;
+      await loadEvents();  // the status moved: a new event, perhaps a handover
       drawBoard();
       recolour();
     }
@@ -771,6 +842,7 @@ async function openPlan(id) {
   state.timeline = timeline.body.rows;
   state.status = null;
   state.etag = null;
+  state.events = [];
   drawOpenPlan();
   await poll();
 }

@@ -5,18 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import time
 
 import httpx
 import pytest
 
 from app import localserver
-from tests.conftest import DATA, ROOT, assert_valid_plan
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-OUTPUT = ROOT / "test-output"
-POLL_MS = 1500
+from tests.browser.common import OUTPUT, POLL_MS, READ_PAGE, fold, launch, leaks
+from tests.conftest import DATA, assert_valid_plan
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +42,7 @@ def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
     n_legs = sum(1 for f in geo["features"] if f["properties"]["kind"] == "leg")
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = launch(pw, "--disable-quic", "--disable-component-update", "--disable-sync")
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -78,7 +63,14 @@ def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
         row = page.locator(f'#districts tr[data-district="{district}"] td.tps')
         before_class, before_count = circle.get_attribute("class"), row.inner_text()
         assert "delivered" not in before_class
-        field = {"X-API-Key": keys["field"]}
+        # The crew's key, bound to its vessel and named after its holder.
+        issued = httpx.post(
+            f"{base}/keys",
+            json={"role": "field", "name": "Budi Santoso", "vessel_id": voyage["vessel_id"]},
+            headers={"X-API-Key": keys["planner"]},
+        )
+        assert issued.status_code == 201, issued.text
+        field = {"X-API-Key": issued.json()["key"]}
         for body in (
             {"type": "arrived"},
             {
@@ -102,6 +94,17 @@ def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
         waited = time.monotonic() - t0
         assert row.inner_text() != before_count
         assert waited <= 2 * POLL_MS / 1000 + 1
+        # Who received the kits, who recorded it, when it happened and reached the service.
+        handover = page.locator(f'#handovers tr[data-key="{key}"]')
+        handover.wait_for(timeout=5_000)
+        cells = handover.locator("td").all_inner_texts()
+        assert stop["name"] in cells[0] and cells[1:3] == ["PPS", "Budi Santoso"], cells
+        assert cells[3].endswith("WIB") and cells[4].endswith("WIB"), cells
+        circle.dispatch_event("mouseenter")
+        tip = page.locator("#tip").inner_text()
+        for label in ("receiver", "recordedBy", "happened", "reached"):
+            assert page.evaluate(f"TEXT.id.{label}") in tip, (label, tip)
+        assert "Budi Santoso" in tip and "PPS" in tip
         page.click('#lang button[data-lang="en"]')
         assert page.locator("#districts th").first.inner_text() == "District"
         page.screenshot(path=str(OUTPUT / "dashboard.png"), full_page=True)
@@ -139,9 +142,7 @@ def test_dashboard_shows_closed_sea_areas_and_weather_holds(server) -> None:
     holds = plan["result"]["weather"]["holds"]
     assert holds and all("Selat Madura" in h["reason"] for h in holds)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -160,84 +161,8 @@ def test_dashboard_shows_closed_sea_areas_and_weather_holds(server) -> None:
 
 # --- a planner reads the dashboard without help -------------------------------------------------
 
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
 # The larger islands (and island districts) a planner looks for first: named at the default zoom.
 LARGER_ISLANDS = ("Kangean", "Sapudi", "Ra'as", "Masalembu", "Sapeken")
-# Weekdays and months the browser writes in one language only (the dates follow the switch too).
-DATE_WORDS = {
-    "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min", "Mei", "Agu", "Okt", "Des"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "May", "Aug", "Oct", "Dec"),
-}
-WORD = re.compile(r"[^\W\d_]{4,}")
-# Everything people read on the page: the text shown, the map's labels that are not hidden, every
-# tooltip, the accessible names, the picker's options and the window title.
-READ_PAGE = """() => {
-  const shown = (n) => {
-    for (let e = n; e && e.nodeType === 1; e = e.parentNode) {
-      const s = getComputedStyle(e);
-      if (s.display === "none" || s.visibility === "hidden") return false;
-    }
-    return true;
-  };
-  const all = (sel) => [...document.querySelectorAll(sel)];
-  return {
-    body: document.body.innerText,
-    svg: all("svg text").filter(shown).map((n) => n.textContent),
-    titles: all("svg title").map((n) => n.textContent),
-    attrs: all("[aria-label], [title]")
-      .flatMap((n) => [n.getAttribute("aria-label"), n.getAttribute("title")]),
-    options: all("option").map((n) => n.textContent),
-    doc: document.title,
-    lang: document.documentElement.lang,
-  };
-}"""
-
-
-def _launch(pw):
-    return pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-
-
-def _fold(text: str) -> str:
-    return text.casefold().replace("'", "").replace("\u2019", "")
-
-
-def _other_language(text: dict, events: list[dict], lang: str) -> tuple[set[str], set[str]]:
-    """What only the other language says: its phrases (whole labels, and the parts of templates
-    around their "{name}" places) and its words of 4 letters or more that this language never
-    uses. Labels the two languages share ("Status", "TPS", "km") are not the other language's."""
-    other = "en" if lang == "id" else "id"
-    own = [*text[lang].values(), *(e["labels"][lang] for e in events)]
-    theirs = [*text[other].values(), *(e["labels"][other] for e in events)]
-    own_folded = {_fold(v) for v in own}
-    phrases = set(DATE_WORDS[other])
-    for value in theirs:
-        for part in re.split(r"\{\w+\}", value):
-            part = part.strip(" ,.:;·()[]…")
-            if len(part) >= 3 and _fold(part) not in own_folded:
-                phrases.add(part)
-    own_words = {_fold(w) for v in own for w in WORD.findall(v)}
-    words = {_fold(w) for v in theirs for w in WORD.findall(v)} - own_words
-    return phrases, words
-
-
-def _leaks(seen: dict, text: dict, events: list[dict], names: list[str]) -> list[str]:
-    """Phrases and words of the other language in what people read, once the names of places,
-    vessels and scenarios (which read the same in both languages) are taken out."""
-    lang = seen["lang"]
-    parts = [seen["body"], seen["doc"], *seen["svg"], *seen["titles"], *seen["options"]]
-    parts += [a for a in seen["attrs"] if a]
-    read = "\n".join(parts)
-    for name in names:
-        read = read.replace(name, " ")
-    phrases, words = _other_language(text, events, lang)
-    found = [p for p in phrases if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", read, re.I)]
-    found += sorted({w for w in WORD.findall(read) if _fold(w) in words})
-    return found
 
 
 def _names(base: str, headers: dict[str, str], plan: dict) -> list[str]:
@@ -324,7 +249,7 @@ def test_dashboard_reads_in_either_language_with_names_legend_and_scale(server) 
     geo = httpx.get(f"{base}/plans/{plan['id']}/geojson", headers=viewer).json()
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = _launch(pw)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -339,7 +264,7 @@ def test_dashboard_reads_in_either_language_with_names_legend_and_scale(server) 
         # The larger islands are named on the map at the default zoom, inside its frame.
         labels = _map_labels(page)
         for island in LARGER_ISLANDS:
-            hits = [lb for lb in labels if _fold(island) in _fold(lb["text"])]
+            hits = [lb for lb in labels if fold(island) in fold(lb["text"])]
             assert hits and all(_on_map(page, lb) for lb in hits), (island, labels)
 
         # Vessels by name: the legend (a swatch in the leg's colour), the board and the timeline.
@@ -416,8 +341,8 @@ def test_dashboard_reads_in_either_language_with_names_legend_and_scale(server) 
                 _settle(page)
             seen = page.evaluate(READ_PAGE)
             assert seen["lang"] == lang
-            leaks = _leaks(seen, text, events, names)
-            assert not leaks, (lang, leaks)
+            found = leaks(seen, text, events, names)
+            assert not found, (lang, found)
             own = text[lang]
             for key in (
                 "district",
@@ -484,7 +409,7 @@ def test_dashboard_without_a_key_asks_for_one_and_sends_nothing_that_fails(serve
 
     base, keys, _ = server
     with sync_playwright() as pw:
-        browser = _launch(pw)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         errors: list[str] = []
         failed: list[str] = []

@@ -1,0 +1,58 @@
+"""The field page's files: the page and its service worker at their exact paths without a key,
+everything the worker keeps for offline use served, the QR decoder vendored as published, and
+no code from another origin."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from fastapi.testclient import TestClient
+
+from app.routes.fieldpage import STATIC
+
+# jsQR 1.4.0 as published on npm (https://registry.npmjs.org/jsqr/-/jsqr-1.4.0.tgz), dist/jsQR.js
+JSQR_SHA256 = "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859"
+OWN_FILES = ("field.html", "field.js", "field.css", "field-sw.js")
+
+
+def test_the_page_and_its_service_worker_need_no_key(client: TestClient) -> None:
+    client.headers.pop("X-API-Key")
+    page = client.get("/field")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<script src="/static/field.js">' in page.text
+    worker = client.get("/field/sw.js")
+    assert worker.status_code == 200
+    assert worker.headers["content-type"].startswith("text/javascript")
+    # Its scope, /field, is above its own folder (/field/): the header allows it.
+    assert worker.headers["service-worker-allowed"] == "/field"
+    api = client.get("/openapi.json").json()["paths"]
+    assert "/field" not in api and "/field/sw.js" not in api  # pages, not API operations
+    assert client.get("/field/voyage").status_code == 401  # the data needs the crew's key
+
+
+def test_what_the_service_worker_keeps_is_served(client: TestClient) -> None:
+    client.headers.pop("X-API-Key")
+    worker = (STATIC / "field-sw.js").read_text(encoding="utf-8")
+    shell = re.search(r"const SHELL = \[([^\]]*)\]", worker)
+    assert shell is not None
+    paths = re.findall(r'"([^"]+)"', shell.group(1))
+    assert {"/field", "/static/field.js", "/static/field.css", "/static/vendor/jsQR.js"} <= set(
+        paths
+    )
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+
+
+def test_the_qr_decoder_is_vendored_as_published_with_its_licence() -> None:
+    vendored = (STATIC / "vendor" / "jsQR.js").read_bytes()
+    assert hashlib.sha256(vendored).hexdigest() == JSQR_SHA256
+    licence = (STATIC / "vendor" / "jsQR.LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in licence and "Version 2.0" in licence
+
+
+def test_the_page_loads_nothing_from_another_origin() -> None:
+    for name in OWN_FILES:
+        text = (STATIC / name).read_text(encoding="utf-8")
+        assert not re.search(r"https?://", text), name

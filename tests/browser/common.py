@@ -1,0 +1,92 @@
+"""What the browser tests share: Debian's chromium launched for Playwright, where screenshots
+go, and the check that a page in one language shows no word of the other."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from typing import Any
+
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+OUTPUT = ROOT / "test-output"
+POLL_MS = 1500
+
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
+# Weekdays and months the browser writes in one language only (the dates follow the switch too).
+DATE_WORDS = {
+    "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min", "Mei", "Agu", "Okt", "Des"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "May", "Aug", "Oct", "Dec"),
+}
+WORD = re.compile(r"[^\W\d_]{4,}")
+# Everything people read on the page: the text shown, the map's labels that are not hidden, every
+# tooltip, the accessible names, the picker's options and the window title.
+READ_PAGE = """() => {
+  const shown = (n) => {
+    for (let e = n; e && e.nodeType === 1; e = e.parentNode) {
+      const s = getComputedStyle(e);
+      if (s.display === "none" || s.visibility === "hidden") return false;
+    }
+    return true;
+  };
+  const all = (sel) => [...document.querySelectorAll(sel)];
+  return {
+    body: document.body.innerText,
+    svg: all("svg text").filter(shown).map((n) => n.textContent),
+    titles: all("svg title").map((n) => n.textContent),
+    attrs: all("[aria-label], [title]")
+      .flatMap((n) => [n.getAttribute("aria-label"), n.getAttribute("title")]),
+    options: all("option").map((n) => n.textContent),
+    doc: document.title,
+    lang: document.documentElement.lang,
+  };
+}"""
+
+
+def launch(pw: Any, *args: str) -> Any:
+    """Debian's chromium through Playwright (extra command-line ``args`` after the usual)."""
+    return pw.chromium.launch(executable_path=CHROMIUM, args=[*BROWSER_ARGS, *args])
+
+
+def fold(text: str) -> str:
+    return text.casefold().replace("'", "").replace("\u2019", "")
+
+
+def _other_language(text: dict, events: list[dict], lang: str) -> tuple[set[str], set[str]]:
+    """What only the other language says: its phrases (whole labels, and the parts of templates
+    around their "{name}" places) and its words of 4 letters or more that this language never
+    uses. Labels the two languages share ("Status", "TPS", "km") are not the other language's."""
+    other = "en" if lang == "id" else "id"
+    own = [*text[lang].values(), *(e["labels"][lang] for e in events)]
+    theirs = [*text[other].values(), *(e["labels"][other] for e in events)]
+    own_folded = {fold(v) for v in own}
+    phrases = set(DATE_WORDS[other])
+    for value in theirs:
+        for part in re.split(r"\{\w+\}", value):
+            part = part.strip(" ,.:;·()[]…")
+            if len(part) >= 3 and fold(part) not in own_folded:
+                phrases.add(part)
+    own_words = {fold(w) for v in own for w in WORD.findall(v)}
+    words = {fold(w) for v in theirs for w in WORD.findall(v)} - own_words
+    return phrases, words
+
+
+def leaks(seen: dict, text: dict, events: list[dict], names: list[str]) -> list[str]:
+    """Phrases and words of the other language in what people read, once the names of places,
+    vessels and scenarios (which read the same in both languages) are taken out."""
+    lang = seen["lang"]
+    parts = [seen["body"], seen["doc"], *seen["svg"], *seen["titles"], *seen["options"]]
+    parts += [a for a in seen["attrs"] if a]
+    read = "\n".join(parts)
+    for name in names:
+        read = read.replace(name, " ")
+    phrases, words = _other_language(text, events, lang)
+    found = [p for p in phrases if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", read, re.I)]
+    found += sorted({w for w in WORD.findall(read) if fold(w) in words})
+    return found
