@@ -854,6 +854,13 @@ def keys_create(
 
         link = keys.field_url(settings.public_url, key)
         typer.echo(link)
+        if not _secure_origin(settings.public_url):
+            typer.echo(
+                f"warning: {settings.public_url} is neither HTTPS nor this machine: a phone keeps "
+                "the field page and its reports offline only on an HTTPS address (browsers allow "
+                "service workers nowhere else); set BALLOT_PUBLIC_URL to it",
+                err=True,
+            )
         code = segno.make(link, error="m", micro=False)
         if qr:  # half blocks where the output can carry them, else ANSI colours
             try:
@@ -871,6 +878,14 @@ def keys_create(
             typer.echo(f"wrote {qr_file}", err=True)
     if record.expires_at is not None:
         typer.echo(f"id {record.id}, expires {_wib(record.expires_at)}", err=True)
+
+
+def _secure_origin(url: str) -> bool:
+    """Whether browsers treat the address as a secure context (HTTPS, or this machine)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme == "https" or parts.hostname in ("localhost", "127.0.0.1", "::1")
 
 
 def _wib(t: float | None) -> str:

@@ -354,12 +354,13 @@ def family(settings: Settings, plan_id: str) -> list[str]:
 def newest_with_voyage(
     settings: Settings, vessel_id: str, *, among: list[str] | None = None
 ) -> Any | None:
-    """The row of the newest finished plan (completed or infeasible, of any kind; one of
-    ``among`` when given) that has a voyage for ``vessel_id``; ``None`` when none has."""
+    """The row of the newest finished plan or re-plan (completed or infeasible; one of
+    ``among`` when given) that has a voyage for ``vessel_id``; ``None`` when none has. A
+    capacity plan is a what-if with hypothetical vessels, never a voyage to sail."""
     p = db.plans
     q = (
         select(p.c.id)
-        .where(p.c.phase.in_(FINISHED_PHASES), p.c.result.is_not(None))
+        .where(p.c.phase.in_(FINISHED_PHASES), p.c.result.is_not(None), p.c.kind != "capacity")
         .order_by(p.c.created_at.desc(), p.c.id.desc())
     )
     if among is not None:

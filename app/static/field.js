@@ -667,10 +667,21 @@ function tapStep(i, type) {
   else record(i, type, at, {});
 }
 
+// A random UUID (v4) for an Idempotency-Key; crypto.randomUUID exists only in a secure context
+// (HTTPS or localhost), getRandomValues everywhere.
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 async function record(i, type, at, details) {
   const v = state.voyage;
   const action = {
-    idempotency_key: crypto.randomUUID(),
+    idempotency_key: newKey(),
     plan_id: v.plan_id,
     url: v.events_url || `/plans/${encodeURIComponent(v.plan_id)}/events`,
     body: { vessel_id: v.vessel_id, stop: i, type, at, ...details },
@@ -887,7 +898,10 @@ async function sendOne(action) {
     return "sent";
   }
   const problem = await readProblem(response);
-  if (response.status === 401 || response.status === 403) {
+  // This report may never be posted with this key (another vessel's or another plan's stop):
+  // refused, like a 409, so that it does not hold up the rest.
+  const notForThisKey = response.status === 403 && ["other_vessel", "other_plan"].includes(problem.code);
+  if (!notForThisKey && (response.status === 401 || response.status === 403)) {
     state.keyProblem = response.status === 401 ? "keyRefused" : "keyForbidden";
     await putAction({ ...action, waiting: "waitingKey" });
     return "stop";
