@@ -62,7 +62,11 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _CODE = re.compile(r"\s*\([^()]*\)\s*$")  # "Kangean (KNG)", "Madura (mainland)"
-_KIND_WORDS = {"district": ("kecamatan",), "island": ("pulau",), "village": ("desa", "kelurahan")}
+_KIND_WORDS = {  # the words (and their short forms) that say which kind a name is
+    "district": ("kecamatan", "kec"),
+    "island": ("pulau", "p"),
+    "village": ("desa", "ds", "kelurahan", "kel"),
+}
 SUGGESTIONS = 5
 SCORE_CUTOFF = 75.0
 

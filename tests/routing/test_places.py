@@ -123,3 +123,13 @@ def test_namesakes_are_ambiguous(arch: Archipelago) -> None:
     assert arch.resolve_place("Poteran").matched == "island"
     with pytest.raises(Ambiguous):  # two mainland villages, neither reachable
         arch.resolve_place("Mandala")
+
+
+def test_short_kind_words_select_the_kind(arch: Archipelago) -> None:
+    # "Arjasa" alone is the landing PP. Arjasa; "Kec." (with or without the full stop) says the
+    # district, "Ds." the village, "P." the island, as "Kecamatan", "Desa" and "Pulau" do.
+    assert arch.resolve_place("Arjasa").matched == "landing"
+    for query in ("Kec. Arjasa", "Kec Arjasa", "Kecamatan Arjasa"):
+        assert arch.resolve_place(query).matched == "district", query
+    assert arch.resolve_place("Ds. Gayam").matched == "village"
+    assert arch.resolve_place("P. Kangean").matched == "island"
