@@ -442,6 +442,7 @@ class NowUnserved(Frozen):
     village_code: str
     village_name: Name
     from_vessel: str
+    from_vessel_name: Name
 
 
 class NowServed(Frozen):
@@ -451,6 +452,7 @@ class NowServed(Frozen):
     village_code: str
     village_name: Name
     to_vessel: str
+    to_vessel_name: Name
 
 
 class ReplanDiff(Frozen):
