@@ -21,7 +21,8 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import anyio
 from fastapi import Depends, HTTPException, Request
@@ -78,14 +79,21 @@ def _presented_key(headers: dict[bytes, bytes]) -> str | None:
     return key or None
 
 
+def _known_record(settings: Settings, key: str) -> KeyRecord | None:
+    """The presented key's record when it was looked up less than ``KNOWN_FOR_S`` ago (no
+    database, no thread), else ``None``."""
+    with _known_lock:
+        cached = _known.get((settings.database, keys.hash_key(key)))
+    return cached[0] if cached and cached[1] > time.monotonic() else None
+
+
 def _record(settings: Settings, key: str) -> KeyRecord | None:
     """The presented key's record, from a small cache of known keys (only keys that exist are
     kept, so made-up keys cannot grow it)."""
     entry = (settings.database, keys.hash_key(key))
-    with _known_lock:
-        cached = _known.get(entry)
-    if cached and cached[1] > time.monotonic():
-        return cached[0]
+    known = _known_record(settings, key)
+    if known is not None:
+        return known
     record = keys.lookup(settings.database, key)
     with _known_lock:
         if record is None:
@@ -128,7 +136,11 @@ class KeyCheck:
             anonymous = settings.allow_anonymous_reads and scope["method"] in ("GET", "HEAD")
             why = None if anonymous else "an API key is required (X-API-Key header)"
         else:
-            record = await anyio.to_thread.run_sync(_record, settings, key)
+            # A key seen within the last second is known without a thread (a poll answered
+            # from memory stays in the event loop); else it is looked up in a worker thread.
+            record = _known_record(settings, key) or await anyio.to_thread.run_sync(
+                _record, settings, key
+            )
             why = _refusal(record)
         if why is not None:
             response = problem_response(
@@ -153,12 +165,15 @@ def key_of(request: Request) -> KeyRecord | None:
     return record
 
 
-def require(*roles: str, bound_ok: bool = False) -> Callable[[Request], str | None]:
+def require(
+    *roles: str, bound_ok: bool = False
+) -> Callable[[Request], Coroutine[Any, Any, str | None]]:
     """A dependency: the caller's key (checked by ``KeyCheck``) must have one of ``roles`` (any
     role, or none where anonymous reads are allowed, for reads), and may be a field key bound
-    to a vessel only where ``bound_ok`` (else 403)."""
+    to a vessel only where ``bound_ok`` (else 403). A coroutine, so that FastAPI runs it in
+    the event loop rather than a worker thread (it reads only the request)."""
 
-    def check(request: Request) -> str | None:
+    async def check(request: Request) -> str | None:
         role: str | None = getattr(request.state, "role", None)
         if role is None and roles:
             raise HTTPException(401, "an API key is required (X-API-Key header)")

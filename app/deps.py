@@ -1,4 +1,4 @@
-"""FastAPI dependencies: settings and the loaded dataset."""
+"""FastAPI dependencies: settings, the loaded dataset and the live status."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import Path, Request
 
 from app import state
 from app.config import Settings
+from app.services.livestatus import LiveStatus
 from routing.demand import Kit
 from routing.domain import VesselClass
 from routing.geodata import Archipelago
@@ -17,6 +18,12 @@ from routing.schema import NO_CONTROL
 def settings(request: Request) -> Settings:
     s: Settings = request.app.state.settings
     return s
+
+
+def live_status(request: Request) -> LiveStatus:
+    """This worker's live status (made in the app's lifespan)."""
+    live: LiveStatus = request.app.state.live_status
+    return live
 
 
 def archipelago(request: Request) -> Archipelago:

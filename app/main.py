@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,6 +35,7 @@ from app.routes import (
 )
 from app.routes import field as field_voyage
 from app.runner import JobRunner
+from app.services.livestatus import LiveStatus
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -63,10 +68,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner = JobRunner(settings)  # takes up queued and abandoned plans too
         app.state.submit = runner.submit
         app.state.runner = runner
+        live = LiveStatus(settings)
+        await live.start()
+        app.state.live_status = live
+        loop = asyncio.get_running_loop()
         try:
-            yield
+            # Status streams never end on their own: they end when the signal to stop comes,
+            # so that the server's wait for open responses is not spent waiting for them.
+            with _before_stop_signals(lambda: loop.call_soon_threadsafe(live.end_streams)):
+                yield
         finally:
             runner.shutdown()
+            await live.close()
 
     app = FastAPI(
         title="Island ballot routing",
@@ -101,6 +114,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     return app
+
+
+@contextmanager
+def _before_stop_signals(callback: Callable[[], object]) -> Iterator[None]:
+    """Call ``callback`` first when SIGTERM or SIGINT arrives, then the handler that was there
+    (uvicorn's, which stops accepting and waits for open responses). Only in the main thread,
+    where signals are handled; elsewhere (a test client) nothing changes.
+
+    ``callback`` runs inside a signal handler: it must not take a lock (hand the work to the
+    event loop with ``call_soon_threadsafe``)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before: dict[int, Any] = {}
+
+    def handler(sig: int, frame: FrameType | None) -> None:
+        callback()
+        prior = before.get(sig)
+        if callable(prior):
+            prior(sig, frame)
+        elif prior != signal.SIG_IGN:  # the default action: restore it and let it act
+            signal.signal(sig, signal.SIG_DFL)
+            signal.raise_signal(sig)
+
+    stops = (signal.SIGTERM, signal.SIGINT)
+    for stop in stops:
+        before[stop] = signal.signal(stop, handler)
+    try:
+        yield
+    finally:
+        for stop in stops:
+            if signal.getsignal(stop) is handler:
+                prior = before[stop]
+                signal.signal(stop, prior if prior is not None else signal.SIG_DFL)
 
 
 def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:

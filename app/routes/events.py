@@ -1,17 +1,21 @@
-"""Field events on voyage stops, the event types, and the live status that dashboards poll."""
+"""Field events on voyage stops, the event types, and the live status that dashboards poll or
+follow as a stream."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, StrictInt
 
 from app import auth, deps
 from app.deps import PlanId
 from app.errors import problems
 from app.services import events
+from app.services.livestatus import Status
 from routing import fieldlog
 from routing.fieldlog import EventType
 from routing.schema import NO_CONTROL, Id, Name, Text, Time
@@ -124,15 +128,73 @@ def list_events(request: Request, plan_id: PlanId) -> dict[str, Any]:
         **problems(401, 403, 404, 422),
     },
 )
-def get_status(
+async def get_status(
     request: Request,
     plan_id: PlanId,
     if_none_match: str | None = Header(None, alias="If-None-Match", max_length=2000),
 ) -> Response:
-    """Live status per voyage and per district; send If-None-Match with the last ETag to get 304."""
-    tag, content = events.live_status(deps.settings(request), plan_id, if_none_match)
-    if content is None:
-        return Response(status_code=304, headers={"ETag": tag})
+    """Live status per voyage and per district; send If-None-Match with the last ETag to get 304.
+    The ETag's value is the id of the same status in `GET /plans/{id}/status/stream`."""
+    found = await deps.live_status(request).current(plan_id)  # from memory while unchanged
+    if if_none_match is not None and _matches(if_none_match, found.etag):
+        return Response(status_code=304, headers={"ETag": found.etag})
     return Response(
-        content, media_type="application/json", headers={"ETag": tag, "Cache-Control": "no-cache"}
+        found.body,
+        media_type="application/json",
+        headers={"ETag": found.etag, "Cache-Control": "no-cache"},
     )
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """Whether If-None-Match holds ``etag`` (weak comparison, RFC 9110: ``W/`` is ignored)."""
+    opaque = etag.removeprefix("W/")
+    return any(t.strip().removeprefix("W/") in (opaque, "*") for t in if_none_match.split(","))
+
+
+class EventStream(StreamingResponse):
+    """A Server-Sent Events stream (``text/event-stream``)."""
+
+    media_type = "text/event-stream"
+
+
+KEEP_ALIVE = b": keep-alive\n\n"
+
+
+def status_frame(found: Status) -> bytes:
+    """One status as an event: ``id`` (the ETag's value), ``event: status`` and the status as
+    one line of JSON."""
+    return b"id: " + found.id.encode() + b"\nevent: status\ndata: " + found.body + b"\n\n"
+
+
+@router.get(
+    "/plans/{plan_id}/status/stream",
+    dependencies=[auth.reader],
+    response_class=EventStream,
+    responses={
+        200: {
+            "description": "Server-Sent Events: each status as it changes",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **problems(401, 403, 404, 422),
+    },
+)
+async def stream_status(
+    request: Request,
+    plan_id: PlanId,
+    last_event_id: str | None = Header(None, alias="Last-Event-ID", max_length=200),
+) -> EventStream:
+    """The live status as Server-Sent Events: the current status at once, then each new one as
+    it changes (`id:` the status's ETag value, `event: status`, `data:` the status as in `GET
+    /plans/{id}/status`, one line), and a `: keep-alive` comment after 15 s without one
+    (`BALLOT_STATUS_KEEPALIVE_S`). With `Last-Event-ID` equal to the current status's id, that
+    status is not sent again. The stream ends when the service stops."""
+    live = deps.live_status(request)
+    await live.current(plan_id)  # an unknown plan is a 404 before the stream starts
+    keepalive_s = deps.settings(request).status_keepalive_s
+
+    async def frames() -> AsyncIterator[bytes]:
+        async with aclosing(live.watch(plan_id, last_event_id, keepalive_s=keepalive_s)) as seen:
+            async for found in seen:
+                yield KEEP_ALIVE if found is None else status_frame(found)
+
+    return EventStream(frames(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,29 +1,24 @@
-"""Field events: record one (idempotent, checked against the plan's voyages, time and order),
-list them, and the live status that dashboards poll (an ETag per change, the body rendered once
-per ETag and shared by every poller)."""
+"""Field events: record one (idempotent, checked against the plan's voyages, time and order) and
+list them. Each stored event gives its plan a new version, announced to the live status
+(``app.services.changes``, ``app.services.livestatus``)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app import db
 from app.config import Settings
-from app.services import Conflict, Forbidden, plans
+from app.services import Conflict, Forbidden, changes, plans
 from app.services.keys import KeyRecord
-from routing.errors import DataError, Issue, NotFound
-from routing.fieldlog import check_event, required_fields, status, usable_events
+from routing.errors import DataError, Issue
+from routing.fieldlog import check_event, required_fields, usable_events
 from routing.plandoc import PlanDocument
-
-STATUS_CACHE_SIZE = 256  # rendered status bodies kept (one per plan and ETag)
 
 
 @dataclass(frozen=True)
@@ -111,7 +106,7 @@ def record(
     """
     check_binding(settings, key, plan_id, event.vessel_id)
     idempotency_key = idempotency_key or None  # an empty key is no key (stored as none)
-    document = plans.document(plans.finished(settings, plan_id))
+    document = plans.finished_document(settings, plan_id)  # parsed once per process
     _missing(event)
     _known_stop(document, event)
     engine = db.engine_for(settings.database)
@@ -136,7 +131,7 @@ def record(
                 )
             ).inserted_primary_key
             assert new_id is not None
-            conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1))
+            version = changes.new_version(conn, plan_id)
             stored = conn.execute(db.select_events().where(db.events.c.id == new_id[0])).first()
     except IntegrityError:  # the same key raced in from another request: answer as a replay
         with engine.connect() as conn:
@@ -144,6 +139,7 @@ def record(
         if prior is None:
             raise
         return _replayed(prior, event), True
+    changes.changed(engine, plan_id, version)  # this worker's pollers see it at once
     return db.event_record(stored), False
 
 
@@ -199,84 +195,3 @@ def listing(
     with db.engine_for(settings.database).connect() as conn:
         found = db.plan_events(conn, plan_id)
     return [e for e in found if vessel_id is None or e["vessel_id"] == vessel_id]
-
-
-class StatusCache:
-    """The last rendered status bodies by (plan, ETag): pollers of an unchanged plan share one."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str]) -> bytes | None:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            return None
-
-    def put(self, key: tuple[str, str], value: bytes) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-_STATUS_CACHE = StatusCache(STATUS_CACHE_SIZE)
-_PLAN_LOCKS: dict[str, threading.Lock] = {}
-_PLAN_LOCKS_GUARD = threading.Lock()
-
-
-def _plan_lock(plan_id: str) -> threading.Lock:
-    """One lock per plan: a changed status is rendered once however many pollers ask, and the
-    pollers of other plans do not wait for it."""
-    with _PLAN_LOCKS_GUARD:
-        if len(_PLAN_LOCKS) > STATUS_CACHE_SIZE:
-            _PLAN_LOCKS.clear()  # held locks stay with their holders; new askers get new ones
-        return _PLAN_LOCKS.setdefault(plan_id, threading.Lock())
-
-
-def etag(*parts: object) -> str:
-    return 'W/"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:20] + '"'
-
-
-def live_status(
-    settings: Settings, plan_id: str, if_none_match: str | None
-) -> tuple[str, bytes | None]:
-    """The plan's status ETag, and its body (``None`` when ``if_none_match`` holds that ETag).
-
-    Cheap first: the plan's version and newest event make the ETag; the plan itself is read
-    only for a stale client, and the rendered answer is kept for the next poller."""
-    engine = db.engine_for(settings.database)
-    with engine.connect() as conn:
-        found = conn.execute(
-            select(db.plans.c.phase, db.plans.c.version).where(db.plans.c.id == plan_id)
-        ).first()
-        if found is None:
-            raise NotFound("plan", plan_id)
-        last_event = conn.execute(
-            select(func.max(db.events.c.id)).where(db.events.c.plan_id == plan_id)
-        ).scalar()
-    tag = etag(plan_id, found.phase, found.version, last_event)
-    if if_none_match and tag in [t.strip() for t in if_none_match.split(",")]:
-        return tag, None
-    with _plan_lock(plan_id):
-        content = _STATUS_CACHE.get((plan_id, tag))
-        if content is None:
-            content = _render(settings, plan_id, found.phase)
-            _STATUS_CACHE.put((plan_id, tag), content)
-    return tag, content
-
-
-def _render(settings: Settings, plan_id: str, phase: str) -> bytes:
-    body: dict[str, Any] = {"plan_id": plan_id, "phase": phase}
-    with db.engine_for(settings.database).connect() as conn:
-        result = conn.execute(select(db.plans.c.result).where(db.plans.c.id == plan_id)).scalar()
-        stored = db.plan_events(conn, plan_id) if result else []
-    if result:
-        plan = json.loads(result)
-        document = plans.stored_document(plan.get("plan", plan), plan_id)
-        skew = timedelta(seconds=settings.event_clock_skew_s)
-        body.update(status(document, stored, skew=skew))
-    return json.dumps(body, ensure_ascii=False).encode()

@@ -7,17 +7,19 @@ import asyncio
 import json
 import logging
 import tempfile
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from app import db, state
 from app.config import Settings
-from app.services import Conflict, scenarios
+from app.services import Conflict, changes, scenarios
 from routing.errors import DataError, Issue, NotFound
 from routing.pipeline import DEFAULT_BUDGET_S
 from routing.plandoc import PlanDocument
@@ -25,6 +27,7 @@ from routing.replan import apply_change
 
 log = logging.getLogger(__name__)
 WAIT_STEP_S = 0.25  # how often a waiting request looks at its plan again
+DOCUMENTS_KEPT = 16  # parsed plan documents kept per process (a large plan's is some MB)
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,51 @@ def stored_document(raw: dict[str, Any], plan_id: str) -> PlanDocument:
         raise StoredDocumentError(plan_id) from exc
 
 
+_DOCUMENTS: OrderedDict[tuple[str, str, float], PlanDocument] = OrderedDict()
+_DOCUMENTS_LOCK = threading.Lock()
+
+
+def finished_document(settings: Settings, plan_id: str) -> PlanDocument:
+    """The plan document of a finished plan, read and parsed once per process (``Conflict``
+    before it has a result, ``NotFound`` for no plan): what every field event is checked
+    against, without reading the plan's files or parsing its document again."""
+    p = db.plans
+    with db.engine_for(settings.database).connect() as conn:
+        found = conn.execute(
+            select(p.c.phase, p.c.updated_at, p.c.result.is_not(None).label("done")).where(
+                p.c.id == plan_id
+            )
+        ).first()
+        if found is None:
+            raise NotFound("plan", plan_id)
+        if not found.done:
+            why = f"plan {plan_id} is {found.phase}; it has no result yet"
+            raise Conflict("no_result", "", why)
+        return document_of(conn, plan_id, found.updated_at)
+
+
+def document_of(conn: Connection, plan_id: str, updated_at: float) -> PlanDocument:
+    """A finished plan's document, parsed once per process and kept.
+
+    A plan's result is written once, with its final phase, and the row's ``updated_at`` with
+    it; nothing changes either afterwards (field events change only ``version``). The
+    document is kept by (database, plan, ``updated_at``), so a result stored again would be
+    read again."""
+    key = (str(conn.engine.url), plan_id, updated_at)
+    with _DOCUMENTS_LOCK:
+        if key in _DOCUMENTS:
+            _DOCUMENTS.move_to_end(key)
+            return _DOCUMENTS[key]
+    text = conn.execute(select(db.plans.c.result).where(db.plans.c.id == plan_id)).scalar_one()
+    result = json.loads(text)
+    parsed = stored_document(result.get("plan", result), plan_id)
+    with _DOCUMENTS_LOCK:
+        _DOCUMENTS[key] = parsed
+        while len(_DOCUMENTS) > DOCUMENTS_KEPT:
+            _DOCUMENTS.popitem(last=False)
+    return parsed
+
+
 def geopackage(settings: Settings, document: PlanDocument) -> bytes:
     """A plan document as GeoPackage bytes (``routing.gpkg``), over the service's dataset."""
     from routing.gpkg import write_gpkg
@@ -225,19 +273,12 @@ def cancel(settings: Settings, plan_id: str) -> dict[str, Any]:
         found = conn.execute(q).one()
         held = found.lease_until is not None and found.lease_until > db.now()
         if found.phase == "queued" and not held:
-            conn.execute(
-                update(p)
-                .where(p.c.id == plan_id)
-                .values(phase="cancelled", version=p.c.version + 1, updated_at=db.now())
-            )
+            version = changes.new_version(conn, plan_id, phase="cancelled", updated_at=db.now())
         elif found.phase in db.ACTIVE_PHASES:
-            conn.execute(
-                update(p)
-                .where(p.c.id == plan_id)
-                .values(cancel_requested=True, version=p.c.version + 1, updated_at=db.now())
-            )
+            version = changes.new_version(conn, plan_id, cancel_requested=True, updated_at=db.now())
         else:
             raise Conflict("already_done", "", f"plan {plan_id} is already {found.phase}")
+    changes.changed(db.engine_for(settings.database), plan_id, version)
     return summary(row(settings, plan_id), full=False)
 
 

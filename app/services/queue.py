@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select, update
 
 from app import db
+from app.services import changes
 
 LEASE_S = 10.0  # how long a claim holds without renewal
 
@@ -80,11 +81,11 @@ def plan_row(engine: Engine, plan_id: str) -> Any:
 
 
 def set_plan(engine: Engine, plan_id: str, **values: Any) -> None:
-    """Change a plan's columns (a new version, so pollers see it)."""
-    p = db.plans
+    """Change a plan's columns (a new version, announced, so pollers see it)."""
     values.setdefault("updated_at", db.now())
     with db.write(engine) as conn:
-        conn.execute(update(p).where(p.c.id == plan_id).values(version=p.c.version + 1, **values))
+        version = changes.new_version(conn, plan_id, **values)
+    changes.changed(engine, plan_id, version)
 
 
 def record_progress(engine: Engine, plan_id: str, *, elapsed_s: float, best: float) -> bool:
