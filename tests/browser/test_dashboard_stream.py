@@ -1,0 +1,200 @@
+"""The dashboard follows a plan's status by its stream (SSE, read with fetch since EventSource
+cannot send the X-API-Key header) and by polling /status when the stream fails; Debian's
+chromium, driven by Playwright, against the app on a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import httpx
+import pytest
+
+from app import localserver
+from tests.browser.common import OUTPUT, POLL_MS, launch
+from tests.conftest import DATA
+
+RETRY_MS = 2000  # the dashboard tries a failed stream again after this long
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, network_cache):
+    tmp = tmp_path_factory.mktemp("dashboard-stream")
+    env = dict(
+        os.environ,
+        BALLOT_DATABASE_URL=f"sqlite:///{tmp}/dash.db",
+        BALLOT_CACHE_DIR=str(network_cache),
+        BALLOT_DATA_DIR=str(DATA),
+    )
+    keys = localserver.create_keys(env)
+    with localserver.serving(env) as base:
+        yield base, keys, _completed_plan(base, keys)
+
+
+def _completed_plan(base: str, keys: dict[str, str]) -> dict:
+    """The 2024 scenario planned under an iteration budget; the first plan of a session builds
+    the sea networks, which takes minutes on a busy machine."""
+    body = {"bundled": "pemilu2024", "iterations": 300, "seed": 1, "wait": 0}
+    r = httpx.post(f"{base}/plans", json=body, headers={"X-API-Key": keys["planner"]})
+    assert r.status_code == 202, r.text
+    for _ in range(20):
+        plan = httpx.get(
+            base + r.headers["Location"],
+            params={"wait": 30},
+            headers={"X-API-Key": keys["viewer"]},
+            timeout=60,
+        ).json()
+        if plan["phase"] not in ("queued", "building_matrix", "solving"):
+            break
+    assert plan["phase"] == "completed", plan["phase"]
+    return plan
+
+
+def _landings(plan: dict, n: int) -> list[tuple[dict, int]]:
+    """``n`` landings, each of its own vessel where the plan has enough vessels (so that the
+    tests do not depend on one another's events), else later landings of the first vessel."""
+    voyages = plan["result"]["voyages"]
+    first = [
+        (v, next(i for i, s in enumerate(v["stops"]) if s["kind"] == "landing")) for v in voyages
+    ]
+    if len(first) >= n:
+        return first[:n]
+    v = voyages[0]
+    return [(v, i) for i, s in enumerate(v["stops"]) if s["kind"] == "landing"][:n]
+
+
+def _hand_over(base: str, keys: dict[str, str], plan: dict, voyage: dict, i: int) -> str:
+    """A landing's arrival and handover, posted as the crew would; the stop's key on the map."""
+    stop = voyage["stops"][i]
+    for body in (
+        {"type": "arrived"},
+        {
+            "type": "handed_over",
+            "boxes": stop["ballot_boxes"],
+            "condition": "good",
+            "receiver": "PPS",
+        },
+    ):
+        r = httpx.post(
+            f"{base}/plans/{plan['id']}/events",
+            json={"vessel_id": voyage["vessel_id"], "stop": i, "at": stop["arrival"], **body},
+            headers={"X-API-Key": keys["field"]},
+        )
+        assert r.status_code == 201, r.text
+    return f"{voyage['vessel_id']}/{i}"
+
+
+def _delivered(page: Any, key: str, timeout: float) -> None:
+    page.wait_for_function(
+        f"document.querySelector('circle[data-key=\"{key}\"]').getAttribute('class')"
+        ".includes('delivered')",
+        timeout=timeout,
+    )
+
+
+def _open(pw: Any, keys: dict[str, str], asked: list[str]) -> tuple[Any, Any]:
+    """Chromium with the viewer's key stored, noting the path of every request the page makes."""
+    browser = launch(pw)
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.on("request", lambda r: asked.append(httpx.URL(r.url).path))
+    page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(keys['viewer'])})")
+    return browser, page
+
+
+def _goto(page: Any, base: str, plan: dict) -> None:
+    page.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}&stream_retry_ms={RETRY_MS}")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.wait_for_selector("#districts tbody tr", timeout=30_000)
+
+
+def test_dashboard_follows_the_stream_without_polling(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, keys, plan = server
+    (voyage, i), _ = _landings(plan, 2)
+    status = f"/plans/{plan['id']}/status"
+    asked: list[str] = []
+    with sync_playwright() as pw:
+        browser, page = _open(pw, keys, asked)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        _goto(page, base, plan)
+        path = page.locator("#path")
+        page.wait_for_selector('#path[data-path="stream"]', timeout=10_000)
+        text = page.evaluate("TEXT")
+        assert path.inner_text() == text["id"]["live"]
+        assert f"{status}/stream" in asked
+
+        asked.clear()
+        key = _hand_over(base, keys, plan, voyage, i)
+        _delivered(page, key, timeout=5_000)
+        page.wait_for_selector(f'#handovers tr[data-key="{key}"]', timeout=5_000)
+        page.wait_for_timeout(2 * POLL_MS)  # a poll would have gone out by now
+        assert status not in asked, asked  # the change came by the stream alone
+        assert f"/plans/{plan['id']}/events" in asked  # read again because the status moved
+        assert path.get_attribute("data-path") == "stream"
+
+        page.click('#lang button[data-lang="en"]')
+        assert path.inner_text() == text["en"]["live"]
+        assert path.get_attribute("title") == text["en"]["liveNote"]
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "dashboard-stream.png"))
+        browser.close()
+    assert not errors, errors
+
+
+def test_dashboard_polls_when_the_stream_fails_and_returns_to_it(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, keys, plan = server
+    _, (voyage, i) = _landings(plan, 2)
+    status = f"/plans/{plan['id']}/status"
+    stream = f"{status}/stream"
+    asked: list[str] = []
+    with sync_playwright() as pw:
+        browser, page = _open(pw, keys, asked)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        # A network error on the stream (a proxy that drops it, say).
+        page.route("**/status/stream*", lambda route: route.abort())
+        _goto(page, base, plan)
+        path = page.locator("#path")
+        page.wait_for_selector('#path[data-path="poll"]', timeout=10_000)
+        text = page.evaluate("TEXT")
+        seconds = page.evaluate(f"num({POLL_MS / 1000})")
+        assert path.inner_text() == text["id"]["polling"].replace("{s}", seconds)
+
+        asked.clear()
+        key = _hand_over(base, keys, plan, voyage, i)
+        _delivered(page, key, timeout=2 * POLL_MS + 1000)
+        assert status in asked, asked  # by polling
+        assert path.get_attribute("data-path") == "poll"
+
+        # The stream refused (503): still polling, and the stream is tried again now and then.
+        page.unroute("**/status/stream*")
+        page.route(
+            "**/status/stream*",
+            lambda route: route.fulfill(
+                status=503, content_type="application/problem+json", body="{}"
+            ),
+        )
+        asked.clear()
+        page.wait_for_timeout(RETRY_MS + POLL_MS)
+        assert stream in asked and status in asked, asked
+        assert path.get_attribute("data-path") == "poll"
+        page.click('#lang button[data-lang="en"]')
+        seconds = page.evaluate(f"num({POLL_MS / 1000})")
+        assert path.inner_text() == text["en"]["polling"].replace("{s}", seconds)
+
+        # The stream is back: the dashboard takes it up again and stops polling.
+        page.unroute("**/status/stream*")
+        page.wait_for_selector('#path[data-path="stream"]', timeout=RETRY_MS + 5_000)
+        assert path.inner_text() == text["en"]["live"]
+        page.wait_for_timeout(500)  # a poll already on its way may still land
+        asked.clear()
+        page.wait_for_timeout(2 * POLL_MS)
+        assert status not in asked, asked
+        browser.close()
+    assert not errors, errors
