@@ -3,6 +3,7 @@ go, and the check that a page in one language shows no word of the other."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from typing import Any
@@ -90,3 +91,14 @@ def leaks(seen: dict, text: dict, events: list[dict], names: list[str]) -> list[
     found = [p for p in phrases if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", read, re.I)]
     found += sorted({w for w in WORD.findall(read) if fold(w) in words})
     return found
+
+
+def dashboard_page(browser: Any, key: str) -> tuple[Any, list[str]]:
+    """A new desktop-sized page that opens the dashboard with ``key`` already typed, and the list
+    its console and page errors go to."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(key)})")
+    return page, errors

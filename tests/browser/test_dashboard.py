@@ -11,7 +11,15 @@ import httpx
 import pytest
 
 from app import localserver
-from tests.browser.common import OUTPUT, POLL_MS, READ_PAGE, fold, launch, leaks
+from tests.browser.common import (
+    OUTPUT,
+    POLL_MS,
+    READ_PAGE,
+    dashboard_page,
+    fold,
+    launch,
+    leaks,
+)
 from tests.conftest import DATA, assert_valid_plan
 
 
@@ -43,11 +51,7 @@ def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = launch(pw, "--disable-quic", "--disable-component-update", "--disable-sync")
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(keys['viewer'])})")
+        page, errors = dashboard_page(browser, keys["viewer"])
         page.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}")
         page.wait_for_selector("body[data-ready=true]", timeout=30_000)
         page.wait_for_selector("#districts tbody tr", timeout=30_000)
@@ -250,11 +254,7 @@ def test_dashboard_reads_in_either_language_with_names_legend_and_scale(server) 
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(keys['viewer'])})")
+        page, errors = dashboard_page(browser, keys["viewer"])
         page.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}")
         page.wait_for_selector("body[data-ready=true]", timeout=30_000)
         page.wait_for_selector("#voyages tbody tr", timeout=30_000)

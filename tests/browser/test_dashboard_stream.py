@@ -4,7 +4,6 @@ chromium, driven by Playwright, against the app on a real server."""
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -12,7 +11,7 @@ import httpx
 import pytest
 
 from app import localserver
-from tests.browser.common import OUTPUT, POLL_MS, launch
+from tests.browser.common import OUTPUT, POLL_MS, dashboard_page, launch
 from tests.conftest import DATA
 
 RETRY_MS = 2000  # the dashboard tries a failed stream again after this long
@@ -96,9 +95,8 @@ def _delivered(page: Any, key: str, timeout: float) -> None:
 def _open(pw: Any, keys: dict[str, str], asked: list[str]) -> tuple[Any, Any]:
     """Chromium with the viewer's key stored, noting the path of every request the page makes."""
     browser = launch(pw)
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page, _ = dashboard_page(browser, keys["viewer"])
     page.on("request", lambda r: asked.append(httpx.URL(r.url).path))
-    page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(keys['viewer'])})")
     return browser, page
 
 
