@@ -102,3 +102,27 @@ def dashboard_page(browser: Any, key: str) -> tuple[Any, list[str]]:
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(key)})")
     return page, errors
+
+
+def hand_over(base: str, field_key: str, plan_id: str, voyage: dict, i: int) -> str:
+    """A landing's arrival and handover (at its planned arrival), posted as the crew would with
+    ``field_key``; returns the stop's key on the map ("vessel/stop")."""
+    import httpx
+
+    stop = voyage["stops"][i]
+    for body in (
+        {"type": "arrived"},
+        {
+            "type": "handed_over",
+            "boxes": stop["ballot_boxes"],
+            "condition": "good",
+            "receiver": "PPS",
+        },
+    ):
+        r = httpx.post(
+            f"{base}/plans/{plan_id}/events",
+            json={"vessel_id": voyage["vessel_id"], "stop": i, "at": stop["arrival"], **body},
+            headers={"X-API-Key": field_key},
+        )
+        assert r.status_code == 201, r.text
+    return f"{voyage['vessel_id']}/{i}"

@@ -17,6 +17,7 @@ from tests.browser.common import (
     READ_PAGE,
     dashboard_page,
     fold,
+    hand_over,
     launch,
     leaks,
 )
@@ -74,22 +75,7 @@ def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
             headers={"X-API-Key": keys["planner"]},
         )
         assert issued.status_code == 201, issued.text
-        field = {"X-API-Key": issued.json()["key"]}
-        for body in (
-            {"type": "arrived"},
-            {
-                "type": "handed_over",
-                "boxes": stop["ballot_boxes"],
-                "condition": "good",
-                "receiver": "PPS",
-            },
-        ):
-            r = httpx.post(
-                f"{base}/plans/{plan['id']}/events",
-                json={"vessel_id": voyage["vessel_id"], "stop": i, "at": stop["arrival"], **body},
-                headers=field,
-            )
-            assert r.status_code == 201, r.text
+        assert hand_over(base, issued.json()["key"], plan["id"], voyage, i) == key
         t0 = time.monotonic()
         page.wait_for_function(
             f"document.querySelector('circle[data-key=\"{key}\"]').getAttribute('class').includes('delivered')",

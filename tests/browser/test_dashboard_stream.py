@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app import localserver
-from tests.browser.common import OUTPUT, POLL_MS, dashboard_page, launch
+from tests.browser.common import OUTPUT, POLL_MS, dashboard_page, hand_over, launch
 from tests.conftest import DATA
 
 RETRY_MS = 2000  # the dashboard tries a failed stream again after this long
@@ -63,27 +63,6 @@ def _landings(plan: dict, n: int) -> list[tuple[dict, int]]:
     return [(v, i) for i, s in enumerate(v["stops"]) if s["kind"] == "landing"][:n]
 
 
-def _hand_over(base: str, keys: dict[str, str], plan: dict, voyage: dict, i: int) -> str:
-    """A landing's arrival and handover, posted as the crew would; the stop's key on the map."""
-    stop = voyage["stops"][i]
-    for body in (
-        {"type": "arrived"},
-        {
-            "type": "handed_over",
-            "boxes": stop["ballot_boxes"],
-            "condition": "good",
-            "receiver": "PPS",
-        },
-    ):
-        r = httpx.post(
-            f"{base}/plans/{plan['id']}/events",
-            json={"vessel_id": voyage["vessel_id"], "stop": i, "at": stop["arrival"], **body},
-            headers={"X-API-Key": keys["field"]},
-        )
-        assert r.status_code == 201, r.text
-    return f"{voyage['vessel_id']}/{i}"
-
-
 def _delivered(page: Any, key: str, timeout: float) -> None:
     page.wait_for_function(
         f"document.querySelector('circle[data-key=\"{key}\"]').getAttribute('class')"
@@ -126,7 +105,7 @@ def test_dashboard_follows_the_stream_without_polling(server) -> None:
         assert f"{status}/stream" in asked
 
         asked.clear()
-        key = _hand_over(base, keys, plan, voyage, i)
+        key = hand_over(base, keys["field"], plan["id"], voyage, i)
         _delivered(page, key, timeout=5_000)
         page.wait_for_selector(f'#handovers tr[data-key="{key}"]', timeout=5_000)
         page.wait_for_timeout(2 * POLL_MS)  # a poll would have gone out by now
@@ -165,7 +144,7 @@ def test_dashboard_polls_when_the_stream_fails_and_returns_to_it(server) -> None
         assert path.inner_text() == text["id"]["polling"].replace("{s}", seconds)
 
         asked.clear()
-        key = _hand_over(base, keys, plan, voyage, i)
+        key = hand_over(base, keys["field"], plan["id"], voyage, i)
         _delivered(page, key, timeout=2 * POLL_MS + 1000)
         assert status in asked, asked  # by polling
         assert path.get_attribute("data-path") == "poll"

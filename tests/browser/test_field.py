@@ -10,7 +10,7 @@ import os
 import subprocess
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -139,6 +139,16 @@ def _python_reading(text: str) -> dict | None:
 OFFLINE = ("net::ERR_INTERNET_DISCONNECTED", "net::ERR_FAILED")
 
 
+def _phone(browser: Any, link: str) -> tuple[Any, Any, list[str]]:
+    """A phone-sized page opened on the field link, once the page is ready; its errors."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    errors = _watch(page)
+    page.goto(link)
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    return context, page, errors
+
+
 def _watch(page) -> list[str]:
     """The page's errors, but for requests that failed for want of a network."""
     errors: list[str] = []
@@ -232,11 +242,7 @@ def test_field_page_records_a_voyage_offline_and_sends_it_once(server) -> None:
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = launch(pw)
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        errors = _watch(page)
-        page.goto(link)
-        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        context, page, errors = _phone(browser, link)
         page.wait_for_selector("body[data-offline-ready=true]", timeout=30_000)
         page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
         # The key is kept on the phone and gone from the address bar.
@@ -401,11 +407,7 @@ def test_a_refused_report_shows_its_reason_and_does_not_hold_up_the_rest(server)
     key, link = _field_key(env, vessel, tmp / "key-b.png")
     with sync_playwright() as pw:
         browser = launch(pw)
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        page = context.new_page()
-        errors = _watch(page)
-        page.goto(link)
-        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        context, page, errors = _phone(browser, link)
         page.wait_for_selector(f"#stop-{later}")
         context.set_offline(True)
         page.wait_for_selector("body.is-offline")
