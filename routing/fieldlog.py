@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from routing.plandoc import PlanDocument, Stop, Voyage
+from routing.plandoc import PlanDocument, Stop, Voyage, district_of
 from routing.schema import EARLIEST, LATEST
 
 
@@ -241,10 +241,6 @@ def usable_events(
     return good, warnings
 
 
-def _district(village_code: str) -> str:
-    return village_code[:8]
-
-
 @dataclass
 class _Replay:
     """The usable events of a plan, replayed: the steps done per stop, the stops a note put at
@@ -350,7 +346,7 @@ def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
                 continue
             handed = "handed_over" in r.done[(v.vessel_id, i)]
             for item in s.manifest:
-                d = _district(item.village_code)
+                d = district_of(item.village_code)
                 names.setdefault(d, item.district_name)
                 total[d] += item.tps
                 village = villages[d].setdefault(

@@ -54,7 +54,7 @@ from markupsafe import Markup
 
 from routing.errors import Candidate, DataError, Issue, NotFound
 from routing.local import LANGS, Lang, long_time, named, number
-from routing.plandoc import ManifestItem, PlanDocument, Stop, Voyage
+from routing.plandoc import ManifestItem, PlanDocument, Stop, Voyage, district_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 SCHEME = "ballot:handover"
@@ -334,12 +334,6 @@ class VoyagePapers:
     trips: tuple[Trip, ...]
 
 
-def _district_of(village_code: str) -> str:
-    """The district code a village code starts with ("35.29.08.2006" -> "35.29.08"), for
-    documents stored before manifests carried their district."""
-    return ".".join(village_code.split(".")[:3])
-
-
 def _load(items: Sequence[ManifestItem], lang: Lang) -> Load:
     tps = sum(i.tps for i in items)
     boxes = sum(i.ballot_boxes for i in items)
@@ -400,7 +394,7 @@ def _consignment(
         id=item.consignment,
         village=named(item.village_name, item.village_code),
         village_code=item.village_code,
-        district=item.district_name or item.district_code or _district_of(item.village_code),
+        district=item.district_name or item.district_code or district_of(item.village_code),
         load=load,
         caption=labels(lang)["qr_caption"].format(tps=load.tps_text, boxes=load.boxes_text),
         payload=handover_payload(code),
@@ -419,7 +413,7 @@ def _villages(
     for code, items in by_village.items():
         first = items[0]
         village = named(first.village_name, code)
-        district = first.district_name or first.district_code or _district_of(code)
+        district = first.district_name or first.district_code or district_of(code)
         load = _load(items, lang)
         out.append(
             VillageHandover(

@@ -125,6 +125,12 @@ Name = Annotated[
 """A name beside a code."""
 
 
+def district_of(village_code: str) -> str:
+    """The district (kecamatan) code a village code starts with: "35.29.08.2006" gives
+    "35.29.08" (Kemendagri codes: province, regency, district, village)."""
+    return ".".join(village_code.split(".")[:3])
+
+
 class Frozen(BaseModel):
     """Base of the document's types: immutable, and no key it does not know."""
 
