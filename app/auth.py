@@ -16,6 +16,7 @@ The key's record is ``request.state.key`` (``key_of``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
@@ -79,21 +80,19 @@ def _presented_key(headers: dict[bytes, bytes]) -> str | None:
     return key or None
 
 
-def _known_record(settings: Settings, key: str) -> KeyRecord | None:
-    """The presented key's record when it was looked up less than ``KNOWN_FOR_S`` ago (no
-    database, no thread), else ``None``."""
+def _known_for(settings: Settings, key: str) -> tuple[KeyRecord, float] | None:
+    """The presented key's record and how many seconds it is still good for, when it was
+    looked up less than ``KNOWN_FOR_S`` ago, else ``None``."""
     with _known_lock:
         cached = _known.get((settings.database, keys.hash_key(key)))
-    return cached[0] if cached and cached[1] > time.monotonic() else None
+    left = cached[1] - time.monotonic() if cached else 0.0
+    return (cached[0], left) if cached and left > 0 else None
 
 
-def _record(settings: Settings, key: str) -> KeyRecord | None:
-    """The presented key's record, from a small cache of known keys (only keys that exist are
-    kept, so made-up keys cannot grow it)."""
+def _look_up(settings: Settings, key: str) -> KeyRecord | None:
+    """The presented key's record from the database, kept for ``KNOWN_FOR_S`` in a small cache
+    of known keys (only keys that exist are kept, so made-up keys cannot grow it)."""
     entry = (settings.database, keys.hash_key(key))
-    known = _known_record(settings, key)
-    if known is not None:
-        return known
     record = keys.lookup(settings.database, key)
     with _known_lock:
         if record is None:
@@ -123,6 +122,37 @@ class KeyCheck:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Lookups under way, by key hash: when a known key's second runs out, the hundreds of
+        # polls that present it at that moment share one lookup instead of one thread each.
+        self._lookups: dict[tuple[str, str], asyncio.Future[KeyRecord | None]] = {}
+
+    async def _lookup(self, settings: Settings, key: str) -> KeyRecord | None:
+        """The key's record, looked up in a worker thread once for all who ask meanwhile."""
+        # Shielded: one caller gone cancels nobody's lookup.
+        return await asyncio.shield(self._start_lookup(settings, key))
+
+    def _refresh(self, settings: Settings, key: str) -> None:
+        """Look the key up again in the background (once, however many ask meanwhile)."""
+        self._start_lookup(settings, key)
+
+    def _start_lookup(self, settings: Settings, key: str) -> asyncio.Future[KeyRecord | None]:
+        """The lookup of the key under way, started when there is none."""
+        entry = (settings.database, keys.hash_key(key))
+        lookup = self._lookups.get(entry)
+        if lookup is None:
+            lookup = asyncio.ensure_future(anyio.to_thread.run_sync(_look_up, settings, key))
+            self._lookups[entry] = lookup
+
+            def done(finished: asyncio.Future[KeyRecord | None]) -> None:
+                self._lookups.pop(entry, None)
+                # Retrieved, so that a failed background refresh is not logged as never
+                # retrieved: the record runs out and the next request looks the key up
+                # itself and answers the failure.
+                if not finished.cancelled():
+                    finished.exception()
+
+            lookup.add_done_callback(done)
+        return lookup
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_public(scope["path"]):
@@ -138,9 +168,15 @@ class KeyCheck:
         else:
             # A key seen within the last second is known without a thread (a poll answered
             # from memory stays in the event loop); else it is looked up in a worker thread.
-            record = _known_record(settings, key) or await anyio.to_thread.run_sync(
-                _record, settings, key
-            )
+            known = _known_for(settings, key)
+            if known is None:
+                record = await self._lookup(settings, key)
+            else:
+                record = known[0]
+                if known[1] < KNOWN_FOR_S / 2:
+                    # Looked up again before it runs out, in the background: a key in steady
+                    # use (a dashboard's poll every second) never waits for its lookup.
+                    self._refresh(settings, key)
             why = _refusal(record)
         if why is not None:
             response = problem_response(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import threading
@@ -71,6 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live = LiveStatus(settings)
         await live.start()
         app.state.live_status = live
+        # What start-up loaded (the dataset, the sea networks, the libraries) lives as long as
+        # the worker: kept out of the cyclic collector's full passes, which otherwise walk it
+        # all every few seconds under load and hold every request meanwhile (a 150 ms stall
+        # in bench/api_load.py's floor).
+        gc.collect()
+        gc.freeze()
         loop = asyncio.get_running_loop()
         try:
             # Status streams never end on their own: they end when the signal to stop comes,
@@ -89,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(events.FreshStatus)  # inside KeyCheck: the key is checked first
     app.add_middleware(auth.KeyCheck)  # outermost: no key, no reading of the request
     auth.redact_access_log()
     install_error_handlers(app)

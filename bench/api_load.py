@@ -43,8 +43,8 @@ The load, from separate processes, each with its own asyncio loop:
 
 Phases, per start (`--start`: pollers all starting at once, the worst case, or staggered over
 the first interval): first the floor (the same pollers, at the same rate and start, polling
-`GET /healthz`: public, no key looked up, no database, the same small body every time, though
-a plain `def` route, so one hop to the thread pool; no events are posted then), then the status
+`GET /healthz`: public, no key looked up, no database, the same small body every time, answered
+in the event loop; no events are posted then), then the status
 (the pollers on `/status`, the field client and the subscribers' deliveries). Each start
 prints one table (304s, changed 200s, event POSTs, SSE delivery delay, floor: n, p50, p95, p99,
 max, each with its ratio to the floor's same percentile, and errors) and the issue's targets,
@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import math
 import multiprocessing as mp
 import os
@@ -266,6 +267,7 @@ async def _poller_phase(conn: Connection, base: str, cmd: dict[str, Any]) -> dic
 
 def poller_process(conn: Connection, base: str) -> None:
     """A load process: runs one poller phase per command until told to quit."""
+    gc.freeze()  # what it was forked with: the collector's full passes would stall the load
     while True:
         cmd = conn.recv()
         if cmd["op"] == "quit":
@@ -374,6 +376,7 @@ async def _subscribers(conn: Connection, url: str, count: int, headers: dict[str
 
 
 def sse_process(conn: Connection, url: str, count: int, headers: dict[str, str]) -> None:
+    gc.freeze()
     asyncio.run(_subscribers(conn, url, count, headers))
 
 
@@ -623,7 +626,8 @@ class Load:
                     "total": args.pollers,
                     "interval": args.interval,
                     "seconds": args.seconds,
-                    "headers": {"X-API-Key": self.keys["viewer"]},
+                    # as a browser sends them: the changed status comes gzipped
+                    "headers": {"X-API-Key": self.keys["viewer"], "Accept-Encoding": "gzip"},
                 }
             )
         for _, conn in self.pollers:

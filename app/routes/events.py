@@ -3,6 +3,7 @@ follow as a stream."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated, Any, Literal
@@ -10,12 +11,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, StrictInt
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import auth, deps
 from app.deps import PlanId
 from app.errors import problems
 from app.services import events
-from app.services.livestatus import Status
+from app.services.livestatus import LiveStatus, Status
 from routing import fieldlog
 from routing.fieldlog import EventType
 from routing.schema import NO_CONTROL, Id, Name, Text, Time
@@ -137,18 +139,99 @@ async def get_status(
     The ETag's value is the id of the same status in `GET /plans/{id}/status/stream`."""
     found = await deps.live_status(request).current(plan_id)  # from memory while unchanged
     if if_none_match is not None and _matches(if_none_match, found.etag):
-        return Response(status_code=304, headers={"ETag": found.etag})
-    return Response(
-        found.body,
-        media_type="application/json",
-        headers={"ETag": found.etag, "Cache-Control": "no-cache"},
-    )
+        return Response(status_code=304, headers={"ETag": found.etag, "Vary": "Accept-Encoding"})
+    headers = {"ETag": found.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    body = found.body
+    if _accepts_gzip(request.headers.get("accept-encoding", "")):
+        body, headers["Content-Encoding"] = found.gzipped, "gzip"
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
     """Whether If-None-Match holds ``etag`` (weak comparison, RFC 9110: ``W/`` is ignored)."""
     opaque = etag.removeprefix("W/")
     return any(t.strip().removeprefix("W/") in (opaque, "*") for t in if_none_match.split(","))
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether Accept-Encoding takes gzip (``gzip`` or ``*``, not with ``q=0``; RFC 9110)."""
+    for item in accept_encoding.split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        q = params.strip().lower().replace(" ", "")
+        if q.startswith("q="):
+            try:
+                return float(q[2:]) > 0
+            except ValueError:
+                return False
+        return True
+    return False
+
+
+_STATUS_PATH = re.compile(r"/plans/([^/]+)/status")
+
+
+class FreshStatus:
+    """ASGI middleware, inside ``KeyCheck``: ``GET /plans/{id}/status`` of a plan whose status
+    this worker keeps is answered here, from memory (304 when If-None-Match holds the ETag,
+    else the status), without routing, validation or dependencies: a third of what the route
+    costs, which counts when hundreds of dashboards poll at the same second. A status gone
+    stale is awaited here from the same single computation as the route's. Only for a plan
+    the worker knows (so the id is a valid one) and a caller who may read it (the key was
+    checked by ``KeyCheck``; a field key bound to a vessel goes on to the route and its 403);
+    everything else (the first poll of a plan, a plan that cannot be read, an If-None-Match the
+    route refuses) goes on to the route, which answers the same way."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            matched = _STATUS_PATH.fullmatch(scope["path"])
+            if matched is not None and await self._answer(scope, send, matched.group(1)):
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _answer(scope: Scope, send: Send, plan_id: str) -> bool:
+        """Answer from memory; ``False`` (nothing sent) where the route must."""
+        key = scope.get("state", {}).get("key")
+        live: LiveStatus | None = getattr(scope["app"].state, "live_status", None)
+        if (key is not None and key.vessel_id is not None) or live is None:
+            return False
+        headers = dict(scope["headers"])
+        if_none_match = [v for k, v in scope["headers"] if k == b"if-none-match"]
+        if len(if_none_match) > 1 or len(if_none_match[0] if if_none_match else b"") > 2000:
+            return False
+        found = live.fresh(plan_id)
+        if found is None:
+            if not live.known(plan_id):
+                return False
+            try:
+                found = await live.current(plan_id)
+            except Exception:  # the route answers it (a 404, a 503)
+                return False
+        vary = (b"vary", b"Accept-Encoding")
+        if if_none_match and _matches(if_none_match[0].decode("latin-1"), found.etag):
+            start = [(b"etag", found.etag.encode()), vary]
+            await send({"type": "http.response.start", "status": 304, "headers": start})
+            await send({"type": "http.response.body", "body": b""})
+            return True
+        body = found.body
+        head = [
+            (b"content-type", b"application/json"),
+            (b"etag", found.etag.encode()),
+            (b"cache-control", b"no-cache"),
+            vary,
+        ]
+        if _accepts_gzip(headers.get(b"accept-encoding", b"").decode("latin-1")):
+            body = found.gzipped
+            head.append((b"content-encoding", b"gzip"))
+        head.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": head})
+        await send({"type": "http.response.body", "body": body})
+        return True
 
 
 class EventStream(StreamingResponse):

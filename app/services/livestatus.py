@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gzip
 import hashlib
 import json
 import logging
@@ -70,6 +71,7 @@ class Status:
     last_event: int | None  # the newest field event's id
     body: bytes
     etag: str  # W/"<hash of the body>"
+    gzipped: bytes = field(default=b"", repr=False)  # the body gzip-compressed, once
 
     @property
     def id(self) -> str:
@@ -110,7 +112,12 @@ def read_status(settings: Settings, plan_id: str) -> Status:
         skew = timedelta(seconds=settings.event_clock_skew_s)
         body.update(field_status(document, stored, skew=skew))
     content = json.dumps(body, ensure_ascii=False).encode()
-    return Status(plan_id, found.version, found.phase, last_event, content, etag_of(content))
+    # Compressed once here rather than per request: a dashboard on a district office's mobile
+    # link gets about a sixth of the bytes (the 2024 plan's status: 19 KB, 3 KB gzipped).
+    packed = gzip.compress(content, compresslevel=6, mtime=0)
+    return Status(
+        plan_id, found.version, found.phase, last_event, content, etag_of(content), packed
+    )
 
 
 def read_versions(engine: Engine, plan_ids: Iterable[str]) -> list[tuple[str, int, str, Any]]:
@@ -206,6 +213,13 @@ class LiveStatus:
             if found is not None:
                 self._plans.move_to_end(plan_id)
             return found
+
+    def known(self, plan_id: str) -> bool:
+        """Whether this worker has computed the plan's status (fresh or not): the plan
+        exists."""
+        with self._lock:
+            plan = self._plans.get(plan_id)
+            return plan is not None and plan.status is not None
 
     async def current(self, plan_id: str) -> Status:
         """The plan's current status: from memory when fresh, else computed once for everyone
@@ -312,7 +326,18 @@ class LiveStatus:
                     return  # the computation under way started after it was committed
             plan.gen += 1
             plan.flight = None  # under way, it may have read the old state: the next asks anew
-            broadcasts = list(plan.broadcasts.items())
+            streamed = bool(plan.broadcasts)
+        if streamed:
+            # The new status is computed now, and the streams woken when it is ready: they
+            # find it fresh, rather than a thousand subscribers each awaiting the computation
+            # ahead of the request that made the change (its answer waited behind them).
+            self._flight(plan_id).add_done_callback(lambda _: self._wake_streams(plan_id))
+
+    def _wake_streams(self, plan_id: str) -> None:
+        """Wake the plan's streams in every event loop. From any thread."""
+        with self._lock:
+            plan = self._plans.get(plan_id)
+            broadcasts = list(plan.broadcasts.items()) if plan is not None else []
         for loop, broadcast in broadcasts:
             _wake(loop, broadcast)
 

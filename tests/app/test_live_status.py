@@ -11,6 +11,7 @@ No test here times anything but liveness ("within N s", with generous bounds); s
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import os
 import queue
@@ -495,3 +496,126 @@ def test_sigterm_ends_open_status_streams_cleanly_and_stops_the_server(
             os.killpg(server.pid, signal.SIGKILL)
         with suppress(subprocess.TimeoutExpired):
             server.wait(timeout=15)
+
+
+# The poll answered before routing (``app.routes.events.FreshStatus``), gzip, key lookups.
+
+
+def _raw(client: TestClient, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+    """A GET's response and its body as sent (not decoded)."""
+    with client.stream("GET", url, headers=headers) as r:
+        return r, b"".join(r.iter_raw())
+
+
+SENT = ("content-type", "etag", "cache-control", "vary", "content-encoding", "content-length")
+
+
+def test_a_known_status_is_answered_before_routing_as_the_route_answers_it(live_plan) -> None:
+    """The first poll of a plan goes through the route; later ones are answered from memory
+    before routing, with the same status line, headers and bytes, gzipped for a caller that
+    takes gzip, and the same refusals."""
+    client, keys, plan = live_plan
+    url = f"/plans/{plan['id']}/status"
+    viewer = keys["viewer"]
+    identity = {**viewer, "Accept-Encoding": "identity"}
+    gzipped = {**viewer, "Accept-Encoding": "br;q=1.0, gzip;q=0.8"}
+    by_route, route_bytes = _raw(client, url, gzipped)  # nobody asked yet: the route
+    assert by_route.status_code == 200 and by_route.headers["content-encoding"] == "gzip"
+    body = gzip.decompress(route_bytes)
+    assert json.loads(body)["plan_id"] == plan["id"]
+    assert len(route_bytes) < len(body)
+    engine = db.engine_for(client.app.state.settings.database)
+    with queries(engine) as seen:
+        fast, fast_bytes = _raw(client, url, gzipped)
+        plain, plain_bytes = _raw(client, url, identity)
+        refused_gzip, refused_bytes = _raw(client, url, {**viewer, "Accept-Encoding": "gzip;q=0"})
+        not_modified = client.get(url, headers={**viewer, "If-None-Match": fast.headers["ETag"]})
+    assert seen == []  # all from memory
+    assert fast.status_code == 200 and fast_bytes == route_bytes
+    assert {h: fast.headers.get(h) for h in SENT} == {h: by_route.headers.get(h) for h in SENT}
+    for r, raw in ((plain, plain_bytes), (refused_gzip, refused_bytes)):
+        assert r.status_code == 200 and raw == body and "content-encoding" not in r.headers
+        assert r.headers["content-length"] == str(len(body))
+        assert r.headers["content-type"] == "application/json"
+        assert r.headers["vary"] == "Accept-Encoding" and r.headers["cache-control"] == "no-cache"
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified.headers["ETag"] == fast.headers["ETag"]
+    # The refusals are the route's, with the status known: no key, a field key bound to a
+    # vessel, an If-None-Match past its bound, a plan nobody has.
+    vessel, _ = _landing(plan)
+    r = client.post("/keys", json={"role": "field", "vessel_id": vessel}, headers=keys["planner"])
+    bound = {"X-API-Key": r.json()["key"]}
+    too_long = {**viewer, "If-None-Match": '"' + "x" * 2001 + '"'}
+    for headers, code in (({}, 401), (bound, 403), (too_long, 422)):
+        r = client.get(url, headers=headers)
+        assert r.status_code == code and r.headers["content-type"] == PROBLEM_JSON, r.text
+    assert client.get("/plans/nope/status", headers=viewer).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("accept", "takes"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br, zstd", True),
+        ("deflate, GZIP;q=0.5", True),
+        ("*", True),
+        ("x-gzip", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("gzip;q=bad", False),
+        ("identity", False),
+        ("br", False),
+        ("", False),
+    ],
+)
+def test_accept_encoding_is_read_as_rfc_9110_says(accept: str, takes: bool) -> None:
+    from app.routes.events import _accepts_gzip
+
+    assert _accepts_gzip(accept) is takes
+
+
+def test_many_requests_with_a_key_due_for_lookup_share_one_lookup(live_plan) -> None:
+    """Thirty requests at once with a key whose record ran out look it up once; a key in
+    steady use is looked up again in the background before its record runs out, so a revoked
+    key is still refused within a second (``test_keys``) and no request waits for it."""
+    from app import auth
+
+    client, keys, plan = live_plan
+    app = client.app
+    engine = db.engine_for(app.state.settings.database)
+    lookups: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM api_keys" in statement:
+            lookups.append(statement)
+
+    async def at_once(n: int, *, then_lookups: int = 0) -> list[int]:
+        """``n`` requests at once; then wait (10 s at most) until ``then_lookups`` lookups
+        were made."""
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as ac:
+            url = f"/plans/{plan['id']}/status"
+            got = await asyncio.gather(*(ac.get(url, headers=keys["viewer"]) for _ in range(n)))
+        end = time.monotonic() + 10
+        while len(lookups) < then_lookups and time.monotonic() < end:
+            await asyncio.sleep(0.01)
+        return [r.status_code for r in got]
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with auth._known_lock:
+            auth._known.clear()
+        assert asyncio.run(at_once(30)) == [200] * 30
+        assert len(lookups) == 1, lookups
+        # The record has half its time or less left: the next request is answered with it and
+        # looks the key up again meanwhile.
+        entry = next(iter(auth._known))
+        with auth._known_lock:
+            found, _ = auth._known[entry]
+            auth._known[entry] = (found, time.monotonic() + auth.KNOWN_FOR_S / 4)
+        assert asyncio.run(at_once(1, then_lookups=2)) == [200]
+        assert len(lookups) == 2, lookups
+        with auth._known_lock:
+            assert auth._known[entry][1] - time.monotonic() > auth.KNOWN_FOR_S / 2
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
