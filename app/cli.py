@@ -109,6 +109,56 @@ def data_build(
         typer.echo(f"wrote {path}", err=True)
 
 
+@data_cli.command("check-coast")
+def data_check_coast(
+    step: float = typer.Option(0.005, min=0.001, max=0.05, help="Grid step, degrees"),
+    min_distance: float = typer.Option(
+        1500, "--min-distance", min=0, max=20000, help="Metres from OSM land a cell must be"
+    ),
+    write: bool = typer.Option(
+        False, "--write", help="Add new candidates to data/hazards.geojson as unverified"
+    ),
+) -> None:
+    """List the places where the GLOBE land mask sees land and the OSM coast open water: reef
+    or islet candidates for a person to confirm or discard (see data/hazards.geojson)."""
+    import shapely
+
+    from routing.coastcheck import candidates
+    from routing.hazards import dump
+
+    settings = get_settings()
+    path = state.hazards_file(settings.fleet_file)
+    try:
+        land = state.land(settings.dataset_dir)
+        known = state.hazards(path)
+    except RoutingError as exc:
+        _fail(exc)
+    found = candidates(
+        land,
+        shapely.union_all(list(land)).bounds,
+        step_deg=step,
+        min_distance_m=min_distance,
+        known=known,
+    )
+    typer.echo(
+        f"{len(found)} place(s) where the land mask sees land more than {min_distance:g} m "
+        "from OSM land (lat, lon; WGS 84):"
+    )
+    typer.echo(f"{'id':<22} {'lat':>9} {'lon':>10} {'km2':>6} {'OSM land m':>10}  on file")
+    for c in found:
+        on_file = c.covered_by or "-"
+        typer.echo(
+            f"{c.id:<22} {c.lat:>9.4f} {c.lon:>10.4f} {c.area_km2:>6.2f} "
+            f"{c.nearest_osm_land_m:>10.0f}  {on_file}"
+        )
+    if write:
+        new = [c.hazard(min_distance) for c in found if c.covered_by is None]
+        known_ids = {h.id for h in known}
+        new = [h for h in new if h.id not in known_ids]
+        path.write_text(dump((*known, *new)), encoding="utf-8")
+        typer.echo(f"wrote {path}: {len(new)} new unverified hazard(s)", err=True)
+
+
 @cli.command()
 def islands(
     format: IslandFormat = typer.Option(IslandFormat.geojson, "--format", help="Output format"),
@@ -220,6 +270,69 @@ def matrix(
         sys.stdout.write(views.matrix_csv(m))
     else:
         _print_json(views.matrix_record(m))
+
+
+graph_cli = typer.Typer(
+    help="A vessel class's sea network as a graph (GraphML or GeoJSON).", no_args_is_help=True
+)
+cli.add_typer(graph_cli, name="graph")
+
+
+class GraphFormat(StrEnum):
+    graphml = "graphml"
+    geojson = "geojson"
+
+
+GRAPH_EXTENSIONS = {
+    ".graphml": GraphFormat.graphml,
+    ".geojson": GraphFormat.geojson,
+    ".json": GraphFormat.geojson,
+}
+
+
+@graph_cli.command("export")
+def graph_export(
+    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id"),
+    out: Path = typer.Option(..., "--out", help="File to write (.graphml, .geojson or .json)"),
+    format: GraphFormat | None = typer.Option(
+        None, "--format", help="graphml or geojson (default: from the extension of --out)"
+    ),
+) -> None:
+    """Write the sea network of a vessel class as GraphML or GeoJSON.
+
+    Nodes: the terminals (by id) and the obstacle vertices (v0, v1, ...), with lon/lat; edges:
+    straight segments with their length in metres and geometry. What was written goes to
+    stderr."""
+    from routing import graphexport
+
+    chosen = format or GRAPH_EXTENSIONS.get(out.suffix.lower())
+    if chosen is None:
+        known = ", ".join(GRAPH_EXTENSIONS)
+        _fail(ValueError(f"--out: cannot tell the format of {out} ({known}); give --format"))
+        return
+    settings = get_settings()
+    try:
+        classes = state.fleet(settings.fleet_file)
+        if vessel_class not in classes:
+            known = ", ".join(sorted(classes))
+            _fail(ValueError(f"--vessel-class: no vessel class {vessel_class!r} (known: {known})"))
+            return
+        vc, net = state.network(
+            settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
+        )
+        g = graphexport.to_networkx(net.graph, vessel_class=vc.id)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if chosen is GraphFormat.graphml:
+            graphexport.write_graphml(g, out)
+        else:
+            graphexport.write_geojson(g, out)
+    except (RoutingError, OSError) as exc:
+        _fail(exc)
+    typer.echo(
+        f"wrote {out} ({chosen.value}): {g.number_of_nodes()} nodes, "
+        f"{g.number_of_edges()} edges; {vc.id}, clearance {vc.clearance_m:g} m",
+        err=True,
+    )
 
 
 def _progress_bar(total: float, label: str, *, by_iterations: bool) -> tuple[Any, Any]:

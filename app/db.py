@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -114,6 +115,21 @@ events = Table(
     UniqueConstraint("plan_id", "idempotency_key", name="uq_events_idempotency"),
 )
 
+hazard_changes = Table(
+    "hazard_changes",
+    metadata,
+    # Append-only: each change a planner or harbour master made to the hazards of
+    # data/hazards.geojson (a hazard set or changed, or withdrawn), with who and when; the
+    # hazards in force are the file's with these applied in order.
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("hazard_id", String(100), nullable=False, index=True),
+    Column("action", String(16), nullable=False),  # "set" or "withdraw"
+    Column("feature", Text),  # "set": the hazard as a GeoJSON feature
+    Column("reason", Text, nullable=False, default=""),
+    Column("recorded_by", String(32)),  # the id of the API key
+    Column("recorded_at", Float, nullable=False),
+)
+
 Phase = Literal[
     "queued", "building_matrix", "solving", "completed", "infeasible", "failed", "cancelled"
 ]
@@ -187,9 +203,28 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-@lru_cache(maxsize=8)
+ENGINES_KEPT = 8  # engines (databases) one process keeps; the least recently used go first
+_engines: OrderedDict[str, Engine] = OrderedDict()
+_engines_lock = threading.Lock()
+
+
 def engine_for(url: str) -> Engine:
-    """One engine per URL per process."""
+    """One engine per URL per process. An engine pushed out of the few kept has its idle
+    connections closed (``dispose``), so that a process that has used many databases (the
+    test suite, a schema per test) does not hold their connections open."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is not None:
+            _engines.move_to_end(url)
+            return engine
+        engine = _engines[url] = _new_engine(url)
+        while len(_engines) > ENGINES_KEPT:
+            _, old = _engines.popitem(last=False)
+            old.dispose()  # still usable by whoever holds it: it opens a new pool if asked
+        return engine
+
+
+def _new_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -198,6 +233,14 @@ def engine_for(url: str) -> Engine:
         _sqlite_setup(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def forget_engine(url: str) -> None:
+    """Close the engine of ``url`` (its idle connections) and forget it (a database dropped)."""
+    with _engines_lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 @contextmanager

@@ -139,7 +139,7 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
     scenario = vessels.with_overrides(
         settings, parse_scenario(json.loads(row.scenario_body), source="scenario")
     )
-    given = planning.inputs(settings)
+    given = planning.inputs(settings, hazard_changes=True)
     problem = pipeline.problem_for(given, scenario)
     pipeline.networks(given, problem)
     elapsed = time.monotonic() - started

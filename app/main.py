@@ -25,6 +25,7 @@ from app.routes import (
     dataset,
     events,
     fieldpage,
+    hazards,
     health,
     keys,
     papers,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(field_voyage.router)
     app.include_router(scenarios.router)
     app.include_router(keys.router)
+    app.include_router(hazards.router)
     app.include_router(schemas.router)
     app.include_router(fieldpage.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

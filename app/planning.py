@@ -14,12 +14,21 @@ from typing import Any
 from app import state
 from app.config import Settings
 from routing import export, pipeline
+from routing.hazards import Hazard, version_of
 from routing.scenario import load_scenario, load_vessels
 
 
-def inputs(settings: Settings) -> pipeline.Inputs:
-    """What the planning pipeline needs besides a scenario, from the settings' files."""
+def inputs(settings: Settings, *, hazard_changes: bool = False) -> pipeline.Inputs:
+    """What the planning pipeline needs besides a scenario, from the settings' files; with
+    ``hazard_changes`` (the service), the hazards in force are the file's with the changes
+    made through the API (``app.services.hazards``), else the file's."""
     classes = state.fleet(settings.fleet_file)
+    if hazard_changes:
+        from app.services import hazards
+
+        in_force = hazards.in_force(settings).hazards
+    else:
+        in_force = state.hazards(state.hazards_file(settings.fleet_file))
     return pipeline.Inputs(
         archipelago=state.archipelago(settings.dataset_dir),
         kit=state.kit(settings.kit_file),
@@ -27,14 +36,28 @@ def inputs(settings: Settings) -> pipeline.Inputs:
         vessels=load_vessels(settings.fleet_file, classes),
         sea_areas=state.sea_areas(settings.sea_areas_file, settings.dataset_dir),
         land=state.land(settings.dataset_dir),
-        network=partial(_network, settings),
+        network=partial(_network, settings, in_force),
         cache_dir=settings.matrix_cache_dir,
+        water=state.water(settings.fleet_file, settings.dataset_dir),
+        keel_ratio=state.keel_rule(settings.fleet_file).ratio,
+        hazards_version=version_of(in_force),
     )
 
 
-def _network(settings: Settings, class_id: str) -> Any:
+def _network(
+    settings: Settings,
+    in_force: tuple[Hazard, ...],
+    class_id: str,
+    *,
+    unverified_hazards: bool = False,
+) -> Any:
     return state.network(
-        settings.dataset_dir, settings.fleet_file, class_id, settings.matrix_cache_dir
+        settings.dataset_dir,
+        settings.fleet_file,
+        class_id,
+        settings.matrix_cache_dir,
+        unverified_hazards=unverified_hazards,
+        in_force=in_force,
     )[1]
 
 

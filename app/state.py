@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from shapely.geometry.base import BaseGeometry
 
 from routing.demand import Kit, load_kit
+from routing.depths import load_depths
 from routing.domain import SeaArea, VesselClass
 from routing.fleet import load_fleet, vessel_class
 from routing.geodata import Archipelago, load_dataset, load_land
+from routing.hazards import Hazard, KeelRule, avoided, load_hazards, load_keel_rule
 from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
 from routing.weather import load_sea_areas
 
@@ -44,25 +47,88 @@ def land(dataset_dir: Path) -> tuple[BaseGeometry, ...]:
 _network_lock = threading.Lock()
 
 
+@lru_cache(maxsize=4)
+def hazards(hazards_file: Path) -> tuple[Hazard, ...]:
+    return load_hazards(hazards_file)
+
+
+@lru_cache(maxsize=4)
+def keel_rule(fleet_file: Path) -> KeelRule:
+    return load_keel_rule(fleet_file)
+
+
+@lru_cache(maxsize=4)
+def water(fleet_file: Path, dataset_dir: Path) -> dict[str, tuple[float | None, str]]:
+    """What is known of the landings' water (``data/landing_depths.csv``, beside the fleet
+    catalogue): least depth alongside (None: unknown) and the sources' note, by landing."""
+    table = load_depths(
+        fleet_file.with_name("landing_depths.csv"),
+        set(archipelago(dataset_dir).landing_points),
+    )
+    return {lid: (d.depth_m, d.tide_note) for lid, d in table.items()}
+
+
+def hazards_file(fleet_file: Path) -> Path:
+    """The hazards beside the fleet catalogue (``data/hazards.geojson``)."""
+    return fleet_file.with_name("hazards.geojson")
+
+
 @lru_cache(maxsize=32)
-def _network(dataset_dir: Path, clearance_m: float, cache_dir: Path | None) -> SeaNetwork:
+def _network(
+    dataset_dir: Path,
+    clearance_m: float,
+    cache_dir: Path | None,
+    hazards_around: tuple[BaseGeometry, ...],
+) -> SeaNetwork:
     return sea_network(
         land(dataset_dir),
         archipelago(dataset_dir).terminals(),
         clearance_m=clearance_m,
         cache_dir=cache_dir,
+        hazards=hazards_around,
     )
 
 
-def network(
-    dataset_dir: Path, fleet_file: Path, class_id: str, cache_dir: Path | None
-) -> tuple[VesselClass, SeaNetwork]:
-    """The sea network of a vessel class; built once per clearance (one build at a time)."""
+def avoided_by(
+    fleet_file: Path,
+    class_id: str,
+    *,
+    unverified: bool = False,
+    in_force: Sequence[Hazard] | None = None,
+) -> tuple[Hazard, ...]:
+    """The hazards a vessel class keeps out of (its draft against the under-keel rule), of
+    ``in_force`` (default: the file's, ``data/hazards.geojson``)."""
     vc = vessel_class(fleet(fleet_file), class_id)
+    found = hazards(hazards_file(fleet_file)) if in_force is None else in_force
+    return avoided(found, vc.draft_m, keel_rule(fleet_file), unverified=unverified)
+
+
+def network(
+    dataset_dir: Path,
+    fleet_file: Path,
+    class_id: str,
+    cache_dir: Path | None,
+    *,
+    unverified_hazards: bool = False,
+    in_force: Sequence[Hazard] | None = None,
+) -> tuple[VesselClass, SeaNetwork]:
+    """The sea network of a vessel class, around the hazards it avoids of ``in_force`` (default:
+    the file's; the service passes those in force, ``app.services.hazards``), unverified ones
+    too when asked; built once per clearance and hazard set (one build at a time)."""
+    vc = vessel_class(fleet(fleet_file), class_id)
+    around = avoided_by(fleet_file, class_id, unverified=unverified_hazards, in_force=in_force)
+    shapes = tuple(h.geometry for h in around)
     with _network_lock:
-        return vc, _network(dataset_dir, vc.clearance_m, cache_dir)
+        return vc, _network(dataset_dir, vc.clearance_m, cache_dir, shapes)
 
 
-def matrix(dataset_dir: Path, fleet_file: Path, class_id: str, cache_dir: Path | None) -> Matrix:
-    vc, net = network(dataset_dir, fleet_file, class_id, cache_dir)
+def matrix(
+    dataset_dir: Path,
+    fleet_file: Path,
+    class_id: str,
+    cache_dir: Path | None,
+    *,
+    in_force: Sequence[Hazard] | None = None,
+) -> Matrix:
+    vc, net = network(dataset_dir, fleet_file, class_id, cache_dir, in_force=in_force)
     return build_matrix(net, vc)

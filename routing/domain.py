@@ -270,6 +270,11 @@ class Problem:
     daylight: tuple[int, int]
     berths: frozenset[str] = frozenset()  # landings where any ship can come alongside
     depths_m: dict[str, float] = field(default_factory=dict)  # known landing depths only
+    # what the sources say of a landing's water (tide, exposure, reefs), known depth or not
+    water_notes: dict[str, str] = field(default_factory=dict)
+    keel_ratio: float = 1.0  # least depth a vessel needs / its draft (data/fleet.toml)
+    hazards_version: str = ""  # routing.hazards.version_of the hazards the networks avoid
+    unverified_hazards: bool = False  # the networks avoid unverified hazards too
     ship_hour_idr: float = 5_000_000.0  # objective weight of one ship-hour, any vessel
     direction: str = "outbound"  # "return": consignments are collected and brought to a depot
     sea_areas: tuple[SeaArea, ...] = ()
@@ -279,8 +284,12 @@ class Problem:
     names: Names = field(default_factory=Names)  # what people read beside the codes
 
     def can_berth(self, vessel_class: VesselClass, landing_id: str) -> bool:
-        """Alongside a pier (True) or at anchor, unloading by tender (False)."""
-        return vessel_class.berths_small_pier or landing_id in self.berths
+        """Alongside a pier (True) or at anchor, unloading by tender (False): alongside where
+        the class berths at small piers or the landing is a public port, unless the landing's
+        known depth is less than the class needs (its draft times ``keel_ratio``)."""
+        alongside = vessel_class.berths_small_pier or landing_id in self.berths
+        depth = self.depths_m.get(landing_id)
+        return alongside and (depth is None or depth >= vessel_class.draft_m * self.keel_ratio)
 
     def seconds(self, when: datetime) -> int:
         return int((when - self.start).total_seconds())

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from routing import plandoc
-from routing.domain import Consignment, Names, Plan, Stop, Unassigned, Voyage
+from routing.domain import Consignment, Names, Plan, Problem, Stop, Unassigned, Voyage
 from routing.matrix import metres_to_nm
 from routing.schedule import kpis
 from routing.weather import area_features
@@ -52,8 +52,24 @@ def _item(names: Names, c: Consignment) -> plandoc.ManifestItem:
     )
 
 
-def _stop(stop: Stop, by_id: Mapping[str, Consignment], names: Names) -> plandoc.Stop:
+UNKNOWN_DEPTH = "depth alongside not known"
+
+
+def _water(problem: Problem, stop: Stop) -> tuple[float | None, str | None]:
+    """A landing's known depth alongside and the note on its water; nothing at a depot."""
+    if stop.kind != "landing":
+        return None, None
+    depth = problem.depths_m.get(stop.id)
+    note = problem.water_notes.get(stop.id, "")
+    if depth is None:
+        note = UNKNOWN_DEPTH + (f"; {note}" if note else "")
+    return depth, note or None
+
+
+def _stop(stop: Stop, by_id: Mapping[str, Consignment], problem: Problem) -> plandoc.Stop:
+    names = problem.names
     island_code, island_name = names.island_of(stop.id)
+    depth, note = _water(problem, stop)
     return plandoc.Stop(
         kind=stop.kind,  # type: ignore[arg-type]  # the domain's str, checked here
         id=stop.id,
@@ -78,6 +94,8 @@ def _stop(stop: Stop, by_id: Mapping[str, Consignment], names: Names) -> plandoc
         load_kg=stop.load_kg,
         load_m3=stop.load_m3,
         manifest=tuple(_item(names, by_id[cid]) for cid in stop.consignments),
+        depth_alongside_m=depth,
+        water_note=note,
     )
 
 
@@ -92,14 +110,15 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _voyage(v: Voyage, by_id: Mapping[str, Consignment], names: Names) -> plandoc.Voyage:
+def _voyage(v: Voyage, by_id: Mapping[str, Consignment], problem: Problem) -> plandoc.Voyage:
+    names = problem.names
     return plandoc.Voyage(
         vessel_id=v.vessel_id,
         vessel_name=names.vessel(v.vessel_id),
         vessel_class=v.class_id,
         vessel_class_name=names.vessel_class(v.class_id),
         trips=v.trips,
-        stops=tuple(_stop(s, by_id, names) for s in v.stops),
+        stops=tuple(_stop(s, by_id, problem) for s in v.stops),
         legs=tuple(
             plandoc.Leg(
                 from_=leg.origin,
@@ -192,7 +211,7 @@ def plan_document(
         direction=plan.problem.direction,  # type: ignore[arg-type]
         planning_start=plan.problem.start,
         objective=plan.objective if math.isfinite(plan.objective) else None,
-        voyages=tuple(_voyage(v, by_id, names) for v in plan.voyages),
+        voyages=tuple(_voyage(v, by_id, plan.problem) for v in plan.voyages),
         unassigned=tuple(_unassigned(names, u) for u in plan.unassigned),
         kpis=plandoc.Kpis.model_validate(_named_kpis(plan)),
         weather=_weather(plan),
@@ -320,7 +339,7 @@ def plan_geojson(plan: Plan, places: Mapping[str, tuple[float, float]]) -> dict[
             )
         for n, stop in enumerate(v.stops):
             lon, lat = places[stop.id]
-            props = _stop(stop, by_id, names).to_json()
+            props = _stop(stop, by_id, plan.problem).to_json()
             props.update({"kind": "stop", "stop_kind": stop.kind, "stop": n} | vessel)
             features.append(
                 {

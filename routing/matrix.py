@@ -108,13 +108,21 @@ class Matrix:
 
 
 def network_key(
-    land: Sequence[BaseGeometry], terminals: Sequence[Terminal], *, clearance_m: float
+    land: Sequence[BaseGeometry],
+    terminals: Sequence[Terminal],
+    *,
+    clearance_m: float,
+    hazards: Sequence[BaseGeometry] = (),
 ) -> str:
     """A hash of everything a network depends on."""
     h = hashlib.sha256(CACHE_VERSION.encode())
     h.update(json.dumps({"clearance_m": clearance_m}, sort_keys=True).encode())
     for g in land:
         h.update(shapely.to_wkb(g, hex=False, output_dimension=2))
+    if hazards:  # (a key without hazards stays what it was: cached networks stay valid)
+        h.update(b"hazards")
+        for g in hazards:
+            h.update(shapely.to_wkb(g, hex=False, output_dimension=2))
     for t in terminals:
         h.update(f"{t.id}|{t.lon:.7f}|{t.lat:.7f}\n".encode())
     return h.hexdigest()[:24]
@@ -159,6 +167,7 @@ def sea_network(
     *,
     clearance_m: float,
     cache_dir: Path | None = None,
+    hazards: Sequence[BaseGeometry] = (),
 ) -> SeaNetwork:
     """Load the network for one clearance from the cache, or build it (and cache it).
 
@@ -172,8 +181,10 @@ def sea_network(
         The vessel class's clearance.
     cache_dir
         Folder for cached networks; ``None`` disables the cache.
+    hazards
+        Polygons the class keeps out of (``routing.hazards.avoided``), lon/lat.
     """
-    key = network_key(land, terminals, clearance_m=clearance_m)
+    key = network_key(land, terminals, clearance_m=clearance_m, hazards=hazards)
     path = cache_dir / f"{CACHE_VERSION}-{key}.npz" if cache_dir else None
     if path is not None and path.exists():
         try:
@@ -181,7 +192,7 @@ def sea_network(
             return SeaNetwork(graph, paths, key, from_cache=True)
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)  # a damaged cache file is rebuilt, never trusted
-    graph = build_sea_graph(land, terminals, clearance_m=clearance_m)
+    graph = build_sea_graph(land, terminals, clearance_m=clearance_m, hazards=hazards)
     paths = all_pairs(graph)
     if path is not None:
         _save(path, graph, paths)

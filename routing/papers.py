@@ -96,6 +96,8 @@ LABELS: dict[str, dict[Lang, str]] = {
         "en": "Anchor off, tender to the shore",
     },
     "access_depot": {"id": "Sandar di pelabuhan", "en": "Alongside in port"},
+    "depth": {"id": "Kedalaman sandar", "en": "Depth alongside"},
+    "depth_unknown": {"id": "tidak diketahui", "en": "not known"},
     "access_start": {"id": "Di laut", "en": "At sea"},
     "cargo": {"id": "Muatan", "en": "Cargo"},
     "cargo_line": {
@@ -301,6 +303,7 @@ class Call:
     island: str | None
     arrival: str
     access: str
+    depth: str | None  # at a landing: the known depth alongside, or that it is not known
     load: Load | None
     cargo: str | None  # "27 TPS, 135 kotak suara, 1.512,2 kg, 14,58 m3"
     villages: tuple[VillageHandover, ...]
@@ -449,6 +452,13 @@ def _call(stop: Stop, index: int, *, plan: str, vessel_id: str, lang: Lang) -> C
         island=named(stop.island_name, stop.island_code) if stop.island_code else None,
         arrival=long_time(stop.arrival, lang),
         access=t[f"access_{stop.access}"],
+        depth=(
+            None
+            if not landing
+            else t["depth_unknown"]
+            if stop.depth_alongside_m is None
+            else f"{number(stop.depth_alongside_m, lang, 1)} m"
+        ),
         load=load,
         cargo=t["cargo_line"].format(
             tps=load.tps_text,
@@ -732,7 +742,7 @@ def _loading_list(pdf: _PapersPDF, papers: VoyagePapers, trip: Trip) -> None:
 def _call_height(call: Call) -> float:
     """The height of a stop's title and fields with its first handover record, which are kept
     together on a page."""
-    fields = 2 + (call.island is not None) + (call.cargo is not None)
+    fields = 2 + (call.island is not None) + (call.cargo is not None) + (call.depth is not None)
     first = _handover_height(call.villages[0]) + 3 if call.villages else 0.0
     return 6.5 + fields * LINE_MM + 1.5 + first
 
@@ -748,6 +758,8 @@ def _call_block(pdf: _PapersPDF, papers: VoyagePapers, call: Call) -> None:
         _field(pdf, t["island"], call.island)
     _field(pdf, t["arrival"], call.arrival)
     _field(pdf, t["access"], call.access)
+    if call.depth is not None:
+        _field(pdf, t["depth"], call.depth)
     if call.cargo is not None:
         _field(pdf, t["cargo"], call.cargo)
     pdf.ln(1.5)

@@ -44,8 +44,12 @@ class Inputs:
     """What a plan is made from besides its scenario.
 
     ``network(class_id)`` gives a vessel class's sea network (built or loaded from a cache; the
-    caller decides how to share them), ``cache_dir`` is where the networks that go around
-    closed sea areas are cached (``None``: not cached)."""
+    caller decides how to share them) around the hazards it avoids, and
+    ``network(class_id, unverified_hazards=True)`` the one around the unverified hazards too;
+    ``cache_dir`` is where the networks that go around closed sea areas are cached (``None``:
+    not cached). ``water`` is what is known of the landings' water (``routing.depths``: least
+    depth alongside or None, the sources' note), ``keel_ratio`` the under-keel rule of the
+    fleet, ``hazards_version`` the version of the hazards (recorded in each plan)."""
 
     archipelago: Archipelago
     kit: Kit
@@ -53,8 +57,11 @@ class Inputs:
     vessels: Mapping[str, Vessel]
     sea_areas: Mapping[str, SeaArea]
     land: tuple[BaseGeometry, ...]
-    network: Callable[[str], SeaNetwork]
+    network: Callable[..., SeaNetwork]
     cache_dir: Path | None = None
+    water: Mapping[str, tuple[float | None, str]] = dataclasses.field(default_factory=dict)
+    keel_ratio: float = 1.0
+    hazards_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,9 @@ def problem_for(inputs: Inputs, scenario: Scenario, *, extra_per_class: int = 0)
         dict(inputs.classes),
         dict(inputs.vessels) | extra,
         inputs.sea_areas,
+        water=inputs.water,
+        keel_ratio=inputs.keel_ratio,
+        hazards_version=inputs.hazards_version,
     )
 
 
@@ -100,8 +110,17 @@ def extra_vessels(
 
 
 def networks(inputs: Inputs, problem: Problem) -> dict[str, SeaNetwork]:
-    """The sea network of every vessel class of the problem."""
+    """The sea network of every vessel class of the problem (around the unverified hazards too
+    where its scenario says so)."""
+    if problem.unverified_hazards:
+        return {cid: inputs.network(cid, unverified_hazards=True) for cid in problem.classes}
     return {cid: inputs.network(cid) for cid in problem.classes}
+
+
+def plan_versions(problem: Problem) -> dict[str, str]:
+    """The versions a plan records: the engine's and the hazards' it went around."""
+    hazards = problem.hazards_version + ("+unverified" if problem.unverified_hazards else "")
+    return versions() | ({"hazards": hazards} if hazards else {})
 
 
 def _coords(path: SeaPath) -> tuple[tuple[float, float], ...]:
@@ -197,7 +216,7 @@ def plan(
         detour=detours(inputs, problem),
     )
     document = export.plan_json(
-        result, input_hash=input_hash(problem, matrices, seed), versions=versions()
+        result, input_hash=input_hash(problem, matrices, seed), versions=plan_versions(problem)
     )
     return PlanRun(result, document, matrices, time.monotonic() - started)
 
@@ -236,7 +255,7 @@ def replan(
         result,
         out_of_service=out_of_service,
         input_hash=input_hash(result.plan.problem, matrices, seed),
-        versions=versions(),
+        versions=plan_versions(result.plan.problem),
     )
     return PlanRun(result.plan, document, matrices, time.monotonic() - started)
 

@@ -202,6 +202,10 @@ class Stop(Frozen):
     load_kg: Number
     load_m3: Number
     manifest: tuple[ManifestItem, ...]
+    # At a landing: the least depth alongside where a source gives it (null: not known), and
+    # what the sources say of the water there (data/landing_depths.csv); absent before them.
+    depth_alongside_m: Number | None = None
+    water_note: str | None = None
 
 
 class LineString(Frozen):

@@ -56,6 +56,7 @@ class Scenario:
     ready: dict[str, datetime] = field(default_factory=dict)  # return: district -> boxes ready
     out_of_service: dict[str, datetime] = field(default_factory=dict)  # vessel -> from
     inactive: frozenset[str] = frozenset()  # vessels planners took out of use (PUT /vessels)
+    unverified_hazards: bool = False  # the sea networks avoid unverified hazards too
 
     def deadline_for(self, district_code: str) -> datetime:
         return self.deadlines.get(district_code, self.default_deadline)
@@ -143,6 +144,7 @@ def parse_scenario(raw: Any, *, source: str = "scenario") -> Scenario:
         ),
         sea_areas=areas,
         closed_landings=tuple((c.landing, c.from_, c.until) for c in m.closed_landings),
+        unverified_hazards=m.unverified_hazards,
         destination=m.destination,
         ppk_offices=dict(m.ppk_offices),
         ready=dict(m.ready),
@@ -229,8 +231,16 @@ def build_problem(
     classes: dict[str, VesselClass],
     vessels: dict[str, Vessel],
     sea_areas: Mapping[str, SeaArea] | None = None,
+    *,
+    water: Mapping[str, tuple[float | None, str]] | None = None,
+    keel_ratio: float = 1.0,
+    hazards_version: str = "",
 ) -> Problem:
     """Turn a scenario into a solver problem; unknown ids are reported all at once.
+
+    ``water`` is what is known of the landings' water (least depth alongside or None, and the
+    sources' note; ``routing.depths``), ``keel_ratio`` the under-keel rule, ``hazards_version``
+    the version of the hazards the sea networks avoid (recorded in the plan).
 
     Villages too big for the smallest vessel in the scenario are split into consignments by TPS
     (each part fits that vessel); if a single TPS kit is larger, parts fit the largest vessel.
@@ -270,6 +280,11 @@ def build_problem(
         sea_areas=tuple(areas[k] for k in sorted(areas)),
         forecast=scenario.forecast,
         landing_closures=scenario.closed_landings,
+        depths_m={k: d for k, (d, _) in (water or {}).items() if d is not None},
+        water_notes={k: note for k, (_, note) in (water or {}).items() if note},
+        keel_ratio=keel_ratio,
+        hazards_version=hazards_version,
+        unverified_hazards=scenario.unverified_hazards,
         names=names_for(arch, classes, [*chosen, *vessels.values()], codes),
         berths=frozenset(
             lp.id for lp in arch.landing_points.values() if lp.registry_name == PUBLIC_PORT_REGISTRY

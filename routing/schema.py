@@ -164,6 +164,11 @@ class ScenarioModel(_Section):
     out_of_service: dict[Id, Time] = Field(
         default_factory=dict, max_length=500, description="Vessel id -> out of service from"
     )
+    unverified_hazards: bool = Field(
+        False,
+        description="Keep out of the unverified hazards of data/hazards.geojson too (reef "
+        "candidates nobody has confirmed; ballot-routing data check-coast)",
+    )
 
     model_config = ConfigDict(
         extra="forbid",

@@ -252,8 +252,9 @@ def build_sea_graph(
     *,
     clearance_m: float,
     approach_radius_m: float | None = None,
+    hazards: Sequence[BaseGeometry] = (),
 ) -> SeaGraph:
-    """Build the navigable-water graph for one clearance.
+    """Build the navigable-water graph for one clearance (and the hazards a class avoids).
 
     Parameters
     ----------
@@ -265,6 +266,10 @@ def build_sea_graph(
         How far from land open passage keeps; the approach to a terminal may come closer.
     approach_radius_m
         How far a terminal looks for graph nodes; default ``max(2000, 4 * clearance_m)``.
+    hazards
+        Polygons (lon/lat) the class keeps out of (``routing.hazards.avoided``): obstacles
+        grown by the clearance as land is, and never crossed by an approach either. A
+        terminal inside one is cut off from the network.
 
     Returns
     -------
@@ -281,7 +286,8 @@ def build_sea_graph(
     for t, xy in zip(terminals, term_xy, strict=True):
         if len(land_tree.query(shapely.Point(xy), predicate="intersects")):
             raise NoSeaPath(t.id, t.id, "the point lies on land")
-    obst = obstacles(land_m, clearance_m)
+    hazards_m = [to_metric(g) for g in hazards]
+    obst = obstacles([*land_m, *hazards_m], clearance_m)
     vert, prev, nxt = convex_vertices(obst)
     pairs = _tangent_pairs(vert, prev, nxt)
     shrunk_all = obst.buffer(-_TOUCH_TOLERANCE_M)
@@ -290,8 +296,9 @@ def build_sea_graph(
     pairs = pairs[ok]
     k = len(terminals)
     radius = approach_radius_m or max(2000.0, 4 * clearance_m)
-    ts, td = _terminal_edges(term_xy, vert, land_m, radius)
-    xs, xd = _connect_stranded(k, np.concatenate([term_xy, vert]), pairs, ts, td, land_m)
+    keep_out = [*land_m, *hazards_m]
+    ts, td = _terminal_edges(term_xy, vert, keep_out, radius)
+    xs, xd = _connect_stranded(k, np.concatenate([term_xy, vert]), pairs, ts, td, keep_out)
     vertex_links = xs >= k  # links from vertices outside the network join the vertex pairs
     pairs = np.concatenate([pairs, np.column_stack([xs[vertex_links], xd[vertex_links]]) - k])
     ts, td = np.concatenate([ts, xs[~vertex_links]]), np.concatenate([td, xd[~vertex_links]])

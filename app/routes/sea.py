@@ -11,6 +11,7 @@ from app import deps, state, views
 from app.config import Settings
 from app.deps import ClassId
 from app.errors import problems
+from app.services import hazards
 from routing.domain import VesselClass
 from routing.fleet import vessel_class
 from routing.geodata import Archipelago
@@ -84,7 +85,11 @@ def sea_route(
     a = arch.resolve_place(origin, path="/query/from")
     b = arch.resolve_place(destination, path="/query/to")
     vc, net = state.network(
-        settings.dataset_dir, settings.fleet_file, class_id, settings.matrix_cache_dir
+        settings.dataset_dir,
+        settings.fleet_file,
+        class_id,
+        settings.matrix_cache_dir,
+        in_force=hazards.in_force(settings).hazards,
     )
     feature = views.route_feature(net.path(a.place_id, b.place_id), vc)
     props = feature["properties"]
@@ -101,7 +106,13 @@ def get_matrix(
     settings: Settings = Depends(deps.settings),
 ) -> Any:
     """Integer metres and seconds between all depots and landing points for a vessel class."""
-    m = state.matrix(settings.dataset_dir, settings.fleet_file, class_id, settings.matrix_cache_dir)
+    m = state.matrix(
+        settings.dataset_dir,
+        settings.fleet_file,
+        class_id,
+        settings.matrix_cache_dir,
+        in_force=hazards.in_force(settings).hazards,
+    )
     if format == "csv":
         return PlainTextResponse(views.matrix_csv(m), media_type="text/csv")
     return views.matrix_record(m)

@@ -24,7 +24,7 @@ def checked(settings: Settings, raw: dict[str, Any], *, prefix: str = "") -> Sce
     planners' vessel settings); every problem is raised at once, its path under ``prefix``."""
     try:
         scenario = vessels.with_overrides(settings, parse_scenario(raw, source="scenario"))
-        pipeline.problem_for(planning.inputs(settings), scenario)
+        pipeline.problem_for(planning.inputs(settings, hazard_changes=True), scenario)
     except DataError as exc:
         if not prefix:
             raise

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
+from app import db
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
@@ -41,7 +42,9 @@ def database(request, tmp_path: Path) -> Iterator[str]:
     admin = sa.create_engine(PG_BASE)
     with admin.begin() as conn:
         conn.execute(sa.text(f'create schema "{schema}"'))
-    yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    yield url
+    db.forget_engine(url)  # this process's connections to the schema, before it goes
     with admin.begin() as conn:
         conn.execute(sa.text(f'drop schema "{schema}" cascade'))
     admin.dispose()

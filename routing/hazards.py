@@ -1,0 +1,251 @@
+"""Hazards to navigation (reefs, shoals, restricted waters) and which of them a vessel avoids.
+
+``data/hazards.geojson`` holds one polygon per hazard with its least depth (metres below chart
+datum) or ``no_go``, a source and a status: ``verified`` (charted or reported by a named
+source) or ``unverified`` (a candidate nobody has confirmed, such as the places where an
+independent land mask sees land and OSM does not: ``ballot-routing data check-coast``). A
+vessel class avoids every hazard that is ``no_go`` or whose least depth is less than its
+draft times the under-keel ratio of ``data/fleet.toml`` (``[under_keel]``, with its source);
+unverified hazards count only where the caller says so (a scenario's ``unverified_hazards``).
+
+The sea network of a class treats the hazards it avoids as land (``routing.seagraph``), and the
+network's cache key includes them, so a change to the file rebuilds only the networks it
+touches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from routing.errors import DataError, Issue
+
+STATUSES = ("verified", "unverified")
+KINDS = ("reef", "shoal", "restricted", "land_mask_disagreement")
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """One hazard: a polygon (lon/lat) with its least depth or ``no_go``."""
+
+    id: str
+    name: str
+    kind: str
+    geometry: BaseGeometry
+    least_depth_m: float | None
+    no_go: bool
+    status: str
+    source: str
+    note: str = ""
+
+    def blocks(self, draft_m: float, rule: KeelRule) -> bool:
+        """Whether a vessel of this draft must keep out (the status aside)."""
+        if self.no_go:
+            return True
+        return self.least_depth_m is not None and self.least_depth_m < rule.required_m(draft_m)
+
+
+@dataclass(frozen=True)
+class KeelRule:
+    """The least depth a vessel needs: ``ratio * draft_m`` (a gross under-keel allowance)."""
+
+    ratio: float
+    status: str
+    source: str
+
+    def required_m(self, draft_m: float) -> float:
+        return self.ratio * draft_m
+
+
+def load_keel_rule(fleet_file: Path) -> KeelRule:
+    """The ``[under_keel]`` rule of the fleet catalogue.
+
+    Raises
+    ------
+    DataError
+        When the table is missing, the ratio is not a number >= 1, or it has no source.
+    """
+    with fleet_file.open("rb") as fh:
+        raw = tomllib.load(fh).get("under_keel")
+    problems: list[Issue] = []
+    if not isinstance(raw, dict):
+        raise DataError(
+            [Issue("missing_field", "/under_keel", "no under-keel rule")], source=str(fleet_file)
+        )
+    ratio = raw.get("depth_to_draft_ratio")
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not ratio >= 1:
+        problems.append(
+            Issue("bad_value", "/under_keel/depth_to_draft_ratio", "must be a number >= 1")
+        )
+    if not raw.get("source"):
+        problems.append(Issue("missing_field", "/under_keel/source", "the rule needs a source"))
+    if raw.get("status") not in ("verified", "derived", "assumed"):
+        problems.append(Issue("bad_value", "/under_keel/status", "verified, derived or assumed"))
+    if problems:
+        raise DataError(problems, source=str(fleet_file))
+    return KeelRule(float(ratio), str(raw["status"]), str(raw["source"]))  # type: ignore[arg-type]
+
+
+def parse_hazards(raw: Any, *, source: str = "hazards") -> tuple[Hazard, ...]:
+    """Validate a hazards FeatureCollection; every problem is raised at once.
+
+    Raises
+    ------
+    DataError
+        Naming the feature and field of each problem: a missing id, source or status, an
+        unknown kind or status, a depth that is not a finite number >= 0, neither depth nor
+        ``no_go``, a geometry that is not a valid polygon, an id used twice.
+    """
+    problems: list[Issue] = []
+    features = raw.get("features") if isinstance(raw, dict) else None
+    if not isinstance(features, list):
+        raise DataError([Issue("bad_value", "/features", "expected a list")], source=source)
+    out: list[Hazard] = []
+    seen: set[str] = set()
+    for n, feature in enumerate(features):
+        base = f"/features/{n}"
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict):
+            problems.append(Issue("bad_value", f"{base}/properties", "expected an object"))
+            continue
+        before = len(problems)
+        ident = props.get("id")
+        if not isinstance(ident, str) or not ident:
+            problems.append(Issue("missing_field", f"{base}/properties/id", "needs an id"))
+        elif ident in seen:
+            problems.append(Issue("duplicate", f"{base}/properties/id", f"{ident} used twice"))
+        else:
+            seen.add(ident)
+        for name, allowed in (("status", STATUSES), ("kind", KINDS)):
+            if props.get(name) not in allowed:
+                problems.append(
+                    Issue("bad_value", f"{base}/properties/{name}", f"must be one of {allowed}")
+                )
+        if not isinstance(props.get("source"), str) or not props["source"].strip():
+            problems.append(
+                Issue("missing_field", f"{base}/properties/source", "every hazard needs a source")
+            )
+        depth = props.get("least_depth_m")
+        no_go = props.get("no_go", False)
+        if not isinstance(no_go, bool):
+            problems.append(Issue("bad_value", f"{base}/properties/no_go", "true or false"))
+        if depth is not None and (
+            isinstance(depth, bool)
+            or not isinstance(depth, (int, float))
+            or not math.isfinite(depth)
+            or depth < 0
+        ):
+            problems.append(
+                Issue("bad_value", f"{base}/properties/least_depth_m", "a number >= 0 or null")
+            )
+        elif depth is None and no_go is not True:
+            problems.append(
+                Issue(
+                    "missing_field",
+                    f"{base}/properties/least_depth_m",
+                    "give the least depth, or no_go: true",
+                )
+            )
+        try:
+            geom = shape(feature.get("geometry"))
+        except Exception:  # shapely's own errors vary by what is wrong
+            geom = None
+        if not isinstance(geom, (Polygon, MultiPolygon)) or geom.is_empty or not geom.is_valid:
+            problems.append(Issue("bad_value", f"{base}/geometry", "a valid Polygon/MultiPolygon"))
+        elif not _lonlat(geom):
+            problems.append(
+                Issue(
+                    "bad_value",
+                    f"{base}/geometry",
+                    "coordinates must be longitude -180..180 and latitude -90..90 (WGS 84)",
+                )
+            )
+        if len(problems) > before or geom is None:
+            continue
+        out.append(
+            Hazard(
+                id=str(ident),
+                name=str(props.get("name") or ident),
+                kind=str(props["kind"]),
+                geometry=geom,
+                least_depth_m=None if depth is None else float(depth),
+                no_go=bool(no_go),
+                status=str(props["status"]),
+                source=str(props["source"]),
+                note=str(props.get("note") or ""),
+            )
+        )
+    if problems:
+        raise DataError(problems, source=source)
+    return tuple(out)
+
+
+def _lonlat(geom: BaseGeometry) -> bool:
+    xy = shapely.get_coordinates(geom)
+    return bool(
+        len(xy)
+        and (abs(xy[:, 0]) <= 180).all()  # NaN fails these too
+        and (abs(xy[:, 1]) <= 90).all()
+    )
+
+
+def load_hazards(path: Path) -> tuple[Hazard, ...]:
+    """The hazards of a GeoJSON file (none when it does not exist)."""
+    if not path.exists():
+        return ()
+    return parse_hazards(json.loads(path.read_text(encoding="utf-8")), source=str(path))
+
+
+def avoided(
+    hazards: Iterable[Hazard], draft_m: float, rule: KeelRule, *, unverified: bool = False
+) -> tuple[Hazard, ...]:
+    """The hazards a vessel of ``draft_m`` keeps out of; unverified ones only when asked."""
+    return tuple(
+        h for h in hazards if (h.status == "verified" or unverified) and h.blocks(draft_m, rule)
+    )
+
+
+def version_of(hazards: Sequence[Hazard]) -> str:
+    """A short hash of the hazards (ids, values and shapes): the version a plan records."""
+    h = hashlib.sha256()
+    for z in sorted(hazards, key=lambda z: z.id):
+        fields = [z.id, z.kind, z.least_depth_m, z.no_go, z.status, z.source]
+        h.update(json.dumps(fields).encode())
+        h.update(shapely.to_wkb(z.geometry, hex=False, output_dimension=2))
+    return h.hexdigest()[:16]
+
+
+def feature(h: Hazard) -> dict[str, Any]:
+    """A hazard as a GeoJSON feature (as the file holds it)."""
+    props: dict[str, Any] = {
+        "id": h.id,
+        "name": h.name,
+        "kind": h.kind,
+        "least_depth_m": h.least_depth_m,
+        "no_go": h.no_go,
+        "status": h.status,
+        "source": h.source,
+    }
+    if h.note:
+        props["note"] = h.note
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": shapely.geometry.mapping(h.geometry),
+    }
+
+
+def dump(hazards: Iterable[Hazard]) -> str:
+    """The hazards as ``data/hazards.geojson`` holds them: one feature per line."""
+    lines = [json.dumps(feature(h), ensure_ascii=False) for h in hazards]
+    return '{"type": "FeatureCollection", "features": [\n' + ",\n".join(lines) + "\n]}\n"
