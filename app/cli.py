@@ -335,7 +335,9 @@ def graph_export(
     )
 
 
-def _progress_bar(total: float, label: str, *, by_iterations: bool) -> tuple[Any, Any]:
+def _progress_bar(
+    total: float, label: str, *, by_iterations: bool, unit: str = "iteration"
+) -> tuple[Any, Any]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(
@@ -353,7 +355,7 @@ def _progress_bar(total: float, label: str, *, by_iterations: bool) -> tuple[Any
         if elapsed - last[0] >= 0.2:
             last[0] = elapsed
             done = iteration if by_iterations else elapsed
-            bar.update(task, completed=min(done, total), info=f"iteration {iteration}")
+            bar.update(task, completed=min(done, total), info=f"{unit} {iteration}")
         return False
 
     return bar, update
@@ -614,6 +616,17 @@ def plan(
     gpkg: bool = typer.Option(
         False, "--gpkg", help="Also write plan.gpkg (GeoPackage for QGIS: islands, villages, ...)"
     ),
+    target_on_time: float = typer.Option(
+        None,
+        "--target-on-time",
+        min=0.01,
+        max=1.0,
+        help="Plan again with earlier deadlines until every district's chance of delivery by "
+        "its deadline (risk simulation) is at least this, or say why not; writes risk.json",
+    ),
+    risk_runs: int = typer.Option(
+        300, "--risk-runs", min=10, max=100_000, help="Runs of each risk simulation"
+    ),
     lang: Lang = LANG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -629,22 +642,211 @@ def plan(
             chosen = dataclasses.replace(chosen, direction=direction.value)
         given = planning.inputs(settings)
         problem = pipeline.problem_for(given, chosen)
-        total = float(iterations) if iterations else seconds
-        bar, update = _progress_bar(total, "solving", by_iterations=iterations is not None)
-        with bar:
-            run = pipeline.plan(
-                given,
-                problem,
+        report: dict[str, Any] | None = None
+        if target_on_time is not None:
+            run, report, reasons = planning.plan_to_target(
+                settings,
+                chosen,
+                target_on_time,
                 seed=seed,
                 seconds=seconds,
                 iterations=iterations,
-                progress=update,
+                runs=risk_runs,
+                progress=lambda line: typer.echo(line, err=True),
             )
+            report["target_on_time"] = target_on_time
+            report["below_target"] = reasons
+        else:
+            total = float(iterations) if iterations else seconds
+            bar, update = _progress_bar(total, "solving", by_iterations=iterations is not None)
+            with bar:
+                run = pipeline.plan(
+                    given,
+                    problem,
+                    seed=seed,
+                    seconds=seconds,
+                    iterations=iterations,
+                    progress=update,
+                )
         written = planning.write_plan(settings, run, out, gpkg=gpkg)
+        if report is not None:
+            (out / "risk.json").write_text(
+                json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            )
+            written.append(out / "risk.json")
     except RoutingError as exc:
         _fail(exc)
     _summary(run.document, lang, as_json=as_json)
+    if report is not None and not as_json:
+        _target_lines(report, lang)
     _wrote(written)
+
+
+RISK_TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "title": "Peluang rencana bertahan ({runs} simulasi, seed {seed})",
+        "district": "Kecamatan",
+        "on_time": "Tepat waktu",
+        "by_h5": "Sampai H-5",
+        "p50": "Selesai p50",
+        "p95": "Selesai p95",
+        "never": "tidak terkirim",
+        "late_stops": "Persinggahan yang paling sering terlambat:",
+        "all": "Semua kecamatan tepat waktu: {chance}",
+        "climate": "Iklim: {source}",
+    },
+    "en": {
+        "title": "Chance the plan holds ({runs} runs, seed {seed})",
+        "district": "District",
+        "on_time": "On time",
+        "by_h5": "By H-5",
+        "p50": "Done p50",
+        "p95": "Done p95",
+        "never": "not delivered",
+        "late_stops": "Stops most often late:",
+        "all": "Every district on time: {chance}",
+        "climate": "Climate: {source}",
+    },
+}
+
+
+@cli.command()
+def risk(
+    plan_file: Path = typer.Option(..., "--plan", help="The plan.json to simulate"),
+    scenario: Path = typer.Option(
+        None,
+        "--scenario",
+        help="The scenario it was made from (default: data/scenarios/<its scenario name>.toml)",
+    ),
+    runs: int = typer.Option(1000, "--runs", min=1, max=100_000, help="Monte Carlo runs"),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**31 - 1, help="Random seed"),
+    breakdowns: bool = typer.Option(
+        True, "--breakdowns/--no-breakdowns", help="Sample vessel breakdowns"
+    ),
+    replan_breakdowns: bool = typer.Option(
+        False, "--replan-breakdowns", help="Plan the rest again after a breakdown (slower)"
+    ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Processes to spread runs over"
+    ),
+    out: Path = typer.Option(None, "--out", help="Also write the report (JSON) to this file"),
+    lang: Lang = LANG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """How likely a plan is to hold: per district the chance of delivery by its deadline and by
+    H-5 under sampled weather (data/climate.toml), speeds, loading times and breakdowns."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from app import planning
+    from routing.local import lang_of, number, stamp
+
+    settings = get_settings()
+    try:
+        document = json.loads(plan_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _fail(ValueError(f"--plan: cannot read {plan_file}: {exc}"))
+    if scenario is None:
+        name = str(document.get("scenario", "")) if isinstance(document, dict) else ""
+        scenario = settings.data_dir / "scenarios" / f"{name}.toml"
+        if not name or not scenario.exists():
+            _fail(ValueError(f"--scenario: no scenario file {scenario}; give --scenario"))
+        typer.echo(f"scenario: {scenario}", err=True)
+    dask: Any = None
+    try:
+        chosen = load_scenario(scenario)
+        executor: Any = None
+        if settings.dask_scheduler:
+            from distributed import Client
+
+            dask = Client(settings.dask_scheduler, set_as_default=False, timeout=30)
+            executor = dask.get_executor(pure=False)
+        elif workers > 1:
+            executor = ProcessPoolExecutor(max_workers=workers)
+        bar, update = _progress_bar(float(runs), "simulating", by_iterations=True, unit="run")
+        with bar:
+            result = planning.risk(
+                settings,
+                document,
+                chosen,
+                runs=runs,
+                seed=seed,
+                breakdowns=breakdowns,
+                replan_breakdowns=replan_breakdowns,
+                executor=executor,
+                progress=lambda done, total: update(done, float(done), 0.0),
+            )
+        if executor is not None:
+            executor.shutdown()
+    except RoutingError as exc:
+        _fail(exc)
+    finally:
+        if dask is not None:
+            dask.close()
+    if out is not None:
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        _wrote([out])
+    if as_json:
+        _print_json(result)
+        return
+    from rich import box
+    from rich.table import Table
+
+    lg = lang_of(lang)
+    text = RISK_TEXT[lg]
+    table = Table(
+        title=text["title"].format(runs=number(runs, lg), seed=seed),
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+    )
+    for col in ("district", "on_time", "by_h5", "p50", "p95"):
+        table.add_column(text[col], justify="left" if col == "district" else "right")
+    pct = lambda x: "-" if x is None else f"{number(100 * x, lg, 1)} %"  # noqa: E731
+    when = lambda x: text["never"] if x is None else stamp(datetime.fromisoformat(x))  # noqa: E731
+    for d in result["districts"]:
+        table.add_row(
+            d["district_name"] or d["district_code"],
+            pct(d["on_time"]),
+            pct(d["by_h5"]),
+            when(d["completion"]["p50"]),
+            when(d["completion"]["p95"]),
+        )
+    console = _out_console()
+    console.print(table)
+    console.print(text["all"].format(chance=pct(result["every_district_on_time"])))
+    if result["late_stops"]:
+        console.print(text["late_stops"])
+        for s in result["late_stops"][:5]:
+            console.print(f"  {s['vessel_name']} - {s['landing_name']}: {pct(s['late'])}")
+    console.print(text["climate"].format(source=result["climate_source"]))
+
+
+TARGET_TEXT = {
+    "id": {
+        "met": "Semua kecamatan tepat waktu dalam >= {target} simulasi.",
+        "below": "Di bawah {target} simulasi tepat waktu:",
+    },
+    "en": {
+        "met": "Every district on time in >= {target} of runs.",
+        "below": "Below {target} of runs on time:",
+    },
+}
+
+
+def _target_lines(report: dict[str, Any], lang: str) -> None:
+    from routing.local import lang_of, number
+
+    lg = lang_of(lang)
+    text = TARGET_TEXT[lg]
+    target = f"{number(100 * report['target_on_time'], lg, 0)} %"
+    console = _out_console()
+    if not report["below_target"]:
+        console.print(text["met"].format(target=target))
+        return
+    console.print(text["below"].format(target=target))
+    for r in report["below_target"]:
+        console.print(f"  {r['district_name'] or r['district_code']}: {r['why']}")
 
 
 @cli.command()

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
         return self.data_dir / "kit.toml"
 
     @property
+    def climate_file(self) -> Path:
+        return self.data_dir / "climate.toml"
+
+    @property
     def sea_areas_file(self) -> Path:
         return self.data_dir / "sea_areas.toml"
 

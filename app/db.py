@@ -130,6 +130,24 @@ hazard_changes = Table(
     Column("recorded_at", Float, nullable=False),
 )
 
+risk_runs = Table(
+    "risk_runs",
+    metadata,
+    # A Monte Carlo of a finished plan (routing.risk): its options, progress and report.
+    Column("id", String(36), primary_key=True),
+    Column("plan_id", String(36), ForeignKey("plans.id"), nullable=False, index=True),
+    Column("runs", Integer, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("breakdowns", Boolean, nullable=False),
+    Column("replan_breakdowns", Boolean, nullable=False),
+    Column("phase", String(16), nullable=False),  # queued, running, completed, failed
+    Column("runs_done", Integer, nullable=False, default=0),
+    Column("result", Text),
+    Column("error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
 Phase = Literal[
     "queued", "building_matrix", "solving", "completed", "infeasible", "failed", "cancelled"
 ]

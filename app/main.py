@@ -31,6 +31,7 @@ from app.routes import (
     papers,
     plans,
     replans,
+    risk,
     scenarios,
     schemas,
     sea,
@@ -38,6 +39,7 @@ from app.routes import (
 from app.routes import field as field_voyage
 from app.runner import JobRunner
 from app.services.livestatus import LiveStatus
+from app.services.risk import RiskRunner
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live = LiveStatus(settings)
         await live.start()
         app.state.live_status = live
+        app.state.risk_runner = RiskRunner(settings)
         # What start-up loaded (the dataset, the sea networks, the libraries) lives as long as
         # the worker: kept out of the cyclic collector's full passes, which otherwise walk it
         # all every few seconds under load and hold every request meanwhile (a 150 ms stall
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             runner.shutdown()
+            app.state.risk_runner.close()
             await live.close()
 
     app = FastAPI(
@@ -114,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scenarios.router)
     app.include_router(keys.router)
     app.include_router(hazards.router)
+    app.include_router(risk.router)
     app.include_router(schemas.router)
     app.include_router(fieldpage.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import os
 import socket
-from datetime import datetime
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,8 @@ from app import state
 from app.config import Settings
 from routing import export, pipeline
 from routing.hazards import Hazard, version_of
-from routing.scenario import load_scenario, load_vessels
+from routing.plandoc import PlanDocument
+from routing.scenario import Scenario, load_scenario, load_vessels
 
 
 def inputs(settings: Settings, *, hazard_changes: bool = False) -> pipeline.Inputs:
@@ -148,3 +151,176 @@ def plan_scenario_file(
             + "\n"
         )
     return summary
+
+
+def risk(
+    settings: Settings,
+    document: dict[str, Any],
+    scenario: Scenario,
+    *,
+    runs: int,
+    seed: int,
+    breakdowns: bool = True,
+    replan_breakdowns: bool = False,
+    executor: Executor | None = None,
+    hazard_changes: bool = False,
+    progress: Callable[[int, int], object] | None = None,
+) -> dict[str, Any]:
+    """The risk report of a plan (``routing.risk``): ``runs`` runs of its voyages under the
+    climate of ``data/climate.toml``, from the scenario it was made from."""
+    from routing import risk as mc
+    from routing.plandoc import PlanDocument
+
+    given = inputs(settings, hazard_changes=hazard_changes)
+    problem = pipeline.problem_for(given, scenario)
+    climate = mc.load_climate(
+        settings.climate_file, [a.id for a in problem.sea_areas], given.classes
+    )
+    model = pipeline.risk_model(
+        given,
+        problem,
+        PlanDocument.from_json(document),
+        climate,
+        election_day=scenario.election_day,
+        breakdowns=breakdowns,
+        replan_breakdowns=replan_breakdowns,
+    )
+    times = mc.simulate(model, runs, seed, executor=executor, progress=progress)
+    out = mc.report(model, times, seed=seed)
+    out["scenario"] = document.get("scenario")
+    return out
+
+
+TARGET_ROUNDS = 6  # plans made at most to reach an on-time target
+TARGET_STEP_H = (6.0, 24.0)  # a district's deadline moves this much earlier per round, at most
+
+
+def plan_to_target(
+    settings: Settings,
+    scenario: Scenario,
+    target: float,
+    *,
+    seed: int,
+    seconds: float | None,
+    iterations: int | None,
+    runs: int = 300,
+    executor: Executor | None = None,
+    progress: Callable[[str], object] | None = None,
+) -> tuple[pipeline.PlanRun, dict[str, Any], list[dict[str, Any]]]:
+    """Plan, simulate (``risk``), and while a district's chance of delivery by its deadline is
+    below ``target``, plan again with that district's deadline earlier (by how late its
+    completion runs at the target's percentile, between 6 and 24 hours a round), at most
+    ``TARGET_ROUNDS`` plans. A deadline that leaves its district unserved in the plan goes back
+    to where it was and moves no more. Returns the plan whose districts fare best, its risk
+    report (against the scenario's own deadlines), and per district still below the target why.
+
+    An earlier deadline makes the solver serve that district earlier, so that the weather and
+    delays the simulation samples still leave it on time; it cannot help a district whose
+    runs fail for breakdowns or waters closed past the plan's end: those are explained."""
+    import dataclasses
+
+    from routing import risk as mc
+
+    given = inputs(settings)
+    judged = pipeline.problem_for(given, scenario)  # the scenario's own deadlines
+    climate = mc.load_climate(
+        settings.climate_file, [a.id for a in judged.sea_areas], given.classes
+    )
+    original = {c: scenario.deadline_for(c) for c in {x.district_code for x in judged.consignments}}
+    current = dict(scenario.deadlines)
+    fixed: set[str] = set()  # districts whose deadline cannot move earlier
+    best: tuple[tuple[int, float], pipeline.PlanRun, dict[str, Any], dict[str, Any]] | None = None
+    history: dict[str, list[float]] = {}
+    for round_no in range(1, TARGET_ROUNDS + 1):
+        tried = dataclasses.replace(scenario, deadlines=dict(current))
+        run = pipeline.plan(
+            given, pipeline.problem_for(given, tried), seed=seed, seconds=seconds,
+            iterations=iterations,
+        )  # fmt: skip
+        unserved = {u["district_code"] for u in run.document["unassigned"]}
+        model = pipeline.risk_model(
+            given,
+            judged,
+            PlanDocument.from_json(run.document),
+            climate,
+            election_day=scenario.election_day,
+        )
+        report = mc.report(model, mc.simulate(model, runs, seed, executor=executor), seed=seed)
+        report["scenario"] = run.document["scenario"]
+        for d in report["districts"]:
+            history.setdefault(d["district_code"], []).append(d["on_time"])
+        below = [d for d in report["districts"] if d["on_time"] < target]
+        if progress is not None:
+            progress(f"plan {round_no}: {len(below)} district(s) below {target:.0%} on time")
+        score = _score(report, target)
+        if best is None or score > best[0]:
+            best = (score, run, report, dict(current))
+        if not below:
+            break
+        moved = False
+        for d in below:
+            code = d["district_code"]
+            deadline = current.get(code, original[code])
+            if code in unserved and code in current and code not in fixed:
+                # Too early to serve: back to the last deadline that was served, and stay.
+                earlier = current[code]
+                current[code] = min(original[code], earlier + timedelta(hours=TARGET_STEP_H[1]))
+                fixed.add(code)
+                moved = True
+                continue
+            if code in fixed:
+                continue
+            step = min(TARGET_STEP_H[1], max(TARGET_STEP_H[0], _late_by_h(d, target)))
+            new = max(
+                scenario.planning_start + timedelta(hours=12), deadline - timedelta(hours=step)
+            )
+            if new < deadline:
+                current[code] = new
+                moved = True
+        if not moved:
+            break
+    assert best is not None
+    _, run, report, used = best
+    reasons = []
+    for d in report["districts"]:
+        if d["on_time"] >= target:
+            continue
+        code = d["district_code"]
+        seen = ", ".join(f"{x:.0%}" for x in history.get(code, []))
+        why = (
+            f"on time in {d['on_time']:.0%} of runs in the plan kept ({len(history[code])} "
+            f"plan(s) made: {seen})"
+        )
+        if code in used and used[code] != original[code]:
+            why += f", planned for {used[code].isoformat()} instead of {original[code].isoformat()}"
+        if code in fixed:
+            why += "; an earlier deadline left it unserved"
+        if d["delivered_in_runs"] is not None and d["delivered_in_runs"] < target:
+            why += (
+                f"; it is not served at all in {1 - d['delivered_in_runs']:.0%} of runs "
+                "(breakdowns, or waters closed past the plan's end): more vessels or an "
+                "earlier start would help, not an earlier deadline"
+            )
+        reasons.append({"district_code": code, "district_name": d["district_name"], "why": why})
+    report["deadlines_planned"] = {k: v.isoformat() for k, v in sorted(used.items())}
+    return run, report, reasons
+
+
+def _late_by_h(district: dict[str, Any], target: float) -> float:
+    """How many hours past its deadline the district's completion runs at the target's
+    percentile (from its histogram: hours against the deadline)."""
+    h = district["histogram"]
+    total = h["before"] + sum(h["counts"]) + h["after"] + h["not_delivered"]
+    need = target * total
+    seen = h["before"]
+    for edge, count in zip(h["edges_h"][1:], h["counts"], strict=False):
+        seen += count
+        if seen >= need:
+            return max(0.0, float(edge))
+    return float(h["edges_h"][-1])
+
+
+def _score(report: dict[str, Any], target: float) -> tuple[int, float]:
+    """Districts at or above the target, then the mean chance."""
+    chances = [d["on_time"] for d in report["districts"]]
+    return sum(c >= target for c in chances), sum(chances) / max(1, len(chances))

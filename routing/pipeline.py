@@ -14,7 +14,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,13 @@ from shapely.geometry.base import BaseGeometry
 from routing import export
 from routing.demand import Kit
 from routing.domain import Plan, Problem, SeaArea, Vessel, VesselClass
-from routing.errors import RoutingError
+from routing.errors import DataError, Issue, RoutingError
 from routing.geodata import Archipelago
 from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
 from routing.plandoc import PlanDocument
 from routing.planner import input_hash, make_plan, versions
 from routing.replan import replan as replan_rest
+from routing.risk import Climate, Model, exposures, routes_of
 from routing.scenario import Scenario, build_problem
 from routing.schedule import PathCoords
 from routing.seagraph import SeaPath
@@ -265,3 +266,88 @@ def places(arch: Archipelago) -> dict[str, tuple[float, float]]:
     out = {d.id: (d.lon, d.lat) for d in arch.depots.values()}
     out.update({lp.id: (lp.lon, lp.lat) for lp in arch.landing_points.values()})
     return out
+
+
+def risk_model(
+    inputs: Inputs,
+    problem: Problem,
+    document: PlanDocument,
+    climate: Climate,
+    *,
+    election_day: date,
+    breakdowns: bool = True,
+    replan_breakdowns: bool = False,
+    replan_iterations: int = 200,
+) -> Model:
+    """What the risk simulation of a plan needs (``routing.risk``): its trips, the matrices of
+    its classes, its legs' exposure to the sea areas; with ``replan_breakdowns``, a re-plan of
+    the rest from each run's first breakdown (the re-planner, ``replan_iterations``)."""
+    unknown = sorted(
+        {c for v in document.voyages for s in v.stops for c in s.consignments}
+        - {c.id for c in problem.consignments}
+    )
+    if unknown:
+        raise DataError(
+            [
+                Issue(
+                    "bad_value",
+                    "/plan",
+                    f"the plan hands over {len(unknown)} consignment(s) the scenario does not "
+                    f"have (e.g. {unknown[0]}): it was made from another scenario",
+                )
+            ],
+            source=problem.name,
+        )
+    matrices, _ = sea(inputs, problem)
+    horizon = max(c.deadline for c in problem.consignments) - problem.start
+    replan = None
+    if replan_breakdowns:
+        replan = _risk_replan(matrices, document, replan_iterations)
+    return Model(
+        problem=problem,
+        routes=routes_of(document),
+        matrices=dict(matrices),
+        spans=exposures(document, problem.sea_areas),
+        climate=climate,
+        election_day=election_day,
+        horizon_days=max(1, horizon.days + 8),  # room for holds past the last deadline
+        breakdowns=breakdowns,
+        replan=replan,
+    )
+
+
+@dataclass(frozen=True)
+class _RiskReplan:
+    """The rest of a plan planned again from a run's first breakdown (picklable). The rest is
+    timed without weather holds (the re-planner has no sea paths in a simulation worker)."""
+
+    matrices: dict[str, Matrix]
+    document: PlanDocument
+    iterations: int
+
+    def __call__(
+        self,
+        problem: Problem,
+        events: list[dict[str, Any]],
+        out_of_service: dict[str, datetime],
+        as_of: datetime,
+    ) -> dict[str, datetime]:
+        try:
+            result = replan_rest(
+                problem,
+                self.document,
+                events,
+                self.matrices,
+                options=SolveOptions(seed=0, max_iterations=self.iterations),
+                as_of=as_of,
+                out_of_service=out_of_service,
+            )
+        except RoutingError:
+            return {}
+        return dict(result.plan.delivered)
+
+
+def _risk_replan(
+    matrices: Mapping[str, Matrix], document: PlanDocument, iterations: int
+) -> _RiskReplan:
+    return _RiskReplan(dict(matrices), document, iterations)

@@ -1,0 +1,78 @@
+"""How likely a plan is to hold: Monte Carlo runs of a finished plan under sampled weather,
+speeds, loading times and breakdowns (``routing.risk``), as jobs with progress and a report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, StrictBool, StrictInt
+
+from app import auth, deps
+from app.deps import PlanId, RiskId
+from app.errors import problems
+from app.services import risk
+
+router = APIRouter(tags=["risk"])
+MAX_RUNS = 20_000
+
+
+class RiskRequest(BaseModel):
+    """How many runs, their seed (the same seed gives the same report) and what they sample."""
+
+    runs: Annotated[StrictInt, Field(ge=1, le=MAX_RUNS)] = 1000
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] = 0
+    breakdowns: StrictBool = Field(default=True, description="Sample vessel breakdowns")
+    replan_breakdowns: StrictBool = Field(
+        default=False,
+        description="After a breakdown, plan the rest again with the re-planner (slower); "
+        "else what the vessel had not handed over is not delivered",
+    )
+
+    model_config = {"extra": "forbid"}
+
+
+@router.post(
+    "/plans/{plan_id}/risk",
+    status_code=202,
+    dependencies=[auth.planner],
+    responses=problems(401, 403, 404, 409, 413, 422),
+)
+def start_risk(request: Request, plan_id: PlanId, body: RiskRequest | None = None) -> JSONResponse:
+    """Start a risk run of a finished plan (202, `Location: /risk/{id}`): `runs` runs, each
+    sampling the waves per sea area from data/climate.toml (rough spells, BMKG's classes),
+    each vessel's speed and loading times and its breakdowns, and timing the plan's trips again
+    (holding in port where the waves close a leg). The report (`GET /risk/{id}` once
+    `completed`) gives per district the chance of delivery by its deadline and by H-5, the
+    percentiles of its completion and a histogram against the deadline, and the stops and
+    vessels most often late. A plan not finished, a capacity plan or a re-plan is a 409."""
+    body = body or RiskRequest()
+    settings = deps.settings(request)
+    risk_id = risk.queue(
+        settings,
+        plan_id,
+        runs=body.runs,
+        seed=body.seed,
+        breakdowns=body.breakdowns,
+        replan_breakdowns=body.replan_breakdowns,
+    )
+    request.app.state.risk_runner.start(risk_id)
+    return JSONResponse(
+        risk.get(settings, risk_id), status_code=202, headers={"Location": f"/risk/{risk_id}"}
+    )
+
+
+@router.get(
+    "/plans/{plan_id}/risk", dependencies=[auth.reader], responses=problems(401, 403, 404, 422)
+)
+def list_risk(request: Request, plan_id: PlanId) -> dict[str, Any]:
+    """A plan's risk runs, newest first, with their phase and progress (not their reports)."""
+    return {"risk_runs": risk.of_plan(deps.settings(request), plan_id)}
+
+
+@router.get("/risk/{risk_id}", dependencies=[auth.reader], responses=problems(401, 403, 404, 422))
+def get_risk(request: Request, risk_id: RiskId) -> dict[str, Any]:
+    """A risk run: its phase, progress (`runs_done` of `runs`) and, once completed, its
+    report."""
+    return risk.get(deps.settings(request), risk_id)

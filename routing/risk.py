@@ -1,0 +1,549 @@
+"""How likely a plan is to hold: a Monte Carlo of its voyages under sampled weather, speeds,
+loading times and breakdowns.
+
+Each run samples, over the plan's days:
+
+- **waves** per sea area (``data/climate.toml``): one regional chain of rough and calm days,
+  since the monsoon's swell reaches every area together; a rough spell lasts ``spell_days`` on
+  average; within it each area is rough (always for an open area, with the sheltered/open
+  ratio for a sheltered one) in one of BMKG's classes (above 1.25, 2.5 or 4 m) for the spell.
+  A spell above a class's wave limit closes the area to it, as a forecast does;
+- **speeds** and **loading times** per vessel (normal spreads around the plan's);
+- **breakdowns** per vessel (exponential, mean hours between breakdowns per class), counted
+  from the vessel's first departure: a breakdown ends its part in the plan.
+
+The run then times the plan's own trips again with the schedule (``routing.schedule``): a leg
+that meets a closure waits in port until it can pass (the simulation takes no detours, which
+makes it pessimistic where a detour exists). Without breakdown re-plans, what a broken-down
+vessel had not yet handed over is not delivered; with them (``replan_breakdowns``), the rest
+of the plan is planned again from that moment by the re-planner (``routing.replan``, a small
+iteration budget), with the vessel out of service and the run's own weather as its forecast.
+
+Results per district: the chance that every village has its kits by the district's deadline and
+by H-5 (the end of the fifth day before election day, local time), the percentiles of the time
+its last village is served, and the stops and vessels most often late; with a histogram of
+completion times against the deadline. Runs are independent, each with its own random stream
+(``numpy.random.SeedSequence(seed).spawn``), so the result does not depend on how the runs are
+spread over processes or a Dask cluster: the same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from shapely.geometry import LineString, Point
+
+from routing import fieldlog
+from routing.domain import (
+    Problem,
+    SeaArea,
+    SolvedRoute,
+    SolvedTrip,
+    VesselClass,
+    Voyage,
+    WaveForecast,
+)
+from routing.errors import DataError, Issue
+from routing.matrix import UNREACHABLE, Matrix
+from routing.plandoc import PlanDocument
+from routing.schedule import make_voyage
+from routing.weather import Weather
+
+LEVELS = ("above_1_25_m", "above_2_5_m", "above_4_m")
+CHUNK = 25  # runs per task handed to a worker
+HIST_STEP_H = 12  # histogram bins of completion time against the deadline, hours
+HIST_FROM_H, HIST_TO_H = -168, 72
+
+
+@dataclass(frozen=True)
+class SeasonArea:
+    """One season's waves in one kind of area: shares of days above each BMKG class, and the
+    mean length of a rough spell in days."""
+
+    above_1_25_m: float
+    above_2_5_m: float
+    above_4_m: float
+    spell_days: float
+
+
+@dataclass(frozen=True)
+class Climate:
+    """``data/climate.toml``: waves per season and exposure, breakdowns and spreads."""
+
+    exposure: dict[str, str]  # sea area -> "open" or "sheltered"
+    season_of_month: dict[int, str]
+    seasons: dict[str, dict[str, SeasonArea]]  # season -> exposure -> waves
+    wave_m: tuple[float, float, float]  # simulated heights: moderate, high, very high
+    mtbf_h: dict[str, float]  # vessel class -> mean hours between breakdowns (inf: none)
+    speed_spread: float
+    loading_spread: float
+    source: str
+
+    def season(self, day: date, exposure: str) -> SeasonArea:
+        return self.seasons[self.season_of_month[day.month]][exposure]
+
+
+def parse_climate(
+    raw: Mapping[str, Any], area_ids: Iterable[str], class_ids: Iterable[str], *, source: str
+) -> Climate:
+    """Validate a climate table; every problem is raised at once, naming its key.
+
+    Raises
+    ------
+    DataError
+        A sea area or class without an entry, a share outside 0..1 or not decreasing with the
+        wave class, a spell shorter than a day, a month without a known season.
+    """
+    problems: list[Issue] = []
+
+    def number(value: Any, path: str, low: float, high: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append(Issue("bad_value", path, "must be a number"))
+            return low
+        if not (low <= value <= high):
+            problems.append(Issue("bad_value", path, f"must be between {low:g} and {high:g}"))
+            return low
+        return float(value)
+
+    areas = raw.get("areas") or {}
+    exposure: dict[str, str] = {}
+    for aid in area_ids:
+        kind = areas.get(aid)
+        if kind not in ("open", "sheltered"):
+            problems.append(Issue("bad_value", f"/areas/{aid}", "open or sheltered"))
+        else:
+            exposure[aid] = kind
+    seasons: dict[str, dict[str, SeasonArea]] = {}
+    for name, kinds in (raw.get("seasons") or {}).items():
+        for kind in ("open", "sheltered"):
+            base = f"/seasons/{name}/{kind}"
+            table = (kinds or {}).get(kind)
+            if not isinstance(table, dict):
+                problems.append(Issue("missing_field", base, "no table"))
+                continue
+            shares = [number(table.get(k), f"{base}/{k}", 0, 1) for k in LEVELS]
+            if not shares[0] >= shares[1] >= shares[2]:
+                problems.append(
+                    Issue("bad_value", base, "shares must not grow with the wave class")
+                )
+            spell = number(table.get("spell_days"), f"{base}/spell_days", 1, 365)
+            seasons.setdefault(name, {})[kind] = SeasonArea(shares[0], shares[1], shares[2], spell)
+    months: dict[int, str] = {}
+    for m in range(1, 13):
+        name = (raw.get("months") or {}).get(str(m))
+        if name not in seasons:
+            problems.append(Issue("bad_value", f"/months/{m}", "not a season of /seasons"))
+        else:
+            months[m] = name
+    waves = raw.get("waves") or {}
+    heights = tuple(
+        number(waves.get(k), f"/waves/{k}", 0, 30) for k in ("moderate_m", "high_m", "very_high_m")
+    )
+    breakdowns = raw.get("breakdowns") or {}
+    mtbf: dict[str, float] = {}
+    for cid in class_ids:
+        value = breakdowns.get(cid)
+        if value is None:
+            problems.append(Issue("missing_field", f"/breakdowns/{cid}", "no breakdown rate"))
+            continue
+        mtbf[cid] = number(value, f"/breakdowns/{cid}", 1, math.inf)
+    spreads = raw.get("spreads") or {}
+    speed = number(spreads.get("speed"), "/spreads/speed", 0, 0.5)
+    loading = number(spreads.get("loading"), "/spreads/loading", 0, 0.9)
+    if problems:
+        raise DataError(problems, source=source)
+    return Climate(
+        exposure,
+        months,
+        seasons,
+        (heights[0], heights[1], heights[2]),
+        mtbf,
+        speed,
+        loading,
+        f"{raw.get('status', '')}: {raw.get('source', '')}",
+    )
+
+
+def load_climate(path: Path, area_ids: Iterable[str], class_ids: Iterable[str]) -> Climate:
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError([Issue("unreadable_file", "/", str(exc))], source=str(path)) from exc
+    return parse_climate(raw, area_ids, class_ids, source=str(path))
+
+
+def routes_of(document: PlanDocument) -> tuple[SolvedRoute, ...]:
+    """The plan's trips as the solver gave them (depot, consignments in order, depot).
+
+    Raises
+    ------
+    DataError
+        For a re-plan with a voyage under way (its first stop is at sea): the simulation
+        covers plans made from a scenario.
+    """
+    routes = []
+    for v in document.voyages:
+        trips: list[SolvedTrip] = []
+        start: str | None = None
+        cons: list[str] = []
+        for s in v.stops:
+            if s.kind == "start":
+                raise DataError(
+                    [Issue("bad_value", "/plan", "a re-plan under way: simulate the plan itself")],
+                    source=document.scenario,
+                )
+            if s.kind == "depot":
+                if start is not None:
+                    trips.append(SolvedTrip(start, tuple(cons), s.id))
+                start, cons = (s.id if s.operation == "load" else None), []
+            else:
+                cons.extend(s.consignments)
+        routes.append(SolvedRoute(v.vessel_id, tuple(trips)))
+    return tuple(routes)
+
+
+def exposures(
+    document: PlanDocument, areas: Sequence[SeaArea]
+) -> dict[tuple[str, str, str], tuple[tuple[str, float, float], ...]]:
+    """For each leg of the plan (class, from, to): the parts of its sea path inside each sea
+    area, as fractions of its length (from the legs' own geometry)."""
+    out: dict[tuple[str, str, str], tuple[tuple[str, float, float], ...]] = {}
+    for v in document.voyages:
+        for leg in v.legs:
+            key = (v.vessel_class, leg.from_, leg.to)
+            if key in out or len(leg.geometry.coordinates) < 2:
+                continue
+            line = LineString(leg.geometry.coordinates)
+            spans = []
+            for a in areas:
+                inside = line.intersection(a.geometry)
+                parts = getattr(inside, "geoms", [inside])
+                for part in parts:
+                    if part.is_empty or part.geom_type != "LineString":
+                        continue
+                    ends = [
+                        line.project(Point(part.coords[0])),
+                        line.project(Point(part.coords[-1])),
+                    ]
+                    spans.append((a.id, min(ends) / line.length, max(ends) / line.length))
+            out[key] = tuple(spans)
+    return out
+
+
+class _SampledWeather(Weather):
+    """The weather of one run: the plan's legs' exposure computed once for every run."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        spans: Mapping[tuple[str, str, str], tuple[tuple[str, float, float], ...]],
+    ) -> None:
+        super().__init__(problem, None)
+        self.spans = spans
+
+    def exposure(self, class_id: str, a: str, b: str) -> tuple[tuple[str, float, float], ...]:
+        return self.spans.get((class_id, a, b), ())
+
+
+Replanner = Callable[
+    [Problem, list[dict[str, Any]], dict[str, datetime], datetime], dict[str, datetime]
+]
+
+
+@dataclass(frozen=True)
+class Model:
+    """What every run of one plan shares (sent once to each worker task)."""
+
+    problem: Problem
+    routes: tuple[SolvedRoute, ...]
+    matrices: dict[str, Matrix]
+    spans: dict[tuple[str, str, str], tuple[tuple[str, float, float], ...]]
+    climate: Climate
+    election_day: date
+    horizon_days: int
+    breakdowns: bool = True
+    # the rest planned again from a breakdown: (problem with the run's weather, the run's field
+    # events until then, vessels out of service from, as of) -> handover times
+    replan: Replanner | None = None
+
+    @property
+    def h5(self) -> datetime:
+        """The end of H-5 (the fifth day before election day), in the plan's time zone."""
+        tz = self.problem.start.tzinfo
+        return datetime.combine(self.election_day - timedelta(days=4), time(0, 0), tzinfo=tz)
+
+
+def sample_weather(model: Model, rng: np.random.Generator) -> tuple[WaveForecast, ...]:
+    """The run's rough spells as forecasts per sea area (see the module's text)."""
+    c = model.climate
+    start = model.problem.start
+    first = datetime.combine(start.date(), time(0, 0), tzinfo=start.tzinfo)
+    days = [first + timedelta(days=d) for d in range(model.horizon_days + 1)]
+    rough = np.zeros(len(days), dtype=bool)
+    for d, day in enumerate(days):
+        s = c.season(day.date(), "open")
+        p, spell = s.above_1_25_m, s.spell_days
+        if p <= 0:
+            continue
+        if p >= 1:
+            rough[d] = True
+            continue
+        if d == 0 or not rough[d - 1]:
+            go = p if d == 0 else min(1.0, p / (1 - p) / spell)
+        else:
+            go = 1 - 1 / spell
+        rough[d] = rng.random() < go
+    out: list[WaveForecast] = []
+    d = 0
+    while d < len(days):
+        if not rough[d]:
+            d += 1
+            continue
+        end = d
+        while end + 1 < len(days) and rough[end + 1]:
+            end += 1
+        spell_start, spell_end = days[d], days[end] + timedelta(days=1)
+        for aid in sorted(c.exposure):
+            open_ = c.season(days[d].date(), "open")
+            here = c.season(days[d].date(), c.exposure[aid])
+            share = here.above_1_25_m / open_.above_1_25_m if open_.above_1_25_m else 0.0
+            u_area, u_class = rng.random(), rng.random()
+            if u_area >= share or here.above_1_25_m <= 0:
+                continue
+            if u_class < here.above_4_m / here.above_1_25_m:
+                wave = c.wave_m[2]
+            elif u_class < here.above_2_5_m / here.above_1_25_m:
+                wave = c.wave_m[1]
+            else:
+                wave = c.wave_m[0]
+            out.append(WaveForecast(aid, spell_start, spell_end, wave, "simulated"))
+        d = end + 1
+    return tuple(out)
+
+
+def _scaled(vc: VesselClass, loading: float) -> VesselClass:
+    return dataclasses.replace(
+        vc,
+        load_rate_kg_per_h=vc.load_rate_kg_per_h / loading,
+        unload_rate_kg_per_h=vc.unload_rate_kg_per_h / loading,
+        tender_rate_kg_per_h=vc.tender_rate_kg_per_h / loading,
+        anchor_setup_min=vc.anchor_setup_min * loading,
+    )
+
+
+def _faster(m: Matrix, speed: float) -> Matrix:
+    reach = m.reachable
+    secs = np.where(reach, np.rint(m.duration_s / speed), UNREACHABLE).astype(np.int64)
+    return dataclasses.replace(m, duration_s=secs)
+
+
+def one_run(model: Model, rng: np.random.Generator) -> dict[str, float]:
+    """One run: seconds from the planning start to each consignment's handover (``inf``: not
+    handed over)."""
+    p = model.problem
+    c = model.climate
+    forecast = sample_weather(model, rng)
+    done: dict[str, float] = {}
+    broken: dict[str, datetime] = {}
+    timed: dict[str, Voyage] = {}
+    by_vessel = {r.vessel_id: r for r in model.routes}
+    for v in p.vessels:
+        route = by_vessel.get(v.id)
+        speed = max(0.5, rng.normal(1.0, c.speed_spread)) if c.speed_spread else 1.0
+        loading = max(0.3, rng.normal(1.0, c.loading_spread)) if c.loading_spread else 1.0
+        mtbf = c.mtbf_h.get(v.class_id, math.inf)
+        fails_after_h = rng.exponential(mtbf) if model.breakdowns and math.isfinite(mtbf) else None
+        if route is None or not route.trips:
+            continue
+        vc = _scaled(p.classes[v.class_id], loading)
+        run_problem = dataclasses.replace(
+            p, classes={**p.classes, v.class_id: vc}, forecast=forecast
+        )
+        weather = _SampledWeather(run_problem, model.spans)
+        matrices = {v.class_id: _faster(model.matrices[v.class_id], speed)}
+        voyage, delivered = make_voyage(run_problem, route, matrices, weather=weather)
+        timed[v.id] = voyage
+        fails_at = None
+        if fails_after_h is not None and voyage.legs:
+            fails_at = voyage.legs[0].depart + timedelta(hours=fails_after_h)
+            if fails_at < voyage.stops[-1].arrival:
+                broken[v.id] = fails_at
+        for cid, at in delivered.items():
+            if fails_at is None or at <= fails_at:
+                done[cid] = p.seconds(at)
+    if broken and model.replan is not None:
+        first = min(broken.values())
+        events = field_events(timed, first)
+        moved = model.replan(dataclasses.replace(p, forecast=forecast), events, broken, first)
+        for cid, at in moved.items():
+            if cid not in done or done[cid] > p.seconds(first):
+                done[cid] = float(p.seconds(at))
+    return {cons.id: float(done.get(cons.id, math.inf)) for cons in p.consignments}
+
+
+def field_events(voyages: Mapping[str, Voyage], until: datetime) -> list[dict[str, Any]]:
+    """The field events a run's voyages would have reported up to ``until`` (what the
+    re-planner reads to know where each vessel is and what it delivered)."""
+    out: list[dict[str, Any]] = []
+    for vid in sorted(voyages):
+        stops = voyages[vid].stops
+        for n, stop in enumerate(stops):
+            times = {
+                "arrived": stop.arrival,
+                "loaded": stop.work_end,
+                "handed_over": stop.work_end,
+                "departed": stop.departure,
+            }
+            for step in fieldlog.sequence(stop.kind, last=n == len(stops) - 1):
+                if times[step] <= until:
+                    at = times[step].isoformat()
+                    out.append({"vessel_id": vid, "stop": n, "type": step, "at": at})
+    return out
+
+
+def _chunk(model: Model, seed: int, runs: int, lo: int, hi: int) -> np.ndarray:
+    """Runs ``lo..hi-1`` of ``runs``: an array (run, consignment) of seconds."""
+    streams = np.random.SeedSequence(seed).spawn(runs)[lo:hi]
+    order = [c.id for c in model.problem.consignments]
+    out = np.empty((hi - lo, len(order)))
+    for k, ss in enumerate(streams):
+        got = one_run(model, np.random.default_rng(ss))
+        out[k] = [got[cid] for cid in order]
+    return out
+
+
+def simulate(
+    model: Model,
+    runs: int,
+    seed: int = 0,
+    *,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> np.ndarray:
+    """``runs`` runs (on ``executor`` when given: a process pool, or a Dask cluster's
+    executor), as an array (run, consignment) of seconds from the planning start."""
+    bounds = [(lo, min(runs, lo + CHUNK)) for lo in range(0, runs, CHUNK)]
+    if executor is None:
+        parts = []
+        for lo, hi in bounds:
+            parts.append(_chunk(model, seed, runs, lo, hi))
+            if progress is not None:
+                progress(hi, runs)
+    else:
+        futures = [executor.submit(_chunk, model, seed, runs, lo, hi) for lo, hi in bounds]
+        parts = []
+        for n, f in enumerate(futures):
+            parts.append(f.result())
+            if progress is not None:
+                progress(bounds[n][1], runs)
+    return np.concatenate(parts) if parts else np.empty((0, len(model.problem.consignments)))
+
+
+def _iso(problem: Problem, seconds: float) -> str | None:
+    return problem.at(seconds).isoformat() if math.isfinite(seconds) else None
+
+
+def report(model: Model, times: np.ndarray, *, seed: int) -> dict[str, Any]:
+    """The result of the runs: per district the chance of delivery by its deadline and by
+    H-5, the percentiles of its completion, and the stops and vessels most often late."""
+    p = model.problem
+    cons = list(p.consignments)
+    runs = times.shape[0]
+    deadline = np.array([p.seconds(c.deadline) for c in cons], dtype=float)
+    h5 = float(p.seconds(model.h5))
+    late = times > deadline  # (run, consignment); inf is late
+    districts = sorted({c.district_code for c in cons})
+    names = p.names
+    hist_edges = list(range(HIST_FROM_H, HIST_TO_H + HIST_STEP_H, HIST_STEP_H))
+    rows = []
+    for d in districts:
+        idx = [i for i, c in enumerate(cons) if c.district_code == d]
+        last = times[:, idx].max(axis=1)
+        district_deadline = float(deadline[idx].min())
+        on_time = ~late[:, idx].any(axis=1)
+        by_h5 = last <= h5
+        finite = last[np.isfinite(last)]
+        rel_h = (last - district_deadline) / 3600
+        counts = [
+            int(((rel_h >= a) & (rel_h < b)).sum()) for a, b in itertools.pairwise(hist_edges)
+        ]
+        rows.append(
+            {
+                "district_code": d,
+                "district_name": names.district(d),
+                "villages": len({cons[i].village_code for i in idx}),
+                "deadline": p.at(district_deadline).isoformat(),
+                "on_time": round(float(on_time.mean()), 4) if runs else None,
+                "by_h5": round(float(by_h5.mean()), 4) if runs else None,
+                "delivered_in_runs": round(float(np.isfinite(last).mean()), 4) if runs else None,
+                "completion": {
+                    q: _iso(p, float(np.quantile(finite, v))) if len(finite) else None
+                    for q, v in (("p50", 0.5), ("p90", 0.9), ("p95", 0.95))
+                },
+                "histogram": {
+                    "edges_h": hist_edges,
+                    "counts": counts,
+                    "before": int((rel_h < hist_edges[0]).sum()),
+                    "after": int(((rel_h >= hist_edges[-1]) & np.isfinite(rel_h)).sum()),
+                    "not_delivered": int((~np.isfinite(last)).sum()),
+                },
+            }
+        )
+    stop_of: dict[str, tuple[str, str]] = {}
+    for r in model.routes:
+        for trip in r.trips:
+            for cid in trip.consignments:
+                stop_of[cid] = (r.vessel_id, next(c.landing_id for c in cons if c.id == cid))
+    by_stop: dict[tuple[str, str], np.ndarray] = {}
+    by_vessel: dict[str, np.ndarray] = {}
+    for i, c in enumerate(cons):
+        key = stop_of.get(c.id)
+        if key is None:
+            continue
+        by_stop[key] = by_stop.get(key, np.zeros(runs, dtype=bool)) | late[:, i]
+        by_vessel[key[0]] = by_vessel.get(key[0], np.zeros(runs, dtype=bool)) | late[:, i]
+    stops = sorted(
+        (
+            {
+                "vessel_id": vid,
+                "vessel_name": names.vessel(vid),
+                "landing_id": lid,
+                "landing_name": names.place(lid),
+                "late": round(float(v.mean()), 4),
+            }
+            for (vid, lid), v in by_stop.items()
+            if v.any()
+        ),
+        key=lambda s: (-float(s["late"] or 0), str(s["vessel_id"]), str(s["landing_id"])),
+    )[:10]
+    vessels = sorted(
+        (
+            {"vessel_id": vid, "vessel_name": names.vessel(vid), "late": round(float(v.mean()), 4)}
+            for vid, v in by_vessel.items()
+            if v.any()
+        ),
+        key=lambda s: (-float(s["late"] or 0), str(s["vessel_id"])),
+    )
+    return {
+        "runs": runs,
+        "seed": seed,
+        "breakdowns": model.breakdowns,
+        "breakdown_replans": model.replan is not None,
+        "h5": model.h5.isoformat(),
+        "climate_source": model.climate.source,
+        "districts": rows,
+        "late_stops": stops,
+        "late_vessels": vessels,
+        "every_district_on_time": round(float((~late.any(axis=1)).mean()), 4) if runs else None,
+    }

@@ -1,0 +1,217 @@
+"""The risk simulation of a plan (``routing.risk``): no weather and no breakdowns keep an on-time
+plan on time in every run; an area closed all the time takes the chance of the districts beyond
+it to 0 and leaves the others as they were; the same seed gives the same bytes, however the runs
+are spread over processes; the climate table is checked; the command line prints the table."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import subprocess
+import sys
+import tomllib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from routing import pipeline
+from routing import risk as mc
+from routing.errors import DataError
+from routing.plandoc import PlanDocument
+from routing.scenario import load_scenario
+from tests.conftest import DATA
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = DATA / "scenarios" / "pemilu2024.toml"
+MASALEMBU = "35.29.23"
+
+
+def _raw_climate() -> dict:
+    with (DATA / "climate.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _calm(raw: dict) -> dict:
+    """No rough day anywhere, no spread, no breakdown."""
+    raw = copy.deepcopy(raw)
+    for season in raw["seasons"].values():
+        for table in season.values():
+            table.update(above_1_25_m=0.0, above_2_5_m=0.0, above_4_m=0.0)
+    raw["spreads"].update(speed=0.0, loading=0.0)
+    return raw
+
+
+def _masalembu_closed(raw: dict) -> dict:
+    """Waves above 4 m over Masalembu every day, calm elsewhere."""
+    raw = _calm(raw)
+    raw["areas"] = {a: ("open" if a == "masalembu" else "sheltered") for a in raw["areas"]}
+    for season in raw["seasons"].values():
+        season["open"].update(above_1_25_m=1.0, above_2_5_m=1.0, above_4_m=1.0, spell_days=365)
+    return raw
+
+
+@pytest.fixture(scope="module")
+def planned(inputs):
+    scenario = load_scenario(SCENARIO)
+    problem = pipeline.problem_for(inputs, scenario)
+    run = pipeline.plan(inputs, problem, seed=0, iterations=500, seconds=None)
+    assert run.document["status"] == "completed"
+    return scenario, problem, PlanDocument.from_json(run.document)
+
+
+def _model(inputs, planned, raw: dict, *, breakdowns: bool = False) -> mc.Model:
+    scenario, problem, document = planned
+    climate = mc.parse_climate(
+        raw, [a.id for a in problem.sea_areas], inputs.classes, source="test"
+    )
+    return pipeline.risk_model(
+        inputs,
+        problem,
+        document,
+        climate,
+        election_day=scenario.election_day,
+        breakdowns=breakdowns,
+    )
+
+
+def test_without_weather_delays_or_breakdowns_an_on_time_plan_holds_in_every_run(
+    inputs, planned
+) -> None:
+    model = _model(inputs, planned, _calm(_raw_climate()))
+    report = mc.report(model, mc.simulate(model, 40, seed=3), seed=3)
+    assert report["runs"] == 40
+    assert report["every_district_on_time"] == 1.0
+    for d in report["districts"]:
+        assert d["on_time"] == 1.0 and d["delivered_in_runs"] == 1.0, d
+        assert d["histogram"]["not_delivered"] == 0
+    assert report["late_stops"] == [] and report["late_vessels"] == []
+
+
+def test_an_area_closed_all_the_time_takes_the_districts_beyond_it_to_zero(inputs, planned) -> None:
+    calm = _model(inputs, planned, _calm(_raw_climate()))
+    closed = _model(inputs, planned, _masalembu_closed(_raw_climate()))
+    before = {
+        d["district_code"]: d
+        for d in mc.report(calm, mc.simulate(calm, 20, 1), seed=1)["districts"]
+    }
+    after = {
+        d["district_code"]: d
+        for d in mc.report(closed, mc.simulate(closed, 20, 1), seed=1)["districts"]
+    }
+    assert after[MASALEMBU]["on_time"] == 0.0
+    assert after[MASALEMBU]["by_h5"] == 0.0
+    # A vessel that sails through the closed waters waits there for ever, and what it carries
+    # after them is late too; the districts served only by vessels that never go there stay
+    # as they were.
+    document = planned[2]
+    through = {
+        v.vessel_id
+        for v in document.voyages
+        if any(
+            a == "masalembu"
+            for leg in v.legs
+            for a, _, _ in closed.spans.get((v.vessel_class, leg.from_, leg.to), ())
+        )
+    }
+    served_by: dict[str, set[str]] = {}
+    for v in document.voyages:
+        for stop in v.stops:
+            for item in stop.manifest:
+                served_by.setdefault(item.district_code, set()).add(v.vessel_id)
+    untouched = [c for c, vs in served_by.items() if not vs & through]
+    assert untouched
+    for code in untouched:
+        assert after[code]["on_time"] == before[code]["on_time"] == 1.0, code
+    forecast = mc.sample_weather(closed, __import__("numpy").random.default_rng(0))
+    assert {f.area_id for f in forecast} == {"masalembu"}
+    assert all(f.wave_m == 5.0 for f in forecast)
+
+
+def test_the_same_seed_gives_the_same_bytes_on_one_process_or_two(inputs, planned) -> None:
+    model = _model(inputs, planned, _raw_climate(), breakdowns=True)
+    one = mc.report(model, mc.simulate(model, 60, seed=7), seed=7)
+    again = mc.report(model, mc.simulate(model, 60, seed=7), seed=7)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        spread = mc.report(model, mc.simulate(model, 60, seed=7, executor=pool), seed=7)
+    other = mc.report(model, mc.simulate(model, 60, seed=8), seed=8)
+    as_bytes = [json.dumps(r, sort_keys=True).encode() for r in (one, again, spread)]
+    assert as_bytes[0] == as_bytes[1] == as_bytes[2]
+    assert json.dumps(other["districts"]) != json.dumps(one["districts"])
+    # The assumed climate makes some runs late: the chances are chances, not all 1.
+    assert 0.0 < one["every_district_on_time"] < 1.0
+
+
+def test_runs_that_break_down_are_planned_again_by_the_replanner(inputs, planned) -> None:
+    """With breakdowns every run (a class mean of one hour between breakdowns), what the
+    broken-down vessels had not delivered is lost without re-plans and partly saved with."""
+    raw = _calm(_raw_climate())
+    raw["breakdowns"] = {k: 1 for k in raw["breakdowns"] if k not in ("status", "source")}
+    model = _model(inputs, planned, raw, breakdowns=True)
+    lost = mc.report(model, mc.simulate(model, 4, seed=2), seed=2)
+    saved_model = dataclasses.replace(
+        model, replan=pipeline._risk_replan(model.matrices, planned[2], 100)
+    )
+    saved = mc.report(saved_model, mc.simulate(saved_model, 4, seed=2), seed=2)
+    served = lambda r: sum(d["delivered_in_runs"] for d in r["districts"])  # noqa: E731
+    assert saved["breakdown_replans"] is True and lost["breakdown_replans"] is False
+    assert served(saved) > served(lost)
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda r: r["areas"].pop("kangean"), "/areas/kangean"),
+        (lambda r: r["seasons"]["west"]["open"].update(above_2_5_m=0.9), "/seasons/west/open"),
+        (
+            lambda r: r["seasons"]["west"]["open"].update(spell_days=0.5),
+            "/seasons/west/open/spell_days",
+        ),
+        (lambda r: r["months"].update({"2": "monsoon"}), "/months/2"),
+        (lambda r: r["breakdowns"].pop("pc40"), "/breakdowns/pc40"),
+        (lambda r: r["spreads"].update(speed="fast"), "/spreads/speed"),
+    ],
+)
+def test_a_bad_climate_table_is_refused_naming_the_key(inputs, planned, change, path) -> None:
+    raw = _raw_climate()
+    change(raw)
+    with pytest.raises(DataError) as caught:
+        mc.parse_climate(raw, [a.id for a in planned[1].sea_areas], inputs.classes, source="t")
+    assert path in {p.path for p in caught.value.problems}
+
+
+def test_the_risk_command_prints_each_district_and_writes_the_report(tmp_path: Path) -> None:
+    plan_dir = tmp_path / "plan"
+    exe = str(Path(sys.executable).parent / "ballot-routing")
+    made = subprocess.run(
+        [exe, "plan", "--scenario", str(SCENARIO), "--out", str(plan_dir), "--iterations", "300"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert made.returncode == 0, made.stderr
+    out = subprocess.run(
+        [exe, "risk", "--plan", str(plan_dir / "plan.json"), "--runs", "50", "--seed", "1",
+         "--lang", "en", "--out", str(tmp_path / "risk.json")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = json.loads((tmp_path / "risk.json").read_text(encoding="utf-8"))
+    assert report["runs"] == 50 and len(report["districts"]) == 10
+    for d in report["districts"]:
+        assert d["district_name"] in out.stdout
+    assert "Every district on time" in out.stdout
+    assert "scenario: " in out.stderr  # the scenario file it took, said
+    bad = subprocess.run(
+        [exe, "risk", "--plan", str(tmp_path / "nothing.json")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "--plan" in bad.stderr
