@@ -245,6 +245,24 @@ class PyVRPSolver:
         options: SolveOptions,
         progress: Progress | None = None,
     ) -> SolverResult:
+        # A vessel whose window is empty (a re-plan resuming it after its window ends) can do
+        # nothing: it is left out rather than given to the solver, which refuses such a window.
+        usable = tuple(
+            v
+            for v in problem.vessels
+            if problem.seconds(v.available_from) <= problem.seconds(v.available_until)
+        )
+        if not usable or not problem.consignments:
+            return SolverResult(
+                routes=(),
+                unassigned=tuple(c.id for c in problem.consignments),
+                feasible=True,
+                objective=0.0,
+                iterations=0,
+                runtime_s=0.0,
+            )
+        if len(usable) < len(problem.vessels):
+            problem = dataclasses.replace(problem, vessels=usable)
         model, client_ids, vessel_ids, depot_ids = self._model(problem, matrices, options)
         watch = _Watch(_stop(options), progress)
         start = _hint(model, options.hint, client_ids, vessel_ids, depot_ids)
@@ -257,7 +275,11 @@ class PyVRPSolver:
             initial_solution=start,
         )
         out = self._result(result, client_ids, vessel_ids, depot_ids, watch.iterations)
-        return dataclasses.replace(out, stopped=watch.stopped)
+        # Every consignment not served, including one no time window of which could be met
+        # (never given to the solver).
+        served = {c for r in out.routes for t in r.trips for c in t.consignments}
+        unassigned = tuple(c.id for c in problem.consignments if c.id not in served)
+        return dataclasses.replace(out, stopped=watch.stopped, unassigned=unassigned)
 
     def _model(
         self, problem: Problem, matrices: Mapping[str, Matrix], options: SolveOptions
@@ -316,8 +338,14 @@ class PyVRPSolver:
         client_ids: list[str] = []
         for c in problem.consignments:
             load = [math.ceil(c.weight_kg), math.ceil(c.volume_m3 * LITRES_PER_M3)]
-            group = m.add_client_group(required=False) if len(variants[c.id]) > 1 else None
-            for allowed, early, late in variants[c.id]:
+            # A window that closes before it opens, or before the cargo is released at the
+            # depot (a re-plan's cargo brought back late), cannot be served then.
+            release = max(0, problem.seconds(c.release)) if c.release else 0
+            open_ = [
+                (a, e, lt) for a, e, lt in variants[c.id] if max(e, release) <= min(lt, horizon)
+            ]
+            group = m.add_client_group(required=False) if len(open_) > 1 else None
+            for allowed, early, late in open_:
                 m.add_client(
                     locations[(c.landing_id, allowed)],
                     delivery=[] if back else load,
@@ -325,7 +353,7 @@ class PyVRPSolver:
                     service_duration=_service_s(problem, options, c),
                     tw_early=early,
                     tw_late=min(late, horizon),
-                    release_time=max(0, problem.seconds(c.release)) if c.release else 0,
+                    release_time=release,
                     prize=PRIZE,
                     required=False,
                     group=group,

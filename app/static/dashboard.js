@@ -8,6 +8,10 @@ const POLL_MS = Number(PARAMS.get("poll_ms")) || 3000;
 // server sends a keep-alive every 15 s), and the stream is tried again after STREAM_RETRY_MS.
 const STREAM_IDLE_MS = Number(PARAMS.get("stream_idle_ms")) || 40000;
 const STREAM_RETRY_MS = Number(PARAMS.get("stream_retry_ms")) || 30000;
+// A risk run (Monte Carlo of the open plan): how many runs the button asks for, and how often
+// the page reads the run's progress until it completes or fails.
+const RISK_RUNS = Number(PARAMS.get("risk_runs")) || 1000;
+const RISK_POLL_MS = Number(PARAMS.get("risk_poll_ms")) || 1000;
 const LOCALES = { id: "id-ID", en: "en-GB" };
 // Everything people read, in both languages; "{name}" marks a value filled in at run time.
 const TEXT = {
@@ -56,6 +60,31 @@ const TEXT = {
     reason_DEMAND_EXCEEDS_CAPACITY: "muatan melebihi kapasitas kapal", reason_LANDING_CLOSED: "pendaratan ditutup",
     reason_WEATHER_WINDOW_CLOSED: "cuaca tidak memungkinkan", reason_DEADLINE_UNREACHABLE: "batas waktu tidak terkejar",
     reason_FLEET_EXHAUSTED: "armada tidak cukup", reason_TRADE_OFF: "dikorbankan demi desa lain",
+    onTime: "Peluang tepat waktu", byH5: "Sampai H-5",
+    onTimeNote: "Peluang semua desa di kecamatan menerima logistik sebelum batas waktunya, dari simulasi cuaca, kecepatan dan kerusakan kapal",
+    byH5Note: "Peluang semua desa di kecamatan menerima logistik sampai akhir H-5 (lima hari sebelum hari pemungutan suara)",
+    levelLow: "rendah", levelMid: "sedang",
+    riskCell: "Tepat waktu pada {p} dari {runs} simulasi; sampai H-5 ({h5}): {byh5}. Klik untuk histogram waktu selesai.",
+    riskStart: "Hitung risiko", riskStartNote: "Simulasikan rencana ini {runs} kali (perlu kunci perencana)",
+    riskQueued: "{runs} simulasi: menunggu giliran", riskProgress: "{runs} simulasi: {done} selesai",
+    riskDone: "Risiko dihitung {time}: {runs} simulasi; semua kecamatan tepat waktu {p}",
+    riskForbidden: "Perlu kunci perencana untuk menghitung risiko.",
+    riskFailed: "Perhitungan risiko gagal: {why}",
+    riskErr_not_finished: "rencana belum selesai dihitung", riskErr_capacity_plan: "rencana kapasitas tidak punya pelayaran untuk disimulasikan",
+    riskErr_replan: "rencana ulang dimulai di tengah jalan; simulasikan rencana asalnya",
+    riskErr_worker_lost: "proses yang menjalankannya berhenti", riskErr_internal_error: "simulasi gagal",
+    histTitle: "Waktu selesai {district}", close: "Tutup",
+    histAria: "Histogram waktu selesai {district} terhadap batas waktu {deadline} dari {runs} simulasi: {ontime} tepat waktu ({p}), {late} terlambat, {none} tidak terkirim",
+    histX: "Jam terhadap batas waktu", histY: "Simulasi", histDeadline: "batas waktu",
+    histBefore: "lebih awal", histAfter: "lebih lambat", histNone: "tidak terkirim",
+    histOnTime: "tepat waktu", histLate: "terlambat",
+    barBin: "{from} s.d. {to} jam: {n} simulasi ({p})",
+    barBefore: "lebih dari {h} jam sebelum batas waktu: {n} simulasi ({p})",
+    barAfter: "lebih dari {h} jam setelah batas waktu: {n} simulasi ({p})",
+    barNone: "tidak terkirim: {n} simulasi ({p})",
+    percentiles: "Selesai: median {p50}, persentil ke-90 {p90}, ke-95 {p95}",
+    lateStops: "Persinggahan paling sering terlambat", lateStop: "{vessel} → {landing}: terlambat pada {p} simulasi",
+    noLateStops: "Tidak ada persinggahan yang terlambat dalam simulasi.",
   },
   en: {
     title: "Election logistics to the Sumenep islands", key: "API key", keyOpen: "Open",
@@ -102,6 +131,31 @@ const TEXT = {
     reason_DEMAND_EXCEEDS_CAPACITY: "load exceeds the vessels' capacity", reason_LANDING_CLOSED: "landing closed",
     reason_WEATHER_WINDOW_CLOSED: "weather window closed", reason_DEADLINE_UNREACHABLE: "deadline unreachable",
     reason_FLEET_EXHAUSTED: "fleet exhausted", reason_TRADE_OFF: "traded off for other villages",
+    onTime: "Chance on time", byH5: "By H-5",
+    onTimeNote: "Chance that every village of the district is served by its deadline, over runs that sample the weather, speeds and breakdowns",
+    byH5Note: "Chance that every village of the district is served by the end of H-5 (five days before polling day)",
+    levelLow: "low", levelMid: "moderate",
+    riskCell: "On time in {p} of {runs} runs; by H-5 ({h5}): {byh5}. Click for the histogram of completion times.",
+    riskStart: "Compute risk", riskStartNote: "Simulate this plan {runs} times (needs a planner key)",
+    riskQueued: "{runs} runs: queued", riskProgress: "{done} of {runs} runs",
+    riskDone: "Risk computed {time}: {runs} runs; every district on time {p}",
+    riskForbidden: "A planner key is needed to compute the risk.",
+    riskFailed: "The risk computation failed: {why}",
+    riskErr_not_finished: "the plan is not finished", riskErr_capacity_plan: "a capacity plan has no voyages to simulate",
+    riskErr_replan: "a re-plan starts under way; simulate the plan it continues",
+    riskErr_worker_lost: "the worker running it stopped", riskErr_internal_error: "the simulation failed",
+    histTitle: "Completion time, {district}", close: "Close",
+    histAria: "Histogram of completion times, {district}, against the deadline {deadline} over {runs} runs: {ontime} on time ({p}), {late} late, {none} not delivered",
+    histX: "Hours from the deadline", histY: "Runs", histDeadline: "deadline",
+    histBefore: "earlier", histAfter: "later", histNone: "not delivered",
+    histOnTime: "on time", histLate: "late",
+    barBin: "{from} to {to} h: {n} runs ({p})",
+    barBefore: "more than {h} h before the deadline: {n} runs ({p})",
+    barAfter: "more than {h} h after the deadline: {n} runs ({p})",
+    barNone: "not delivered: {n} runs ({p})",
+    percentiles: "Completion: median {p50}, 90th percentile {p90}, 95th {p95}",
+    lateStops: "Stops most often late", lateStop: "{vessel} → {landing}: late in {p} of runs",
+    noLateStops: "No stop was late in any run.",
   },
 };
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
@@ -115,6 +169,9 @@ const state = {
   events: [],  // the plan's field events (GET /plans/{id}/events), read again when the status moves
   districtNames: {}, eventLabels: {},  // event type -> {id, en}, from GET /event-types
   home: null, view: null, villages: [], islands: [], depots: [],
+  // The open plan's risk: its latest completed run (with the report), the run being followed, the
+  // last refusal or failure ({key, why}) and the district whose histogram is open.
+  risk: { planId: null, report: null, active: null, problem: null, district: null },
 };
 const $ = (id) => document.getElementById(id);
 const t = (k) => TEXT[state.lang][k] ?? k;
@@ -711,9 +768,15 @@ function drawDistricts(s) {
       { content: wib(d.eta), cls: "time" },
       { content: wib(d.deadline), cls: "time" },
       { content: d.at_risk ? t("atrisk") : t("ok"), cls: "state" },
+      ...riskCells(d.district_code),
     ]);
     tr.dataset.district = d.district_code;
     if (d.at_risk) tr.className = "at-risk";
+    if (riskOf(d.district_code)) {
+      tr.classList.add("has-risk");
+      tr.classList.toggle("selected", state.risk.district === d.district_code);
+      tr.addEventListener("click", () => toggleHistogram(d.district_code));
+    }
   }
 }
 
@@ -813,6 +876,288 @@ function drawTimeline(plan, rows) {
     el("title", {}, l).textContent = `${named(districtName(d.district_code, d.district_name), d.district_code)}: ${wib(d.deadline)}`;
   }
 }
+
+// --- risk: the chance that the plan holds, from Monte Carlo runs (POST /plans/{id}/risk) ----------
+
+const pct = (x) => (x === null || x === undefined ? "—" : `${num(x * 100, 1)} %`);
+// A chance below 0.5 is marked low (red), below 0.8 moderate (amber): in words as well as colour.
+const riskLevel = (x) => (x === null || x === undefined ? null : x < 0.5 ? "low" : x < 0.8 ? "mid" : null);
+let riskTimer = null;
+
+// The latest completed run's report for a district, if any.
+function riskOf(code) {
+  const r = state.risk.report;
+  return (r && r.result && r.result.districts.find((d) => d.district_code === code)) || null;
+}
+
+function riskCells(code) {
+  const d = riskOf(code);
+  if (!d) return [{ content: "—", cls: "risk-on-time" }, { content: "—", cls: "risk-h5" }];
+  const result = state.risk.report.result;
+  const level = riskLevel(d.on_time);
+  const button = html("button", {
+    type: "button", class: "risk-open", "aria-controls": "risk-panel",
+    "aria-expanded": String(state.risk.district === d.district_code),
+  }, pct(d.on_time));
+  button.title = fill("riskCell", { p: pct(d.on_time), runs: num(result.runs, 0), h5: wib(result.h5), byh5: pct(d.by_h5) });
+  const cell = [button];
+  if (level) cell.push(" ", html("span", { class: "risk-level" }, t(level === "low" ? "levelLow" : "levelMid")));
+  return [
+    { content: cell, cls: `risk-on-time${level ? ` risk-${level}` : ""}` },
+    { content: pct(d.by_h5), cls: "risk-h5" },
+  ];
+}
+
+// What the page says about a refused request or a failed run: kept as a key and the errors, so
+// that it follows the language switch.
+function riskRefusal(e) {
+  if (e.status === 403) return { key: "riskForbidden" };
+  if (e.status === 401) return { key: "keyRefused" };
+  if (!e.status) return { key: "riskFailed", errors: [{ code: "", message: t("offline") }] };
+  return { key: "riskFailed", errors: (e.problem && e.problem.errors) || [{ code: "", message: String(e.status) }] };
+}
+
+function riskProblemText(p) {
+  if (p.key !== "riskFailed") return t(p.key);
+  const why = (p.errors || []).map((x) => (TEXT.id[`riskErr_${x.code}`] ? t(`riskErr_${x.code}`) : x.message || x.code));
+  return fill("riskFailed", { why: why.join("; ") });
+}
+
+function drawRiskState() {
+  const r = state.risk;
+  const note = $("risk-state");
+  const bar = $("risk-progress");
+  $("risk-start").disabled = !state.plan || Boolean(r.active);
+  $("risk-start").title = fill("riskStartNote", { runs: num(RISK_RUNS, 0) });
+  let text = "", phase = "";
+  if (r.active) {
+    const { runs, runs_done: done } = r.active.progress;
+    phase = r.active.phase;
+    text = phase === "queued" && !done ? fill("riskQueued", { runs: num(runs, 0) })
+      : fill("riskProgress", { runs: num(runs, 0), done: num(done, 0) });
+    bar.max = runs;
+    bar.value = done;
+  } else if (r.problem) {
+    phase = "problem";
+    text = riskProblemText(r.problem);
+  } else if (r.report) {
+    phase = "completed";
+    const result = r.report.result;
+    text = fill("riskDone", { time: wib(r.report.updated_at), runs: num(result.runs, 0), p: pct(result.every_district_on_time) });
+  }
+  bar.hidden = !r.active;
+  note.textContent = text;
+  note.dataset.phase = phase;
+}
+
+function drawRisk() {
+  drawRiskState();
+  drawHistogram();
+}
+
+function stopRisk() {
+  clearTimeout(riskTimer);
+  riskTimer = null;
+}
+
+// The open plan's risk runs: the latest completed one's report fills the board; a run still going
+// is followed; a newest run that failed says why.
+async function loadRisk(planId) {
+  stopRisk();
+  state.risk = { planId, report: null, active: null, problem: null, district: null };
+  drawRisk();
+  try {
+    const { body } = await api(`/plans/${planId}/risk`);
+    if (state.risk.planId !== planId) return;
+    const runs = body.risk_runs || [];
+    const done = runs.find((x) => x.phase === "completed");
+    if (done) {
+      const r = await api(`/risk/${done.id}`);
+      if (state.risk.planId !== planId) return;
+      if (r.body.result) state.risk.report = r.body;
+    }
+    const newest = runs[0];
+    if (newest && (newest.phase === "queued" || newest.phase === "running")) followRisk(planId, newest);
+    else if (newest && newest.phase === "failed") state.risk.problem = { key: "riskFailed", errors: newest.errors || [] };
+  } catch (e) {
+    console.warn("the plan's risk runs could not be read", e);  // the board goes without them
+  }
+  if (state.risk.planId !== planId) return;
+  drawBoard();
+  drawRisk();
+}
+
+function followRisk(planId, run) {
+  state.risk.active = run;
+  state.risk.problem = null;
+  drawRiskState();
+  stopRisk();
+  riskTimer = setTimeout(() => pollRisk(planId, run.id), RISK_POLL_MS);
+}
+
+// Read a run's progress every RISK_POLL_MS until it completes (its report replaces the last one)
+// or fails (its errors are shown); a network error only means trying again.
+async function pollRisk(planId, riskId) {
+  if (state.risk.planId !== planId) return;
+  let body;
+  try {
+    body = (await api(`/risk/${riskId}`)).body;
+  } catch (e) {
+    if (state.risk.planId !== planId) return;
+    if (e.status) {
+      state.risk.active = null;
+      state.risk.problem = riskRefusal(e);
+      drawRiskState();
+    } else {
+      riskTimer = setTimeout(() => pollRisk(planId, riskId), RISK_POLL_MS);
+    }
+    return;
+  }
+  if (state.risk.planId !== planId) return;
+  if (body.phase === "completed") {
+    if (body.result) state.risk.report = body;
+    state.risk.active = null;
+    drawBoard();
+    drawRisk();
+  } else if (body.phase === "failed") {
+    state.risk.active = null;
+    state.risk.problem = { key: "riskFailed", errors: body.errors || [] };
+    drawRiskState();
+  } else {
+    state.risk.active = body;
+    drawRiskState();
+    riskTimer = setTimeout(() => pollRisk(planId, riskId), RISK_POLL_MS);
+  }
+}
+
+async function startRisk() {
+  if (!state.plan) return;
+  const planId = state.plan.id;
+  state.risk.problem = null;
+  $("risk-start").disabled = true;
+  try {
+    const r = await api(`/plans/${planId}/risk`, { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ runs: RISK_RUNS, seed: 0 }) });
+    if (state.risk.planId === planId) followRisk(planId, r.body);
+  } catch (e) {
+    if (state.risk.planId === planId) state.risk.problem = riskRefusal(e);
+  }
+  drawRiskState();
+}
+
+// Open a district's histogram below the table (or close it: the same district again, or null).
+function toggleHistogram(code) {
+  state.risk.district = code && state.risk.district !== code ? code : null;
+  for (const tr of $("districts").tBodies[0].rows) {
+    const open = tr.dataset.district === state.risk.district;
+    tr.classList.toggle("selected", open);
+    const button = tr.querySelector("button.risk-open");
+    if (button) button.setAttribute("aria-expanded", String(open));
+  }
+  drawHistogram();
+  if (state.risk.district) $("risk-panel").scrollIntoView({ block: "nearest" });
+}
+
+function drawHistogram() {
+  const d = state.risk.district ? riskOf(state.risk.district) : null;
+  $("risk-panel").hidden = !d;
+  if (!d) return;
+  const result = state.risk.report.result;
+  const district = `${fill("districtOf", { name: districtName(d.district_code, d.district_name) })} (${d.district_code})`;
+  $("risk-heading").textContent = fill("histTitle", { district });
+  drawChart($("risk-chart"), d, result.runs, district);
+  const c = d.completion || {};
+  $("risk-percentiles").textContent = fill("percentiles", { p50: wib(c.p50), p90: wib(c.p90), p95: wib(c.p95) });
+  const list = $("late-stops");
+  list.replaceChildren();
+  for (const s of result.late_stops || []) {
+    const text = fill("lateStop", { vessel: s.vessel_name || s.vessel_id, landing: named(s.landing_name, s.landing_id), p: pct(s.late) });
+    list.append(html("li", { "data-vessel": s.vessel_id, "data-landing": s.landing_id, "data-late": s.late }, text));
+  }
+  list.hidden = list.children.length === 0;
+  $("no-late-stops").hidden = list.children.length > 0;
+}
+
+// A district's completion times against its deadline: a bar per bin of the histogram, bars for the
+// runs earlier or later than its bins and for those that never delivered; heights in proportion.
+function drawChart(svg, d, runs, district) {
+  svg.replaceChildren();
+  const h = d.histogram;
+  const edges = h.edges_h, n = h.counts.length;
+  const left = 50, top = 44, plotH = 160, slot = 15, gap = 58;
+  const base = top + plotH;
+  const binX = (edge) => left + gap + ((edge - edges[0]) / (edges[n] - edges[0])) * n * slot;
+  const W = binX(edges[n]) + 2 * gap + 40, H = base + 62;
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  const share = (k) => pct(runs ? k / runs : null);
+  const bars = [
+    { kind: "before", count: h.before, mid: binX(edges[0]) - gap / 2, label: t("histBefore"), cls: "hist-ontime",
+      title: fill("barBefore", { h: num(-edges[0], 0), n: num(h.before, 0), p: share(h.before) }) },
+    ...h.counts.map((k, i) => ({ kind: "bin", count: k, from: edges[i], to: edges[i + 1],
+      mid: (binX(edges[i]) + binX(edges[i + 1])) / 2, cls: edges[i + 1] <= 0 ? "hist-ontime" : "hist-late",
+      title: fill("barBin", { from: signed(edges[i]), to: signed(edges[i + 1]), n: num(k, 0), p: share(k) }) })),
+    { kind: "after", count: h.after, mid: binX(edges[n]) + gap / 2, label: t("histAfter"), cls: "hist-late",
+      title: fill("barAfter", { h: num(edges[n], 0), n: num(h.after, 0), p: share(h.after) }) },
+    { kind: "not_delivered", count: h.not_delivered, mid: binX(edges[n]) + (3 * gap) / 2, label: t("histNone"), cls: "hist-none",
+      title: fill("barNone", { n: num(h.not_delivered, 0), p: share(h.not_delivered) }) },
+  ];
+  const max = Math.max(1, ...bars.map((b) => b.count));
+  const k = plotH / max;
+  // Axes: runs up the side (0, half and the largest bar), hours from the deadline along the bottom.
+  el("line", { x1: left, x2: left, y1: top, y2: base, class: "hist-axis" }, svg);
+  el("line", { x1: left, x2: W - 10, y1: base, y2: base, class: "hist-axis" }, svg);
+  for (const v of [...new Set([0, Math.round(max / 2), max])]) {
+    const y = base - v * k;
+    el("line", { x1: left - 4, x2: left, y1: y, y2: y, class: "hist-axis" }, svg);
+    el("text", { x: left - 6, y: y + 3, "text-anchor": "end", class: "hist-tick" }, svg).textContent = num(v, 0);
+  }
+  const yTitle = el("text", { x: 0, y: 0, "text-anchor": "middle", class: "hist-axis-title",
+    transform: `translate(14 ${top + plotH / 2}) rotate(-90)` }, svg);
+  yTitle.textContent = t("histY");
+  for (const edge of edges.filter((e) => e % 24 === 0)) {
+    el("line", { x1: binX(edge), x2: binX(edge), y1: base, y2: base + 4, class: "hist-axis" }, svg);
+    el("text", { x: binX(edge), y: base + 15, "text-anchor": "middle", class: "hist-tick" }, svg).textContent = signed(edge);
+  }
+  el("text", { x: (binX(edges[0]) + binX(edges[n])) / 2, y: base + 56, "text-anchor": "middle", class: "hist-axis-title" }, svg)
+    .textContent = t("histX");
+  const g = el("g", { class: "hist-bars" }, svg);
+  for (const b of bars) {
+    const width = b.kind === "bin" ? slot - 2 : 18;
+    const height = b.count * k;
+    const attrs = { x: (b.mid - width / 2).toFixed(2), y: (base - height).toFixed(2), width, height: height.toFixed(2),
+      class: `hist-bar ${b.cls}`, "data-kind": b.kind, "data-count": b.count };
+    if (b.kind === "bin") Object.assign(attrs, { "data-from": b.from, "data-to": b.to });
+    const rect = el("rect", attrs, g);
+    el("title", {}, rect).textContent = b.title;
+    if (b.count > 0) {
+      el("text", { x: b.mid, y: base - height - 3, "text-anchor": "middle", class: "hist-count" }, g).textContent = num(b.count, 0);
+    }
+    if (!b.label) continue;
+    const label = el("text", { x: b.mid, y: base + 29, "text-anchor": "middle", class: "hist-tick" }, svg);
+    b.label.split(" ").forEach((word, i, words) => {  // a word a line: the bars stand close together
+      el("tspan", { x: b.mid, dy: i ? "1.1em" : "0" }, label).textContent = i < words.length - 1 ? `${word} ` : word;
+    });
+  }
+  // The deadline, and a legend of the colours (the bars' tooltips and the label say the same).
+  const x0 = binX(0);
+  el("line", { x1: x0, x2: x0, y1: top - 8, y2: base, class: "deadline-line" }, svg);
+  el("text", { x: x0, y: top - 12, "text-anchor": "middle", class: "hist-deadline" }, svg).textContent = t("histDeadline");
+  let lx = left;
+  for (const [cls, key] of [["hist-ontime", "histOnTime"], ["hist-late", "histLate"], ["hist-none", "histNone"]]) {
+    el("rect", { x: lx, y: 4, width: 10, height: 10, class: cls }, svg);
+    const label = el("text", { x: lx + 14, y: 13, class: "hist-tick" }, svg);
+    label.textContent = t(key);
+    lx += 26 + (label.getComputedTextLength() || 6 * t(key).length);
+  }
+  const ontime = Math.round((d.on_time || 0) * runs);
+  svg.setAttribute("aria-label", fill("histAria", {
+    district, deadline: wib(d.deadline), runs: num(runs, 0), ontime: num(ontime, 0), p: pct(d.on_time),
+    late: num(Math.max(0, runs - ontime - h.not_delivered), 0), none: num(h.not_delivered, 0),
+  }));
+}
+
+// Hours from the deadline with their sign: "-24", "0", "+12".
+const signed = (hours) => (hours > 0 ? `+${num(hours, 0)}` : num(hours, 0));
 
 // --- following the status: the stream, else polling ----------------------------------------------
 
@@ -991,6 +1336,7 @@ async function openPlan(id) {
   setPath("poll");
   await poll();
   follow();
+  await loadRisk(id);
 }
 
 function kindText(p) {
@@ -1063,6 +1409,7 @@ function applyLanguage() {
   if (state.listing.length) drawPicker();
   drawPath();
   drawOpenPlan();
+  drawRisk();
   drawScale();
 }
 
@@ -1103,6 +1450,8 @@ function bindControls() {
   for (const b of document.querySelectorAll("#lang button")) b.addEventListener("click", () => setLanguage(b.dataset.lang));
   $("plans").addEventListener("change", () => openPlan($("plans").value));
   $("start").addEventListener("click", startPlan);
+  $("risk-start").addEventListener("click", startRisk);
+  $("risk-close").addEventListener("click", () => toggleHistogram(null));
   bindPanZoom();
 }
 

@@ -8,6 +8,8 @@ import re
 import shutil
 from typing import Any
 
+import httpx
+
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -107,8 +109,6 @@ def dashboard_page(browser: Any, key: str) -> tuple[Any, list[str]]:
 def hand_over(base: str, field_key: str, plan_id: str, voyage: dict, i: int) -> str:
     """A landing's arrival and handover (at its planned arrival), posted as the crew would with
     ``field_key``; returns the stop's key on the map ("vessel/stop")."""
-    import httpx
-
     stop = voyage["stops"][i]
     for body in (
         {"type": "arrived"},
@@ -126,3 +126,37 @@ def hand_over(base: str, field_key: str, plan_id: str, voyage: dict, i: int) -> 
         )
         assert r.status_code == 201, r.text
     return f"{voyage['vessel_id']}/{i}"
+
+
+def names_shown(base: str, headers: dict[str, str], plan: dict) -> list[str]:
+    """Every name the dashboard may show: islands, villages, districts, depots, vessels, landings,
+    sea areas and scenarios; the longest first, so that a name inside another goes with it."""
+
+    def get(path: str):
+        return httpx.get(f"{base}{path}", headers=headers, timeout=30).json()
+
+    names: set[str] = {"Madura"}
+    for f in get("/islands")["features"]:
+        p = f["properties"]
+        if not p.get("is_madura_mainland"):  # its name in the data is written in English
+            names |= {p["name"], re.sub(r"^(Pulau|Island of)\s+", "", p["name"])}
+        names |= set(p.get("districts") or [])
+    for v in get("/villages")["villages"]:
+        names |= {v["name"], v["district"]}
+    names |= {f["properties"]["name"] for f in get("/depots")["features"]}
+    names |= {f["properties"]["name"] for f in get("/sea-areas")["features"]}
+    names |= set(get("/scenarios")["bundled"])
+    for listed in get("/plans?limit=100")["plans"]:
+        names.add(listed.get("scenario") or "")
+    doc = plan["result"]
+    for v in doc["voyages"]:
+        names |= {v["vessel_name"] or "", v["vessel_id"]}
+        names |= {s["name"] or "" for s in v["stops"]} | {
+            s["island_name"] or "" for s in v["stops"]
+        }
+    return sorted((n for n in names if n), key=len, reverse=True)
+
+
+def event_types(base: str, headers: dict[str, str]) -> list[dict]:
+    """The field log's event types, with their labels in both languages."""
+    return httpx.get(f"{base}/event-types", headers=headers).json()

@@ -16,10 +16,12 @@ from tests.browser.common import (
     POLL_MS,
     READ_PAGE,
     dashboard_page,
+    event_types,
     fold,
     hand_over,
     launch,
     leaks,
+    names_shown,
 )
 from tests.conftest import DATA, assert_valid_plan
 
@@ -155,39 +157,6 @@ def test_dashboard_shows_closed_sea_areas_and_weather_holds(server) -> None:
 LARGER_ISLANDS = ("Kangean", "Sapudi", "Ra'as", "Masalembu", "Sapeken")
 
 
-def _names(base: str, headers: dict[str, str], plan: dict) -> list[str]:
-    """Every name the dashboard may show: islands, villages, districts, depots, vessels, landings,
-    sea areas and scenarios; the longest first, so that a name inside another goes with it."""
-
-    def get(path: str):
-        return httpx.get(f"{base}{path}", headers=headers, timeout=30).json()
-
-    names: set[str] = {"Madura"}
-    for f in get("/islands")["features"]:
-        p = f["properties"]
-        if not p.get("is_madura_mainland"):  # its name in the data is written in English
-            names |= {p["name"], re.sub(r"^(Pulau|Island of)\s+", "", p["name"])}
-        names |= set(p.get("districts") or [])
-    for v in get("/villages")["villages"]:
-        names |= {v["name"], v["district"]}
-    names |= {f["properties"]["name"] for f in get("/depots")["features"]}
-    names |= {f["properties"]["name"] for f in get("/sea-areas")["features"]}
-    names |= set(get("/scenarios")["bundled"])
-    for listed in get("/plans?limit=100")["plans"]:
-        names.add(listed.get("scenario") or "")
-    doc = plan["result"]
-    for v in doc["voyages"]:
-        names |= {v["vessel_name"] or "", v["vessel_id"]}
-        names |= {s["name"] or "" for s in v["stops"]} | {
-            s["island_name"] or "" for s in v["stops"]
-        }
-    return sorted((n for n in names if n), key=len, reverse=True)
-
-
-def _event_types(base: str, headers: dict[str, str]) -> list[dict]:
-    return httpx.get(f"{base}/event-types", headers=headers).json()
-
-
 def _settle(page) -> None:
     """Wait for the map's labels and scale to follow the last pan or zoom (one animation frame)."""
     page.evaluate(
@@ -232,8 +201,8 @@ def test_dashboard_reads_in_either_language_with_names_legend_and_scale(server) 
         timeout=90,
     ).json()
     assert capacity["kind"] == "capacity" and replan["kind"] == "replan", (capacity, replan)
-    names = _names(base, viewer, plan)
-    events = _event_types(base, viewer)
+    names = names_shown(base, viewer, plan)
+    events = event_types(base, viewer)
     doc = plan["result"]
     voyage = doc["voyages"][0]
     geo = httpx.get(f"{base}/plans/{plan['id']}/geojson", headers=viewer).json()

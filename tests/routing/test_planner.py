@@ -160,3 +160,28 @@ def test_daylight_holds_landings_until_morning() -> None:
     check_plan(plan)
     first = next(s for s in plan.voyages[0].stops if s.kind == "landing")
     assert first.work_start.hour == 6 and first.wait_s > 0
+
+
+def test_an_empty_vessel_window_or_cargo_released_too_late_is_unserved_not_an_error(
+    problem, matrices
+) -> None:
+    """A re-plan may resume a vessel after its window ends, or bring cargo back to the depot
+    after its village's deadline: the solver refuses such windows, so they are left out and the
+    consignments they concern are unserved (found by the risk simulation's re-plans)."""
+    from routing.solver import PyVRPSolver
+
+    first, *rest = problem.vessels
+    closed = dataclasses.replace(first, available_from=first.available_until + timedelta(hours=1))
+    late = problem.consignments[0]
+    released = dataclasses.replace(late, release=late.deadline + timedelta(hours=2))
+    odd = dataclasses.replace(
+        problem,
+        vessels=(closed, *rest),
+        consignments=(released, *problem.consignments[1:]),
+    )
+    out = PyVRPSolver().solve(odd, matrices, SolveOptions(seed=1, max_iterations=50))
+    assert first.id not in {r.vessel_id for r in out.routes}
+    assert late.id in out.unassigned
+    nobody = dataclasses.replace(odd, vessels=(closed,))
+    none = PyVRPSolver().solve(nobody, matrices, SolveOptions(seed=1, max_iterations=50))
+    assert none.routes == () and set(none.unassigned) == {c.id for c in odd.consignments}
