@@ -215,3 +215,29 @@ def test_the_risk_command_prints_each_district_and_writes_the_report(tmp_path: P
         timeout=60,
     )
     assert bad.returncode == 2 and "--plan" in bad.stderr
+
+
+def test_plan_to_a_target_meets_it_or_says_why_for_each_district(tmp_path: Path) -> None:
+    exe = str(Path(sys.executable).parent / "ballot-routing")
+    out = subprocess.run(
+        [exe, "plan", "--scenario", str(SCENARIO), "--out", str(tmp_path), "--iterations", "200",
+         "--target-on-time", "0.9", "--risk-runs", "30", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = json.loads((tmp_path / "risk.json").read_text(encoding="utf-8"))
+    assert report["target_on_time"] == 0.9 and report["runs"] == 30
+    below = {r["district_code"]: r for r in report["below_target"]}
+    for d in report["districts"]:
+        if d["on_time"] < 0.9:
+            assert d["district_code"] in below and below[d["district_code"]]["why"]
+            assert (d["district_name"] or d["district_code"]) in out.stdout
+        else:
+            assert d["district_code"] not in below
+    assert "plan 1:" in out.stderr  # each plan made is said
+    # The plan written is the one the report judges.
+    plan = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert plan["scenario"] == report["scenario"]
