@@ -752,9 +752,9 @@ def risk(
             _fail(ValueError(f"--scenario: no scenario file {scenario}; give --scenario"))
         typer.echo(f"scenario: {scenario}", err=True)
     dask: Any = None
+    executor: Any = None
     try:
         chosen = load_scenario(scenario)
-        executor: Any = None
         if settings.dask_scheduler:
             from distributed import Client
 
@@ -775,11 +775,13 @@ def risk(
                 executor=executor,
                 progress=lambda done, total: update(done, float(done), 0.0),
             )
-        if executor is not None:
-            executor.shutdown()
     except RoutingError as exc:
         _fail(exc)
+    except ValueError as exc:  # not a plan document (pydantic's ValidationError is one)
+        _fail(ValueError(f"--plan: {plan_file} is not a plan document: {exc}"))
     finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
         if dask is not None:
             dask.close()
     if out is not None:

@@ -44,7 +44,17 @@ def inputs(settings: Settings, *, hazard_changes: bool = False) -> pipeline.Inpu
         water=state.water(settings.fleet_file, settings.dataset_dir),
         keel_ratio=state.keel_rule(settings.fleet_file).ratio,
         hazards_version=version_of(in_force),
+        hazards_for=partial(_hazards_for, settings, in_force),
     )
+
+
+def _hazards_for(
+    settings: Settings, in_force: tuple[Hazard, ...], class_id: str, unverified: bool
+) -> tuple[Any, ...]:
+    around = state.avoided_by(
+        settings.fleet_file, class_id, unverified=unverified, in_force=in_force
+    )
+    return tuple(h.geometry for h in around)
 
 
 def _network(
@@ -173,9 +183,7 @@ def risk(
 
     given = inputs(settings, hazard_changes=hazard_changes)
     problem = pipeline.problem_for(given, scenario)
-    climate = mc.load_climate(
-        settings.climate_file, [a.id for a in problem.sea_areas], given.classes
-    )
+    climate = mc.load_climate(settings.climate_file, given.sea_areas, given.classes)
     model = pipeline.risk_model(
         given,
         problem,
@@ -223,12 +231,11 @@ def plan_to_target(
 
     given = inputs(settings)
     judged = pipeline.problem_for(given, scenario)  # the scenario's own deadlines
-    climate = mc.load_climate(
-        settings.climate_file, [a.id for a in judged.sea_areas], given.classes
-    )
+    climate = mc.load_climate(settings.climate_file, given.sea_areas, given.classes)
     original = {c: scenario.deadline_for(c) for c in {x.district_code for x in judged.consignments}}
     current = dict(scenario.deadlines)
     fixed: set[str] = set()  # districts whose deadline cannot move earlier
+    served_at: dict[str, datetime] = {}  # each district's earliest deadline that was served
     best: tuple[tuple[int, float], pipeline.PlanRun, dict[str, Any], dict[str, Any]] | None = None
     history: dict[str, list[float]] = {}
     for round_no in range(1, TARGET_ROUNDS + 1):
@@ -238,6 +245,9 @@ def plan_to_target(
             iterations=iterations,
         )  # fmt: skip
         unserved = {u["district_code"] for u in run.document["unassigned"]}
+        for code in original:
+            if code not in unserved:
+                served_at[code] = current.get(code, original[code])
         model = pipeline.risk_model(
             given,
             judged,
@@ -261,13 +271,14 @@ def plan_to_target(
         for d in below:
             code = d["district_code"]
             deadline = current.get(code, original[code])
-            if code in unserved and code in current and code not in fixed:
-                # Too early to serve: back to the last deadline that was served, and stay.
-                earlier = current[code]
-                current[code] = min(original[code], earlier + timedelta(hours=TARGET_STEP_H[1]))
-                fixed.add(code)
-                moved = True
-                continue
+            if code in unserved:
+                tried_at = current.get(code, original[code])
+                if code in served_at and served_at[code] != tried_at and code not in fixed:
+                    # Too early to serve: back to the last deadline that was served, and stay.
+                    current[code] = served_at[code]
+                    fixed.add(code)
+                    moved = True
+                continue  # unserved for another reason: an earlier deadline will not help
             if code in fixed:
                 continue
             step = min(TARGET_STEP_H[1], max(TARGET_STEP_H[0], _late_by_h(d, target)))

@@ -100,7 +100,9 @@ def avoided_by(
     ``in_force`` (default: the file's, ``data/hazards.geojson``)."""
     vc = vessel_class(fleet(fleet_file), class_id)
     found = hazards(hazards_file(fleet_file)) if in_force is None else in_force
-    return avoided(found, vc.draft_m, keel_rule(fleet_file), unverified=unverified)
+    # In id order, so that one set of hazards is one network (one cache key) however given.
+    ordered = sorted(found, key=lambda h: h.id)
+    return avoided(ordered, vc.draft_m, keel_rule(fleet_file), unverified=unverified)
 
 
 def network(

@@ -45,9 +45,7 @@ def main() -> None:
     run = pipeline.plan(given, problem, seed=0, seconds=None, iterations=args.iterations)
     print(f"plan: {time.perf_counter() - t:.1f} s ({args.iterations} iterations)")
     document = PlanDocument.from_json(run.document)
-    climate = mc.load_climate(
-        settings.climate_file, [a.id for a in problem.sea_areas], given.classes
-    )
+    climate = mc.load_climate(settings.climate_file, given.sea_areas, given.classes)
 
     def simulate(executor: Executor | None, replan: bool) -> tuple[dict[str, Any], float]:
         t0 = time.perf_counter()

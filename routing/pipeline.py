@@ -63,6 +63,9 @@ class Inputs:
     water: Mapping[str, tuple[float | None, str]] = dataclasses.field(default_factory=dict)
     keel_ratio: float = 1.0
     hazards_version: str = ""
+    # the hazard shapes a class keeps out of (unverified ones too when asked): the networks
+    # that go around closed sea areas keep out of them as the class's own network does
+    hazards_for: Callable[[str, bool], tuple[BaseGeometry, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -156,12 +159,14 @@ def detours(inputs: Inputs, problem: Problem) -> Detour | None:
             for t in inputs.archipelago.terminals()
             if not inside.intersects(shapely.Point(t.lon, t.lat))
         ]
+        hazards = inputs.hazards_for(cid, problem.unverified_hazards) if inputs.hazards_for else ()
         try:
             return sea_network(
                 [*inputs.land, *zones],
                 terminals,
                 clearance_m=problem.classes[cid].clearance_m,
                 cache_dir=inputs.cache_dir,
+                hazards=hazards,
             )
         except RoutingError:
             return None

@@ -9,8 +9,11 @@ Each run samples, over the plan's days:
   ratio for a sheltered one) in one of BMKG's classes (above 1.25, 2.5 or 4 m) for the spell.
   A spell above a class's wave limit closes the area to it, as a forecast does;
 - **speeds** and **loading times** per vessel (normal spreads around the plan's);
-- **breakdowns** per vessel (exponential, mean hours between breakdowns per class), counted
-  from the vessel's first departure: a breakdown ends its part in the plan.
+- **breakdowns** per vessel (exponential, mean hours under way between breakdowns per class),
+  counted in the hours its legs sail: a breakdown ends its part in the plan.
+
+The scenario's own forecast stays in every run, the sampled spells come on top; a sea area the
+scenario adds that the climate table does not know is not sampled (the report lists it).
 
 The run then times the plan's own trips again with the schedule (``routing.schedule``): a leg
 that meets a closure waits in port until it can pass (the simulation takes no detours, which
@@ -20,7 +23,7 @@ of the plan is planned again from that moment by the re-planner (``routing.repla
 iteration budget), with the vessel out of service and the run's own weather as its forecast.
 
 Results per district: the chance that every village has its kits by the district's deadline and
-by H-5 (the end of the fifth day before election day, local time), the percentiles of the time
+by H-5 (the end of the fifth day before election day, WIB), the percentiles of the time
 its last village is served, and the stops and vessels most often late; with a histogram of
 completion times against the deadline. Runs are independent, each with its own random stream
 (``numpy.random.SeedSequence(seed).spawn``), so the result does not depend on how the runs are
@@ -54,6 +57,7 @@ from routing.domain import (
     WaveForecast,
 )
 from routing.errors import DataError, Issue
+from routing.local import WIB
 from routing.matrix import UNREACHABLE, Matrix
 from routing.plandoc import PlanDocument
 from routing.schedule import make_voyage
@@ -204,9 +208,12 @@ def routes_of(document: PlanDocument) -> tuple[SolvedRoute, ...]:
                     source=document.scenario,
                 )
             if s.kind == "depot":
-                if start is not None:
+                # A trip runs from one depot call to the next with its landings between: out
+                # loading there (a delivery plan), or collecting and unloading at the next (a
+                # return plan).
+                if start is not None and cons:
                     trips.append(SolvedTrip(start, tuple(cons), s.id))
-                start, cons = (s.id if s.operation == "load" else None), []
+                start, cons = s.id, []
             else:
                 cons.extend(s.consignments)
         routes.append(SolvedRoute(v.vessel_id, tuple(trips)))
@@ -279,16 +286,17 @@ class Model:
 
     @property
     def h5(self) -> datetime:
-        """The end of H-5 (the fifth day before election day), in the plan's time zone."""
-        tz = self.problem.start.tzinfo
-        return datetime.combine(self.election_day - timedelta(days=4), time(0, 0), tzinfo=tz)
+        """The end of H-5 (the fifth day before election day), WIB."""
+        return datetime.combine(self.election_day - timedelta(days=4), time(0, 0), tzinfo=WIB)
 
 
 def sample_weather(model: Model, rng: np.random.Generator) -> tuple[WaveForecast, ...]:
     """The run's rough spells as forecasts per sea area (see the module's text)."""
     c = model.climate
-    start = model.problem.start
-    first = datetime.combine(start.date(), time(0, 0), tzinfo=start.tzinfo)
+    start = model.problem.start.astimezone(WIB)
+    first = datetime.combine(
+        start.date(), time(0, 0), tzinfo=WIB
+    )  # days run midnight to midnight WIB
     days = [first + timedelta(days=d) for d in range(model.horizon_days + 1)]
     rough = np.zeros(len(days), dtype=bool)
     for d, day in enumerate(days):
@@ -353,7 +361,8 @@ def one_run(model: Model, rng: np.random.Generator) -> dict[str, float]:
     handed over)."""
     p = model.problem
     c = model.climate
-    forecast = sample_weather(model, rng)
+    # The scenario's own forecast stays; the sampled spells come on top of it.
+    forecast = (*p.forecast, *sample_weather(model, rng))
     done: dict[str, float] = {}
     broken: dict[str, datetime] = {}
     timed: dict[str, Voyage] = {}
@@ -374,11 +383,9 @@ def one_run(model: Model, rng: np.random.Generator) -> dict[str, float]:
         matrices = {v.class_id: _faster(model.matrices[v.class_id], speed)}
         voyage, delivered = make_voyage(run_problem, route, matrices, weather=weather)
         timed[v.id] = voyage
-        fails_at = None
-        if fails_after_h is not None and voyage.legs:
-            fails_at = voyage.legs[0].depart + timedelta(hours=fails_after_h)
-            if fails_at < voyage.stops[-1].arrival:
-                broken[v.id] = fails_at
+        fails_at = _under_way(voyage, fails_after_h) if fails_after_h is not None else None
+        if fails_at is not None:
+            broken[v.id] = fails_at
         for cid, at in delivered.items():
             if fails_at is None or at <= fails_at:
                 done[cid] = p.seconds(at)
@@ -390,6 +397,18 @@ def one_run(model: Model, rng: np.random.Generator) -> dict[str, float]:
             if cid not in done or done[cid] > p.seconds(first):
                 done[cid] = float(p.seconds(at))
     return {cons.id: float(done.get(cons.id, math.inf)) for cons in p.consignments}
+
+
+def _under_way(voyage: Voyage, hours: float) -> datetime | None:
+    """When a vessel breaks down after ``hours`` under way (its legs' sailing time, not the
+    hours in port or waiting); ``None`` when its voyage ends first."""
+    left = timedelta(hours=hours)
+    for leg in voyage.legs:
+        sailing = leg.arrive - leg.depart
+        if left < sailing:
+            return leg.depart + left
+        left -= sailing
+    return None
 
 
 def field_events(voyages: Mapping[str, Voyage], until: datetime) -> list[dict[str, Any]]:
@@ -443,10 +462,15 @@ def simulate(
     else:
         futures = [executor.submit(_chunk, model, seed, runs, lo, hi) for lo, hi in bounds]
         parts = []
-        for n, f in enumerate(futures):
-            parts.append(f.result())
-            if progress is not None:
-                progress(bounds[n][1], runs)
+        try:
+            for n, f in enumerate(futures):
+                parts.append(f.result())
+                if progress is not None:
+                    progress(bounds[n][1], runs)
+        except BaseException:
+            for f in futures:  # stopped (the service ends) or failed: the rest never starts
+                f.cancel()
+            raise
     return np.concatenate(parts) if parts else np.empty((0, len(model.problem.consignments)))
 
 
@@ -473,7 +497,6 @@ def report(model: Model, times: np.ndarray, *, seed: int) -> dict[str, Any]:
         district_deadline = float(deadline[idx].min())
         on_time = ~late[:, idx].any(axis=1)
         by_h5 = last <= h5
-        finite = last[np.isfinite(last)]
         rel_h = (last - district_deadline) / 3600
         counts = [
             int(((rel_h >= a) & (rel_h < b)).sum()) for a, b in itertools.pairwise(hist_edges)
@@ -487,8 +510,10 @@ def report(model: Model, times: np.ndarray, *, seed: int) -> dict[str, Any]:
                 "on_time": round(float(on_time.mean()), 4) if runs else None,
                 "by_h5": round(float(by_h5.mean()), 4) if runs else None,
                 "delivered_in_runs": round(float(np.isfinite(last).mean()), 4) if runs else None,
+                # Over every run, the ones that never deliver included: a percentile that falls
+                # among them is null (not delivered), not the time of the runs that did.
                 "completion": {
-                    q: _iso(p, float(np.quantile(finite, v))) if len(finite) else None
+                    q: _iso(p, float(np.quantile(last, v, method="inverted_cdf"))) if runs else None
                     for q, v in (("p50", 0.5), ("p90", 0.9), ("p95", 0.95))
                 },
                 "histogram": {
@@ -538,6 +563,7 @@ def report(model: Model, times: np.ndarray, *, seed: int) -> dict[str, Any]:
     return {
         "runs": runs,
         "seed": seed,
+        "areas_not_simulated": sorted({a.id for a in p.sea_areas} - set(model.climate.exposure)),
         "breakdowns": model.breakdowns,
         "breakdown_replans": model.replan is not None,
         "h5": model.h5.isoformat(),

@@ -139,7 +139,10 @@ async def get_status(
     The ETag's value is the id of the same status in `GET /plans/{id}/status/stream`."""
     found = await deps.live_status(request).current(plan_id)  # from memory while unchanged
     if if_none_match is not None and _matches(if_none_match, found.etag):
-        return Response(status_code=304, headers={"ETag": found.etag, "Vary": "Accept-Encoding"})
+        return Response(
+            status_code=304,
+            headers={"ETag": found.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"},
+        )
     headers = {"ETag": found.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     body = found.body
     if _accepts_gzip(request.headers.get("accept-encoding", "")):
@@ -154,19 +157,26 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 def _accepts_gzip(accept_encoding: str) -> bool:
-    """Whether Accept-Encoding takes gzip (``gzip`` or ``*``, not with ``q=0``; RFC 9110)."""
+    """Whether Accept-Encoding takes gzip (RFC 9110 12.5.3): ``gzip`` (or ``x-gzip``) with a
+    q-value above 0, or, where gzip is not named, ``*`` with one."""
+    q_of: dict[str, float] = {}
     for item in accept_encoding.split(","):
-        coding, _, params = item.strip().partition(";")
-        if coding.strip().lower() not in ("gzip", "x-gzip", "*"):
+        coding, *params = (x.strip() for x in item.split(";"))
+        if not coding:
             continue
-        q = params.strip().lower().replace(" ", "")
-        if q.startswith("q="):
-            try:
-                return float(q[2:]) > 0
-            except ValueError:
-                return False
-        return True
-    return False
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        q_of[coding.lower()] = q
+    for coding in ("gzip", "x-gzip"):
+        if coding in q_of:
+            return q_of[coding] > 0
+    return q_of.get("*", 0.0) > 0
 
 
 _STATUS_PATH = re.compile(r"/plans/([^/]+)/status")
@@ -214,7 +224,7 @@ class FreshStatus:
                 return False
         vary = (b"vary", b"Accept-Encoding")
         if if_none_match and _matches(if_none_match[0].decode("latin-1"), found.etag):
-            start = [(b"etag", found.etag.encode()), vary]
+            start = [(b"etag", found.etag.encode()), vary, (b"cache-control", b"no-cache")]
             await send({"type": "http.response.start", "status": 304, "headers": start})
             await send({"type": "http.response.body", "body": b""})
             return True

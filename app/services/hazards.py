@@ -33,6 +33,7 @@ class InForce:
     revision: int
     version: str
     changed: dict[str, dict[str, Any]]  # hazard id -> its last change (by whom, when)
+    changes: int = 0  # how many changes it holds
 
 
 _cache: dict[tuple[str, str], InForce] = {}
@@ -46,13 +47,17 @@ def in_force(settings: Settings) -> InForce:
     engine = db.engine_for(settings.database)
     h = db.hazard_changes
     with engine.connect() as conn:
-        revision = conn.execute(select(func.max(h.c.seq))).scalar() or 0
+        # The newest change and how many there are: on PostgreSQL a change may commit after
+        # a later-numbered one, and the count tells that it came.
+        revision, count = conn.execute(select(func.max(h.c.seq), func.count())).one()
+        revision, count = revision or 0, count or 0
         key = (settings.database, str(path))
         with _lock:
             found = _cache.get(key)
-        if found is not None and found.revision == revision:
+        if found is not None and (found.revision, found.changes) == (revision, count):
             return found
-        rows = conn.execute(select(h).where(h.c.seq <= revision).order_by(h.c.seq)).all()
+        rows = conn.execute(select(h).order_by(h.c.seq)).all()
+        revision, count = (rows[-1].seq if rows else 0), len(rows)
         names = _key_names(conn, {r.recorded_by for r in rows if r.recorded_by})
     by_id = {z.id: z for z in state.hazards(path)}
     changed: dict[str, dict[str, Any]] = {}
@@ -65,7 +70,7 @@ def in_force(settings: Settings) -> InForce:
             by_id.pop(r.hazard_id, None)
         changed[r.hazard_id] = _change(r, names)
     hazards = tuple(sorted(by_id.values(), key=lambda z: z.id))
-    found = InForce(hazards, revision, version_of(hazards), changed)
+    found = InForce(hazards, revision, version_of(hazards), changed, count)
     with _lock:
         _cache[key] = found
     return found

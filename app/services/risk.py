@@ -21,12 +21,13 @@ from sqlalchemy import insert, select, update
 
 from app import db, planning
 from app.config import Settings
-from app.services import Conflict, plans
+from app.services import Conflict, plans, vessels
 from routing.errors import DataError, NotFound, RoutingError
 from routing.scenario import parse_scenario
 
 log = logging.getLogger(__name__)
-STALE_S = 120.0  # a running risk run not updated for this long lost its worker
+STALE_S = 120.0  # a queued or running risk run not touched for this long lost its worker
+HEARTBEAT_S = 30.0  # how often a worker touches the risk runs it holds
 PROCESSES = 2  # processes a risk run spreads its runs over (without a Dask cluster)
 
 
@@ -38,6 +39,8 @@ def record(r: Any, now: float, *, full: bool = True) -> dict[str, Any]:
     """A risk run as the API shows it."""
     phase = r.phase
     errors = json.loads(r.error) if r.error else None
+    # The worker touches its queued and running runs every HEARTBEAT_S: one not touched for
+    # STALE_S has lost its worker.
     if phase in ("queued", "running") and now - r.updated_at > STALE_S:
         phase = "failed"
         errors = [{"code": "worker_lost", "path": "", "message": "the worker running it stopped"}]
@@ -136,13 +139,30 @@ class RiskRunner:
         self.settings = settings
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="risk")
         self._closed = threading.Event()
+        self._held: set[str] = set()  # queued or running here
+        self._lock = threading.Lock()
+        self._beat = threading.Thread(target=self._heartbeat, name="risk-heartbeat", daemon=True)
+        self._beat.start()
 
     def start(self, risk_id: str) -> None:
+        with self._lock:
+            self._held.add(risk_id)
         self._thread.submit(self._run, risk_id)
 
     def close(self) -> None:
         self._closed.set()
         self._thread.shutdown(wait=False, cancel_futures=True)
+
+    def _heartbeat(self) -> None:
+        """Touch the runs this worker holds, so that readers know it is alive."""
+        while not self._closed.wait(HEARTBEAT_S):
+            with self._lock:
+                held = sorted(self._held)
+            for risk_id in held:
+                try:
+                    _set(self.settings, risk_id)
+                except Exception as exc:  # the database is away: the next beat tries again
+                    log.warning("risk run %s: heartbeat failed (%s)", risk_id, exc)
 
     def _executor(self) -> tuple[Executor, Any]:
         if self.settings.dask_scheduler:
@@ -156,13 +176,23 @@ class RiskRunner:
         return ProcessPoolExecutor(max_workers=PROCESSES, mp_context=context), None
 
     def _run(self, risk_id: str) -> None:
+        try:
+            self._simulate(risk_id)
+        finally:
+            with self._lock:
+                self._held.discard(risk_id)
+
+    def _simulate(self, risk_id: str) -> None:
         settings = self.settings
         try:
             with db.engine_for(settings.database).connect() as conn:
                 r = conn.execute(select(db.risk_runs).where(db.risk_runs.c.id == risk_id)).one()
                 p = conn.execute(select(db.plans).where(db.plans.c.id == r.plan_id)).one()
             _set(settings, risk_id, phase="running")
-            scenario = parse_scenario(json.loads(p.scenario_body), source="scenario")
+            # The scenario as the plan job took it: with the planners' vessel settings.
+            scenario = vessels.with_overrides(
+                settings, parse_scenario(json.loads(p.scenario_body), source="scenario")
+            )
             executor, client = self._executor()
 
             def progress(done: int, total: int) -> None:

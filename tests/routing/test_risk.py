@@ -241,3 +241,26 @@ def test_plan_to_a_target_meets_it_or_says_why_for_each_district(tmp_path: Path)
     # The plan written is the one the report judges.
     plan = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
     assert plan["scenario"] == report["scenario"]
+
+
+def test_a_return_plan_is_simulated_trip_by_trip(inputs) -> None:
+    """Returning, a trip runs from one depot call to the next (collect, then unload): without
+    weather or breakdowns every district's boxes reach the depot in time in every run."""
+    scenario = load_scenario(DATA / "scenarios" / "pemilu2024-return.toml")
+    problem = pipeline.problem_for(inputs, scenario)
+    run = pipeline.plan(inputs, problem, seed=0, iterations=300, seconds=None)
+    document = PlanDocument.from_json(run.document)
+    routes = mc.routes_of(document)
+    planned = {c for v in document.voyages for s in v.stops for c in s.consignments}
+    assert {c for r in routes for t in r.trips for c in t.consignments} == planned
+    climate = mc.parse_climate(
+        _calm(_raw_climate()), inputs.sea_areas, inputs.classes, source="test"
+    )
+    model = pipeline.risk_model(
+        inputs, problem, document, climate, election_day=scenario.election_day, breakdowns=False
+    )
+    report = mc.report(model, mc.simulate(model, 10, seed=1), seed=1)
+    on_time = {d["district_code"]: d["on_time"] for d in report["districts"]}
+    late = {u.district_code for u in run.plan.unassigned}
+    assert on_time and all(v == 1.0 for k, v in on_time.items() if k not in late), on_time
+    assert report["h5"] == "2024-02-10T00:00:00+07:00"  # the end of H-5, WIB
