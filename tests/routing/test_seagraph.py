@@ -160,3 +160,78 @@ def test_same_place_is_not_a_route(networks) -> None:
     _, net = networks["pc40"]
     with pytest.raises(NoSeaPath, match="same place"):
         net.path("kalianget", "kalianget")
+
+
+# ---- the fast build against the exact visibility graph (synthetic archipelago, metres)
+
+
+@pytest.fixture(scope="module")
+def synthetic_graphs():
+    from routing import synthetic
+    from routing.seagraph import exact_sea_graph
+
+    syn = synthetic.archipelago(100, seed=3)
+    terminals = syn.arch.terminals()
+    clearance = FLEET["regency_ferry"].clearance_m
+    fast = build_sea_graph(syn.land, terminals, clearance_m=clearance)
+    exact = exact_sea_graph(syn.land, terminals, clearance_m=clearance)
+    return syn, fast, exact
+
+
+def test_fast_graph_distances_are_within_half_a_percent_of_the_exact_graph(
+    synthetic_graphs,
+) -> None:
+    _, fast, exact = synthetic_graphs
+    assert fast.terminal_ids == exact.terminal_ids
+    d_fast = all_pairs(fast).terminal_dist_m
+    d_exact = all_pairs(exact).terminal_dist_m
+    off = ~np.eye(len(fast.terminal_ids), dtype=bool)
+    assert (np.isfinite(d_fast) == np.isfinite(d_exact)).all()
+    both = off & np.isfinite(d_exact)
+    assert both.sum() > 0.9 * off.sum()  # the archipelago is connected: most pairs count
+    rel = np.abs(d_fast[both] - d_exact[both]) / d_exact[both]
+    assert rel.max() <= 0.005, rel.max()
+
+
+def test_fast_graph_edges_do_not_cross_land(synthetic_graphs) -> None:
+    from routing.geo import to_metric
+
+    syn, fast, _ = synthetic_graphs
+    coo = fast.G.tocoo()
+    rng = np.random.default_rng(0)
+    sample = rng.choice(len(coo.row), size=min(2000, len(coo.row)), replace=False)
+    src, dst = coo.row[sample], coo.col[sample]
+    lines = shapely.linestrings(np.stack([fast.node_xy[src], fast.node_xy[dst]], axis=1))
+    tree = shapely.STRtree([to_metric(g) for g in syn.land])
+    hits, _ = tree.query(lines, predicate="intersects")
+    assert not len(hits), f"{len(set(hits))} of {len(lines)} sampled edges cross land"
+
+
+def test_distance_raster_never_claims_more_room_than_there_is(synthetic_graphs) -> None:
+    # The certificates the fast build relies on: from a cell, no obstacle nearer than its free
+    # distance; a cell marked inside lies wholly inside an obstacle.
+    from routing.geo import to_metric
+    from routing.seagraph import _free_raster, obstacles
+
+    syn, fast, _ = synthetic_graphs
+    obst = obstacles([to_metric(g) for g in syn.land], fast.clearance_m).buffer(-0.5)
+    raster = _free_raster(obst, 400)
+    rows, cols = raster.free.shape
+    rng = np.random.default_rng(1)
+    xy = np.column_stack(
+        [
+            raster.x0 + rng.uniform(0, cols * raster.cell_m, 20_000),
+            raster.y0 + rng.uniform(0, rows * raster.cell_m, 20_000),
+        ]
+    )
+    free = raster.free[
+        ((xy[:, 1] - raster.y0) / raster.cell_m).astype(int),
+        ((xy[:, 0] - raster.x0) / raster.cell_m).astype(int),
+    ]
+    shapely.prepare(obst)
+    dist = shapely.distance(obst, shapely.points(xy))
+    outside = free >= 0
+    assert (free[outside] * raster.cell_m <= dist[outside] + 1e-6).all()
+    assert (free[outside] > 0).mean() > 0.5  # and it does claim room: most of it is open sea
+    assert (~outside).any() and (dist[~outside] == 0).all()
+    assert shapely.contains_xy(obst, xy[~outside, 0], xy[~outside, 1]).all()
