@@ -257,3 +257,33 @@ def test_a_ferry_goes_around_closed_waters_when_that_is_sooner(
     assert out.distance_m > direct  # the long way round
     doc = plan_json(around, input_hash="", versions={})
     assert doc["voyages"][0]["legs"][0]["note"].startswith("around")
+
+
+def test_the_way_around_closed_waters_keeps_out_of_the_class_hazards(
+    arch, kit, sea_areas, inputs
+) -> None:
+    """A reef (no-go) laid on the middle of the detour around the Sapudi - Ra'as storm: the
+    detour network built with the class's hazards goes around the reef as well."""
+    from shapely.geometry import LineString
+
+    arjasa = next(v.code for v in arch.villages.values() if v.landing_point_id == "port-pp-arjasa")
+    storm = _storm("sapudi_raas", 4 * 24)
+    problem = _problem(
+        arch, kit, sea_areas, villages=[arjasa], vessels=["kmp-dbs-3"], forecast=[storm]
+    )
+    first = pipeline.detours(inputs, problem)
+    assert first is not None
+    found = first("regency_ferry", "kalianget", "port-pp-arjasa")
+    assert found is not None
+    metres, coords = found
+    line = LineString(coords)
+    reef = line.interpolate(0.5, normalized=True).buffer(0.01)  # about 1.1 km across
+    assert not reef.contains(Point(coords[0])) and not reef.contains(Point(coords[-1]))
+    with_reef = dataclasses.replace(inputs, hazards_for=lambda cid, unverified: (reef,))
+    second = pipeline.detours(with_reef, problem)
+    assert second is not None
+    around = second("regency_ferry", "kalianget", "port-pp-arjasa")
+    assert around is not None
+    metres2, coords2 = around
+    assert not LineString(coords2).intersects(reef)
+    assert metres2 > metres
