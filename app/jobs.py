@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from app import db, planning
 from app.config import Settings
-from app.services import queue, vessels
+from app.services import failure_errors, queue, vessels
 from app.services.queue import LEASE_S
 from routing import pipeline
 from routing.capacity import capacity_report
@@ -81,20 +81,9 @@ def _guarded(settings: Settings, engine: Engine, plan_id: str) -> str:
     """Solve and store; every failure ends the plan as failed with its errors, never silently."""
     try:
         return _execute(settings, engine, plan_id)
-    except DataError as exc:
-        problems = [{"code": p.code, "path": p.path, "message": p.message} for p in exc.problems]
-        queue.set_plan(
-            engine, plan_id, phase="failed", error=json.dumps(problems), lease_until=None
-        )
-        return "failed"
-    except RoutingError as exc:
-        queue.set_plan(
-            engine,
-            plan_id,
-            phase="failed",
-            error=json.dumps([{"code": "routing_error", "path": "", "message": str(exc)}]),
-            lease_until=None,
-        )
+    except RoutingError as exc:  # bad input (DataError) or the engine's refusal
+        errors = json.dumps(failure_errors(exc))
+        queue.set_plan(engine, plan_id, phase="failed", error=errors, lease_until=None)
         return "failed"
     except Exception:
         log.exception("plan %s failed", plan_id)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -106,18 +107,31 @@ def solving_plan(base: str, headers: dict[str, str], body: dict, *, timeout: flo
 
 
 def completed_plan(
-    base: str, keys: dict[str, str], *, iterations: int = 300, seed: int = 1
+    base: str,
+    keys: dict[str, str],
+    *,
+    iterations: int = 300,
+    seed: int = 1,
+    scenario: dict | None = None,
+    waits: int = 20,
 ) -> dict:
-    """Plan the bundled 2024 scenario under an iteration budget and return the finished plan."""
-    body = {"bundled": "pemilu2024", "iterations": iterations, "seed": seed, "wait": 30}
+    """Plan ``scenario`` (default: the bundled 2024 scenario) under an iteration budget and
+    return the finished plan, waiting 30 s at a time, ``waits`` times at most (the first plan
+    of a session builds the sea networks, minutes on a busy machine)."""
+    body: dict[str, Any] = {"iterations": iterations, "seed": seed, "wait": 30}
+    body |= {"scenario": scenario} if scenario is not None else {"bundled": "pemilu2024"}
     r = httpx.post(f"{base}/plans", json=body, headers={"X-API-Key": keys["planner"]}, timeout=60)
     r.raise_for_status()
-    plan: dict = httpx.get(
-        base + r.headers["Location"],
-        params={"wait": 30},
-        headers={"X-API-Key": keys["viewer"]},
-        timeout=60,
-    ).json()
+    plan: dict = r.json()
+    for _ in range(waits):
+        if plan["phase"] not in ("queued", "building_matrix", "solving"):
+            break
+        plan = httpx.get(
+            f"{base}/plans/{plan['id']}",
+            params={"wait": 30},
+            headers={"X-API-Key": keys["viewer"]},
+            timeout=60,
+        ).json()
     if plan["phase"] != "completed":
         raise RuntimeError(f"the plan ended {plan['phase']}")
     return plan

@@ -8,7 +8,7 @@ import os
 import socket
 from collections.abc import Callable
 from concurrent.futures import Executor
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,10 @@ from typing import Any
 from app import state
 from app.config import Settings
 from routing import export, pipeline
+from routing.domain import Problem
 from routing.hazards import Hazard, version_of
 from routing.plandoc import PlanDocument
+from routing.risk import Climate
 from routing.scenario import Scenario, load_scenario, load_vessels
 
 
@@ -179,17 +181,46 @@ def risk(
     """The risk report of a plan (``routing.risk``): ``runs`` runs of its voyages under the
     climate of ``data/climate.toml``, from the scenario it was made from."""
     from routing import risk as mc
-    from routing.plandoc import PlanDocument
 
     given = inputs(settings, hazard_changes=hazard_changes)
-    problem = pipeline.problem_for(given, scenario)
-    climate = mc.load_climate(settings.climate_file, given.sea_areas, given.classes)
+    return _risk_report(
+        given,
+        pipeline.problem_for(given, scenario),
+        document,
+        mc.load_climate(settings.climate_file, given.sea_areas, given.classes),
+        election_day=scenario.election_day,
+        runs=runs,
+        seed=seed,
+        breakdowns=breakdowns,
+        replan_breakdowns=replan_breakdowns,
+        executor=executor,
+        progress=progress,
+    )
+
+
+def _risk_report(
+    given: pipeline.Inputs,
+    problem: Problem,
+    document: dict[str, Any],
+    climate: Climate,
+    *,
+    election_day: date,
+    runs: int,
+    seed: int,
+    breakdowns: bool = True,
+    replan_breakdowns: bool = False,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> dict[str, Any]:
+    """Simulate a plan document against ``problem`` (its deadlines judge it) and report."""
+    from routing import risk as mc
+
     model = pipeline.risk_model(
         given,
         problem,
         PlanDocument.from_json(document),
         climate,
-        election_day=scenario.election_day,
+        election_day=election_day,
         breakdowns=breakdowns,
         replan_breakdowns=replan_breakdowns,
     )
@@ -248,15 +279,16 @@ def plan_to_target(
         for code in original:
             if code not in unserved:
                 served_at[code] = current.get(code, original[code])
-        model = pipeline.risk_model(
+        report = _risk_report(
             given,
             judged,
-            PlanDocument.from_json(run.document),
+            run.document,
             climate,
             election_day=scenario.election_day,
+            runs=runs,
+            seed=seed,
+            executor=executor,
         )
-        report = mc.report(model, mc.simulate(model, runs, seed, executor=executor), seed=seed)
-        report["scenario"] = run.document["scenario"]
         for d in report["districts"]:
             history.setdefault(d["district_code"], []).append(d["on_time"])
         below = [d for d in report["districts"] if d["on_time"] < target]

@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from shapely.geometry import LineString, Point
 
 from routing import fieldlog
 from routing.domain import (
@@ -61,7 +60,7 @@ from routing.local import WIB
 from routing.matrix import UNREACHABLE, Matrix
 from routing.plandoc import PlanDocument
 from routing.schedule import make_voyage
-from routing.weather import Weather
+from routing.weather import Weather, path_spans
 
 LEVELS = ("above_1_25_m", "above_2_5_m", "above_4_m")
 CHUNK = 25  # runs per task handed to a worker
@@ -229,22 +228,8 @@ def exposures(
     for v in document.voyages:
         for leg in v.legs:
             key = (v.vessel_class, leg.from_, leg.to)
-            if key in out or len(leg.geometry.coordinates) < 2:
-                continue
-            line = LineString(leg.geometry.coordinates)
-            spans = []
-            for a in areas:
-                inside = line.intersection(a.geometry)
-                parts = getattr(inside, "geoms", [inside])
-                for part in parts:
-                    if part.is_empty or part.geom_type != "LineString":
-                        continue
-                    ends = [
-                        line.project(Point(part.coords[0])),
-                        line.project(Point(part.coords[-1])),
-                    ]
-                    spans.append((a.id, min(ends) / line.length, max(ends) / line.length))
-            out[key] = tuple(spans)
+            if key not in out:
+                out[key] = path_spans(leg.geometry.coordinates, areas)
     return out
 
 
@@ -525,11 +510,13 @@ def report(model: Model, times: np.ndarray, *, seed: int) -> dict[str, Any]:
                 },
             }
         )
-    stop_of: dict[str, tuple[str, str]] = {}
-    for r in model.routes:
-        for trip in r.trips:
-            for cid in trip.consignments:
-                stop_of[cid] = (r.vessel_id, next(c.landing_id for c in cons if c.id == cid))
+    landing_of = {c.id: c.landing_id for c in cons}
+    stop_of = {
+        cid: (r.vessel_id, landing_of[cid])
+        for r in model.routes
+        for trip in r.trips
+        for cid in trip.consignments
+    }
     by_stop: dict[tuple[str, str], np.ndarray] = {}
     by_vessel: dict[str, np.ndarray] = {}
     for i, c in enumerate(cons):

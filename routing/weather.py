@@ -12,7 +12,7 @@ it can pass, or, when both its ends lie outside the areas the forecast closes to
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,19 +183,9 @@ class Weather:
         if self.path is None or a == b:
             return ()
         wanted = {c.area_id for c in self.closures(class_id)}
-        coords = self.path(class_id, a, b)
-        if len(coords) < 2 or not wanted:
+        if not wanted:
             return ()
-        line = LineString(coords)
-        length = line.length
-        out = []
-        for aid in sorted(wanted):
-            inside = line.intersection(self.areas[aid].geometry)
-            for part in _lines(inside):
-                ends = [line.project(Point(part.coords[0])), line.project(Point(part.coords[-1]))]
-                f0, f1 = min(ends) / length, max(ends) / length
-                out.append((aid, f0, f1))
-        return tuple(out)
+        return path_spans(self.path(class_id, a, b), [self.areas[aid] for aid in sorted(wanted)])
 
     def depart(self, class_id: str, a: str, b: str, t: float, duration: float) -> Hold | None:
         """The earliest departure at or after ``t`` on which the leg a -> b meets no closure for
@@ -259,6 +249,23 @@ class Weather:
         return merge_intervals(
             (c.start_s, c.end_s) for c in self.closures(class_id) if c.area_id in areas
         )
+
+
+def path_spans(
+    coords: Sequence[tuple[float, float]], areas: Iterable[SeaArea]
+) -> tuple[tuple[str, float, float], ...]:
+    """``(area, f0, f1)``: the parts of a sea path (lon/lat) inside each of ``areas``, as
+    fractions of its length, in the areas' order."""
+    if len(coords) < 2:
+        return ()
+    line = LineString(coords)
+    length = line.length
+    out = []
+    for area in areas:
+        for part in _lines(line.intersection(area.geometry)):
+            ends = [line.project(Point(part.coords[0])), line.project(Point(part.coords[-1]))]
+            out.append((area.id, min(ends) / length, max(ends) / length))
+    return tuple(out)
 
 
 def _lines(geom: Any) -> list[LineString]:

@@ -138,14 +138,17 @@ async def get_status(
     """Live status per voyage and per district; send If-None-Match with the last ETag to get 304.
     The ETag's value is the id of the same status in `GET /plans/{id}/status/stream`."""
     found = await deps.live_status(request).current(plan_id)  # from memory while unchanged
-    if if_none_match is not None and _matches(if_none_match, found.etag):
-        return Response(
-            status_code=304,
-            headers={"ETag": found.etag, "Vary": "Accept-Encoding", "Cache-Control": "no-cache"},
-        )
+    return status_response(found, if_none_match, request.headers.get("accept-encoding", ""))
+
+
+def status_response(found: Status, if_none_match: str | None, accept_encoding: str) -> Response:
+    """A status as the route and ``FreshStatus`` answer it: 304 when If-None-Match holds its
+    ETag, else the body (gzipped for a caller that takes gzip)."""
     headers = {"ETag": found.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if if_none_match is not None and _matches(if_none_match, found.etag):
+        return Response(status_code=304, headers=headers)
     body = found.body
-    if _accepts_gzip(request.headers.get("accept-encoding", "")):
+    if _accepts_gzip(accept_encoding):
         body, headers["Content-Encoding"] = found.gzipped, "gzip"
     return Response(body, media_type="application/json", headers=headers)
 
@@ -199,49 +202,34 @@ class FreshStatus:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             matched = _STATUS_PATH.fullmatch(scope["path"])
-            if matched is not None and await self._answer(scope, send, matched.group(1)):
+            response = None if matched is None else await self._answer(scope, matched.group(1))
+            if response is not None:
+                await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
     @staticmethod
-    async def _answer(scope: Scope, send: Send, plan_id: str) -> bool:
-        """Answer from memory; ``False`` (nothing sent) where the route must."""
+    async def _answer(scope: Scope, plan_id: str) -> Response | None:
+        """The answer from memory; ``None`` where the route must answer."""
         key = scope.get("state", {}).get("key")
         live: LiveStatus | None = getattr(scope["app"].state, "live_status", None)
         if (key is not None and key.vessel_id is not None) or live is None:
-            return False
+            return None
         headers = dict(scope["headers"])
         if_none_match = [v for k, v in scope["headers"] if k == b"if-none-match"]
         if len(if_none_match) > 1 or len(if_none_match[0] if if_none_match else b"") > 2000:
-            return False
+            return None
         found = live.fresh(plan_id)
         if found is None:
             if not live.known(plan_id):
-                return False
+                return None
             try:
                 found = await live.current(plan_id)
             except Exception:  # the route answers it (a 404, a 503)
-                return False
-        vary = (b"vary", b"Accept-Encoding")
-        if if_none_match and _matches(if_none_match[0].decode("latin-1"), found.etag):
-            start = [(b"etag", found.etag.encode()), vary, (b"cache-control", b"no-cache")]
-            await send({"type": "http.response.start", "status": 304, "headers": start})
-            await send({"type": "http.response.body", "body": b""})
-            return True
-        body = found.body
-        head = [
-            (b"content-type", b"application/json"),
-            (b"etag", found.etag.encode()),
-            (b"cache-control", b"no-cache"),
-            vary,
-        ]
-        if _accepts_gzip(headers.get(b"accept-encoding", b"").decode("latin-1")):
-            body = found.gzipped
-            head.append((b"content-encoding", b"gzip"))
-        head.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": head})
-        await send({"type": "http.response.body", "body": body})
-        return True
+                return None
+        given = if_none_match[0].decode("latin-1") if if_none_match else None
+        accept = headers.get(b"accept-encoding", b"").decode("latin-1")
+        return status_response(found, given, accept)
 
 
 class EventStream(StreamingResponse):

@@ -7,6 +7,10 @@ HTTP status."""
 
 from __future__ import annotations
 
+import dataclasses
+
+from routing.errors import DataError, RoutingError
+
 
 class Conflict(Exception):
     """The resource's state refuses the request (HTTP 409): a stable code, the field at fault."""
@@ -27,3 +31,11 @@ class Forbidden(Exception):
         self.code = code
         self.path = path
         self.message = message
+
+
+def failure_errors(exc: RoutingError) -> list[dict[str, str]]:
+    """A failed job's errors as stored and shown (``{code, path, message}``): the problems of
+    its input, or the engine's error."""
+    if isinstance(exc, DataError):
+        return [dataclasses.asdict(p) for p in exc.problems]
+    return [{"code": "routing_error", "path": "", "message": str(exc)}]

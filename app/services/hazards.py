@@ -100,17 +100,19 @@ def listing(settings: Settings) -> dict[str, Any]:
     """The hazards in force as a GeoJSON FeatureCollection, with the version and revision, and
     for each hazard its last change through the API (null: as the file has it)."""
     now = in_force(settings)
-    features = []
-    for z in now.hazards:
-        f = feature(z)
-        f["properties"]["last_change"] = now.changed.get(z.id)
-        features.append(f)
     return {
         "type": "FeatureCollection",
         "version": now.version,
         "revision": now.revision,
-        "features": features,
+        "features": [_shown(z, now) for z in now.hazards],
     }
+
+
+def _shown(z: Hazard, now: InForce) -> dict[str, Any]:
+    """A hazard as the API shows it: its feature with its last change through the API."""
+    f = feature(z)
+    f["properties"]["last_change"] = now.changed.get(z.id)
+    return f
 
 
 def one(settings: Settings, hazard_id: str) -> dict[str, Any]:
@@ -118,9 +120,7 @@ def one(settings: Settings, hazard_id: str) -> dict[str, Any]:
     now = in_force(settings)
     for z in now.hazards:
         if z.id == hazard_id:
-            f = feature(z)
-            f["properties"]["last_change"] = now.changed.get(z.id)
-            return f
+            return _shown(z, now)
     raise NotFound("hazard", hazard_id)
 
 

@@ -21,8 +21,8 @@ from sqlalchemy import insert, select, update
 
 from app import db, planning
 from app.config import Settings
-from app.services import Conflict, plans, vessels
-from routing.errors import DataError, NotFound, RoutingError
+from app.services import Conflict, failure_errors, plans, vessels
+from routing.errors import NotFound, RoutingError
 from routing.scenario import parse_scenario
 
 log = logging.getLogger(__name__)
@@ -225,14 +225,8 @@ class RiskRunner:
                 runs_done=r.runs,
                 result=json.dumps(result, ensure_ascii=False),
             )
-        except (DataError, RoutingError) as exc:
-            problems = getattr(exc, "problems", None)
-            errors = (
-                [{"code": p.code, "path": p.path, "message": p.message} for p in problems]
-                if problems
-                else [{"code": "routing_error", "path": "", "message": str(exc)}]
-            )
-            _set(settings, risk_id, phase="failed", error=json.dumps(errors))
+        except RoutingError as exc:  # bad input (DataError) or the engine's refusal
+            _set(settings, risk_id, phase="failed", error=json.dumps(failure_errors(exc)))
         except Exception:
             log.exception("risk run %s failed", risk_id)
             errors = [{"code": "internal_error", "path": "", "message": "the simulation failed"}]

@@ -4,13 +4,15 @@ go, and the check that a page in one language shows no word of the other."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.conftest import ROOT
+from tests.conftest import DATA, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT = ROOT / "test-output"
@@ -160,3 +162,14 @@ def names_shown(base: str, headers: dict[str, str], plan: dict) -> list[str]:
 def event_types(base: str, headers: dict[str, str]) -> list[dict]:
     """The field log's event types, with their labels in both languages."""
     return httpx.get(f"{base}/event-types", headers=headers).json()
+
+
+def server_env(tmp: Path, network_cache: Path, database: str = "dash.db") -> dict[str, str]:
+    """The environment of a test's own server: a SQLite file of its own in ``tmp``, the
+    session's sea networks, the project's data."""
+    return dict(
+        os.environ,
+        BALLOT_DATABASE_URL=f"sqlite:///{tmp}/{database}",
+        BALLOT_CACHE_DIR=str(network_cache),
+        BALLOT_DATA_DIR=str(DATA),
+    )

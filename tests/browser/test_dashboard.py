@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 
@@ -22,6 +21,7 @@ from tests.browser.common import (
     launch,
     leaks,
     names_shown,
+    server_env,
 )
 from tests.conftest import DATA, assert_valid_plan
 
@@ -29,12 +29,7 @@ from tests.conftest import DATA, assert_valid_plan
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, network_cache):
     tmp = tmp_path_factory.mktemp("dashboard")
-    env = dict(
-        os.environ,
-        BALLOT_DATABASE_URL=f"sqlite:///{tmp}/dash.db",
-        BALLOT_CACHE_DIR=str(network_cache),
-        BALLOT_DATA_DIR=str(DATA),
-    )
+    env = server_env(tmp, network_cache)
     keys = localserver.create_keys(env)
     with localserver.serving(env) as base:
         plan = localserver.completed_plan(base, keys)

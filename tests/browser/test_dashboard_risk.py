@@ -6,7 +6,6 @@ chromium, driven by Playwright, against the app on a real server. Fixed seeds th
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from typing import Any
@@ -25,8 +24,8 @@ from tests.browser.common import (
     launch,
     leaks,
     names_shown,
+    server_env,
 )
-from tests.conftest import DATA
 
 WAIT_MS = 120_000  # generous: a risk run on a busy machine
 RISK_URL = re.compile(r"/risk/[0-9a-f-]+$")  # a risk run, as the page follows it
@@ -35,30 +34,10 @@ RISK_URL = re.compile(r"/risk/[0-9a-f-]+$")  # a risk run, as the page follows i
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, network_cache):
     tmp = tmp_path_factory.mktemp("dashboard-risk")
-    env = dict(
-        os.environ,
-        BALLOT_DATABASE_URL=f"sqlite:///{tmp}/dash.db",
-        BALLOT_CACHE_DIR=str(network_cache),
-        BALLOT_DATA_DIR=str(DATA),
-    )
+    env = server_env(tmp, network_cache)
     keys = localserver.create_keys(env)
     with localserver.serving(env) as base:
-        r = httpx.post(
-            f"{base}/plans",
-            json={"scenario": SMALL, "iterations": 100, "seed": 1, "wait": 30},
-            headers={"X-API-Key": keys["planner"]},
-            timeout=120,
-        )
-        plan = r.json()
-        while plan["phase"] in ("queued", "building_matrix", "solving"):
-            plan = httpx.get(
-                f"{base}/plans/{plan['id']}",
-                params={"wait": 30},
-                headers={"X-API-Key": keys["viewer"]},
-                timeout=60,
-            ).json()
-        assert plan["phase"] == "completed", plan
-        yield base, keys, plan
+        yield base, keys, localserver.completed_plan(base, keys, iterations=100, scenario=SMALL)
 
 
 def percent(x: float, lang: str) -> str:

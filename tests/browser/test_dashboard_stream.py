@@ -4,15 +4,13 @@ chromium, driven by Playwright, against the app on a real server."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import httpx
 import pytest
 
 from app import localserver
-from tests.browser.common import OUTPUT, POLL_MS, dashboard_page, hand_over, launch
-from tests.conftest import DATA
+from tests.browser.common import OUTPUT, POLL_MS, dashboard_page, hand_over, launch, server_env
 
 RETRY_MS = 2000  # the dashboard tries a failed stream again after this long
 
@@ -20,34 +18,10 @@ RETRY_MS = 2000  # the dashboard tries a failed stream again after this long
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, network_cache):
     tmp = tmp_path_factory.mktemp("dashboard-stream")
-    env = dict(
-        os.environ,
-        BALLOT_DATABASE_URL=f"sqlite:///{tmp}/dash.db",
-        BALLOT_CACHE_DIR=str(network_cache),
-        BALLOT_DATA_DIR=str(DATA),
-    )
+    env = server_env(tmp, network_cache)
     keys = localserver.create_keys(env)
     with localserver.serving(env) as base:
-        yield base, keys, _completed_plan(base, keys)
-
-
-def _completed_plan(base: str, keys: dict[str, str]) -> dict:
-    """The 2024 scenario planned under an iteration budget; the first plan of a session builds
-    the sea networks, which takes minutes on a busy machine."""
-    body = {"bundled": "pemilu2024", "iterations": 300, "seed": 1, "wait": 0}
-    r = httpx.post(f"{base}/plans", json=body, headers={"X-API-Key": keys["planner"]})
-    assert r.status_code == 202, r.text
-    for _ in range(20):
-        plan = httpx.get(
-            base + r.headers["Location"],
-            params={"wait": 30},
-            headers={"X-API-Key": keys["viewer"]},
-            timeout=60,
-        ).json()
-        if plan["phase"] not in ("queued", "building_matrix", "solving"):
-            break
-    assert plan["phase"] == "completed", plan["phase"]
-    return plan
+        yield base, keys, localserver.completed_plan(base, keys)
 
 
 def _landings(plan: dict, n: int) -> list[tuple[dict, int]]:

@@ -6,7 +6,6 @@ reach the service once each, in order, with the times they happened."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -18,8 +17,7 @@ import pytest
 from app import localserver
 from routing.errors import DataError
 from routing.papers import HandoverCode, handover_payload, parse_handover
-from tests.browser.common import OUTPUT, POLL_MS, READ_PAGE, launch, leaks
-from tests.conftest import DATA
+from tests.browser.common import OUTPUT, POLL_MS, READ_PAGE, launch, leaks, server_env
 
 if TYPE_CHECKING:
     from playwright.sync_api import ViewportSize
@@ -31,12 +29,7 @@ STEPS = ("arrived", "handed_over", "departed")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, network_cache):
     tmp = tmp_path_factory.mktemp("field")
-    env = dict(
-        os.environ,
-        BALLOT_DATABASE_URL=f"sqlite:///{tmp}/field.db",
-        BALLOT_CACHE_DIR=str(network_cache),
-        BALLOT_DATA_DIR=str(DATA),
-    )
+    env = server_env(tmp, network_cache, "field.db")
     keys = localserver.create_keys(env, ("planner", "viewer"))
     with localserver.serving(env) as base:
         plan = localserver.completed_plan(base, keys)
