@@ -693,7 +693,9 @@ RISK_TEXT: dict[str, dict[str, str]] = {
         "never": "tidak terkirim",
         "late_stops": "Persinggahan yang paling sering terlambat:",
         "all": "Semua kecamatan tepat waktu: {chance}",
-        "climate": "Iklim: {source}",
+        "climate": "Iklim: {status} (data/climate.toml)",
+        "status_assumed": "asumsi",
+        "status_verified": "bersumber",
     },
     "en": {
         "title": "Chance the plan holds ({runs} runs, seed {seed})",
@@ -705,7 +707,9 @@ RISK_TEXT: dict[str, dict[str, str]] = {
         "never": "not delivered",
         "late_stops": "Stops most often late:",
         "all": "Every district on time: {chance}",
-        "climate": "Climate: {source}",
+        "climate": "Climate: {status} (data/climate.toml)",
+        "status_assumed": "assumed",
+        "status_verified": "sourced",
     },
 }
 
@@ -738,7 +742,7 @@ def risk(
     from concurrent.futures import ProcessPoolExecutor
 
     from app import planning
-    from routing.local import lang_of, number, stamp
+    from routing.local import lang_of, named, number, stamp
 
     settings = get_settings()
     try:
@@ -808,7 +812,7 @@ def risk(
     when = lambda x: text["never"] if x is None else stamp(datetime.fromisoformat(x))  # noqa: E731
     for d in result["districts"]:
         table.add_row(
-            d["district_name"] or d["district_code"],
+            named(d["district_name"], d["district_code"]),
             pct(d["on_time"]),
             pct(d["by_h5"]),
             when(d["completion"]["p50"]),
@@ -820,35 +824,64 @@ def risk(
     if result["late_stops"]:
         console.print(text["late_stops"])
         for s in result["late_stops"][:5]:
-            console.print(f"  {s['vessel_name']} - {s['landing_name']}: {pct(s['late'])}")
-    console.print(text["climate"].format(source=result["climate_source"]))
+            vessel = named(s["vessel_name"], s["vessel_id"])
+            landing = named(s["landing_name"], s["landing_id"])
+            console.print(f"  {vessel} - {landing}: {pct(s['late'])}")
+    status = result["climate_source"].split(":", 1)[0].strip()
+    console.print(text["climate"].format(status=text.get(f"status_{status}", status)))
 
 
 TARGET_TEXT = {
     "id": {
         "met": "Semua kecamatan tepat waktu dalam >= {target} simulasi.",
         "below": "Di bawah {target} simulasi tepat waktu:",
+        "on_time": "tepat waktu dalam {chance} simulasi pada rencana yang dipakai "
+        "({plans} rencana dibuat: {chances})",
+        "planned_for": "direncanakan untuk {when}",
+        "unserved": "batas waktu yang lebih awal membuatnya tidak terlayani",
+        "never": "tidak terlayani sama sekali dalam {chance} simulasi (kapal rusak atau perairan "
+        "tertutup melewati akhir rencana): kapal tambahan atau mulai lebih awal yang membantu, "
+        "bukan batas waktu yang lebih awal",
     },
     "en": {
         "met": "Every district on time in >= {target} of runs.",
         "below": "Below {target} of runs on time:",
+        "on_time": "on time in {chance} of runs in the plan kept ({plans} plan(s) made: {chances})",
+        "planned_for": "planned for {when}",
+        "unserved": "an earlier deadline left it unserved",
+        "never": "not served at all in {chance} of runs (breakdowns, or waters closed past the "
+        "plan's end): more vessels or an earlier start would help, not an earlier deadline",
     },
 }
 
 
 def _target_lines(report: dict[str, Any], lang: str) -> None:
-    from routing.local import lang_of, number
+    from routing.local import lang_of, named, number, stamp
 
     lg = lang_of(lang)
     text = TARGET_TEXT[lg]
-    target = f"{number(100 * report['target_on_time'], lg, 0)} %"
+    pct = lambda x: f"{number(100 * x, lg, 0)} %"  # noqa: E731
     console = _out_console()
     if not report["below_target"]:
-        console.print(text["met"].format(target=target))
+        console.print(text["met"].format(target=pct(report["target_on_time"])))
         return
-    console.print(text["below"].format(target=target))
+    console.print(text["below"].format(target=pct(report["target_on_time"])))
     for r in report["below_target"]:
-        console.print(f"  {r['district_name'] or r['district_code']}: {r['why']}")
+        parts = [
+            text["on_time"].format(
+                chance=pct(r["on_time"]),
+                plans=len(r["chances"]),
+                chances=", ".join(pct(x) for x in r["chances"]),
+            )
+        ]
+        if r["planned_for"]:
+            when = stamp(datetime.fromisoformat(r["planned_for"]))
+            parts.append(text["planned_for"].format(when=when))
+        if r["earlier_deadline_unserved"]:
+            parts.append(text["unserved"])
+        if r["never_delivered"] is not None:
+            parts.append(text["never"].format(chance=pct(r["never_delivered"])))
+        console.print(f"  {named(r['district_name'], r['district_code'])}: " + "; ".join(parts))
 
 
 @cli.command()

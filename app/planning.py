@@ -344,7 +344,25 @@ def plan_to_target(
                 "(breakdowns, or waters closed past the plan's end): more vessels or an "
                 "earlier start would help, not an earlier deadline"
             )
-        reasons.append({"district_code": code, "district_name": d["district_name"], "why": why})
+        reasons.append(
+            {
+                "district_code": code,
+                "district_name": d["district_name"],
+                "why": why,
+                # the same, as values (the command line words them in either language)
+                "on_time": d["on_time"],
+                "chances": history.get(code, []),
+                "planned_for": used[code].isoformat()
+                if code in used and used[code] != original[code]
+                else None,
+                "earlier_deadline_unserved": code in fixed,
+                "never_delivered": (
+                    round(1 - d["delivered_in_runs"], 4)
+                    if d["delivered_in_runs"] is not None and d["delivered_in_runs"] < target
+                    else None
+                ),
+            }
+        )
     report["deadlines_planned"] = {k: v.isoformat() for k, v in sorted(used.items())}
     return run, report, reasons
 
