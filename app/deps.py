@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import Path, Request
@@ -24,6 +25,12 @@ def live_status(request: Request) -> LiveStatus:
     """This worker's live status (made in the app's lifespan)."""
     live: LiveStatus = request.app.state.live_status
     return live
+
+
+def stopping(request: Request) -> asyncio.Event | None:
+    """Set when the service is told to stop: long polls answer at once (made in the app's
+    lifespan; ``None`` outside it)."""
+    return getattr(request.app.state, "stopping", None)
 
 
 def archipelago(request: Request) -> Archipelago:

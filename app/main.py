@@ -83,10 +83,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         loop = asyncio.get_running_loop()
+        stopping = app.state.stopping = asyncio.Event()
+
+        def stop() -> None:
+            stopping.set()
+            live.end_streams()
+
         try:
-            # Status streams never end on their own: they end when the signal to stop comes,
-            # so that the server's wait for open responses is not spent waiting for them.
-            with _before_stop_signals(lambda: loop.call_soon_threadsafe(live.end_streams)):
+            # Status streams never end on their own and long polls wait up to an hour: both end
+            # when the signal to stop comes, so that the server's wait for open responses
+            # before the shutdown below is not spent waiting for them.
+            with _before_stop_signals(lambda: loop.call_soon_threadsafe(stop)):
                 yield
         finally:
             runner.shutdown()
@@ -134,7 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @contextmanager
 def _before_stop_signals(callback: Callable[[], object]) -> Iterator[None]:
     """Call ``callback`` first when SIGTERM or SIGINT arrives, then the handler that was there
-    (uvicorn's, which stops accepting and waits for open responses). Only in the main thread,
+    (the server's, which stops accepting and waits for open responses). Only in the main thread,
     where signals are handled; elsewhere (a test client) nothing changes.
 
     ``callback`` runs inside a signal handler: it must not take a lock (hand the work to the

@@ -14,7 +14,7 @@ On shutdown (SIGTERM or SIGINT, through the app's lifespan) the local pool's sol
 ended, not left solving for nobody, and the plans they held are released, so the next start of
 any worker takes them up at once. Once they are gone the multiprocessing resource tracker, whose
 pipe they and this process hold, ends too. A solver process whose API worker ends without that
-shutdown (killed, or a second Ctrl-C that makes uvicorn skip it) stops on its own.
+shutdown (killed, or not stopped within the server's kill timeout) stops on its own.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _solver_process_init(parent: int) -> None:
 def _exit_with_parent(parent: int) -> None:
     """End this solver process once the API worker that started it is gone.
 
-    An API worker that ends without its shutdown (SIGKILL, out of memory, or uvicorn skipping
+    An API worker that ends without its shutdown (SIGKILL, out of memory, or the server killing
     the lifespan shutdown on a second Ctrl-C) leaves its solver processes to init; they would
     solve on for nobody, holding the resource tracker open. The plan's lease lapses and another
     worker takes it up."""

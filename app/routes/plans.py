@@ -32,7 +32,7 @@ async def answer(request: Request, plan_id: str, wait: float) -> Response:
     ``wait`` seconds; the job runner is woken first."""
     request.app.state.submit(plan_id)
     settings = deps.settings(request)
-    row = await plans.wait(settings, plan_id, wait)
+    row = await plans.wait(settings, plan_id, wait, deps.stopping(request))
     done = row.phase not in db.ACTIVE_PHASES
     return JSONResponse(
         plans.summary(row, full=done),
@@ -151,7 +151,8 @@ async def get_plan(
     """A plan: its phase, progress, KPIs and, when done, the plan itself."""
     settings = deps.settings(request)
     plans.check_budget(settings, plans.Budget(wait=wait), wait_path="/query/wait")
-    return plans.summary(await plans.wait(settings, plan_id, wait), full=True)
+    found = await plans.wait(settings, plan_id, wait, deps.stopping(request))
+    return plans.summary(found, full=True)
 
 
 @router.get(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import tempfile
@@ -234,14 +235,23 @@ class StoredDocumentError(RuntimeError):
         super().__init__(f"the stored document of plan {plan_id} does not read back")
 
 
-async def wait(settings: Settings, plan_id: str, seconds: float) -> Any:
-    """The plan's row once it is done, or after ``seconds`` (each look in a worker thread, so
-    a database that is slow to answer holds no other request)."""
+async def wait(
+    settings: Settings, plan_id: str, seconds: float, stopping: asyncio.Event | None = None
+) -> Any:
+    """The plan's row once it is done, or after ``seconds``, or at once when ``stopping`` is
+    set (the service is stopping: the caller gets the plan as it stands). Each look is in a
+    worker thread, so a database that is slow to answer holds no other request."""
     loop = asyncio.get_running_loop()
     end = loop.time() + seconds
     found = await asyncio.to_thread(row, settings, plan_id)
     while found.phase in db.ACTIVE_PHASES and loop.time() < end:
-        await asyncio.sleep(WAIT_STEP_S)
+        if stopping is None:
+            await asyncio.sleep(WAIT_STEP_S)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), min(WAIT_STEP_S, end - loop.time()))
+            if stopping.is_set():
+                break
         found = await asyncio.to_thread(row, settings, plan_id)
     return found
 
