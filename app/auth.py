@@ -36,8 +36,11 @@ from app.services.keys import ROLES, KeyRecord
 
 __all__ = [
     "ROLES",
+    "UNSETTLED",
     "KeyCheck",
+    "KeyLookups",
     "any_reader",
+    "caller_now",
     "create_key",
     "field_page",
     "field_worker",
@@ -117,34 +120,33 @@ def is_public(path: str) -> bool:
     return path in PUBLIC or path.startswith(PUBLIC_PREFIXES)
 
 
-class KeyCheck:
-    """Check the caller's key before the request is routed or its body read (401)."""
+class KeyLookups:
+    """The key lookups under way in one app, by key hash: when a known key's second runs out,
+    the hundreds of polls that present it at that moment share one lookup (in a worker thread)
+    instead of one thread each."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        # Lookups under way, by key hash: when a known key's second runs out, the hundreds of
-        # polls that present it at that moment share one lookup instead of one thread each.
-        self._lookups: dict[tuple[str, str], asyncio.Future[KeyRecord | None]] = {}
+    def __init__(self) -> None:
+        self._under_way: dict[tuple[str, str], asyncio.Future[KeyRecord | None]] = {}
 
-    async def _lookup(self, settings: Settings, key: str) -> KeyRecord | None:
-        """The key's record, looked up in a worker thread once for all who ask meanwhile."""
+    async def look_up(self, settings: Settings, key: str) -> KeyRecord | None:
+        """The key's record, looked up once for all who ask meanwhile."""
         # Shielded: one caller gone cancels nobody's lookup.
-        return await asyncio.shield(self._start_lookup(settings, key))
+        return await asyncio.shield(self._start(settings, key))
 
-    def _refresh(self, settings: Settings, key: str) -> None:
+    def refresh(self, settings: Settings, key: str) -> None:
         """Look the key up again in the background (once, however many ask meanwhile)."""
-        self._start_lookup(settings, key)
+        self._start(settings, key)
 
-    def _start_lookup(self, settings: Settings, key: str) -> asyncio.Future[KeyRecord | None]:
+    def _start(self, settings: Settings, key: str) -> asyncio.Future[KeyRecord | None]:
         """The lookup of the key under way, started when there is none."""
         entry = (settings.database, keys.hash_key(key))
-        lookup = self._lookups.get(entry)
+        lookup = self._under_way.get(entry)
         if lookup is None:
             lookup = asyncio.ensure_future(anyio.to_thread.run_sync(_look_up, settings, key))
-            self._lookups[entry] = lookup
+            self._under_way[entry] = lookup
 
             def done(finished: asyncio.Future[KeyRecord | None]) -> None:
-                self._lookups.pop(entry, None)
+                self._under_way.pop(entry, None)
                 # Retrieved, so that a failed background refresh is not logged as never
                 # retrieved: the record runs out and the next request looks the key up
                 # itself and answers the failure.
@@ -154,30 +156,67 @@ class KeyCheck:
             lookup.add_done_callback(done)
         return lookup
 
+
+class Unsettled:
+    """``caller_now``'s answer where the request must go through ``KeyCheck``."""
+
+
+UNSETTLED = Unsettled()
+
+
+def caller_now(state: Any, scope: Scope) -> KeyRecord | Unsettled | None:
+    """The caller of a request to a non-public path as ``KeyCheck`` would let it through,
+    where that is known now, without waiting for anything: the record of a valid key looked
+    up within the last second (looked up again in the background when half that time is
+    gone), or ``None`` for an anonymous read where those are allowed. ``UNSETTLED`` where
+    ``KeyCheck`` must decide (a key to look up, a refusal). ``state``: the app's state."""
+    settings: Settings = state.settings
+    key = _presented_key(dict(scope["headers"]))
+    if key is None:
+        anonymous = settings.allow_anonymous_reads and scope["method"] in ("GET", "HEAD")
+        return None if anonymous else UNSETTLED
+    known = _known_for(settings, key)
+    if known is None:
+        return UNSETTLED
+    record, left = known
+    if left < KNOWN_FOR_S / 2:
+        # Looked up again before it runs out, in the background: a key in steady use (a
+        # dashboard's poll every second) never waits for its lookup.
+        state.key_lookups.refresh(settings, key)
+    return record if _refusal(record) is None else UNSETTLED
+
+
+class KeyCheck:
+    """Check the caller's key before the request is routed or its body read (401)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_public(scope["path"]):
             await self.app(scope, receive, send)
             return
-        settings: Settings = scope["app"].state.settings
-        key = _presented_key(dict(scope.get("headers") or []))
+        state = scope["app"].state
+        settings: Settings = state.settings
+        caller = caller_now(state, scope)
         record: KeyRecord | None = None
-        why: str | None
-        if key is None:
-            anonymous = settings.allow_anonymous_reads and scope["method"] in ("GET", "HEAD")
-            why = None if anonymous else "an API key is required (X-API-Key header)"
-        else:
-            # A key seen within the last second is known without a thread (a poll answered
-            # from memory stays in the event loop); else it is looked up in a worker thread.
-            known = _known_for(settings, key)
-            if known is None:
-                record = await self._lookup(settings, key)
+        why: str | None = None
+        if isinstance(caller, Unsettled):
+            key = _presented_key(dict(scope["headers"]))
+            if key is None:
+                why = "an API key is required (X-API-Key header)"
             else:
-                record = known[0]
-                if known[1] < KNOWN_FOR_S / 2:
-                    # Looked up again before it runs out, in the background: a key in steady
-                    # use (a dashboard's poll every second) never waits for its lookup.
-                    self._refresh(settings, key)
-            why = _refusal(record)
+                # A key seen within the last second is known without a thread (above); else
+                # it is looked up in a worker thread.
+                known = _known_for(settings, key)
+                record = (
+                    known[0]
+                    if known is not None
+                    else await state.key_lookups.look_up(settings, key)
+                )
+                why = _refusal(record)
+        else:
+            record = caller
         if why is not None:
             response = problem_response(
                 401,
@@ -188,9 +227,9 @@ class KeyCheck:
             )
             await response(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        state["role"] = record.role if record is not None else None
-        state["key"] = record
+        state_of_request = scope.setdefault("state", {})
+        state_of_request["role"] = record.role if record is not None else None
+        state_of_request["key"] = record
         await self.app(scope, receive, send)
 
 
@@ -246,19 +285,21 @@ class RedactKeys(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
-            record.msg = _redact(record.msg)
+            record.msg = redact(record.msg)
         return True
 
 
-def _redact(text: str) -> str:
+def redact(text: str) -> str:
+    """``text`` with any API key in it replaced by ``[redacted]``."""
     return _KEYS.sub(keys.PREFIX + "[redacted]", _SECRETS.sub(r"\1[redacted]", text))
 
 
 def redact_access_log() -> None:
-    """Install ``RedactKeys`` on uvicorn's loggers (once)."""
-    for name in ("uvicorn.access", "uvicorn.error"):
+    """Install ``RedactKeys`` on the HTTP server's loggers (once); the service's own access
+    log (``app.accesslog``) redacts what it writes."""
+    for name in ("_granian", "granian.access"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactKeys) for f in logger.filters):
             logger.addFilter(RedactKeys())

@@ -77,6 +77,11 @@ def serve(
         address=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        # Each open status stream holds one of these places for as long as it is open: a
+        # thousand dashboards streaming must leave room for the polls (granian's default is
+        # the listen backlog, 1024, which they would fill).
+        backpressure=settings.max_open_requests,
+        backlog=2048,
         websockets=False,
         log_access=False,  # the app writes its own (app.accesslog)
         workers_kill_timeout=10,

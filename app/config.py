@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     # listening connection is down), and how often an idle status stream sends a keep-alive.
     status_check_s: Annotated[float, Field(gt=0, le=60)] = 0.3
     status_keepalive_s: Annotated[float, Field(gt=0, le=3_600)] = 15.0
+    # The access log (app.accesslog): ``summary`` writes every request but counts the polls of
+    # a status answered 304 and writes them as a line per plan every ``access_log_summary_s``;
+    # ``full`` writes every request; ``off`` none.
+    access_log: Literal["summary", "full", "off"] = "summary"
+    access_log_summary_s: Annotated[float, Field(gt=0, le=86_400)] = 60.0
+    # Requests one API worker serves at once, open status streams and long polls included (each
+    # stream is a request that lasts); beyond it a request waits for a place (``serve``).
+    max_open_requests: Annotated[int, Field(ge=16, le=1_000_000)] = 10_000
 
     @property
     def database(self) -> str:

@@ -1,12 +1,16 @@
-"""The FastAPI application: create_app() wires settings, database, job pool, routers, errors."""
+"""The FastAPI application: create_app() wires settings, database, job pool, routers, errors,
+the access log and the answer to status polls ahead of the middleware (``Service``)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import signal
+import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -17,8 +21,10 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
 
-from app import auth, db, state
+from app import accesslog, auth, db, state
+from app.accesslog import AccessLog
 from app.config import Settings, get_settings
 from app.errors import BodyLimit, install_error_handlers, problem_json_openapi, problems
 from app.routes import (
@@ -43,6 +49,7 @@ from app.services.risk import RiskRunner
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+SWITCH_INTERVAL_S = 0.001  # how long a thread may hold the interpreter lock while another waits
 
 API_DESCRIPTION = """Plans the sea delivery of election logistics to the island villages of
 Sumenep Regency (East Java): islands, villages and their polling-station demand, landing points,
@@ -55,8 +62,44 @@ voyage (`GET /field/voyage`) and the event types: any other request with it is a
 `application/problem+json` (RFC 9457) with an `errors` list of `{code, path, message}`."""
 
 
+class Service(FastAPI):
+    """The app: FastAPI, with two things ahead of its middleware: a poll of a status this
+    worker keeps fresh, by a caller whose key is known, is answered at once
+    (``events.answer_now``: hundreds of dashboards poll every second, and the middleware and
+    routing would cost each poll several times the answer itself), and every request goes to
+    the access log (``app.accesslog``)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        started = time.perf_counter()
+        access: AccessLog = self.state.access_log
+        answer = events.answer_now(self, scope)
+        if answer is not None:
+            await answer(scope, receive, send)
+            access.request(scope, answer.status_code, len(answer.body), started)
+            return
+        status, size = 500, 0
+
+        async def noted(message: Message) -> None:
+            nonlocal status, size
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, noted)
+        finally:
+            access.request(scope, status, size, started)
+
+
 def app_from_environment() -> FastAPI:
-    """The app with the settings of the environment (for ``serve --workers N``)."""
+    """The app with the settings of the environment, its access log to standard error (what
+    ``serve`` runs in each worker process)."""
+    accesslog.to_stderr()
     return create_app(get_settings())
 
 
@@ -75,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         live = LiveStatus(settings)
         await live.start()
         app.state.live_status = live
+        summaries = asyncio.create_task(app.state.access_log.run())
         app.state.risk_runner = RiskRunner(settings)
         # What start-up loaded (the dataset, the sea networks, the libraries) lives as long as
         # the worker: kept out of the cyclic collector's full passes, which otherwise walk it
@@ -82,6 +126,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # in bench/api_load.py's floor).
         gc.collect()
         gc.freeze()
+        # Writes run in worker threads, which take the interpreter lock back after each query
+        # only when the event loop's thread lets go of it: by default after 5 ms, so that a
+        # field event's dozen queries waited up to 60 ms behind a burst of polls. 1 ms keeps
+        # them in milliseconds (bench/api_load.py: event POST p99 under load).
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         loop = asyncio.get_running_loop()
         stopping = app.state.stopping = asyncio.Event()
 
@@ -99,14 +148,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runner.shutdown()
             app.state.risk_runner.close()
             await live.close()
+            summaries.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await summaries
 
-    app = FastAPI(
+    app = Service(
         title="Island ballot routing",
         version="0.1.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.key_lookups = auth.KeyLookups()
+    app.state.access_log = AccessLog(settings.access_log, settings.access_log_summary_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(events.FreshStatus)  # inside KeyCheck: the key is checked first
     app.add_middleware(auth.KeyCheck)  # outermost: no key, no reading of the request

@@ -3,10 +3,10 @@ follow as a stream."""
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -138,27 +138,65 @@ async def get_status(
     """Live status per voyage and per district; send If-None-Match with the last ETag to get 304.
     The ETag's value is the id of the same status in `GET /plans/{id}/status/stream`."""
     found = await deps.live_status(request).current(plan_id)  # from memory while unchanged
-    return status_response(found, if_none_match, request.headers.get("accept-encoding", ""))
+    return status_answer(found, if_none_match, request.headers.get("accept-encoding", ""))
 
 
-def status_response(found: Status, if_none_match: str | None, accept_encoding: str) -> Response:
-    """A status as the route and ``FreshStatus`` answer it: 304 when If-None-Match holds its
-    ETag, else the body (gzipped for a caller that takes gzip)."""
-    headers = {"ETag": found.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+class StatusAnswer(Response):
+    """One of the three answers to a poll of a status (304, the body, the body gzipped), made
+    once per status and sent as it is to every poller: the same bytes from the route and from
+    ``answer_now``."""
+
+    def __init__(self, start: dict[str, Any], body: bytes) -> None:
+        self.status_code = start["status"]
+        self.raw_headers = start["headers"]
+        self.body = body
+        self.background = None
+        self._start = start
+        self._body = {"type": "http.response.body", "body": body}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(self._start)
+        await send(self._body)
+
+
+def status_answer(found: Status, if_none_match: str | None, accept_encoding: str) -> StatusAnswer:
+    """The answer to a poll of ``found``: 304 when If-None-Match holds its ETag, else the
+    body, gzipped for a caller that takes gzip (``Vary: Accept-Encoding``)."""
     if if_none_match is not None and _matches(if_none_match, found.etag):
-        return Response(status_code=304, headers=headers)
-    body = found.body
-    if _accepts_gzip(accept_encoding):
-        body, headers["Content-Encoding"] = found.gzipped, "gzip"
-    return Response(body, media_type="application/json", headers=headers)
+        kind = "not_modified"
+    else:
+        kind = "gzip" if _accepts_gzip(accept_encoding) else "identity"
+    made = found.answers.get(kind)
+    if made is None:
+        made = found.answers.setdefault(kind, _make_answer(found, kind))
+    return made
+
+
+def _make_answer(found: Status, kind: str) -> StatusAnswer:
+    headers = [
+        (b"etag", found.etag.encode("latin-1")),
+        (b"cache-control", b"no-cache"),
+        (b"vary", b"Accept-Encoding"),
+    ]
+    if kind == "not_modified":
+        return StatusAnswer({"type": "http.response.start", "status": 304, "headers": headers}, b"")
+    body = found.gzipped if kind == "gzip" else found.body
+    headers.append((b"content-length", str(len(body)).encode()))
+    headers.append((b"content-type", b"application/json"))
+    if kind == "gzip":
+        headers.append((b"content-encoding", b"gzip"))
+    return StatusAnswer({"type": "http.response.start", "status": 200, "headers": headers}, body)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
     """Whether If-None-Match holds ``etag`` (weak comparison, RFC 9110: ``W/`` is ignored)."""
+    if if_none_match == etag:  # what a poller sends back: the ETag it was given
+        return True
     opaque = etag.removeprefix("W/")
     return any(t.strip().removeprefix("W/") in (opaque, "*") for t in if_none_match.split(","))
 
 
+@functools.lru_cache(maxsize=256)  # browsers send a handful of the same values
 def _accepts_gzip(accept_encoding: str) -> bool:
     """Whether Accept-Encoding takes gzip (RFC 9110 12.5.3): ``gzip`` (or ``x-gzip``) with a
     q-value above 0, or, where gzip is not named, ``*`` with one."""
@@ -182,54 +220,92 @@ def _accepts_gzip(accept_encoding: str) -> bool:
     return q_of.get("*", 0.0) > 0
 
 
-_STATUS_PATH = re.compile(r"/plans/([^/]+)/status")
+class Poll(NamedTuple):
+    """A ``GET /plans/{id}/status`` that may be answered from memory."""
+
+    plan_id: str
+    if_none_match: str | None
+    accept_encoding: str
+
+
+def poll_of(scope: Scope) -> Poll | None:
+    """The request as a poll of a status, or ``None`` where the route must see it (another
+    path or method, If-None-Match given twice or past its bound of 2,000 characters)."""
+    path: str = scope["path"]
+    if scope["method"] != "GET" or not path.startswith("/plans/") or not path.endswith("/status"):
+        return None
+    plan_id = path[7:-7]  # as the route's path: one segment, not empty
+    if not plan_id or "/" in plan_id:
+        return None
+    if_none_match = None
+    accept = ""
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            if if_none_match is not None or len(value) > 2000:
+                return None
+            if_none_match = value.decode("latin-1")
+        elif name == b"accept-encoding":
+            accept = value.decode("latin-1")
+    return Poll(plan_id, if_none_match, accept)
+
+
+def answer_now(app: Any, scope: Scope) -> StatusAnswer | None:
+    """A poll of a status that this worker keeps fresh, by a caller whose key is known now,
+    answered at once, before the app's middleware and routing: the cost of the poll that
+    hundreds of dashboards make every second. ``None`` for everything else (``FreshStatus``
+    and the route answer it). Notes the caller's key in the scope (for the access log)."""
+    poll = poll_of(scope)
+    live: LiveStatus | None = getattr(app.state, "live_status", None)
+    if poll is None or live is None:
+        return None
+    found = live.fresh(poll.plan_id)
+    if found is None:
+        return None
+    caller = auth.caller_now(app.state, scope)
+    if isinstance(caller, auth.Unsettled) or (caller is not None and caller.vessel_id is not None):
+        return None
+    scope.setdefault("state", {})["key"] = caller
+    return status_answer(found, poll.if_none_match, poll.accept_encoding)
 
 
 class FreshStatus:
-    """ASGI middleware, inside ``KeyCheck``: ``GET /plans/{id}/status`` of a plan whose status
-    this worker keeps is answered here, from memory (304 when If-None-Match holds the ETag,
-    else the status), without routing, validation or dependencies: a third of what the route
-    costs, which counts when hundreds of dashboards poll at the same second. A status gone
-    stale is awaited here from the same single computation as the route's. Only for a plan
-    the worker knows (so the id is a valid one) and a caller who may read it (the key was
-    checked by ``KeyCheck``; a field key bound to a vessel goes on to the route and its 403);
-    everything else (the first poll of a plan, a plan that cannot be read, an If-None-Match the
-    route refuses) goes on to the route, which answers the same way."""
+    """ASGI middleware, inside ``KeyCheck``: a poll of a plan whose status this worker keeps
+    (fresh or gone stale) is answered here, without routing, validation or dependencies; a
+    stale status is awaited from the same single computation as the route's. What
+    ``answer_now`` answers before the middleware, this answers where the status is stale or
+    the key had to be looked up. Only for a plan the worker knows (so the id is a valid one)
+    and a caller who may read it (the key was checked by ``KeyCheck``; a field key bound to a
+    vessel goes on to the route and its 403); everything else (the first poll of a plan, a
+    plan that cannot be read, an If-None-Match the route refuses) goes on to the route, which
+    answers the same way."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            matched = _STATUS_PATH.fullmatch(scope["path"])
-            response = None if matched is None else await self._answer(scope, matched.group(1))
-            if response is not None:
-                await response(scope, receive, send)
-                return
+        poll = poll_of(scope) if scope["type"] == "http" else None
+        response = None if poll is None else await self._answer(scope, poll)
+        if response is not None:
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     @staticmethod
-    async def _answer(scope: Scope, plan_id: str) -> Response | None:
+    async def _answer(scope: Scope, poll: Poll) -> StatusAnswer | None:
         """The answer from memory; ``None`` where the route must answer."""
         key = scope.get("state", {}).get("key")
         live: LiveStatus | None = getattr(scope["app"].state, "live_status", None)
         if (key is not None and key.vessel_id is not None) or live is None:
             return None
-        headers = dict(scope["headers"])
-        if_none_match = [v for k, v in scope["headers"] if k == b"if-none-match"]
-        if len(if_none_match) > 1 or len(if_none_match[0] if if_none_match else b"") > 2000:
-            return None
-        found = live.fresh(plan_id)
+        found = live.fresh(poll.plan_id)
         if found is None:
-            if not live.known(plan_id):
+            if not live.known(poll.plan_id):
                 return None
             try:
-                found = await live.current(plan_id)
+                found = await live.current(poll.plan_id)
             except Exception:  # the route answers it (a 404, a 503)
                 return None
-        given = if_none_match[0].decode("latin-1") if if_none_match else None
-        accept = headers.get(b"accept-encoding", b"").decode("latin-1")
-        return status_response(found, given, accept)
+        return status_answer(found, poll.if_none_match, poll.accept_encoding)
 
 
 class EventStream(StreamingResponse):

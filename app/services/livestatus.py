@@ -72,6 +72,9 @@ class Status:
     body: bytes
     etag: str  # W/"<hash of the body>"
     gzipped: bytes = field(default=b"", repr=False)  # the body gzip-compressed, once
+    # The answers to a poll (304, the body, the body gzipped) as sent, each made once
+    # (app.routes.events.status_answer).
+    answers: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
