@@ -18,7 +18,7 @@ inherit that set, and then pins itself to the remaining cores before it starts t
 processes (forked, so they inherit it). PostgreSQL, when used, is not pinned. On one core
 nothing is pinned and the table says so.
 
-The load, from separate processes, each with its own asyncio loop:
+The load, from separate processes, each with its own event loop (uvloop, where installed):
 - pollers (split over `--procs` processes), each on a keep-alive HTTP/1.1 connection of its
   own, as a browser tab holds one (a minimal client on asyncio streams, `Connection1`: httpx's
   connection pool, shared by hundreds of requests at once, cost the load process ten times the
@@ -30,7 +30,9 @@ The load, from separate processes, each with its own asyncio loop:
   read by a small HTTP/1.1 reader, lighter than httpx) connect to
   `/plans/{id}/status/stream` before the first phase and stay connected through the whole run;
   a dropped stream, or one silent for 40 s, is resumed with Last-Event-ID (and counted as an
-  error);
+  error). They run below the pollers (``nice``): where the load shares a core, reading a
+  thousand copies of each change would otherwise delay the pollers' reading of their answers,
+  which would count as the server's time (the SSE delays are the more pessimistic for it);
 - a field client (this process) posts the real voyages' events (loaded, arrived, handed_over,
   departed, in the order of `routing.fieldlog.sequence`, with the plan's times and an
   Idempotency-Key) every `--events-every` seconds from half a period after the start: with the

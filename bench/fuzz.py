@@ -164,8 +164,8 @@ def drop_schema(schema: str) -> None:
 
 def server_exceptions(log: Path) -> Counter[str]:
     """The exception (last line) of each traceback in the server's log: the app's 500 handler
-    logs one ("unhandled error"); uvicorn's copy of the same ("Exception in ASGI application",
-    Starlette re-raises after the 500) is not counted again."""
+    logs one ("unhandled error"); the server's copy of the same ("Application callable raised
+    an exception": Starlette re-raises after the 500) is not counted again."""
     found: Counter[str] = Counter()
     if not log.exists():
         return found
@@ -173,7 +173,7 @@ def server_exceptions(log: Path) -> Counter[str]:
     in_trace = False
     for i, line in enumerate(lines):
         if line.startswith("Traceback (most recent call last):"):
-            in_trace = not (i and "Exception in ASGI application" in lines[i - 1])
+            in_trace = not (i and "Application callable raised an exception" in lines[i - 1])
         elif in_trace and line and not line.startswith((" ", "\t", "^", "~")):
             following = lines[i + 1] if i + 1 < len(lines) else ""
             if not following.startswith(("During handling", "The above exception")):

@@ -38,6 +38,7 @@ from app.main import create_app
 from app.services.livestatus import LiveStatus
 from routing.export import jsonable
 from tests.app.conftest import PG_BASE
+from tests.browser import common
 from tests.conftest import DATA
 
 with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
@@ -468,13 +469,8 @@ def test_sigterm_ends_open_status_streams_cleanly_and_stops_the_server(
     tmp_path: Path, network_cache: Path, workers: int
 ) -> None:
     """Streams never end on their own: on SIGTERM each ends with its last chunk at once (not cut
-    off when the server's 3 s for open requests run out), and the server is gone within 5 s."""
-    env = dict(
-        os.environ,
-        BALLOT_DATABASE_URL=f"sqlite:///{tmp_path}/sigterm.db",
-        BALLOT_CACHE_DIR=str(network_cache),
-        BALLOT_DATA_DIR=str(DATA),
-    )
+    off when the server's time for open requests runs out), and the server is gone within 5 s."""
+    env = common.server_env(tmp_path, network_cache, "sigterm.db")
     keys = localserver.create_keys(env, ("planner", "viewer"))
     port = localserver.free_port()
     base = f"http://127.0.0.1:{port}"
@@ -496,6 +492,45 @@ def test_sigterm_ends_open_status_streams_cleanly_and_stops_the_server(
             os.killpg(server.pid, signal.SIGKILL)
         with suppress(subprocess.TimeoutExpired):
             server.wait(timeout=15)
+
+
+def test_more_open_streams_than_the_servers_default_leave_room_for_polls(
+    tmp_path: Path, network_cache: Path
+) -> None:
+    """Each open stream is a request that lasts: 1,100 of them (more than the 1,024 requests
+    the HTTP server serves at once by default) and the dashboards' polls are still answered
+    (``BALLOT_MAX_OPEN_REQUESTS``)."""
+    env = common.server_env(tmp_path, network_cache, "streams.db")
+    keys = localserver.create_keys(env, ("planner", "viewer"))
+    with localserver.serving(env) as base:
+        plan = _plan(base, keys)
+        port = int(base.rsplit(":", 1)[1])
+        path = f"/plans/{plan['id']}/status"
+        head = f"Host: 127.0.0.1:{port}\r\nX-API-Key: {keys['viewer']}\r\n"
+
+        async def open_streams(n: int) -> int:
+            """Open ``n`` streams, read each one's first status, then poll once while they are
+            all open; the poll's status code."""
+            writers = []
+            try:
+                for _ in range(n):
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(f"GET {path}/stream HTTP/1.1\r\n{head}\r\n".encode())
+                    writers.append((reader, writer))
+                for reader, _ in writers:
+                    async with asyncio.timeout(60):
+                        assert (await reader.readuntil(b"\r\n")).startswith(b"HTTP/1.1 200")
+                        await reader.readuntil(b"event: status")
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writers.append((reader, writer))
+                writer.write(f"GET {path} HTTP/1.1\r\n{head}\r\n".encode())
+                async with asyncio.timeout(10):
+                    return int((await reader.readuntil(b"\r\n")).split()[1])
+            finally:
+                for _, writer in writers:
+                    writer.close()
+
+        assert asyncio.run(open_streams(1100)) == 200
 
 
 # The poll answered before routing (``app.routes.events.FreshStatus``), gzip, key lookups.

@@ -1,6 +1,7 @@
-"""SIGTERM or SIGINT to a serving process in the middle of a solve: 5 s later nothing of the
-service is alive (its solver processes, the multiprocessing resource tracker, the API workers),
-and the plan it was solving is taken up again at once by the next start and completed."""
+"""SIGTERM or SIGINT to a serving process in the middle of a solve: a client waiting for the
+plan's result is answered at once with the plan as it stands, 5 s later nothing of the service is
+alive (its solver processes, the multiprocessing resource tracker, the API workers), and the plan
+it was solving is taken up again at once by the next start and completed."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from app import localserver
-from tests.conftest import DATA, assert_valid_plan
+from tests.browser.common import server_env
+from tests.conftest import assert_valid_plan
 
 # The plan's budget: long enough that the solve is still running when the signal arrives (the
 # budget counts from the job's start, so the sea networks are built beforehand), short enough
@@ -47,10 +49,12 @@ def session_processes(sid: int) -> dict[int, str]:
     return found
 
 
-def long_poll(url: str, headers: dict[str, str]) -> None:
-    """A client waiting for the plan's result, open while the server is told to stop."""
+def long_poll(url: str, headers: dict[str, str], answers: list[tuple[int, str]]) -> None:
+    """A client waiting for the plan's result, open while the server is told to stop: its
+    answer (status code, the plan's phase) goes to ``answers``."""
     with suppress(httpx.HTTPError):
-        httpx.get(url, params={"wait": 30}, headers=headers, timeout=60)
+        r = httpx.get(url, params={"wait": 30}, headers=headers, timeout=60)
+        answers.append((r.status_code, r.json()["phase"]))
 
 
 @pytest.mark.parametrize(
@@ -61,12 +65,7 @@ def long_poll(url: str, headers: dict[str, str]) -> None:
 def test_signal_mid_solve_leaves_nothing_running_and_the_plan_is_taken_up_again(
     tmp_path: Path, network_cache: Path, sig: signal.Signals, workers: int
 ) -> None:
-    env = dict(
-        os.environ,
-        BALLOT_DATABASE_URL=f"sqlite:///{tmp_path}/shutdown.db",
-        BALLOT_CACHE_DIR=str(network_cache),
-        BALLOT_DATA_DIR=str(DATA),
-    )
+    env = server_env(tmp_path, network_cache, "shutdown.db")
     keys = localserver.create_keys(env, ("planner", "viewer"))
     headers = {"X-API-Key": keys["planner"]}
     port = localserver.free_port()
@@ -83,7 +82,8 @@ def test_signal_mid_solve_leaves_nothing_running_and_the_plan_is_taken_up_again(
         running = session_processes(server.pid).values()
         assert any("spawn_main" in c for c in running), running  # a solver process
         assert any("resource_tracker" in c for c in running), running
-        poll = threading.Thread(target=long_poll, args=(url, headers), daemon=True)
+        answers: list[tuple[int, str]] = []
+        poll = threading.Thread(target=long_poll, args=(url, headers, answers), daemon=True)
         poll.start()
         time.sleep(0.5)  # the long poll is open
 
@@ -93,6 +93,8 @@ def test_signal_mid_solve_leaves_nothing_running_and_the_plan_is_taken_up_again(
             server.wait(timeout=5)  # reaped, so it is not left as a zombie of ours
         time.sleep(max(0.0, signalled + 5 - time.monotonic()))
         assert session_processes(server.pid) == {}
+        # The long poll was answered with the plan as it stood, not cut off.
+        assert len(answers) == 1 and answers[0][0] == 200 and answers[0][1] in ACTIVE, answers
 
         engine = sa.create_engine(env["BALLOT_DATABASE_URL"])
         with engine.connect() as conn:
