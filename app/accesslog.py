@@ -2,7 +2,8 @@
 
 One line per request: the client's address, the caller's key (its id, never the key itself),
 the request line with any key in its query string redacted, the status, the bytes of the body
-and the time to the end of the answer::
+and the time to the end of the answer (status 0: the caller went away before an answer was
+begun)::
 
     127.0.0.1:53422 key=5f1c... "GET /plans/3a9e.../route.csv?lang=id HTTP/1.1" 200 18211 B 41.3 ms
 

@@ -80,7 +80,7 @@ class Service(FastAPI):
             await answer(scope, receive, send)
             access.request(scope, answer.status_code, len(answer.body), started)
             return
-        status, size = 500, 0
+        status, size = 0, 0  # 0: no answer was begun (the caller went away first)
 
         async def noted(message: Message) -> None:
             nonlocal status, size
