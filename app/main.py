@@ -8,7 +8,6 @@ import contextlib
 import gc
 import logging
 import signal
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -49,7 +48,6 @@ from app.services.risk import RiskRunner
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-SWITCH_INTERVAL_S = 0.001  # how long a thread may hold the interpreter lock while another waits
 
 API_DESCRIPTION = """Plans the sea delivery of election logistics to the island villages of
 Sumenep Regency (East Java): islands, villages and their polling-station demand, landing points,
@@ -126,11 +124,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # in bench/api_load.py's floor).
         gc.collect()
         gc.freeze()
-        # Writes run in worker threads, which take the interpreter lock back after each query
-        # only when the event loop's thread lets go of it: by default after 5 ms, so that a
-        # field event's dozen queries waited up to 60 ms behind a burst of polls. 1 ms keeps
-        # them in milliseconds (bench/api_load.py: event POST p99 under load).
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
         loop = asyncio.get_running_loop()
         stopping = app.state.stopping = asyncio.Event()
 
