@@ -48,6 +48,13 @@ from app.services.risk import RiskRunner
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+# Allocations between the cyclic collector's young passes (Python's default: 700). A worker
+# holding a thousand open status streams keeps some 160,000 objects of theirs alive, and each
+# young pass in a burst of polls promotes the polls then in flight, so the full pass (about
+# 50 ms on this workload, holding every request) came every 15-20 s; at 10,000 the young passes
+# come 20x less often and the full pass did not come once in a bench run (bench/api_load.py,
+# 500 pollers at once and 1,000 streams). A young pass then takes a few ms.
+GC_YOUNG_THRESHOLD = 10_000
 
 API_DESCRIPTION = """Plans the sea delivery of election logistics to the island villages of
 Sumenep Regency (East Java): islands, villages and their polling-station demand, landing points,
@@ -124,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # in bench/api_load.py's floor).
         gc.collect()
         gc.freeze()
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         loop = asyncio.get_running_loop()
         stopping = app.state.stopping = asyncio.Event()
 

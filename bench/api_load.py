@@ -30,7 +30,7 @@ The load, from separate processes, each with its own event loop (uvloop, where i
   read by a small HTTP/1.1 reader, lighter than httpx) connect to
   `/plans/{id}/status/stream` before the first phase and stay connected through the whole run;
   a dropped stream, or one silent for 40 s, is resumed with Last-Event-ID (and counted as an
-  error). They run below the pollers (``nice``): where the load shares a core, reading a
+  error). They run below the pollers (``SCHED_IDLE``): where the load shares a core, reading a
   thousand copies of each change would otherwise delay the pollers' reading of their answers,
   which would count as the server's time (the SSE delays are the more pessimistic for it);
 - a field client (this process) posts the real voyages' events (loaded, arrived, handed_over,
@@ -395,8 +395,14 @@ def sse_process(conn: Connection, url: str, count: int, headers: dict[str, str])
     gc.freeze()
     # Below the pollers: reading a thousand copies of each new status would otherwise hold the
     # load core just when the pollers' answers arrive, and count as the server's time there.
-    # The SSE delays measured here are the more pessimistic for it.
-    os.nice(10)
+    # SCHED_IDLE (Linux) runs them only when the pollers leave the core free; ``nice 10`` still
+    # gave them a tenth of it each, and with 1,000 streams over a few processes the pollers
+    # read a change's burst of answers 20-40 ms late (measured: the same runs without SSE had
+    # no such tick). The SSE delays measured here are the more pessimistic for it.
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(19)
     run_loop(_subscribers(conn, url, count, headers))
 
 
@@ -431,6 +437,7 @@ def inner(tag: str | None) -> str | None:
 @dataclass
 class FieldResult:
     posts: list[float] = field(default_factory=list)  # latencies of the answered POSTs
+    sent: list[float] = field(default_factory=list)  # when each POST went out (monotonic)
     errors: Counter[str] = field(default_factory=Counter)
     changes: dict[str, float] = field(default_factory=dict)  # ETag value -> POST answered at
     order: list[str] = field(default_factory=list)  # the changes' ETag values, in order
@@ -462,6 +469,7 @@ async def _field_phase(
                 return
             headers = {"X-API-Key": keys["field"], "Idempotency-Key": str(uuid.uuid4())}
             sent = time.monotonic()
+            out.sent.append(sent)
             try:
                 r = await client.post(f"{base}/plans/{plan_id}/events", json=body, headers=headers)
             except httpx.HTTPError as e:
@@ -750,6 +758,7 @@ def report(
             notes.append(f"{what}: " + ", ".join(f"{k} {v}" for k, v in errs.most_common()))
     if notes:
         print("  " + "; ".join(notes))
+    print("  " + slowest_seconds(polls, status["t0"], load.field.sent, args.interval))
     if start != "all" and "all" in args.start_modes:
         return  # the targets are for pollers all at once
     n_sub = len(sse["frames"]) if sse else 0
@@ -793,6 +802,28 @@ def report(
         None if q is None else (q[2] < 1000 and sse_missed == 0),
         f"{q[2]:.1f} ms, {n_sub} subscribers, {sse_missed} missed" if q else "",
     )
+
+
+def slowest_seconds(
+    polls: list[tuple[float, float, int, bool]], t0: float, posts: list[float], interval: float
+) -> str:
+    """The three poll ticks (intervals of the phase) with the slowest answers: whether a p99
+    comes from one slow moment (a pause of the server) or from many."""
+    ticks: dict[int, list[tuple[float, int]]] = {}
+    for sent, latency, code, _ in polls:
+        ticks.setdefault(int((sent - t0) / interval), []).append((latency, code))
+    posted = {int((at - t0) / interval) for at in posts}
+    worst = sorted(ticks.items(), key=lambda kv: -max(lat for lat, _ in kv[1]))[:3]
+    parts = []
+    for k, got in worst:
+        lat = sorted(x for x, _ in got)
+        codes = Counter(c for _, c in got)
+        parts.append(
+            f"{k * interval:g} s: {len(got)} polls ({codes[304]} x 304, {codes[200]} x 200), "
+            f"p50 {1000 * lat[len(lat) // 2]:.1f}, max {1000 * lat[-1]:.1f} ms"
+            + (", an event posted" if k in posted else "")
+        )
+    return "slowest ticks: " + "; ".join(parts)
 
 
 def run(

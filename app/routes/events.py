@@ -319,8 +319,12 @@ KEEP_ALIVE = b": keep-alive\n\n"
 
 def status_frame(found: Status) -> bytes:
     """One status as an event: ``id`` (the ETag's value), ``event: status`` and the status as
-    one line of JSON."""
-    return b"id: " + found.id.encode() + b"\nevent: status\ndata: " + found.body + b"\n\n"
+    one line of JSON; made once per status, however many streams send it."""
+    frame: bytes | None = found.answers.get("sse")
+    if frame is None:
+        made = b"id: " + found.id.encode() + b"\nevent: status\ndata: " + found.body + b"\n\n"
+        frame = found.answers.setdefault("sse", made)
+    return frame
 
 
 @router.get(

@@ -35,6 +35,7 @@ from app import db, localserver
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
+from app.services import livestatus
 from app.services.livestatus import LiveStatus
 from routing.export import jsonable
 from tests.app.conftest import PG_BASE
@@ -305,6 +306,42 @@ def test_a_change_reaches_every_stream_with_one_computation(live_plan) -> None:
     assert len({tuple(s) for s in seen}) == 1  # every stream: the same two ids
     assert len(set(seen[0])) == 2
     assert len([s for s in reads if "FROM events" in s]) == 1, reads  # one render
+
+
+def test_a_change_wakes_streams_in_batches_and_polls_go_between_them() -> None:
+    """A change wakes a plan's streams ``STREAM_WAKE_BATCH`` per turn of the event loop: what
+    arrived meanwhile (here the test's own task, as a poll would) runs between the batches, and
+    every stream is woken. A subscriber whose wait ended (a keep-alive's timeout) is not kept."""
+    count = 2 * livestatus.STREAM_WAKE_BATCH + 20
+
+    async def run() -> tuple[list[int], int, int]:
+        broadcast = livestatus._Broadcast()
+        woken: list[int] = []
+
+        async def subscriber(i: int) -> None:
+            await broadcast.event.wait()
+            woken.append(i)
+
+        tasks = [asyncio.create_task(subscriber(i)) for i in range(count)]
+        for _ in range(10):  # a keep-alive's timeout, ten times over
+            with suppress(TimeoutError):
+                async with asyncio.timeout(0.001):
+                    await broadcast.event.wait()
+        await asyncio.sleep(0)
+        waiting = broadcast.event.waiting
+        broadcast.fire()
+        seen_between = []
+        while len(woken) < count:
+            await asyncio.sleep(0)  # one turn of the loop
+            seen_between.append(len(woken))
+        await asyncio.gather(*tasks)
+        return seen_between, waiting, broadcast.event.waiting
+
+    seen_between, waiting, after = asyncio.run(run())
+    assert waiting == count  # the timed-out waits were let go
+    batch = livestatus.STREAM_WAKE_BATCH
+    assert seen_between == [batch, 2 * batch, count]
+    assert after == 0
 
 
 def test_the_listener_reconnects_and_catches_up_when_its_connection_drops(
