@@ -395,10 +395,10 @@ def sse_process(conn: Connection, url: str, count: int, headers: dict[str, str])
     gc.freeze()
     # Below the pollers: reading a thousand copies of each new status would otherwise hold the
     # load core just when the pollers' answers arrive, and count as the server's time there.
-    # SCHED_IDLE (Linux) runs them only when the pollers leave the core free; ``nice 10`` still
-    # gave them a tenth of it each, and with 1,000 streams over a few processes the pollers
-    # read a change's burst of answers 20-40 ms late (measured: the same runs without SSE had
-    # no such tick). The SSE delays measured here are the more pessimistic for it.
+    # SCHED_IDLE (Linux) runs them only when the pollers leave the core free; under ``nice 10``
+    # each of these processes still took its share of the core in the moments after a change,
+    # as the pollers read that second's answers. The SSE delays measured here are the more
+    # pessimistic for it.
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):
