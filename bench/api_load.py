@@ -27,8 +27,8 @@ The load, from separate processes, each with its own event loop (uvloop, where i
   If-None-Match holding the last ETag it saw. Each poller's first request (which has no ETag)
   is a warm-up before the phase and is not counted, so every 200 counted is a changed status;
 - SSE subscribers (`--sse`, in their own processes, each stream on a plain asyncio connection
-  read by a small HTTP/1.1 reader, lighter than httpx) connect to
-  `/plans/{id}/status/stream` before the first phase and stay connected through the whole run;
+  read by a small HTTP/1.1 reader, lighter than httpx, asking for gzip as browsers do) connect
+  to `/plans/{id}/status/stream` before the first phase and stay connected through the whole run;
   a dropped stream, or one silent for 40 s, is resumed with Last-Event-ID (and counted as an
   error). They run below the pollers (``SCHED_IDLE``): where the load shares a core, reading a
   thousand copies of each change would otherwise delay the pollers' reading of their answers,
@@ -65,6 +65,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Coroutine, Iterator
 from contextlib import ExitStack
@@ -333,7 +334,8 @@ async def _subscribe(
     while True:
         sent = {**headers, "Last-Event-ID": last_id} if last_id else headers
         request = f"GET {path} HTTP/1.1\r\nHost: {base.host}:{base.port}\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in {**sent, "Accept": "text/event-stream"}.items()
+            f"{k}: {v}\r\n"
+            for k, v in {**sent, "Accept": "text/event-stream", "Accept-Encoding": "gzip"}.items()
         )
         writer = None
         try:
@@ -345,6 +347,9 @@ async def _subscribe(
                 await asyncio.sleep(1.0)
                 continue
             chunked = head.get(b"transfer-encoding", b"").lower() == b"chunked"
+            # Gzip, as a browser asks for it and reads it.
+            gzipped = head.get(b"content-encoding", b"").lower() == b"gzip"
+            unpack = zlib.decompressobj(31) if gzipped else None
             buf = b""
             while True:
                 if chunked:
@@ -355,6 +360,8 @@ async def _subscribe(
                     data = await asyncio.wait_for(reader.read(65536), wait)
                     if not data:
                         raise StreamEnded
+                if unpack is not None:
+                    data = unpack.decompress(data)
                 buf, seen = _frames(buf + data, time.monotonic(), frames)
                 last_id = seen or last_id
         except StreamEnded:

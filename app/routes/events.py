@@ -4,6 +4,8 @@ follow as a stream."""
 from __future__ import annotations
 
 import functools
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated, Any, Literal, NamedTuple
@@ -315,6 +317,45 @@ class EventStream(StreamingResponse):
 
 
 KEEP_ALIVE = b": keep-alive\n\n"
+# A gzip stream (RFC 1952) of frames: the header (deflate, no name, no time, unknown system),
+# each frame as deflate blocks of its own that end on a byte boundary (a full flush, RFC 1951:
+# they refer to nothing before them, so the same bytes may follow any others and are compressed
+# once per status for every stream), and, when the stream ends, a last empty block with the
+# CRC-32 and length of everything sent.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+GZIP_LAST_BLOCK = zlib.compressobj(6, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+
+
+def deflated(data: bytes) -> bytes:
+    """``data`` as raw deflate blocks standing alone (see ``GZIP_HEADER``)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
+
+
+KEEP_ALIVE_DEFLATED = deflated(KEEP_ALIVE)
+
+
+class GzipFrames:
+    """One stream's frames as a gzip stream: what to send for each frame, and its end."""
+
+    def __init__(self) -> None:
+        self.crc = 0
+        self.size = 0
+        self.started = False
+
+    def frame(self, plain: bytes, packed: bytes) -> bytes:
+        """The bytes to send for ``plain`` (``packed``: the same, ``deflated``)."""
+        self.crc = zlib.crc32(plain, self.crc)
+        self.size += len(plain)
+        if self.started:
+            return packed
+        self.started = True
+        return GZIP_HEADER + packed
+
+    def end(self) -> bytes:
+        """The last bytes of the stream."""
+        head = b"" if self.started else GZIP_HEADER
+        return head + GZIP_LAST_BLOCK + struct.pack("<II", self.crc, self.size & 0xFFFFFFFF)
 
 
 def status_frame(found: Status) -> bytes:
@@ -325,6 +366,14 @@ def status_frame(found: Status) -> bytes:
         made = b"id: " + found.id.encode() + b"\nevent: status\ndata: " + found.body + b"\n\n"
         frame = found.answers.setdefault("sse", made)
     return frame
+
+
+def status_frame_deflated(found: Status) -> bytes:
+    """``status_frame``, ``deflated``; made once per status."""
+    packed: bytes | None = found.answers.get("sse-deflated")
+    if packed is None:
+        packed = found.answers.setdefault("sse-deflated", deflated(status_frame(found)))
+    return packed
 
 
 @router.get(
@@ -348,14 +397,27 @@ async def stream_status(
     it changes (`id:` the status's ETag value, `event: status`, `data:` the status as in `GET
     /plans/{id}/status`, one line), and a `: keep-alive` comment after 15 s without one
     (`BALLOT_STATUS_KEEPALIVE_S`). With `Last-Event-ID` equal to the current status's id, that
-    status is not sent again. The stream ends when the service stops."""
+    status is not sent again. The stream ends when the service stops. Gzip-compressed
+    (`Content-Encoding: gzip`, each event flushed as it is sent) for a caller whose
+    Accept-Encoding takes gzip, as every browser's does."""
     live = deps.live_status(request)
     await live.current(plan_id)  # an unknown plan is a 404 before the stream starts
     keepalive_s = deps.settings(request).status_keepalive_s
+    packer = GzipFrames() if _accepts_gzip(request.headers.get("accept-encoding", "")) else None
 
     async def frames() -> AsyncIterator[bytes]:
         async with aclosing(live.watch(plan_id, last_event_id, keepalive_s=keepalive_s)) as seen:
             async for found in seen:
-                yield KEEP_ALIVE if found is None else status_frame(found)
+                plain = KEEP_ALIVE if found is None else status_frame(found)
+                if packer is None:
+                    yield plain
+                else:
+                    packed = KEEP_ALIVE_DEFLATED if found is None else status_frame_deflated(found)
+                    yield packer.frame(plain, packed)
+        if packer is not None:  # the service stops (a caller gone ends it at a yield above)
+            yield packer.end()
 
-    return EventStream(frames(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Vary": "Accept-Encoding"}
+    if packer is not None:
+        headers["Content-Encoding"] = "gzip"
+    return EventStream(frames(), headers=headers)

@@ -21,6 +21,7 @@ import threading
 import time
 import tomllib
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -96,27 +97,40 @@ def opaque(etag: str) -> str:
 
 class Stream:
     """A status stream read in a thread of its own: each event (its fields), each comment, and
-    its end (with the error that ended it, if one did) as they come."""
+    its end (with the error that ended it, if one did) as they come. A gzip stream (httpx asks
+    for gzip, as browsers do) is decoded here from the bytes as they arrive, so each event is
+    seen only if it could be decoded when it came; ``complete`` says whether the stream ended
+    as a whole gzip stream (its last block, CRC-32 and length)."""
 
     def __init__(self, url: str, headers: dict[str, str]) -> None:
         self.items: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.encoding: str | None = None
+        self.complete = False
         self.thread = threading.Thread(target=self._read, args=(url, headers), daemon=True)
         self.thread.start()
 
     def _read(self, url: str, headers: dict[str, str]) -> None:
         try:
             with httpx.stream("GET", url, headers=headers, timeout=httpx.Timeout(60)) as r:
+                self.encoding = r.headers.get("content-encoding")
                 self.items.put(("open", (r.status_code, r.headers.get("content-type"))))
+                unpack = zlib.decompressobj(31) if self.encoding == "gzip" else None
                 fields: dict[str, str] = {}
-                for line in r.iter_lines():
-                    if line.startswith(":"):
-                        self.items.put(("comment", line))
-                    elif line:
-                        name, _, value = line.partition(":")
-                        fields[name] = value.removeprefix(" ")
-                    elif fields:
-                        self.items.put(("event", fields))
-                        fields = {}
+                pending = b""
+                for chunk in r.iter_raw():
+                    pending += chunk if unpack is None else unpack.decompress(chunk)
+                    *lines, pending = pending.split(b"\n")
+                    for raw in lines:
+                        line = raw.decode().removesuffix("\r")
+                        if line.startswith(":"):
+                            self.items.put(("comment", line))
+                        elif line:
+                            name, _, value = line.partition(":")
+                            fields[name] = value.removeprefix(" ")
+                        elif fields:
+                            self.items.put(("event", fields))
+                            fields = {}
+                self.complete = unpack is None or (unpack.eof and not unpack.unused_data)
             self.items.put(("end", None))
         except Exception as exc:  # a stream cut off: the test says so
             self.items.put(("end", exc))
@@ -506,7 +520,8 @@ def test_sigterm_ends_open_status_streams_cleanly_and_stops_the_server(
     tmp_path: Path, network_cache: Path, workers: int
 ) -> None:
     """Streams never end on their own: on SIGTERM each ends with its last chunk at once (not cut
-    off when the server's time for open requests runs out), and the server is gone within 5 s."""
+    off when the server's time for open requests runs out), a gzip stream as a whole gzip
+    stream, and the server is gone within 5 s."""
     env = common.server_env(tmp_path, network_cache, "sigterm.db")
     keys = localserver.create_keys(env, ("planner", "viewer"))
     port = localserver.free_port()
@@ -515,14 +530,20 @@ def test_sigterm_ends_open_status_streams_cleanly_and_stops_the_server(
     try:
         plan = _plan(base, keys)
         url = f"{base}/plans/{plan['id']}/status/stream"
-        streams = [Stream(url, {"X-API-Key": keys["viewer"]}) for _ in range(4)]
+        codings = ["gzip", "identity", "gzip", "identity"]
+        streams = [
+            Stream(url, {"X-API-Key": keys["viewer"], "Accept-Encoding": coding})
+            for coding in codings
+        ]
         for stream in streams:
             assert stream.opened()[0] == 200
             stream.event()
+        assert [s.encoding or "identity" for s in streams] == codings
         os.kill(server.pid, signal.SIGTERM)
         for stream in streams:
             # Ended by the server, each with its last chunk: no stream is cut off.
             assert stream.next(timeout=5) == ("end", None)
+            assert stream.complete
         server.wait(timeout=5)
     finally:
         with suppress(ProcessLookupError):
