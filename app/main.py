@@ -131,7 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # in bench/api_load.py's floor).
         gc.collect()
         gc.freeze()
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+        thresholds = gc.get_threshold()
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *thresholds[1:])  # put back when the app stops
         loop = asyncio.get_running_loop()
         stopping = app.state.stopping = asyncio.Event()
 
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             summaries.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await summaries
+            gc.set_threshold(*thresholds)
 
     app = Service(
         title="Island ballot routing",

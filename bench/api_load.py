@@ -818,8 +818,10 @@ def slowest_seconds(
     comes from one slow moment (a pause of the server) or from many."""
     ticks: dict[int, list[tuple[float, int]]] = {}
     for sent, latency, code, _ in polls:
-        ticks.setdefault(int((sent - t0) / interval), []).append((latency, code))
-    posted = {int((at - t0) / interval) for at in posts}
+        ticks.setdefault(math.floor((sent - t0) / interval), []).append((latency, code))
+    posted = {
+        math.floor((at - t0) / interval) for at in posts
+    }  # of any phase: others' fall outside
     worst = sorted(ticks.items(), key=lambda kv: -max(lat for lat, _ in kv[1]))[:3]
     parts = []
     for k, got in worst:
