@@ -765,7 +765,7 @@ def report(
             notes.append(f"{what}: " + ", ".join(f"{k} {v}" for k, v in errs.most_common()))
     if notes:
         print("  " + "; ".join(notes))
-    print("  " + slowest_seconds(polls, status["t0"], load.field.sent, args.interval))
+    print("  " + slowest_ticks(polls, status["t0"], load.field.sent, args.interval))
     if start != "all" and "all" in args.start_modes:
         return  # the targets are for pollers all at once
     n_sub = len(sse["frames"]) if sse else 0
@@ -811,7 +811,7 @@ def report(
     )
 
 
-def slowest_seconds(
+def slowest_ticks(
     polls: list[tuple[float, float, int, bool]], t0: float, posts: list[float], interval: float
 ) -> str:
     """The three poll ticks (intervals of the phase) with the slowest answers: whether a p99
@@ -819,18 +819,16 @@ def slowest_seconds(
     ticks: dict[int, list[tuple[float, int]]] = {}
     for sent, latency, code, _ in polls:
         ticks.setdefault(math.floor((sent - t0) / interval), []).append((latency, code))
-    posted = {
-        math.floor((at - t0) / interval) for at in posts
-    }  # of any phase: others' fall outside
+    # The POSTs of every phase: the other phases' fall outside this one's ticks.
+    posted = {math.floor((at - t0) / interval) for at in posts}
     worst = sorted(ticks.items(), key=lambda kv: -max(lat for lat, _ in kv[1]))[:3]
     parts = []
     for k, got in worst:
-        lat = sorted(x for x, _ in got)
+        p50, _, _, top = percentiles([lat for lat, _ in got]) or [0.0] * len(PCTS)
         codes = Counter(c for _, c in got)
         parts.append(
             f"{k * interval:g} s: {len(got)} polls ({codes[304]} x 304, {codes[200]} x 200), "
-            f"p50 {1000 * lat[len(lat) // 2]:.1f}, max {1000 * lat[-1]:.1f} ms"
-            + (", an event posted" if k in posted else "")
+            f"p50 {p50:.1f}, max {top:.1f} ms" + (", an event posted" if k in posted else "")
         )
     return "slowest ticks: " + "; ".join(parts)
 

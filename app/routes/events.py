@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import struct
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Annotated, Any, Literal, NamedTuple
 
@@ -168,9 +168,16 @@ def status_answer(found: Status, if_none_match: str | None, accept_encoding: str
         kind = "not_modified"
     else:
         kind = "gzip" if _accepts_gzip(accept_encoding) else "identity"
-    made = found.answers.get(kind)
+    answer: StatusAnswer = _made_once(found, kind, _make_answer, found, kind)
+    return answer
+
+
+def _made_once(found: Status, what: str, make: Callable[..., Any], *args: Any) -> Any:
+    """``found.answers[what]``, made by ``make(*args)`` the first time it is asked for: the
+    answers and frames sent for a status are made once, however many callers send them."""
+    made = found.answers.get(what)
     if made is None:
-        made = found.answers.setdefault(kind, _make_answer(found, kind))
+        made = found.answers.setdefault(what, make(*args))
     return made
 
 
@@ -361,18 +368,17 @@ class GzipFrames:
 def status_frame(found: Status) -> bytes:
     """One status as an event: ``id`` (the ETag's value), ``event: status`` and the status as
     one line of JSON; made once per status, however many streams send it."""
-    frame: bytes | None = found.answers.get("sse")
-    if frame is None:
-        made = b"id: " + found.id.encode() + b"\nevent: status\ndata: " + found.body + b"\n\n"
-        frame = found.answers.setdefault("sse", made)
+    frame: bytes = _made_once(found, "sse", _make_frame, found)
     return frame
+
+
+def _make_frame(found: Status) -> bytes:
+    return b"id: " + found.id.encode() + b"\nevent: status\ndata: " + found.body + b"\n\n"
 
 
 def status_frame_deflated(found: Status) -> bytes:
     """``status_frame``, ``deflated``; made once per status."""
-    packed: bytes | None = found.answers.get("sse-deflated")
-    if packed is None:
-        packed = found.answers.setdefault("sse-deflated", deflated(status_frame(found)))
+    packed: bytes = _made_once(found, "sse-deflated", deflated, status_frame(found))
     return packed
 
 
