@@ -169,6 +169,7 @@ const state = {
   events: [],  // the plan's field events (GET /plans/{id}/events), read again when the status moves
   districtNames: {}, eventLabels: {},  // event type -> {id, en}, from GET /event-types
   home: null, view: null, villages: [], islands: [], depots: [],
+  heardAt: null,  // when the server last answered (ISO), redrawn in the chosen language
   // The open plan's risk: its latest completed run (with the report), the run being followed, the
   // last refusal or failure ({key, why}) and the district whose histogram is open.
   risk: { planId: null, report: null, active: null, problem: null, district: null },
@@ -1164,9 +1165,15 @@ const signed = (hours) => (hours > 0 ? `+${num(hours, 0)}` : num(hours, 0));
 // An ETag's value without W/ and quotes: the stream's event id for the same status.
 const tagValue = (tag) => (tag ? tag.replace(/^W\//, "").replace(/^"|"$/g, "") : null);
 
+// The moment the server was last heard from, kept so that a change of language redraws it.
 function heard() {
-  $("heard").textContent = `${formatter("time").format(new Date())} WIB`;
+  state.heardAt = new Date().toISOString();
+  drawHeard();
   $("offline").hidden = true;
+}
+
+function drawHeard() {
+  $("heard").textContent = state.heardAt ? wib(state.heardAt) : "-";
 }
 
 // A new status for the open plan, from a poll's 200 or a stream's frame: drawn once per version.
@@ -1408,6 +1415,7 @@ function applyLanguage() {
   if (state.islands.length) titleIslands();
   if (state.listing.length) drawPicker();
   drawPath();
+  drawHeard();
   drawOpenPlan();
   drawRisk();
   drawScale();
