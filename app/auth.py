@@ -68,6 +68,8 @@ PUBLIC_PREFIXES = ("/static/", "/docs/")
 KNOWN_MAX = 4096  # key records kept at once; the oldest go first
 _known: OrderedDict[tuple[str, str], tuple[KeyRecord, float]] = OrderedDict()
 _known_lock = threading.Lock()
+# The clock the known keys' records are timed by: one name, so that a test can hold it still.
+clock = time.monotonic
 
 
 def create_key(url: str, role: str, name: str = "") -> str:
@@ -88,7 +90,7 @@ def _known_for(settings: Settings, key: str) -> tuple[KeyRecord, float] | None:
     looked up less than ``KNOWN_FOR_S`` ago, else ``None``."""
     with _known_lock:
         cached = _known.get((settings.database, keys.hash_key(key)))
-    left = cached[1] - time.monotonic() if cached else 0.0
+    left = cached[1] - clock() if cached else 0.0
     return (cached[0], left) if cached and left > 0 else None
 
 
@@ -101,7 +103,7 @@ def _look_up(settings: Settings, key: str) -> KeyRecord | None:
         if record is None:
             _known.pop(entry, None)
             return None
-        _known[entry] = (record, time.monotonic() + KNOWN_FOR_S)
+        _known[entry] = (record, clock() + KNOWN_FOR_S)
         _known.move_to_end(entry)
         while len(_known) > KNOWN_MAX:
             _known.popitem(last=False)

@@ -3,6 +3,7 @@ go, and the check that a page in one language shows no word of the other."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -97,10 +98,32 @@ def leaks(seen: dict, text: dict, events: list[dict], names: list[str]) -> list[
     return found
 
 
-def dashboard_page(browser: Any, key: str) -> tuple[Any, list[str]]:
-    """A new desktop-sized page that opens the dashboard with ``key`` already typed, and the list
-    its console and page errors go to."""
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+# The moment the pages' clocks start at, whatever the machine's date: a December day, whose short
+# month name differs between the languages ("Des" / "Dec"), so a date left in one language shows.
+PAGE_TIME = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+# A day in each month whose short name differs between Indonesian and English.
+MONTHS_APART = {
+    "Mei/May": dt.datetime(2026, 5, 14, 9, 30, tzinfo=dt.UTC),
+    "Agu/Aug": dt.datetime(2026, 8, 17, 9, 30, tzinfo=dt.UTC),
+    "Okt/Oct": dt.datetime(2026, 10, 28, 9, 30, tzinfo=dt.UTC),
+    "Des/Dec": dt.datetime(2026, 12, 31, 9, 30, tzinfo=dt.UTC),
+}
+
+
+def set_clock(page: Any, at: dt.datetime = PAGE_TIME) -> Any:
+    """Start ``page``'s clock (its ``Date`` and timers, Playwright's clock) at ``at``; it runs on
+    from there. Returns the page."""
+    page.clock.install(time=at)
+    return page
+
+
+def dashboard_page(
+    browser: Any, key: str, *, at: dt.datetime = PAGE_TIME, viewport: dict | None = None
+) -> tuple[Any, list[str]]:
+    """A new page (desktop-sized unless ``viewport`` says) whose clock starts at ``at``, that
+    opens the dashboard with ``key`` already typed, and the list its console and page errors go
+    to."""
+    page = set_clock(browser.new_page(viewport=viewport or {"width": 1500, "height": 1100}), at)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))

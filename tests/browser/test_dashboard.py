@@ -11,6 +11,8 @@ import pytest
 
 from app import localserver
 from tests.browser.common import (
+    DATE_WORDS,
+    MONTHS_APART,
     OUTPUT,
     POLL_MS,
     READ_PAGE,
@@ -22,6 +24,7 @@ from tests.browser.common import (
     leaks,
     names_shown,
     server_env,
+    set_clock,
 )
 from tests.conftest import DATA, assert_valid_plan
 
@@ -130,7 +133,7 @@ def test_dashboard_shows_closed_sea_areas_and_weather_holds(server) -> None:
     assert holds and all("Selat Madura" in h["reason"] for h in holds)
     with sync_playwright() as pw:
         browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page = set_clock(browser.new_page(viewport={"width": 1500, "height": 1100}))
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(keys['viewer'])})")
@@ -354,13 +357,44 @@ def test_dashboard_reads_in_either_language_with_names_legend_and_scale(server) 
     assert not errors, errors
 
 
+def test_every_date_on_the_dashboard_follows_the_language_in_every_month(server) -> None:
+    """In each month whose short name differs between the languages (Mei/May, Agu/Aug, Okt/Oct,
+    Des/Dec), the dates the board shows (when the server was last heard from, the stops' times)
+    are written in the language chosen, and redrawn when it changes."""
+    from playwright.sync_api import sync_playwright
+
+    base, keys, plan = server
+    viewer = {"X-API-Key": keys["viewer"]}
+    names, events = names_shown(base, viewer, plan), event_types(base, viewer)
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        for month, at in MONTHS_APART.items():
+            page, errors = dashboard_page(browser, keys["viewer"], at=at)
+            page.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}")
+            page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+            page.wait_for_selector("#voyages tbody tr", timeout=30_000)
+            text = page.evaluate("TEXT")
+            for lang, name in zip(("id", "en"), month.split("/"), strict=True):
+                if lang == "en":
+                    page.click('#lang button[data-lang="en"]')
+                heard = page.locator("#heard").inner_text()
+                assert re.search(rf"\b{name}\b", heard), (month, lang, heard)
+                seen = page.evaluate(READ_PAGE)
+                found = leaks(seen, text, events, names)
+                other = DATE_WORDS["en" if lang == "id" else "id"]
+                assert not [w for w in found if w in other], (month, lang, found)
+            assert not errors, (month, errors)
+            page.close()
+        browser.close()
+
+
 def test_dashboard_without_a_key_asks_for_one_and_sends_nothing_that_fails(server) -> None:
     from playwright.sync_api import sync_playwright
 
     base, keys, _ = server
     with sync_playwright() as pw:
         browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page = set_clock(browser.new_page(viewport={"width": 1500, "height": 1100}))
         errors: list[str] = []
         failed: list[str] = []
         asked: list[str] = []

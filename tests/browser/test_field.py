@@ -17,7 +17,16 @@ import pytest
 from app import localserver
 from routing.errors import DataError
 from routing.papers import HandoverCode, handover_payload, parse_handover
-from tests.browser.common import OUTPUT, POLL_MS, READ_PAGE, launch, leaks, server_env
+from tests.browser.common import (
+    OUTPUT,
+    PAGE_TIME,
+    POLL_MS,
+    READ_PAGE,
+    launch,
+    leaks,
+    server_env,
+    set_clock,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import ViewportSize
@@ -135,6 +144,7 @@ OFFLINE = ("net::ERR_INTERNET_DISCONNECTED", "net::ERR_FAILED")
 def _phone(browser: Any, link: str) -> tuple[Any, Any, list[str]]:
     """A phone-sized page opened on the field link, once the page is ready; its errors."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.clock.install(time=PAGE_TIME)
     page = context.new_page()
     errors = _watch(page)
     page.goto(link)
@@ -366,7 +376,7 @@ def test_field_page_records_a_voyage_offline_and_sends_it_once(server) -> None:
         _shoot(page, "field-en.png")
 
         # The dashboard shows both villages delivered.
-        board = browser.new_page(viewport={"width": 1500, "height": 1100})
+        board = set_clock(browser.new_page(viewport={"width": 1500, "height": 1100}))
         board_errors = _watch(board)
         board.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(viewer)})")
         board.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}")
@@ -480,6 +490,7 @@ def test_the_camera_reads_a_handover_code(server) -> None:
             f"--use-file-for-fake-video-capture={video}",
         )
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        context.clock.install(time=PAGE_TIME)
         context.grant_permissions(["camera"], origin=base)
         page = context.new_page()
         errors = _watch(page)
