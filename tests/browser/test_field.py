@@ -6,6 +6,7 @@ reach the service once each, in order, with the times they happened."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +19,14 @@ from app import localserver
 from routing.errors import DataError
 from routing.papers import HandoverCode, handover_payload, parse_handover
 from tests.browser.common import (
+    DATE_WORDS,
+    MONTHS_APART,
     OUTPUT,
-    PAGE_TIME,
     POLL_MS,
     READ_PAGE,
     launch,
     leaks,
     server_env,
-    set_clock,
 )
 
 if TYPE_CHECKING:
@@ -144,7 +145,6 @@ OFFLINE = ("net::ERR_INTERNET_DISCONNECTED", "net::ERR_FAILED")
 def _phone(browser: Any, link: str) -> tuple[Any, Any, list[str]]:
     """A phone-sized page opened on the field link, once the page is ready; its errors."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    context.clock.install(time=PAGE_TIME)
     page = context.new_page()
     errors = _watch(page)
     page.goto(link)
@@ -376,7 +376,7 @@ def test_field_page_records_a_voyage_offline_and_sends_it_once(server) -> None:
         _shoot(page, "field-en.png")
 
         # The dashboard shows both villages delivered.
-        board = set_clock(browser.new_page(viewport={"width": 1500, "height": 1100}))
+        board = browser.new_page(viewport={"width": 1500, "height": 1100})
         board_errors = _watch(board)
         board.add_init_script(f"localStorage.setItem('ballotKey', {json.dumps(viewer)})")
         board.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}")
@@ -395,6 +395,36 @@ def test_field_page_records_a_voyage_offline_and_sends_it_once(server) -> None:
         browser.close()
     assert not errors, errors
     assert not board_errors, board_errors
+
+
+def test_the_field_page_dates_follow_the_language_in_every_month(server) -> None:
+    """In each month whose short name differs between the languages, the time the phone's copy
+    of the voyage is from is written in the language chosen and redrawn when it changes. (Only
+    read here: events the page sends carry its clock, which the server checks against its own.)"""
+    from playwright.sync_api import sync_playwright
+
+    _, env, _, plan, tmp = server
+    vessel = plan["result"]["voyages"][0]["vessel_id"]
+    _, link = _field_key(env, vessel, tmp / "months.png")
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        for month, at in MONTHS_APART.items():
+            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+            context.clock.install(time=at)
+            page = context.new_page()
+            errors = _watch(page)
+            page.goto(link)
+            page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+            for lang, name in zip(("id", "en"), month.split("/"), strict=True):
+                page.click(f'.lang button[data-lang="{lang}"]')
+                net = page.locator("#net").inner_text()
+                assert re.search(rf"\b{name}\b", net), (month, lang, net)
+                other = DATE_WORDS["en" if lang == "id" else "id"]
+                body = page.evaluate("document.body.innerText")
+                assert not [w for w in other if re.search(rf"\b{w}\b", body)], (month, lang)
+            assert not errors, (month, errors)
+            context.close()
+        browser.close()
 
 
 def test_a_refused_report_shows_its_reason_and_does_not_hold_up_the_rest(server) -> None:
@@ -490,7 +520,6 @@ def test_the_camera_reads_a_handover_code(server) -> None:
             f"--use-file-for-fake-video-capture={video}",
         )
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        context.clock.install(time=PAGE_TIME)
         context.grant_permissions(["camera"], origin=base)
         page = context.new_page()
         errors = _watch(page)
