@@ -17,8 +17,9 @@ from types import FrameType
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
@@ -55,6 +56,12 @@ STATIC = Path(__file__).parent / "static"
 # came 23x less often (up to 10 ms each) and the full pass not once in a bench run
 # (bench/api_load.py: 500 pollers at once, 1,000 streams, the 2024 plan solved in the worker).
 GC_YOUNG_THRESHOLD = 10_000
+# What the API's documentation pages may load, and from where: this service only.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
+)
 
 API_DESCRIPTION = """Plans the sea delivery of election logistics to the island villages of
 Sumenep Regency (East Java): islands, villages and their polling-station demand, landing points,
@@ -160,6 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the app's own assets (_install_docs)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.key_lookups = auth.KeyLookups()
@@ -186,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(schemas.router)
     app.include_router(fieldpage.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _install_docs(app)
 
     @app.get("/dashboard", include_in_schema=False)
     def dashboard() -> FileResponse:
@@ -193,6 +203,49 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` with their scripts, styles and icon from
+    ``/static/vendor/`` (Swagger UI 5.36.0 and ReDoc 2.5.4 as published on npm, their licences
+    beside them): an island office without internet sees the API's documentation too, where
+    FastAPI's own pages load them from a CDN and stay blank."""
+    vendor = "/static/vendor"
+    favicon = f"{vendor}/swagger-ui-favicon-32x32.png"
+
+    def from_here_only(page: HTMLResponse) -> HTMLResponse:
+        # Nothing loaded from elsewhere, even what a bundle asks for by itself (ReDoc's sidebar
+        # draws its maker's logo from a CDN): the browser does not even try, so an office
+        # without internet waits on no lookup. Inline: the pages' start-up script and the
+        # viewers' styles; blob: ReDoc's search worker.
+        page.headers["Content-Security-Policy"] = DOCS_CSP
+        return page
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return from_here_only(
+            get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title=f"{app.title} - Swagger UI",
+                swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+                swagger_css_url=f"{vendor}/swagger-ui.css",
+                swagger_favicon_url=favicon,
+                # No badge from the public validator (it would fetch an image from its host).
+                swagger_ui_parameters={"validatorUrl": None},
+            )
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return from_here_only(
+            get_redoc_html(
+                openapi_url="/openapi.json",
+                title=f"{app.title} - ReDoc",
+                redoc_js_url=f"{vendor}/redoc.standalone.js",
+                redoc_favicon_url=favicon,
+                with_google_fonts=False,  # the system's fonts: no font host to reach
+            )
+        )
 
 
 @contextmanager
