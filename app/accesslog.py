@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 import time
 from collections import Counter
@@ -34,6 +35,27 @@ log = logging.getLogger("ballot_routing.access")
 
 Mode = Literal["summary", "full", "off"]
 _STATUS_SUFFIX = "/status"
+# What a client sends is written with its control characters (line breaks, NUL, escape
+# sequences), spaces, the quotes that delimit the request line, backslashes and every character
+# outside printable ASCII as \xNN / \uNNNN (as nginx's log escapes): a request is always one
+# line of fields split by spaces, and can never write a line of its own.
+_UNSAFE = re.compile(r'[^\x21-\x7e]|["\\]')
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return (
+        f"\\x{code:02X}"
+        if code < 0x100
+        else f"\\u{code:04X}"
+        if code < 0x10000
+        else f"\\U{code:08X}"
+    )
+
+
+def escape(text: str) -> str:
+    """``text`` from a client, safe to write inside one quoted log field."""
+    return _UNSAFE.sub(_escape_char, text)
 
 
 class AccessLog:
@@ -62,9 +84,9 @@ class AccessLog:
             '%s key=%s "%s %s HTTP/%s" %d %d B %.1f ms',
             f"{client[0]}:{client[1]}" if client else "-",
             key_id,
-            scope.get("method", "-"),
-            redact(target),
-            scope.get("http_version", "1.1"),
+            escape(scope.get("method", "-")),
+            escape(redact(target)),
+            escape(scope.get("http_version", "1.1")),
             status,
             size,
             (time.perf_counter() - started) * 1000,
@@ -85,7 +107,7 @@ class AccessLog:
             log.info(
                 '"GET %s" %d x %d from %d key(s) in the last %.0f s (status polls: counted, '
                 "not written one by one)",
-                path,
+                escape(path),
                 status,
                 polls,
                 keys,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -178,3 +179,31 @@ def test_only_a_fresh_status_and_a_key_known_now_are_answered_ahead(served) -> N
     assert new.status_code == 200 and new.headers["ETag"] != tag
     again = events.answer_now(app, _scope(url, {**viewer, "If-None-Match": new.headers["ETag"]}))
     assert again is not None and again.status_code == 304
+
+
+LINE = re.compile(r'\S+ key=\S+ "[!#-~]+ [!#-~]+ HTTP/[0-9.]+" \d{3} \d+ B \d+\.\d ms')
+
+
+def test_a_request_is_one_line_whatever_its_path_holds(
+    database: str, network_cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A path with a line break, a forged log line, quotes, a NUL and a character outside ASCII
+    is written escaped, in the one line of its request: no client can write a line of its own."""
+    forged = '[2026-01-01 00:00:00,000] 127.0.0.1:1 key=forged "GET /keys HTTP/1.1" 200 1 B 1.0 ms'
+    path = "/x" + quote("\n" + forged, safe="") + "%00%0D%1B" + quote("Ra\u2019as")
+    settings = Settings(data_dir=DATA, cache_dir=network_cache, database_url=database)
+    with (
+        TestClient(create_app(settings)) as client,
+        caplog.at_level(logging.INFO, logger=LOGGER),
+    ):
+        assert client.get(path).status_code == 401
+        assert client.get("/healthz?q=%0Aforged%20line").status_code == 200
+    lines = _lines(caplog)
+    assert len(lines) == 2, lines
+    for line in lines:
+        assert LINE.fullmatch(line), line
+        assert not re.search(r"[\x00-\x1f\x7f]", line), line
+    assert "key=forged" in lines[0] and "\\x0A[2026-01-01\\x2000:00:00,000]" in lines[0], lines[0]
+    assert "\\x22GET\\x20/keys\\x20HTTP/1.1\\x22" in lines[0] and "\\x00\\x0D\\x1B" in lines[0]
+    assert "Ra\\u2019as" in lines[0]
+    assert "/healthz?q=%0Aforged%20line " in lines[1]
