@@ -21,6 +21,9 @@ from routing.schema import error_issues
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
+# Problems listed in one answer at most: a body of 90,000 unknown keys gets the first 50 and their
+# count, not an answer seven times its size.
+MAX_LISTED = 50
 
 
 def problem_response(
@@ -67,6 +70,9 @@ class ProblemDetails(BaseModel):
     candidates: list[PlaceCandidate] | None = Field(
         None,
         description="For an unknown (404) or ambiguous (422) place name: the places it may mean",
+    )
+    errors_total: int | None = Field(
+        None, description=f"How many problems were found, where more than the {MAX_LISTED} listed"
     )
 
 
@@ -137,9 +143,17 @@ def _one(status: int, title: str, code: str, path: str, message: str, **extra: A
     )
 
 
-def _issues(title: str, detail: str, issues: list[Issue]) -> JSONResponse:
-    errors = [{"code": p.code, "path": p.path, "message": p.message} for p in issues]
-    return problem_response(422, title, detail, errors=errors)
+def _issues(
+    title: str, what: str, issues: list[Issue], *, total: int | None = None
+) -> JSONResponse:
+    """A 422 listing ``issues`` (the first ``MAX_LISTED``) of ``total`` problems found in
+    ``what``."""
+    total = len(issues) if total is None else total
+    errors = [{"code": p.code, "path": p.path, "message": p.message} for p in issues[:MAX_LISTED]]
+    if total <= MAX_LISTED:
+        return problem_response(422, title, f"{total} problem(s) in {what}", errors=errors)
+    detail = f"{total} problem(s) in {what}; the first {MAX_LISTED} are listed"
+    return problem_response(422, title, detail, errors=errors, errors_total=total)
 
 
 def _candidates(candidates: tuple[Candidate, ...]) -> dict[str, Any]:
@@ -179,8 +193,7 @@ async def _no_sea_path(_: Request, exc: NoSeaPath) -> JSONResponse:
 
 
 async def _data_error(_: Request, exc: DataError) -> JSONResponse:
-    detail = f"{len(exc.problems)} problem(s) in {exc.source}"
-    return _issues("Invalid input", detail, exc.problems)
+    return _issues("Invalid input", exc.source, exc.problems)
 
 
 async def _routing_error(_: Request, exc: RoutingError) -> JSONResponse:
@@ -188,8 +201,9 @@ async def _routing_error(_: Request, exc: RoutingError) -> JSONResponse:
 
 
 async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-    issues = error_issues([_body_relative(e) for e in exc.errors()])
-    return _issues("Invalid request", f"{len(issues)} problem(s) in the request", issues)
+    found = exc.errors()
+    issues = error_issues([_body_relative(e) for e in found[:MAX_LISTED]])
+    return _issues("Invalid request", "the request", issues, total=len(found))
 
 
 HTTP_CODES = {
