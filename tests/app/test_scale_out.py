@@ -9,17 +9,21 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import tomllib
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
+import yaml
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 
 from app import localserver
@@ -29,7 +33,7 @@ from app.main import create_app
 from routing.export import jsonable
 from routing.scenario import scenario_toml
 from tests.app.conftest import PG_BASE, wait_done
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
 
 with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
     PEMILU = jsonable(tomllib.load(fh))
@@ -249,3 +253,76 @@ def test_a_job_on_the_cluster_outlives_the_api_worker_that_sent_it(
     with sa.create_engine(url).connect() as conn:
         attempts = conn.execute(sa.text("select attempts from plans")).scalar_one()
     assert attempts == 1  # the job on the cluster finished it; nobody started it again
+
+
+@pytest.fixture
+def fresh_database() -> Iterator[str]:
+    """A database of its own on the test server, made empty as compose.yaml's PostgreSQL makes
+    its own (nothing in it until the migrations run); dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create database "{name}"'))
+    yield PG_BASE.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'drop database "{name}" with (force)'))
+    admin.dispose()
+
+
+def test_the_compose_layout_runs_here_without_docker(
+    cluster, fresh_database: str, network_cache: Path
+) -> None:
+    """compose.yaml's layout on this machine: its migration command on an empty database, two
+    ``ballot-routing serve`` processes and a Dask cluster; a plan posted to one API worker is
+    read from the other, solved on the Dask workers."""
+    from distributed import get_task_stream
+
+    c, client = cluster
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    env = dict(
+        os.environ,
+        DATABASE_URL=fresh_database,
+        DASK_SCHEDULER=c.scheduler_address,
+        BALLOT_PUBLIC_URL="https://ballot.example.id",
+        BALLOT_CACHE_DIR=str(network_cache),
+        BALLOT_DATA_DIR=str(DATA),
+    )
+    command = services["migrations"]["command"]
+    assert command[0] == "python"
+    subprocess.run([sys.executable, *command[1:]], env=env, check=True, timeout=120)
+    engine = sa.create_engine(fresh_database)
+    with engine.connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        version = conn.execute(sa.text("select version_num from alembic_version")).scalar_one()
+    assert {"plans", "api_keys", "events"} <= tables
+    assert version == ScriptDirectory(str(ROOT / "app" / "migrations")).get_current_head()
+    keys = localserver.create_keys(env, ("planner", "viewer"))
+    with (
+        get_task_stream(client) as stream,
+        localserver.serving(env) as a,
+        localserver.serving(env) as b,
+    ):
+        r = httpx.post(
+            f"{a}/plans",
+            json={"scenario": _small("compose"), "iterations": 100, "seed": 3},
+            headers={"X-API-Key": keys["planner"]},
+            timeout=60,
+        )
+        assert r.status_code == 202, r.text
+        plan = {"phase": "queued"}
+        for _ in range(10):  # waits of 30 s each, answered as soon as the plan ends
+            plan = httpx.get(
+                f"{b}{r.headers['location']}",
+                params={"wait": 30},
+                headers={"X-API-Key": keys["viewer"]},
+                timeout=60,
+            ).json()
+            if plan["phase"] not in ("queued", "building_matrix", "solving"):
+                break
+        assert plan["phase"] == "completed", plan
+        assert plan["id"] == r.json()["id"]
+    assert any("run_claimed" in str(t["key"]) for t in stream.data)  # solved on the cluster
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("select attempts from plans")).one()
+    engine.dispose()
+    assert row.attempts == 1
