@@ -9,6 +9,7 @@ from typing import Any
 
 from routing.domain import VESSEL_CLASS_NUMBERS, Sourced, VesselClass
 from routing.errors import DataError, Issue, NotFound
+from routing.local import LANGS, Lang
 
 STATUSES = ("verified", "derived", "assumed")
 POSITIVE = ("speed_kn", "capacity_kg", "capacity_m3", "draft_m", "length_m", "max_wave_m")
@@ -79,11 +80,30 @@ def _vessel_class(
     if "clearance_m" not in values and isinstance(values.get("draft_m"), (int, float)) and rule:
         values["clearance_m"] = rule.clearance_m(float(values["draft_m"]))
         sources["clearance_m"] = Sourced("derived", f"clearance rule from draft ({rule.source})")
-    if not raw.get("name"):
-        problems.append(Issue("missing_field", f"{base}/name", "class has no name"))
-    if any(v is None for v in values.values()):
+    names = _names(base, raw, problems)
+    if names is None or any(v is None for v in values.values()):
         return None
-    return VesselClass(id=ident, name=str(raw.get("name")), sources=sources, **values)
+    return VesselClass(id=ident, name=names["en"], sources=sources, **values)
+
+
+def _names(base: str, raw: dict[str, Any], problems: list[Issue]) -> dict[Lang, str] | None:
+    """A class's name in Indonesian (``name_id``) and English (``name_en``); ``name``, the one
+    name of catalogues written before, is still read as the English one."""
+    if "name_en" in raw and "name" in raw and raw["name"] != raw["name_en"]:
+        why = "name is the English name of catalogues written before: give name_en alone"
+        problems.append(Issue("bad_value", f"{base}/name", why))
+    found: dict[Lang, str] = {}
+    keys: tuple[tuple[Lang, str], ...] = (("id", "name_id"), ("en", "name_en"))
+    for lang, key in keys:
+        value = raw.get(key, raw.get("name") if lang == "en" else None)
+        if value is None:
+            why = f"class has no {'Indonesian' if lang == 'id' else 'English'} name"
+            problems.append(Issue("missing_field", f"{base}/{key}", why))
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(Issue("bad_value", f"{base}/{key}", f"{key} must be a non-empty text"))
+        else:
+            found[lang] = value.strip()
+    return found if len(found) == len(LANGS) else None
 
 
 def parse_fleet(raw: dict[str, Any], *, source: str = "fleet") -> dict[str, VesselClass]:
@@ -113,6 +133,39 @@ def load_fleet(path: Path) -> dict[str, VesselClass]:
     """Read and validate the vessel classes of a catalogue file."""
     with path.open("rb") as fh:
         return parse_fleet(tomllib.load(fh), source=str(path))
+
+
+def parse_class_names(raw: dict[str, Any], *, source: str = "fleet") -> dict[str, dict[Lang, str]]:
+    """The classes' names in each language, as people read them (the voyage papers).
+
+    Parameters
+    ----------
+    raw : dict
+        A catalogue as read from TOML.
+    source : str
+        What the catalogue is, for the error.
+
+    Returns
+    -------
+    dict
+        Class id to ``{"id": Indonesian name, "en": English name}``.
+
+    Raises
+    ------
+    DataError
+        Everything ``parse_fleet`` refuses (each name by its path, ``/classes/pc40/name_id``).
+    """
+    parse_fleet(raw, source=source)
+    classes = raw["classes"]
+    problems: list[Issue] = []
+    out = {ident: _names(f"/classes/{ident}", classes[ident], problems) for ident in classes}
+    return {ident: names for ident, names in sorted(out.items()) if names is not None}
+
+
+def load_class_names(path: Path) -> dict[str, dict[Lang, str]]:
+    """The classes' names in Indonesian and English of a catalogue file (``parse_class_names``)."""
+    with path.open("rb") as fh:
+        return parse_class_names(tomllib.load(fh), source=str(path))
 
 
 def vessel_class(classes: dict[str, VesselClass], ident: str) -> VesselClass:

@@ -3,15 +3,22 @@
 For each trip of a vessel (one loading at a depot up to the next; the sail home belongs to the
 last trip) the papers give the header (vessel, trip n of N, where it loads, planned departure),
 the loading list (every consignment of the trip: village, district, TPS, ballot boxes, weight,
-volume, totals) and each stop in order: its place and island, planned arrival in WIB, berth or
-tender, what is handed over there, and per village a handover record (*Berita Acara Serah
-Terima*) to fill in by hand, with a QR code per consignment that the field page scans to record
-the handover.
+volume, totals) and each stop in order: its place and island, planned arrival in WIB, the
+handover window (the daylight hours the planner keeps handovers to, on the day of the handover;
+an arrival at night says that the handover waits for the morning), berth or tender, what is
+handed over there, and per village a handover record (*Berita Acara Serah Terima*) to fill in by
+hand, with a QR code per consignment that the field page scans to record the handover.
 
-What people read carries names beside codes; dates are written out in the language of the
-papers and times in WIB (UTC+7). Indonesian first (``lang="id"``), English with ``lang="en"``;
-every word printed comes from ``LABELS``, so neither language leaks into the other (names and
-codes aside).
+What people read carries names; dates are written out in the language of the papers and times
+in WIB (UTC+7). Indonesian first (``lang="id"``), English with ``lang="en"``; every word printed
+comes from ``LABELS``, the vessel class's name from the catalogue's ``name_id``/``name_en``, so
+neither language leaks into the other (names aside). A place has one name on the papers: a
+landing is named by the villages it serves (their Kemendagri names, as the handover records name
+them; not the port registry's "Keramaian (KRM)"), an island by its gazetteer name without
+"Pulau", or by the village or district name it spells another way ("Pulau Karamian" of desa
+Kramian is "Kramian"). Ids are printed only where someone may have to type them when a QR code
+does not scan (the plan, the vessel, the consignments), in small print, never in parentheses
+after a name.
 
 ``voyage_papers`` turns a plan document into the papers' content (``VoyagePapers``), which
 ``papers_html`` renders as one HTML page with print CSS (jinja2; QR codes as inline SVG) and
@@ -38,8 +45,9 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,10 +61,20 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from routing.errors import Candidate, DataError, Issue, NotFound
-from routing.local import LANGS, Lang, long_time, named, number
+from routing.fleet import load_class_names
+from routing.local import LANGS, WIB, Lang, long_time, number
 from routing.plandoc import ManifestItem, PlanDocument, Stop, Voyage, district_of
+from routing.schema import ScenarioModel
 
 TEMPLATES = Path(__file__).parent / "templates"
+FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet.toml"
+"""The bundled vessel-class catalogue, for the classes' names where none are given."""
+DAYLIGHT: tuple[time, time] = (
+    ScenarioModel.model_fields["daylight"].default.start,
+    ScenarioModel.model_fields["daylight"].default.end,
+)
+"""The scenario's default handover hours (06:00-18:00 WIB, assumed in the bundled scenarios),
+for papers made from a plan document alone, which does not record its scenario's."""
 SCHEME = "ballot:handover"
 PAYLOAD_VERSION = "1"
 
@@ -89,6 +107,16 @@ LABELS: dict[str, dict[Lang, str]] = {
     "stop": {"id": "Persinggahan {n}", "en": "Stop {n}"},
     "island": {"id": "Pulau", "en": "Island"},
     "arrival": {"id": "Rencana tiba", "en": "Planned arrival"},
+    "window": {"id": "Serah terima", "en": "Handover"},
+    "waits": {
+        "id": "Tiba {arrival}; serah terima menunggu pukul {opens}",
+        "en": "Arrives {arrival}; the handover waits until {opens}",
+    },
+    "waits_day": {
+        "id": "Tiba {arrival}; serah terima menunggu {day} pukul {opens}",
+        "en": "Arrives {arrival}; the handover waits until {opens} on {day}",
+    },
+    "and": {"id": "dan", "en": "and"},
     "access": {"id": "Sandar atau labuh", "en": "Berth or tender"},
     "access_berth": {"id": "Sandar di dermaga", "en": "Berth alongside the pier"},
     "access_tender": {
@@ -122,6 +150,10 @@ LABELS: dict[str, dict[Lang, str]] = {
     "scan": {
         "id": "Pindai kode QR untuk mencatat serah terima kiriman ini.",
         "en": "Scan the QR code to record the handover of this consignment.",
+    },
+    "codes": {
+        "id": "Kode untuk pencatatan lapangan tanpa kode QR: rencana {plan}, kapal {vessel}",
+        "en": "Codes for recording in the field without the QR code: plan {plan}, vessel {vessel}",
     },
     "times_note": {
         "id": "Semua waktu adalah waktu rencana, dalam WIB (UTC+7).",
@@ -271,7 +303,7 @@ class Consignment:
     """One consignment: a row of the loading list and a QR code in its village's record."""
 
     id: str
-    village: str  # name (code)
+    village: str  # its name (the code where none is known)
     village_code: str
     district: str
     load: Load
@@ -302,6 +334,8 @@ class Call:
     place: str
     island: str | None
     arrival: str
+    window: str | None  # at a landing: "Selasa, 6 Februari 2024, 06.00-18.00 WIB"
+    waits: str | None  # outside it: "Tiba 01.24 WIB; serah terima menunggu pukul 06.00 WIB"
     access: str
     depth: str | None  # at a landing: the known depth alongside, or that it is not known
     load: Load | None
@@ -329,12 +363,13 @@ class VoyagePapers:
 
     lang: Lang
     labels: Mapping[str, str]
-    vessel: str  # name (id)
+    vessel: str  # its name (the id where none is known)
     vessel_id: str
-    vessel_class: str
+    vessel_class: str  # its name in the papers' language
     plan: str  # the plan as the QR codes name it
     scenario: str
     trips: tuple[Trip, ...]
+    codes: str  # small print: the plan and the vessel, to type where a QR code does not scan
 
 
 def _load(items: Sequence[ManifestItem], lang: Lang) -> Load:
@@ -388,6 +423,92 @@ def _trips(voyage: Voyage) -> list[list[tuple[int, Stop]]]:
     return out
 
 
+def _name(name: str | None, code: str) -> str:
+    """A name as people read it; the code only where no name is known."""
+    return name or code
+
+
+def _skeleton(name: str) -> str:
+    """A name's consonants, case and accents aside: spellings of one name agree ("Kramian",
+    "Karamian", "Keramaian" are all "krmn"; "Giliginting", "Giligenting" "glgntng")."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return "".join(c for c in plain if c.isalpha() and c not in "aeiou")
+
+
+def _island(stop: Stop, spelled: Iterable[str]) -> str | None:
+    """The stop's island by its gazetteer name without "Pulau" (the label says it), or by the
+    village or district name it spells another way, so that the place has one name."""
+    if not stop.island_code:
+        return None
+    name = re.sub(r"^(pulau\s+)?(desa\s+)?", "", stop.island_name or "", flags=re.IGNORECASE)
+    if not name:
+        return stop.island_name or stop.island_code
+    return next((x for x in spelled if _skeleton(x) == _skeleton(name)), name)
+
+
+def _village_names(stop: Stop) -> dict[str, tuple[str, str]]:
+    """The villages of a stop: code to (name, district), in the order the stop lists them."""
+    out: dict[str, tuple[str, str]] = {}
+    for v in stop.villages:
+        out[v.code] = (_name(v.name, v.code), v.district_name or v.district_code or "")
+    for i in stop.manifest:
+        district = i.district_name or i.district_code or district_of(i.village_code)
+        out.setdefault(i.village_code, (_name(i.village_name, i.village_code), district))
+    return out
+
+
+def _place(stop: Stop, lang: Lang) -> str:
+    """A landing by the villages it serves, a port or a position by its name."""
+    names = list(dict.fromkeys(n for n, _ in _village_names(stop).values()))
+    if stop.kind != "landing" or not names:
+        return _name(stop.name, stop.id)
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} {labels(lang)['and']} {names[-1]}"
+
+
+def _day_and_clock(when: datetime, lang: Lang) -> tuple[str, str]:
+    """("Selasa, 6 Februari 2024", "06.00 WIB"): ``long_time`` in its two parts."""
+    day, clock = long_time(when, lang).rsplit(", ", 1)
+    return day, clock
+
+
+def _opens(when: datetime, daylight: tuple[time, time]) -> datetime:
+    """The first moment at or after ``when`` inside the daylight window (WIB)."""
+    local = when.astimezone(WIB)
+    start, end = daylight
+    if start <= local.time() < end:
+        return local
+    day = local.date() + timedelta(days=local.time() >= end)
+    return datetime.combine(day, start, tzinfo=WIB)
+
+
+def _window(stop: Stop, daylight: tuple[time, time], lang: Lang) -> tuple[str, str | None]:
+    """A landing's handover window, each day of it ("Selasa, 6 Februari 2024, 06.00-18.00
+    WIB"), and, for an arrival outside the daylight hours, that the handover waits for them."""
+    t = labels(lang)
+    begins = _opens(max(stop.work_start, stop.arrival), daylight)
+    last = max(stop.work_end.astimezone(WIB), begins)
+    if last.date() > begins.date() and last.time() <= daylight[0]:
+        last -= timedelta(days=1)  # done at the close of the day before
+    span = (last.date() - begins.date()).days
+    days = [begins.date() + timedelta(days=n) for n in range(span + 1)]
+    parts = []
+    for day in days:
+        name, opens = _day_and_clock(datetime.combine(day, daylight[0], tzinfo=WIB), lang)
+        _, closes = _day_and_clock(datetime.combine(day, daylight[1], tzinfo=WIB), lang)
+        parts.append(f"{name}, {opens.removesuffix(' WIB')}-{closes}")
+    arrived = stop.arrival.astimezone(WIB)
+    if _opens(arrived, daylight) == arrived:
+        return "; ".join(parts), None
+    opening = _opens(arrived, daylight)
+    opening_day, opens = _day_and_clock(opening, lang)
+    _, arrival = _day_and_clock(arrived, lang)
+    if opening.date() == arrived.date():
+        return "; ".join(parts), t["waits"].format(arrival=arrival, opens=opens)
+    return "; ".join(parts), t["waits_day"].format(arrival=arrival, opens=opens, day=opening_day)
+
+
 def _consignment(
     item: ManifestItem, index: int, *, plan: str, vessel_id: str, lang: Lang
 ) -> Consignment:
@@ -395,7 +516,7 @@ def _consignment(
     load = _load([item], lang)
     return Consignment(
         id=item.consignment,
-        village=named(item.village_name, item.village_code),
+        village=_name(item.village_name, item.village_code),
         village_code=item.village_code,
         district=item.district_name or item.district_code or district_of(item.village_code),
         load=load,
@@ -415,7 +536,7 @@ def _villages(
     out = []
     for code, items in by_village.items():
         first = items[0]
-        village = named(first.village_name, code)
+        village = _name(first.village_name, code)
         district = first.district_name or first.district_code or district_of(code)
         load = _load(items, lang)
         out.append(
@@ -435,11 +556,21 @@ def _villages(
     return tuple(out)
 
 
-def _call(stop: Stop, index: int, *, plan: str, vessel_id: str, lang: Lang) -> Call:
+def _call(
+    stop: Stop,
+    index: int,
+    *,
+    plan: str,
+    vessel_id: str,
+    daylight: tuple[time, time],
+    lang: Lang,
+) -> Call:
     t = labels(lang)
-    place = named(stop.name, stop.id)
+    place = _place(stop, lang)
     landing = stop.kind == "landing"
     load = _load(stop.manifest, lang) if landing else None
+    window, waits = _window(stop, daylight, lang) if landing else (None, None)
+    spelled = [x for pair in _village_names(stop).values() for x in pair if x]
     return Call(
         index=index,
         kind=stop.kind,
@@ -449,8 +580,10 @@ def _call(stop: Stop, index: int, *, plan: str, vessel_id: str, lang: Lang) -> C
             else t["port_call"].format(place=place)
         ),
         place=place,
-        island=named(stop.island_name, stop.island_code) if stop.island_code else None,
+        island=_island(stop, spelled),
         arrival=long_time(stop.arrival, lang),
+        window=window,
+        waits=waits,
         access=t[f"access_{stop.access}"],
         depth=(
             None
@@ -475,13 +608,20 @@ def _call(stop: Stop, index: int, *, plan: str, vessel_id: str, lang: Lang) -> C
 
 
 def _trip(
-    group: list[tuple[int, Stop]], number: int, total: int, *, plan: str, vessel_id: str, lang: Lang
+    group: list[tuple[int, Stop]],
+    number: int,
+    total: int,
+    *,
+    plan: str,
+    vessel_id: str,
+    daylight: tuple[time, time],
+    lang: Lang,
 ) -> Trip:
     t = labels(lang)
     first = group[0][1]
     departs = first.kind in ("depot", "start")
     calls = tuple(
-        _call(s, i, plan=plan, vessel_id=vessel_id, lang=lang)
+        _call(s, i, plan=plan, vessel_id=vessel_id, daylight=daylight, lang=lang)
         for i, s in (group[1:] if departs else group)
     )
     loading = tuple(c for call in calls for v in call.villages for c in v.consignments)
@@ -490,7 +630,7 @@ def _trip(
         number=number,
         of=t["trip_of"].format(n=number, total=total),
         origin_label=t["start"] if first.kind == "start" else t["depot"],
-        origin=named(first.name, first.id),
+        origin=_place(first, lang),
         departure=long_time(first.departure if departs else first.arrival, lang),
         loading=loading,
         total=_load(items, lang),
@@ -508,8 +648,30 @@ def _voyage(document: PlanDocument, vessel_id: str) -> Voyage:
     return voyage
 
 
+@cache
+def bundled_class_names() -> Mapping[str, Mapping[Lang, str]]:
+    """The vessel classes' names of the bundled catalogue (``data/fleet.toml``); none where
+    the catalogue is not beside the code (an installed wheel without its data)."""
+    return load_class_names(FLEET) if FLEET.is_file() else {}
+
+
+def _class_name(voyage: Voyage, names: Mapping[str, Mapping[Lang, str]] | None, lang: Lang) -> str:
+    """The vessel class's name in the papers' language: from the catalogue given, else the
+    bundled one, else (a class neither knows) the name the plan document carries."""
+    for catalogue in (names, bundled_class_names()):
+        if catalogue is not None and voyage.vessel_class in catalogue:
+            return catalogue[voyage.vessel_class][lang]
+    return _name(voyage.vessel_class_name, voyage.vessel_class)
+
+
 def voyage_papers(
-    document: PlanDocument, vessel_id: str, *, plan: str | None = None, lang: Lang = "id"
+    document: PlanDocument,
+    vessel_id: str,
+    *,
+    plan: str | None = None,
+    lang: Lang = "id",
+    class_names: Mapping[str, Mapping[Lang, str]] | None = None,
+    daylight: tuple[time, time] = DAYLIGHT,
 ) -> VoyagePapers:
     """The content of a vessel's voyage papers, trip by trip.
 
@@ -524,6 +686,12 @@ def voyage_papers(
         ``input_hash``.
     lang : {"id", "en"}
         Indonesian (default) or English.
+    class_names : mapping, optional
+        Vessel class id to its name per language (``routing.fleet.load_class_names``).
+        Default: the bundled catalogue's.
+    daylight : (time, time)
+        The handover hours of the plan's scenario (local clock times, WIB). Default: the
+        scenario's default, 06:00-18:00 (``DAYLIGHT``).
 
     Returns
     -------
@@ -534,24 +702,28 @@ def voyage_papers(
     NotFound
         When the plan has no voyage for the vessel (the candidates are the vessels it uses).
     ValueError
-        For a language other than ``id`` or ``en``.
+        For a language other than ``id`` or ``en``, or daylight that does not start before it
+        ends.
     """
     t = labels(lang)
+    if not daylight[0] < daylight[1]:
+        raise ValueError(f"daylight must start before it ends, not {daylight[0]}-{daylight[1]}")
     voyage = _voyage(document, vessel_id)
     ref = plan or document.input_hash
     groups = _trips(voyage)
     return VoyagePapers(
         lang=lang,
         labels=t,
-        vessel=named(voyage.vessel_name, voyage.vessel_id),
+        vessel=_name(voyage.vessel_name, voyage.vessel_id),
         vessel_id=voyage.vessel_id,
-        vessel_class=named(voyage.vessel_class_name, voyage.vessel_class),
+        vessel_class=_class_name(voyage, class_names, lang),
         plan=ref,
         scenario=document.scenario,
         trips=tuple(
-            _trip(g, n, len(groups), plan=ref, vessel_id=vessel_id, lang=lang)
+            _trip(g, n, len(groups), plan=ref, vessel_id=vessel_id, daylight=daylight, lang=lang)
             for n, g in enumerate(groups, start=1)
         ),
+        codes=t["codes"].format(plan=ref, vessel=voyage.vessel_id),
     )
 
 
@@ -658,6 +830,7 @@ def qr_png(payload: str) -> bytes:
 
 
 MARGIN_MM = 12.0
+SMALL_PT = 7.0  # ids, for typing where a QR code does not scan
 QR_MM = 30.0
 LINE_MM = 5.0
 
@@ -705,9 +878,11 @@ def _header(pdf: _PapersPDF, papers: VoyagePapers, trip: Trip) -> None:
     _field(pdf, t["trip"], trip.of)
     _field(pdf, trip.origin_label, trip.origin)
     _field(pdf, t["departure"], trip.departure)
-    _field(pdf, t["plan"], f"{papers.scenario} ({papers.plan})")
+    _field(pdf, t["plan"], papers.scenario)
     pdf.set_font("helvetica", "I", 8)
     pdf.text_cell(t["times_note"])
+    pdf.set_font("helvetica", "", SMALL_PT)
+    pdf.multi_cell(0, 3.5, latin1(papers.codes), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
 
 
@@ -731,9 +906,11 @@ def _loading_list(pdf: _PapersPDF, papers: VoyagePapers, trip: Trip) -> None:
         first_row_as_headings=True,
     ) as table:
         table.row([latin1(t[key]) for key in LOADING_COLUMNS])
+        small = FontFace(size_pt=SMALL_PT)
         for n, c in enumerate(trip.loading, start=1):
-            cells = (str(n), c.village, c.district, c.id, *_figures(c.load))
-            table.row([latin1(x) for x in cells])
+            row = table.row()
+            for k, x in enumerate((str(n), c.village, c.district, c.id, *_figures(c.load))):
+                row.cell(latin1(x), style=small if k == 3 else None)
         total = ("", t["total"], "", "", *_figures(trip.total))
         table.row([latin1(x) for x in total], style=FontFace(emphasis="BOLD"))
     pdf.ln(3)
@@ -742,7 +919,14 @@ def _loading_list(pdf: _PapersPDF, papers: VoyagePapers, trip: Trip) -> None:
 def _call_height(call: Call) -> float:
     """The height of a stop's title and fields with its first handover record, which are kept
     together on a page."""
-    fields = 2 + (call.island is not None) + (call.cargo is not None) + (call.depth is not None)
+    fields = (
+        2
+        + (call.island is not None)
+        + (call.cargo is not None)
+        + (call.depth is not None)
+        + (call.window is not None)
+        + (call.waits is not None)
+    )
     first = _handover_height(call.villages[0]) + 3 if call.villages else 0.0
     return 6.5 + fields * LINE_MM + 1.5 + first
 
@@ -757,6 +941,12 @@ def _call_block(pdf: _PapersPDF, papers: VoyagePapers, call: Call) -> None:
     if call.island:
         _field(pdf, t["island"], call.island)
     _field(pdf, t["arrival"], call.arrival)
+    if call.window is not None:
+        _field(pdf, t["window"], call.window)
+    if call.waits is not None:
+        pdf.set_font("helvetica", "B", 9.5)
+        pdf.cell(42, LINE_MM, "")
+        pdf.multi_cell(0, LINE_MM, latin1(call.waits), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _field(pdf, t["access"], call.access)
     if call.depth is not None:
         _field(pdf, t["depth"], call.depth)
@@ -814,9 +1004,10 @@ def _handover(pdf: _PapersPDF, papers: VoyagePapers, village: VillageHandover) -
     for c, (dx, dy) in zip(village.consignments, places, strict=True):
         x, y = x0 + 2 + dx, top + dy
         pdf.image(io.BytesIO(qr_png(c.payload)), x=x + 1, y=y, w=QR_MM, h=QR_MM)
-        pdf.set_font("helvetica", "", 7.5)
+        pdf.set_font("helvetica", "", SMALL_PT)
         pdf.set_xy(x, y + QR_MM + 0.5)
         pdf.cell(QR_MM + 4, 3.5, latin1(c.id), align="C")
+        pdf.set_font("helvetica", "", 7.5)
         pdf.set_xy(x, y + QR_MM + 4)
         pdf.cell(QR_MM + 4, 3.5, latin1(c.caption), align="C")
     _signatures(pdf, papers, x=x0 + QR_MM + 9, y=top, w=width - QR_MM - 11)

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import tomllib
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from pypdf import PdfReader
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
+from routing.fleet import load_class_names
 from tests.app.conftest import wait_done
 from tests.app.test_cli import run
 from tests.conftest import DATA
@@ -66,6 +70,33 @@ def test_html_and_pdf_of_each_language_for_a_finished_plan(service) -> None:
         text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
         assert title.upper() in text and voyage["vessel_name"] in text
     assert "Surat Jalan" in client.get(base).text  # Indonesian by default
+
+
+def test_the_papers_keep_to_the_plans_own_handover_hours_and_name_the_class_in_indonesian(
+    service,
+) -> None:
+    """A plan whose scenario hands over from 07:00 to 16:30: every landing of its papers gives
+    that window, in each language; the vessel class is named from the catalogue's name_id."""
+    client, planner, _ = service
+    raw = tomllib.loads((DATA / "scenarios" / "pemilu2024.toml").read_text(encoding="utf-8"))
+    raw["daylight"] = {"start": "07:00", "end": "16:30"}
+    r = client.post("/plans", json={"scenario": raw, "iterations": 100, "seed": 1}, headers=planner)
+    assert r.status_code == 202, r.text
+    plan = wait_done(client, r.headers["location"], planner)
+    assert plan["phase"] in ("completed", "infeasible"), plan
+    voyage = max(plan["result"]["voyages"], key=lambda v: len(v["stops"]))
+    landings = sum(1 for s in voyage["stops"] if s["kind"] == "landing")
+    base = f"/plans/{plan['id']}/papers/{voyage['vessel_id']}"
+    names = load_class_names(DATA / "fleet.toml")[voyage["vessel_class"]]
+    for lang, hours in (("id", "07.00-16.30 WIB"), ("en", "07:00-16:30 WIB")):
+        html = client.get(base, params={"lang": lang}).text
+        windows = re.findall(r'<dd class="window">([^<]+)</dd>', html)
+        assert len(windows) == landings and all(w.endswith(hours) for w in windows), windows
+        assert f"<dd>{escape(names[lang])}</dd>" in html
+        pdf = client.get(f"{base}.pdf", params={"lang": lang}).content
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert text.count(hours) >= landings
+    assert names["id"] != voyage["vessel_class_name"] == names["en"]
 
 
 def test_unknown_plans_vessels_and_languages_are_problems(service) -> None:

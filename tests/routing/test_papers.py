@@ -8,7 +8,9 @@ from __future__ import annotations
 import copy
 import io
 import re
+import tomllib
 from collections import Counter
+from datetime import time, timedelta
 from html.parser import HTMLParser
 
 import pypdfium2
@@ -18,7 +20,8 @@ from pypdf import PdfReader
 
 from routing import pipeline
 from routing.errors import DataError, NotFound
-from routing.local import long_time
+from routing.fleet import load_class_names, parse_class_names, parse_fleet
+from routing.local import WIB, long_time
 from routing.papers import (
     LABELS,
     HandoverCode,
@@ -30,7 +33,7 @@ from routing.papers import (
     parse_handover,
     voyage_papers,
 )
-from routing.plandoc import PlanDocument, Voyage
+from routing.plandoc import PlanDocument, Stop, Voyage
 from routing.scenario import load_scenario
 from tests.conftest import DATA, ROOT
 
@@ -93,12 +96,12 @@ def test_the_pdf_lists_the_villages_in_stop_order_with_their_tps(pdf, voyage) ->
     heading = LABELS["handover"]["id"] + ": "
     found = []
     for line in lines:
-        m = re.fullmatch(re.escape(heading) + r"(.+) \((\S+)\), Kecamatan (.+): (\d+) TPS", line)
+        m = re.fullmatch(re.escape(heading) + r"(.+), Kecamatan (.+): (\d+) TPS", line)
         if m:
-            found.append((m[1], m[2], int(m[4])))
+            found.append((m[1], int(m[3])))
     visits = _village_visits(voyage)
     assert all(name for _, name, _, _ in visits), "the plan document names every village"
-    assert found == [(name, code, tps) for _, name, code, tps in visits]
+    assert found == [(name, tps) for _, name, _, tps in visits]
     # The stops, numbered as field events number them, in the order of the voyage.
     stops = [int(m[1]) for line in lines if (m := re.match(r"Persinggahan (\d+): ", line))]
     assert stops == [i for i, s in enumerate(voyage.stops) if s.kind == "landing"]
@@ -331,3 +334,225 @@ def test_a_replanned_voyage_sets_out_from_where_it_was_or_from_its_loading(docum
         )
         _trip_shape(papers, onboard)
         assert papers.trips[0].origin_label == LABELS["start"]["id"]
+
+
+# --- one language, one name per place, ids in small print, the handover window -----------------
+
+DAYLIGHT_H = (6, 18)  # the bundled scenario's handover hours (data/scenarios/pemilu2024.toml)
+SMALL_PT = 7.0
+
+
+def _at_night(stop: Stop) -> bool:
+    return not DAYLIGHT_H[0] <= stop.arrival.astimezone(WIB).hour < DAYLIGHT_H[1]
+
+
+@pytest.fixture(scope="module")
+def night(document: PlanDocument) -> Voyage:
+    """The voyage with the most landings reached outside the daylight hours."""
+    return max(
+        document.voyages,
+        key=lambda v: sum(_at_night(s) for s in v.stops if s.kind == "landing"),
+    )
+
+
+@pytest.fixture(scope="module")
+def both(document: PlanDocument, night: Voyage) -> dict[str, tuple[VoyagePapers, PdfReader]]:
+    """The night voyage's papers in each language, with their PDF read back."""
+    out = {}
+    for lang in ("id", "en"):
+        papers = voyage_papers(document, night.vessel_id, plan="plan-1", lang=lang)
+        out[lang] = (papers, PdfReader(io.BytesIO(papers_pdf(papers))))
+    return out
+
+
+def _text(reader: PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _vocabulary(text: str) -> set[str]:
+    """The words of a text, casefolded: a label's placeholders, numbers, codes ("AT-117M",
+    "35.29.23.2004") and one-letter units left out."""
+    found = (w.strip("'-") for w in re.findall(r"[\w'-]+", re.sub(r"\{\w+\}", " ", text)))
+    return {w.casefold() for w in found if len(w) > 1 and not re.search(r"[\d_]", w)}
+
+
+def _shared() -> set[str]:
+    """The words both languages share: those of a label, or of a vessel class's name, that its
+    Indonesian and English texts both have ("TPS", "Volume", "kg", "Sabuk Nusantara", "GT")."""
+    pairs = [(t["id"], t["en"]) for t in LABELS.values()]
+    pairs += [(n["id"], n["en"]) for n in load_class_names(DATA / "fleet.toml").values()]
+    return {w for a, b in pairs for w in _vocabulary(a) & _vocabulary(b)}
+
+
+def _ids(document: PlanDocument, voyage: Voyage) -> set[str]:
+    ids = {voyage.vessel_id, voyage.vessel_class, "plan-1", document.input_hash}
+    for stop in voyage.stops:
+        ids |= {stop.id, stop.island_code or "", *stop.village_codes, *stop.consignments}
+        ids |= {i.district_code or "" for i in stop.manifest}
+    return ids - {""}
+
+
+def _without_names(text: str, papers: VoyagePapers, document: PlanDocument) -> str:
+    """The text with the names in it taken out: the vessel, the scenario, the places (villages,
+    districts, islands, ports) and the ids; what is left is the papers' own words."""
+    names = {papers.vessel, papers.scenario} | _ids(document, _voyage_of(document, papers))
+    for trip in papers.trips:
+        names.add(trip.origin)
+        for call in trip.calls:
+            names |= {call.island or ""} | ({call.place} if call.kind != "landing" else set())
+            for v in call.villages:
+                names |= {v.village, v.district}
+    for name in sorted(names - {""}, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text
+
+
+def _voyage_of(document: PlanDocument, papers: VoyagePapers) -> Voyage:
+    found = document.voyage(papers.vessel_id)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize(("lang", "other"), [("id", "en"), ("en", "id")])
+def test_the_papers_use_no_word_of_the_other_language(lang, other, document, both) -> None:
+    """Every word the other language's papers print (their labels, dates, vessel class), less
+    the words both languages share and the names, is absent from these papers' PDF text."""
+    mine = _vocabulary(_without_names(_text(both[lang][1]), both[lang][0], document))
+    theirs = _vocabulary(_without_names(_text(both[other][1]), both[other][0], document))
+    foreign = theirs - _shared()
+    assert len(foreign) > 40  # the vocabulary is real: labels, day and month names, the class
+    assert not sorted(mine & foreign), lang
+    assert (
+        both[lang][0].vessel_class
+        == load_class_names(DATA / "fleet.toml")[_voyage_of(document, both[lang][0]).vessel_class][
+            lang
+        ]
+    )
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_no_id_follows_a_name_and_ids_are_in_small_print(lang, document, night, both) -> None:
+    reader = both[lang][1]
+    text = _text(reader)
+    ids = _ids(document, night)
+    assert not [i for i in ids if f"({i})" in text]
+    assert not re.search(r"\((?:lp|port)-[^)]*\)|\(\d{2}\.\d{2}[\d.#]*\)", text)
+    assert not re.search(r"\([a-z0-9]+(?:[-_][a-z0-9]+)+\)", text)  # no slug in parentheses
+    sizes: dict[str, set[float]] = {}
+
+    def visit(part: str, cm: object, tm: object, font: object, size: float) -> None:
+        for token in re.findall(r"\S+", part):
+            if token.strip(",:") in ids:
+                sizes.setdefault(token.strip(",:"), set()).add(size)
+
+    for page in reader.pages:
+        page.extract_text(visitor_text=visit)
+    # What someone types where a QR code does not scan: the plan, the vessel, the consignments.
+    assert {"plan-1", night.vessel_id} <= set(sizes)
+    assert all(c in sizes for s in night.stops for c in s.consignments)
+    assert {size for found in sizes.values() for size in found} == {SMALL_PT}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_stop_prints_its_handover_window_and_a_night_arrival_waits(lang, night, both) -> None:
+    """Each landing gives the day of its handover with the daylight hours the planner keeps
+    handovers to; one reached at night says when the handover may start."""
+    reader = both[lang][1]
+    lines = [line.strip() for line in _text(reader).splitlines()]
+    stop = {"id": "Persinggahan", "en": "Stop"}[lang]
+    window = {"id": "Serah terima", "en": "Handover"}[lang]
+    hours = {"id": "06.00-18.00 WIB", "en": "06:00-18:00 WIB"}[lang]
+    starts = [n for n, line in enumerate(lines) if re.match(rf"{stop} \d+: ", line)]
+    blocks = {
+        int(re.match(rf"{stop} (\d+): ", lines[a])[1]): lines[a : b if b else None]  # type: ignore[index]
+        for a, b in zip(starts, [*starts[1:], 0], strict=True)
+    }
+    landings = {i: s for i, s in enumerate(night.stops) if s.kind == "landing"}
+    assert sorted(blocks) == sorted(landings)
+    waits = 0
+    for i, s in landings.items():
+        day, _ = long_time(s.work_start, lang).rsplit(", ", 1)
+        assert f"{window} {day}, {hours}" in [x.split("; ")[0] for x in blocks[i]], (i, blocks[i])
+        arrived = long_time(s.arrival, lang).rsplit(", ", 1)[1]
+        said = {
+            "id": f"Tiba {arrived}; serah terima menunggu ",
+            "en": f"Arrives {arrived}; the handover waits until 06:00 WIB",
+        }[lang]
+        told = [x for x in blocks[i] if x.startswith(said)]
+        assert len(told) == _at_night(s), (i, blocks[i])
+        if told and lang == "id":
+            assert told[0].endswith("pukul 06.00 WIB")
+        waits += len(told)
+    assert waits >= 2  # the plan reaches landings at night
+
+
+def test_a_place_has_one_name_on_the_papers(document) -> None:
+    """Kramian's port (the registry's "Keramaian (KRM)") on Pulau Karamian: the stop, its
+    island and its village all read "Kramian"; a shared landing names both villages."""
+    papers = {}
+    for v in document.voyages:
+        for i, s in enumerate(v.stops):
+            if s.kind == "landing" and "35.29.23.2004" in s.village_codes:
+                papers = {
+                    lang: voyage_papers(document, v.vessel_id, lang=lang) for lang in ("id", "en")
+                }
+                found = next(c for t in papers["id"].trips for c in t.calls if c.index == i)
+                assert s.name != "Kramian" and s.island_name == "Pulau Karamian"  # the data
+                assert (found.place, found.island) == ("Kramian", "Kramian")
+                assert found.title == f"Persinggahan {i}: Kramian"
+                assert found.villages[0].heading.startswith("Kramian, Kecamatan Masalembu")
+    assert papers, "the plan calls at Kramian"
+    text = _text(PdfReader(io.BytesIO(papers_pdf(papers["id"]))))
+    assert "Keramaian" not in text and "Karamian" not in text and "Pulau Pulau" not in text
+    assert "Kramian" in text
+
+
+def test_the_handover_window_follows_the_scenario_and_spans_the_days_of_the_work(
+    document, night
+) -> None:
+    late = voyage_papers(document, night.vessel_id, daylight=(time(7, 0), time(16, 30)))
+    windows = [c.window for t in late.trips for c in t.calls if c.kind == "landing"]
+    assert windows and all(w and w.endswith(", 07.00-16.30 WIB") for w in windows)
+    # Unloading that runs past dusk goes on the next morning: both days are the window.
+    index, stop = next((i, s) for i, s in enumerate(night.stops) if s.kind == "landing")
+    begins = stop.work_start.astimezone(WIB).replace(hour=15)
+    update = {"arrival": begins, "work_start": begins, "work_end": begins + timedelta(hours=16)}
+    stops = list(night.stops)
+    stops[index] = stop.model_copy(update=update)
+    voyage = night.model_copy(update={"stops": tuple(stops)})
+    long = voyage_papers(
+        document.model_copy(update={"voyages": (voyage,)}), night.vessel_id, lang="en"
+    )
+    call = next(c for t in long.trips for c in t.calls if c.index == index)
+    first = long_time(begins, "en").rsplit(", ", 1)[0]
+    second = long_time(begins + timedelta(days=1), "en").rsplit(", ", 1)[0]
+    assert call.window == f"{first}, 06:00-18:00 WIB; {second}, 06:00-18:00 WIB"
+    assert call.waits is None
+    with pytest.raises(ValueError, match="daylight"):
+        voyage_papers(document, night.vessel_id, daylight=(time(18), time(6)))
+
+
+def test_the_fleet_catalogue_names_each_class_in_both_languages() -> None:
+    raw = tomllib.loads((DATA / "fleet.toml").read_text(encoding="utf-8"))
+    names = parse_class_names(raw)
+    classes = parse_fleet(raw)
+    assert set(names) == set(classes)
+    for ident, vc in classes.items():
+        assert vc.name == names[ident]["en"]  # the one name callers read is the English one
+        assert names[ident]["id"] != names[ident]["en"]
+    assert names["lst_teluk_bintuni"]["id"].startswith("Kapal pendarat tank TNI AL")
+    broken = copy.deepcopy(raw)
+    del broken["classes"]["pc40"]["name_id"]
+    broken["classes"]["kal28"]["name_en"] = " "
+    broken["classes"]["motor_boat"]["name"] = "Some other name"
+    with pytest.raises(DataError) as err:
+        parse_fleet(broken)
+    assert {(p.code, p.path) for p in err.value.problems} == {
+        ("missing_field", "/classes/pc40/name_id"),
+        ("bad_value", "/classes/kal28/name_en"),
+        ("bad_value", "/classes/motor_boat/name"),
+    }
+    # A catalogue written before, with one name: read as the English name.
+    old = copy.deepcopy(raw)
+    old["classes"]["pc40"]["name"] = old["classes"]["pc40"].pop("name_en")
+    assert parse_fleet(old)["pc40"].name == raw["classes"]["pc40"]["name_en"]
