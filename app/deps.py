@@ -6,6 +6,7 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import Path, Request
+from fastapi.exceptions import RequestValidationError
 
 from app import state
 from app.config import Settings
@@ -13,7 +14,7 @@ from app.services.livestatus import LiveStatus
 from routing.demand import Kit
 from routing.domain import VesselClass
 from routing.geodata import Archipelago
-from routing.schema import NO_CONTROL
+from routing.schema import CONTROL, NO_CONTROL
 
 
 def settings(request: Request) -> Settings:
@@ -57,3 +58,21 @@ PlaceCode = Annotated[str, _id_param("Island or village code")]
 KeyId = Annotated[str, _id_param("API key id (not the key itself)")]
 HazardId = Annotated[str, _id_param("Hazard id")]
 RiskId = Annotated[str, _id_param("Risk run id")]
+
+
+def clean_query(request: Request) -> None:
+    """Refuse a query string whose names or values hold a control character (NUL included),
+    naming the parameter (422 at ``/query/NAME``), before any route reads it: no control
+    character reaches the database or a log from a query string."""
+    found = [
+        {
+            "type": "string_pattern_mismatch",
+            "loc": ("query", name if not CONTROL.search(name) else CONTROL.sub("?", name)),
+            "msg": "control characters (NUL, line breaks, ...) are not allowed",
+            "input": value,
+        }
+        for name, value in request.query_params.multi_items()
+        if CONTROL.search(name) or CONTROL.search(value)
+    ]
+    if found:
+        raise RequestValidationError(found)

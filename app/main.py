@@ -16,14 +16,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-from app import accesslog, auth, db, state
+from app import accesslog, auth, db, deps, state
 from app.accesslog import AccessLog
 from app.config import Settings, get_settings
 from app.errors import BodyLimit, install_error_handlers, problem_json_openapi, problems
@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served from the app's own assets (_install_docs)
         redoc_url=None,
+        dependencies=[Depends(deps.clean_query)],  # no control character in any query string
     )
     app.state.settings = settings
     app.state.key_lookups = auth.KeyLookups()

@@ -42,6 +42,7 @@ MAX_SHIP_HOUR_IDR = 10**9
 MAX_FIXED_COST_IDR = 10**11
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"  # ids and names: no control characters (NUL breaks SQL)
 NO_NUL = r"^[^\x00]*$"  # free text may hold line breaks, never NUL
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what NO_CONTROL refuses, to search for
 
 
 def _not_a_number(value: Any) -> Any:

@@ -5,8 +5,10 @@ sea networks are keyed by the hazards a class avoids."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -18,6 +20,35 @@ from routing.hazards import KINDS, STATUSES
 from routing.schema import Name, Text
 
 router = APIRouter(tags=["hazards"])
+
+# The id of a hazard set here: letters, digits, '.', '_' and '-' (what people call it goes in
+# `name`), so that it reads the same in a URL, a header, a log and a file name; never a word the
+# API uses after /hazards/.
+NEW_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+RESERVED_IDS = frozenset({"history"})
+NewHazardId = Annotated[
+    str,
+    Path(
+        description="The hazard's id: letters, digits, '.', '_' and '-', up to 100 (not "
+        "'history'); what people call it goes in `name`",
+        pattern=NEW_ID_PATTERN,
+    ),
+]
+
+
+def _not_reserved(hazard_id: str) -> None:
+    if hazard_id in RESERVED_IDS:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "reserved_id",
+                    "loc": ("path", "hazard_id"),
+                    "msg": f"'{hazard_id}' is a word of the API (GET /hazards/{hazard_id}); "
+                    "choose another id",
+                    "input": hazard_id,
+                }
+            ]
+        )
 
 
 class HazardIn(BaseModel):
@@ -98,11 +129,12 @@ def get_hazard(request: Request, hazard_id: HazardId) -> dict[str, Any]:
     dependencies=[auth.planner],
     responses={201: {"description": "A new hazard"}, **problems(401, 403, 413, 422)},
 )
-def put_hazard(request: Request, hazard_id: HazardId, body: HazardIn) -> JSONResponse:
+def put_hazard(request: Request, hazard_id: NewHazardId, body: HazardIn) -> JSONResponse:
     """Set a hazard: a new one (201) or a change to one in force (200), e.g. a candidate
     confirmed (`status: verified` with a least depth and its source) or a depth corrected. The
     next plan's sea networks go around it where a class's draft needs more water (draft times
     the under-keel ratio of data/fleet.toml)."""
+    _not_reserved(hazard_id)
     props = body.model_dump(exclude={"geometry", "reason"}, exclude_none=True)
     found, new = hazards.put(
         deps.settings(request),
@@ -115,7 +147,7 @@ def put_hazard(request: Request, hazard_id: HazardId, body: HazardIn) -> JSONRes
     return JSONResponse(
         found,
         status_code=201 if new else 200,
-        headers={"Location": f"/hazards/{hazard_id}"},
+        headers={"Location": f"/hazards/{quote(hazard_id, safe='')}"},
     )
 
 

@@ -4,6 +4,9 @@ the service, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
+
+import pytest
 
 from app.errors import MAX_LISTED
 
@@ -36,3 +39,72 @@ def test_a_few_problems_are_all_listed_without_a_total(service) -> None:
     problem = r.json()
     assert {e["path"] for e in problem["errors"]} >= {"/seed", "/wait"}, problem
     assert "errors_total" not in problem
+
+
+HAZARD = {
+    "name": "Karang Ra'as approach",
+    "kind": "reef",
+    "least_depth_m": 1.5,
+    "status": "verified",
+    "source": "harbour master Raas, survey of 3 Jan 2025",
+    "geometry": {
+        "type": "Polygon",
+        "coordinates": [
+            [[114.600, -7.150], [114.605, -7.150], [114.605, -7.145], [114.600, -7.150]]
+        ],
+    },
+}
+
+
+def _history(client, key: dict[str, str], hazard_id: str) -> list[dict]:
+    r = client.get("/hazards/history", params={"hazard_id": hazard_id}, headers=key)
+    assert r.status_code == 200, r.text
+    return r.json()["changes"]
+
+
+@pytest.mark.parametrize(
+    ("hazard_id", "code"),
+    [
+        ("Karang Ra\u2019as", "string_pattern_mismatch"),  # as people type "Ra'as"
+        ("\u202eabc", "string_pattern_mismatch"),  # a right-to-left override
+        ("history", "reserved_id"),  # GET /hazards/history is the changes
+    ],
+)
+def test_a_hazard_id_outside_the_rules_is_refused_and_nothing_is_stored(
+    service, hazard_id: str, code: str
+) -> None:
+    client, keys = service
+    r = client.put(f"/hazards/{quote(hazard_id, safe='')}", json=HAZARD, headers=keys["planner"])
+    assert r.status_code == 422, r.text
+    assert [(e["code"], e["path"]) for e in r.json()["errors"]] == [(code, "/path/hazard_id")]
+    assert _history(client, keys["viewer"], hazard_id) == []
+    listed = client.get("/hazards", headers=keys["viewer"]).json()["features"]
+    assert hazard_id not in {f["properties"]["id"] for f in listed}
+
+
+def test_a_new_hazard_answers_201_with_a_location_that_reads_it(service) -> None:
+    client, keys = service
+    r = client.put("/hazards/karang-raas.2025_01", json=HAZARD, headers=keys["planner"])
+    assert r.status_code == 201, r.text
+    assert r.headers["location"] == "/hazards/karang-raas.2025_01"
+    got = client.get(r.headers["location"], headers=keys["viewer"])
+    assert got.status_code == 200 and got.json()["properties"]["name"] == HAZARD["name"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "param"),
+    [
+        ("GET", "/hazards/history?hazard_id=a%00b", "hazard_id"),
+        ("DELETE", "/hazards/lm-6.820s-115.225e?reason=a%00b", "reason"),
+        ("GET", "/plans?status=completed%0Ax", "status"),
+        ("GET", "/villages?district=35.29%1B", "district"),
+    ],
+)
+def test_control_characters_in_a_query_string_are_422_naming_the_parameter(
+    service, method: str, url: str, param: str
+) -> None:
+    client, keys = service
+    r = client.request(method, url, headers=keys["planner"])
+    assert r.status_code == 422, r.text
+    assert [e["path"] for e in r.json()["errors"]] == [f"/query/{param}"]
+    assert _history(client, keys["viewer"], "lm-6.820s-115.225e") == []  # nothing withdrawn
