@@ -112,7 +112,8 @@ events = Table(
     Column("idempotency_key", String(200)),
     Column("created_at", Float, nullable=False),
     Column("recorded_by", String(32)),  # the id of the API key that posted it
-    UniqueConstraint("plan_id", "idempotency_key", name="uq_events_idempotency"),
+    # An Idempotency-Key is the posting key's own: another key's same one is another event.
+    UniqueConstraint("plan_id", "recorded_by", "idempotency_key", name="uq_events_idempotency"),
 )
 
 hazard_changes = Table(
@@ -127,6 +128,23 @@ hazard_changes = Table(
     Column("feature", Text),  # "set": the hazard as a GeoJSON feature
     Column("reason", Text, nullable=False, default=""),
     Column("recorded_by", String(32)),  # the id of the API key
+    Column("recorded_at", Float, nullable=False),
+)
+
+hazards_current = Table(
+    "hazards_current",
+    metadata,
+    # The hazards changed through the API as they stand: per hazard id its last change in
+    # hazard_changes (a withdrawn one keeps its row, without a feature), written in the same
+    # transaction as that change; the hazards in force are data/hazards.geojson's with these
+    # rows applied, read without going through the history. `seq` is the revision a
+    # conditional change (If-Match) expects.
+    Column("hazard_id", String(100), primary_key=True),
+    Column("seq", Integer, nullable=False),  # the hazard_changes row it stands for
+    Column("action", String(16), nullable=False),  # "set" or "withdraw"
+    Column("feature", Text),  # "set": the hazard as a GeoJSON feature
+    Column("reason", Text, nullable=False, default=""),
+    Column("recorded_by", String(32)),
     Column("recorded_at", Float, nullable=False),
 )
 

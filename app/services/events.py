@@ -86,7 +86,8 @@ def record(
     event : NewEvent
         What happened, where and when.
     idempotency_key : str, optional
-        A retry with the same key changes nothing.
+        A retry with the same Idempotency-Key by the same API key changes nothing (another
+        API key's same Idempotency-Key is an event of its own).
     key : KeyRecord, optional
         The key that posts it; one bound to a vessel (and a plan) posts for those only.
 
@@ -114,7 +115,7 @@ def record(
         with db.write(engine) as conn:
             p = db.plans
             conn.execute(select(p.c.id).where(p.c.id == plan_id).with_for_update())  # one writer
-            prior = _prior(conn, plan_id, idempotency_key)
+            prior = _prior(conn, plan_id, idempotency_key, key)
             if prior is not None:
                 return _replayed(prior, event), True
             payload = _checked_payload(settings, conn, plan_id, document, event)
@@ -135,7 +136,7 @@ def record(
             stored = conn.execute(db.select_events().where(db.events.c.id == new_id[0])).first()
     except IntegrityError:  # the same key raced in from another request: answer as a replay
         with engine.connect() as conn:
-            prior = _prior(conn, plan_id, idempotency_key)
+            prior = _prior(conn, plan_id, idempotency_key, key)
         if prior is None:
             raise
         return _replayed(prior, event), True
@@ -143,12 +144,17 @@ def record(
     return db.event_record(stored), False
 
 
-def _prior(conn: Connection, plan_id: str, idempotency_key: str | None) -> Any:
+def _prior(
+    conn: Connection, plan_id: str, idempotency_key: str | None, key: KeyRecord | None
+) -> Any:
+    """The event ``key`` already posted to the plan under ``idempotency_key``, if any: a key's
+    Idempotency-Key is its own, never another key's event to replay."""
     if not idempotency_key:
         return None
     e = db.events
+    by = e.c.recorded_by == key.id if key is not None else e.c.recorded_by.is_(None)
     return conn.execute(
-        db.select_events().where(e.c.plan_id == plan_id, e.c.idempotency_key == idempotency_key)
+        db.select_events().where(e.c.plan_id == plan_id, e.c.idempotency_key == idempotency_key, by)
     ).first()
 
 

@@ -101,3 +101,38 @@ def wait_solving(client: TestClient, url: str, timeout: float = 60) -> None:
     while client.get(url).json()["phase"] != "solving":
         assert time.monotonic() < end, "the plan never started solving"
         time.sleep(0.1)
+
+
+def _sapudi() -> dict:
+    """The 2024 scenario cut down to two Sapudi villages and one ferry (a plan in seconds)."""
+    import tomllib
+
+    from routing.export import jsonable
+
+    with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
+        scenario = jsonable(tomllib.load(fh))
+    villages = ["35.29.20.2001", "35.29.20.2002"]
+    return {**scenario, "name": "sapudi", "villages": villages, "vessels": ["kmp-dbs-3"]}
+
+
+SAPUDI = _sapudi()
+
+
+@pytest.fixture
+def sapudi_plan(database: str, network_cache: Path) -> Iterator[tuple[Settings, dict, dict]]:
+    """A finished small plan (two Sapudi villages, one ferry) and keys, on either database."""
+    settings = Settings(data_dir=DATA, cache_dir=network_cache, database_url=database)
+    with TestClient(create_app(settings)) as client:
+        keys = {
+            role: {"X-API-Key": create_key(database, role)}
+            for role in ("planner", "field", "viewer")
+        }
+        r = client.post(
+            "/plans",
+            json={"scenario": SAPUDI, "iterations": 200, "seed": 1},
+            headers=keys["planner"],
+        )
+        assert r.status_code == 202, r.text
+        plan = wait_done(client, r.headers["Location"], keys["viewer"])
+    assert plan["phase"] == "completed", plan
+    yield settings, keys, plan

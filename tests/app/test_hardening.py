@@ -8,14 +8,11 @@ import json
 import time
 import tomllib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app.auth import create_key
-from app.config import Settings
 from app.main import create_app
 from routing.export import jsonable
 from routing.schema import MAX_FIXED_COST_IDR, MAX_SHIP_HOUR_IDR
@@ -175,26 +172,6 @@ def test_the_key_is_checked_before_the_body(service) -> None:
     # A key in the query string is not a key.
     planner_key = keys["planner"]["X-API-Key"]
     assert client.get(f"/plans?api_key={planner_key}").status_code == 401
-
-
-@pytest.fixture
-def sapudi_plan(database: str, network_cache: Path) -> Iterator[tuple[Settings, dict, dict]]:
-    """A finished small plan (two Sapudi villages, one ferry) and keys, on either database."""
-    settings = Settings(data_dir=DATA, cache_dir=network_cache, database_url=database)
-    with TestClient(create_app(settings)) as client:
-        keys = {
-            role: {"X-API-Key": create_key(database, role)}
-            for role in ("planner", "field", "viewer")
-        }
-        r = client.post(
-            "/plans",
-            json={"scenario": SMALL, "iterations": 200, "seed": 1},
-            headers=keys["planner"],
-        )
-        assert r.status_code == 202, r.text
-        plan = wait_done(client, r.headers["Location"], keys["viewer"])
-    assert plan["phase"] == "completed", plan
-    yield settings, keys, plan
 
 
 def _landings(voyage: dict) -> list[int]:

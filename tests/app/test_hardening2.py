@@ -7,8 +7,11 @@ import json
 from urllib.parse import quote
 
 import pytest
+from fastapi.testclient import TestClient
 
+from app.auth import create_key
 from app.errors import MAX_LISTED
+from app.main import create_app
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -108,3 +111,37 @@ def test_control_characters_in_a_query_string_are_422_naming_the_parameter(
     assert r.status_code == 422, r.text
     assert [e["path"] for e in r.json()["errors"]] == [f"/query/{param}"]
     assert _history(client, keys["viewer"], "lm-6.820s-115.225e") == []  # nothing withdrawn
+
+
+def test_an_idempotency_key_is_the_posting_keys_own(sapudi_plan) -> None:
+    """A second field key sending an Idempotency-Key the first key used never gets the first
+    key's stored event: the same body is an event of its own (here refused, for the stop is
+    already loaded), another event under that Idempotency-Key is stored for it; each key's retry
+    replays its own event."""
+    settings, keys, plan = sapudi_plan
+    other = {"X-API-Key": create_key(settings.database, "field", name="second crew")}
+    voyage = plan["result"]["voyages"][0]
+    stop = voyage["stops"][0]
+    url = f"/plans/{plan['id']}/events"
+    loaded = {"vessel_id": voyage["vessel_id"], "stop": 0, "type": "loaded", "at": stop["work_end"]}
+    departed = {**loaded, "type": "departed", "at": stop["departure"]}
+    first_key, other_key = (
+        {**keys["field"], "Idempotency-Key": "k-1"},
+        {**other, "Idempotency-Key": "k-1"},
+    )
+    with TestClient(create_app(settings)) as client:
+        first = client.post(url, json=loaded, headers=first_key)
+        assert first.status_code == 201, first.text
+        same = client.post(url, json=loaded, headers=other_key)
+        assert same.status_code == 409, same.text
+        assert same.json()["errors"][0]["code"] == "bad_transition"
+        second = client.post(url, json=departed, headers=other_key)
+        assert second.status_code == 201, second.text
+        assert second.json()["recorded_by"] != first.json()["recorded_by"]
+        again = client.post(url, json=departed, headers=other_key)
+        assert again.status_code == 200 and again.json()["id"] == second.json()["id"]
+        mine = client.post(url, json=loaded, headers=first_key)
+        assert mine.status_code == 200 and mine.json()["id"] == first.json()["id"]
+        stored = client.get(url, headers=keys["viewer"]).json()
+    stored = stored["events"] if isinstance(stored, dict) else stored
+    assert [e["type"] for e in stored] == ["loaded", "departed"]
