@@ -9,20 +9,27 @@ import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 import typer
 
-from app import state, views
+from app import clitext, state, views
 from app.config import get_settings
 from routing.errors import DataError, RoutingError
 from routing.pipeline import DEFAULT_BUDGET_S
 from routing.scenario import load_scenario
 
+# Help texts are Markdown: a paragraph's lines are joined and wrapped to the terminal's width
+# (rich markup would keep the docstrings' line breaks), lists and **bold** render.
+MARKUP: Literal["markdown"] = "markdown"
 cli = typer.Typer(
-    help="Maritime routing for island ballot distribution (Sumenep).", no_args_is_help=True
+    help="Maritime routing for island ballot distribution (Sumenep).",
+    no_args_is_help=True,
+    rich_markup_mode=MARKUP,
 )
-data_cli = typer.Typer(help="Build and check the island dataset.", no_args_is_help=True)
+data_cli = typer.Typer(
+    help="Build and check the island dataset.", no_args_is_help=True, rich_markup_mode=MARKUP
+)
 cli.add_typer(data_cli, name="data")
 
 
@@ -41,9 +48,77 @@ class TableFormat(StrEnum):
     csv = "csv"
 
 
-def _fail(exc: Exception) -> None:
+class Lang(StrEnum):
+    id = "id"
+    en = "en"
+
+
+LANG_OPTION = typer.Option(
+    Lang.id,
+    "--lang",
+    envvar="BALLOT_LANG",
+    help="Language of what people read: **id** (Indonesian) or **en**",
+)
+JSON_OPTION = typer.Option(False, "--json", help="JSON on stdout (for scripts), not a table")
+
+
+def _fail(exc: Exception) -> NoReturn:
     typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(code=2)
+
+
+def _fail_listing(message: str, what: str, known: list[tuple[str, str]]) -> NoReturn:
+    """Fail saying what was wrong and listing the valid values (id and name), one a line."""
+    lines = "".join(f"\n  {ident}: {name}" if name else f"\n  {ident}" for ident, name in known)
+    _fail(ValueError(f"{message}. {what}:{lines}"))
+
+
+def _folded(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _class_id(ident: str, option: str = "--vessel-class") -> str:
+    """The id of the vessel class given (ids match without case: KAL28 is kal28), or an error
+    listing every class."""
+    from routing.errors import NotFound
+    from routing.fleet import vessel_class
+
+    settings = get_settings()
+    try:
+        return vessel_class(state.fleet(settings.fleet_file), ident).id
+    except NotFound as exc:
+        known = [(c.id, c.name) for c in exc.candidates]
+        _fail_listing(f"{option}: no vessel class with id {ident!r}", "Vessel classes", known)
+    except RoutingError as exc:
+        _fail(exc)
+
+
+def _district_code(arch: Any, text: str) -> str:
+    """The code of the district given by code or name (without case, spaces, punctuation or a
+    leading "Kecamatan"/"Kec."), or an error listing every district."""
+    from routing.places import bare_name, normalise
+
+    names = {v.district_code: v.district for v in arch.villages.values()}
+    if text.strip() in names:
+        return text.strip()
+    wanted = {normalise(text), normalise(bare_name(text))} - {""}
+    found = [code for code, name in names.items() if normalise(name) in wanted]
+    if len(found) == 1:
+        return found[0]
+    known = sorted(names.items())
+    _fail_listing(f"--district: no district with code or name {text!r}", "Districts", known)
+
+
+def _vessel_id(ident: str, vessels: dict[str, str], option: str = "--vessel") -> str:
+    """The id of the vessel given (without case), of ``vessels`` (id to name), or an error
+    listing them."""
+    if ident in vessels:
+        return ident
+    found = [v for v in vessels if _folded(v) == _folded(ident)]
+    if len(found) == 1:
+        return found[0]
+    known = sorted(vessels.items())
+    _fail_listing(f"{option}: no vessel with id {ident!r}", "Vessels", known)
 
 
 def _print_json(obj: Any) -> None:
@@ -57,12 +132,52 @@ def serve(
     workers: int = typer.Option(
         1, "--workers", min=1, help="API worker processes (share one queue; use PostgreSQL)"
     ),
+    server: str = typer.Option(
+        None, "--server", help="HTTP server: granian or uvicorn (default BALLOT_SERVER, granian)"
+    ),
 ) -> None:
     """Start the HTTP service with the embedded defaults."""
+    from typing import get_args
+
+    from app.config import ServerName
+
+    settings = get_settings()
+    name = server or settings.server
+    if name not in get_args(ServerName):
+        raise typer.BadParameter(f"{name!r} is not one of granian, uvicorn", param_hint="--server")
+    if name == "uvicorn":
+        import uvicorn
+
+        # The same app factory, address, workers and limits under uvicorn, on uvloop and
+        # httptools where they are installed ("auto"). On SIGTERM or SIGINT each worker ends its
+        # status streams and long polls at once (the app's lifespan puts its own handler ahead
+        # of uvicorn's, app.main._before_stop_signals); uvicorn stops accepting, waits for the
+        # open responses, then runs the app's shutdown (jobs released). A response still open
+        # after 10 s is cancelled and the shutdown runs all the same.
+        uvicorn.run(
+            "app.main:app_from_environment",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            loop="auto",
+            http="auto",
+            ws="none",
+            lifespan="on",  # a start-up that fails stops the server
+            # Connections and requests one worker holds at once (a status stream holds one for
+            # as long as it is open); beyond it uvicorn answers 503 at once, where granian makes
+            # the request wait.
+            limit_concurrency=settings.max_open_requests,
+            backlog=2048,
+            timeout_graceful_shutdown=10,
+            access_log=False,  # the app writes its own (app.accesslog)
+            proxy_headers=False,  # as under granian: the client is the connection's peer
+            server_header=False,
+        )
+        return
     from granian import Granian
     from granian.constants import Interfaces
 
-    settings = get_settings()
     # granian: the HTTP protocol in Rust, the app in Python (issue 16: a poll answered from memory
     # costs the server a third of what it cost under uvicorn). Each worker process builds its
     # app from the same environment (``app_from_environment``), so one worker or several start
@@ -94,6 +209,7 @@ def data_build(
         None, help="Output folder (default: the dataset folder, data/islands)"
     ),
     sources: Path = typer.Option(None, help="Source folder (default: data/islands/sources)"),
+    lang: Lang = LANG_OPTION,
 ) -> None:
     """Rebuild the dataset from its source files (deterministic)."""
     from routing.dataset import build_dataset, write_dataset
@@ -105,8 +221,7 @@ def data_build(
         parse_dataset(dataset, source="built dataset")
     except (RoutingError, ValueError) as exc:
         _fail(exc)
-    for path in write_dataset(dataset, out or settings.dataset_dir):
-        typer.echo(f"wrote {path}", err=True)
+    _wrote(list(write_dataset(dataset, out or settings.dataset_dir)), lang)
 
 
 @data_cli.command("check-coast")
@@ -118,6 +233,7 @@ def data_check_coast(
     write: bool = typer.Option(
         False, "--write", help="Add new candidates to data/hazards.geojson as unverified"
     ),
+    lang: Lang = LANG_OPTION,
 ) -> None:
     """List the places where the GLOBE land mask sees land and the OSM coast open water: reef
     or islet candidates for a person to confirm or discard (see data/hazards.geojson)."""
@@ -140,11 +256,11 @@ def data_check_coast(
         min_distance_m=min_distance,
         known=known,
     )
+    text = clitext.words(lang)
+    typer.echo(text["coast_found"].format(count=len(found), distance=f"{min_distance:g}"))
     typer.echo(
-        f"{len(found)} place(s) where the land mask sees land more than {min_distance:g} m "
-        "from OSM land (lat, lon; WGS 84):"
+        text["coast_header"].format(id="id", lat="lat", lon="lon", km2="km2", osm=text["coast_osm"])
     )
-    typer.echo(f"{'id':<22} {'lat':>9} {'lon':>10} {'km2':>6} {'OSM land m':>10}  on file")
     for c in found:
         on_file = c.covered_by or "-"
         typer.echo(
@@ -156,7 +272,7 @@ def data_check_coast(
         known_ids = {h.id for h in known}
         new = [h for h in new if h.id not in known_ids]
         path.write_text(dump((*known, *new)), encoding="utf-8")
-        typer.echo(f"wrote {path}: {len(new)} new unverified hazard(s)", err=True)
+        typer.echo(text["wrote_hazards"].format(path=path, count=len(new)), err=True)
 
 
 @cli.command()
@@ -173,6 +289,8 @@ def islands(
         arch = state.archipelago(settings.dataset_dir)
     except RoutingError as exc:
         _fail(exc)
+    if district is not None:
+        district = _district_code(arch, district)
     feats = views.island_features(arch, district=district, inhabited=inhabited)
     if format is IslandFormat.csv:
         sys.stdout.write(views.islands_csv(arch, feats))
@@ -190,6 +308,8 @@ def villages(
     settings = get_settings()
     try:
         arch = state.archipelago(settings.dataset_dir)
+        if district is not None:
+            district = _district_code(arch, district)
         records = views.village_records(
             arch, state.kit(settings.kit_file), sea=sea, district=district
         )
@@ -220,26 +340,41 @@ def vessel_classes(
         _print_json(records)
 
 
-PLACE_HELP = (
-    "Depot id, village code, landing-point id, or the name of a place, village, district or "
-    "island (a district or island: its main landing)"
-)
+PLACE_HELP = "Place id or name (see below)"
 
 
 @cli.command()
 def route(
     origin: str = typer.Argument(..., metavar="FROM", help=PLACE_HELP),
     destination: str = typer.Argument(..., metavar="TO", help=PLACE_HELP),
-    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id"),
+    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id (any case)"),
 ) -> None:
     """Print the shortest sea path between two places as a GeoJSON Feature on stdout; which
-    depot or landing each place was taken to mean goes to stderr."""
+    depot or landing each place was taken to mean goes to stderr.
+
+    A place is an id (depot, landing point, village, island, district) or a name, without
+    case, accents or "Pulau", "Kecamatan", "Desa":
+
+    - **regency** ("Sumenep", "Kabupaten Sumenep"): the depot nearest its seat, Kota
+      Sumenep (Kalianget);
+    - **district** ("Kota Sumenep", "Kec. Arjasa"): its main landing (the port serving most
+      TPS); a mainland district: the depot nearest its villages;
+    - **island** ("Kangean", "Pulau Sapudi"): its main landing;
+    - **village**: its landing.
+
+    A name that fits several kinds: depot or landing first, then regency or district, island,
+    village; a place not reachable by sea gives way to one of the same name that is."""
     settings = get_settings()
+    vessel_class = _class_id(vessel_class)
     try:
         arch = state.archipelago(settings.dataset_dir)
-        a, b = arch.resolve_place(origin), arch.resolve_place(destination)
-        typer.echo(f"from: {a.note}", err=True)
-        typer.echo(f"to: {b.note}", err=True)
+    except RoutingError as exc:
+        _fail(exc)
+    a = _place(arch, origin, "FROM")
+    b = _place(arch, destination, "TO")
+    typer.echo(f"from: {a.note}", err=True)
+    typer.echo(f"to: {b.note}", err=True)
+    try:
         vc, net = state.network(
             settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
         )
@@ -253,13 +388,27 @@ def route(
         _fail(exc)
 
 
+def _place(arch: Any, query: str, argument: str) -> Any:
+    """What a place given to ``route`` stands for, or an error naming the argument and the
+    place (a place not reachable by sea: why)."""
+    from routing.errors import NoSeaPath
+
+    try:
+        return arch.resolve_place(query)
+    except NoSeaPath as exc:
+        _fail(ValueError(f"{argument} {query!r}: not reachable by sea: {exc.reason}"))
+    except RoutingError as exc:
+        _fail(ValueError(f"{argument}: {exc}"))
+
+
 @cli.command()
 def matrix(
-    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id"),
+    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id (any case)"),
     format: TableFormat = typer.Option(TableFormat.csv, "--format", help="Output format"),
 ) -> None:
     """Print the distance and duration matrix between all depots and landing points."""
     settings = get_settings()
+    vessel_class = _class_id(vessel_class)
     try:
         m = state.matrix(
             settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
@@ -273,7 +422,9 @@ def matrix(
 
 
 graph_cli = typer.Typer(
-    help="A vessel class's sea network as a graph (GraphML or GeoJSON).", no_args_is_help=True
+    help="A vessel class's sea network as a graph (GraphML or GeoJSON).",
+    no_args_is_help=True,
+    rich_markup_mode=MARKUP,
 )
 cli.add_typer(graph_cli, name="graph")
 
@@ -292,11 +443,12 @@ GRAPH_EXTENSIONS = {
 
 @graph_cli.command("export")
 def graph_export(
-    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id"),
+    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id (any case)"),
     out: Path = typer.Option(..., "--out", help="File to write (.graphml, .geojson or .json)"),
     format: GraphFormat | None = typer.Option(
         None, "--format", help="graphml or geojson (default: from the extension of --out)"
     ),
+    lang: Lang = LANG_OPTION,
 ) -> None:
     """Write the sea network of a vessel class as GraphML or GeoJSON.
 
@@ -311,12 +463,8 @@ def graph_export(
         _fail(ValueError(f"--out: cannot tell the format of {out} ({known}); give --format"))
         return
     settings = get_settings()
+    vessel_class = _class_id(vessel_class)
     try:
-        classes = state.fleet(settings.fleet_file)
-        if vessel_class not in classes:
-            known = ", ".join(sorted(classes))
-            _fail(ValueError(f"--vessel-class: no vessel class {vessel_class!r} (known: {known})"))
-            return
         vc, net = state.network(
             settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
         )
@@ -328,11 +476,15 @@ def graph_export(
             graphexport.write_geojson(g, out)
     except (RoutingError, OSError) as exc:
         _fail(exc)
-    typer.echo(
-        f"wrote {out} ({chosen.value}): {g.number_of_nodes()} nodes, "
-        f"{g.number_of_edges()} edges; {vc.id}, clearance {vc.clearance_m:g} m",
-        err=True,
+    line = clitext.words(lang)["wrote_graph"].format(
+        path=out,
+        format=chosen.value,
+        nodes=g.number_of_nodes(),
+        edges=g.number_of_edges(),
+        vessel_class=vc.id,
+        clearance=f"{vc.clearance_m:g}",
     )
+    typer.echo(line, err=True)
 
 
 def _progress_bar(
@@ -374,18 +526,6 @@ def _out_console() -> Any:
 
     return Console(width=None if sys.stdout.isatty() else 100, highlight=False)
 
-
-class Lang(StrEnum):
-    id = "id"
-    en = "en"
-
-
-LANG_OPTION = typer.Option(
-    Lang.id, "--lang", envvar="BALLOT_LANG", help="Language of tables: id (Indonesian) or en"
-)
-JSON_OPTION = typer.Option(
-    False, "--json", help="Print the summary as JSON on stdout (for scripts) instead of a table"
-)
 
 SUMMARY_TEXT: dict[str, dict[str, str]] = {
     "id": {
@@ -455,14 +595,26 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def _wrote(paths: list[Path]) -> None:
-    """Say on stderr which files were written (one folder: named once)."""
+def _wrote(paths: list[Path], lang: str) -> None:
+    """Say on stderr, in the chosen language, which files were written (one folder: named
+    once)."""
+    text = clitext.words(lang)
     folders = {p.parent for p in paths}
-    if len(folders) == 1:
-        typer.echo(f"wrote {folders.pop()}/: {', '.join(p.name for p in paths)}", err=True)
+    if len(folders) == 1 and len(paths) > 1:
+        names = ", ".join(p.name for p in paths)
+        typer.echo(text["wrote_in"].format(folder=folders.pop(), names=names), err=True)
     else:
         for p in paths:
-            typer.echo(f"wrote {p}", err=True)
+            typer.echo(text["wrote"].format(path=p), err=True)
+
+
+def _solving_bar(iterations: int | None, seconds: float, lang: str) -> tuple[Any, Any]:
+    """The progress bar of a solve (by iterations where given, else by the time budget)."""
+    text = clitext.words(lang)
+    total = float(iterations) if iterations else seconds
+    return _progress_bar(
+        total, text["solving"], by_iterations=iterations is not None, unit=text["iteration"]
+    )
 
 
 def _why(hold: dict[str, Any], lang: str) -> str:
@@ -652,13 +804,12 @@ def plan(
                 seconds=seconds,
                 iterations=iterations,
                 runs=risk_runs,
-                progress=lambda line: typer.echo(line, err=True),
+                progress=lambda line: typer.echo(clitext.target_round(line, lang), err=True),
             )
             report["target_on_time"] = target_on_time
             report["below_target"] = reasons
         else:
-            total = float(iterations) if iterations else seconds
-            bar, update = _progress_bar(total, "solving", by_iterations=iterations is not None)
+            bar, update = _solving_bar(iterations, seconds, lang)
             with bar:
                 run = pipeline.plan(
                     given,
@@ -679,7 +830,7 @@ def plan(
     _summary(run.document, lang, as_json=as_json)
     if report is not None and not as_json:
         _target_lines(report, lang)
-    _wrote(written)
+    _wrote(written, lang)
 
 
 RISK_TEXT: dict[str, dict[str, str]] = {
@@ -718,22 +869,18 @@ RISK_TEXT: dict[str, dict[str, str]] = {
 def risk(
     plan_file: Path = typer.Option(..., "--plan", help="The plan.json to simulate"),
     scenario: Path = typer.Option(
-        None,
-        "--scenario",
-        help="The scenario it was made from (default: data/scenarios/<its scenario name>.toml)",
+        None, "--scenario", help="Its scenario (default: the plan's, in data/scenarios)"
     ),
     runs: int = typer.Option(1000, "--runs", min=1, max=100_000, help="Monte Carlo runs"),
-    seed: int = typer.Option(0, "--seed", min=0, max=2**31 - 1, help="Random seed"),
-    breakdowns: bool = typer.Option(
-        True, "--breakdowns/--no-breakdowns", help="Sample vessel breakdowns"
+    seed: int = typer.Option(0, "--seed", min=0, help="Random seed (below 2^31)"),
+    no_breakdowns: bool = typer.Option(
+        False, "--no-breakdowns", help="No vessel breakdowns (sampled by default)"
     ),
     replan_breakdowns: bool = typer.Option(
         False, "--replan-breakdowns", help="Plan the rest again after a breakdown (slower)"
     ),
-    workers: int = typer.Option(
-        1, "--workers", min=1, max=64, help="Processes to spread runs over"
-    ),
-    out: Path = typer.Option(None, "--out", help="Also write the report (JSON) to this file"),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Processes to run on"),
+    out: Path = typer.Option(None, "--out", help="Also write the report (JSON) here"),
     lang: Lang = LANG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -745,6 +892,8 @@ def risk(
     from routing.local import lang_of, named, number, stamp
 
     settings = get_settings()
+    if seed >= 2**31:
+        _fail(ValueError(f"--seed: {seed} is not below 2^31 ({2**31})"))
     try:
         document = json.loads(plan_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -754,7 +903,7 @@ def risk(
         scenario = settings.data_dir / "scenarios" / f"{name}.toml"
         if not name or not scenario.exists():
             _fail(ValueError(f"--scenario: no scenario file {scenario}; give --scenario"))
-        typer.echo(f"scenario: {scenario}", err=True)
+        typer.echo(clitext.words(lang)["scenario"].format(path=scenario), err=True)
     dask: Any = None
     executor: Any = None
     try:
@@ -766,7 +915,10 @@ def risk(
             executor = dask.get_executor(pure=False)
         elif workers > 1:
             executor = ProcessPoolExecutor(max_workers=workers)
-        bar, update = _progress_bar(float(runs), "simulating", by_iterations=True, unit="run")
+        said = clitext.words(lang)
+        bar, update = _progress_bar(
+            float(runs), said["simulating"], by_iterations=True, unit=said["run"]
+        )
         with bar:
             result = planning.risk(
                 settings,
@@ -774,7 +926,7 @@ def risk(
                 chosen,
                 runs=runs,
                 seed=seed,
-                breakdowns=breakdowns,
+                breakdowns=not no_breakdowns,
                 replan_breakdowns=replan_breakdowns,
                 executor=executor,
                 progress=lambda done, total: update(done, float(done), 0.0),
@@ -790,7 +942,7 @@ def risk(
             dask.close()
     if out is not None:
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        _wrote([out])
+        _wrote([out], lang)
     if as_json:
         _print_json(result)
         return
@@ -951,22 +1103,25 @@ def replan(
             )
         given = planning.inputs(settings)
         problem = pipeline.problem_for(given, parse_scenario(raw, source=str(scenario)))
-        run = pipeline.replan(
-            given,
-            problem,
-            PlanDocument.from_json(document),
-            field,
-            as_of=when,
-            out_of_service=out_of_service,
-            seed=seed,
-            seconds=seconds,
-            iterations=iterations,
-        )
+        bar, update = _solving_bar(iterations, seconds, lang)
+        with bar:
+            run = pipeline.replan(
+                given,
+                problem,
+                PlanDocument.from_json(document),
+                field,
+                as_of=when,
+                out_of_service=out_of_service,
+                seed=seed,
+                seconds=seconds,
+                iterations=iterations,
+                progress=update,
+            )
         written = planning.write_plan(settings, run, out)
     except RoutingError as exc:
         _fail(exc)
     _summary(run.document, lang, as_json=as_json)
-    _wrote(written)
+    _wrote(written, lang)
 
 
 @cli.command()
@@ -1052,9 +1207,16 @@ def capacity(
         None, "--iterations", help="Iteration budget instead (deterministic)"
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed"),
-    format: TableFormat = typer.Option(TableFormat.json, "--format", help="Output format"),
+    format: TableFormat | None = typer.Option(
+        None, "--format", help="json (as --json) or csv (one row per trip) instead of tables"
+    ),
+    lang: Lang = LANG_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
-    """How many vessels of which classes meet every deadline at least cost; how full they are."""
+    """How many vessels of which classes meet every deadline at least cost; how full they are.
+
+    Tables on stdout (or JSON with --json, the trips as CSV with --format csv); progress to
+    stderr."""
     from app import planning
     from routing import pipeline
     from routing.capacity import capacity_report
@@ -1062,17 +1224,19 @@ def capacity(
     settings = get_settings()
     try:
         given = planning.inputs(settings)
-        problem = pipeline.problem_for(
-            given, load_scenario(scenario), extra_per_class=extra_per_class
-        )
-        run = pipeline.plan(
-            given,
-            problem,
-            seed=seed,
-            seconds=seconds,
-            iterations=iterations,
-            fixed_cost_per_vessel=fixed_cost_idr,
-        )
+        chosen = load_scenario(scenario)
+        problem = pipeline.problem_for(given, chosen, extra_per_class=extra_per_class)
+        bar, update = _solving_bar(iterations, seconds, lang)
+        with bar:
+            run = pipeline.plan(
+                given,
+                problem,
+                seed=seed,
+                seconds=seconds,
+                iterations=iterations,
+                fixed_cost_per_vessel=fixed_cost_idr,
+                progress=update,
+            )
     except RoutingError as exc:
         _fail(exc)
     report = capacity_report(run.plan)
@@ -1080,8 +1244,86 @@ def capacity(
         sys.stdout.write(
             views.to_csv(report["trips"], list(report["trips"][0]) if report["trips"] else [])
         )
-    else:
+    elif as_json or format is TableFormat.json:
         _print_json(report)
+    else:
+        names = run.plan.problem.names
+        classes = {c: names.vessel_class(c) for c in report["vessels_available"]}
+        _capacity_tables(report, chosen.name, classes, fixed_cost_idr, lang)
+
+
+def _capacity_tables(
+    report: dict[str, Any],
+    scenario: str,
+    class_names: dict[str, str | None],
+    fixed_cost_idr: int,
+    lang: str,
+) -> None:
+    """The capacity report as tables in the chosen language: vessels needed per class, how full
+    each vessel used is, and the slack of each district's deadline."""
+    from rich import box
+    from rich.table import Table
+
+    from routing.local import lang_of, named, number, stamp
+
+    lg = lang_of(lang)
+    text = clitext.words(lg)
+    status = SUMMARY_TEXT[lg].get(report["status"], report["status"])
+    console = _out_console()
+
+    def table(title: str) -> Table:
+        return Table(
+            title=title,
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            title_justify="left",
+        )
+
+    console.print(f"{scenario}: {status}")
+    needed = table(text["needed"].format(cost=number(fixed_cost_idr, lg)))
+    needed.add_column(text["class"])
+    needed.add_column(text["needed_col"], justify="right")
+    needed.add_column(text["available"], justify="right")
+    for cid, available in report["vessels_available"].items():
+        used = report["vessels_needed"].get(cid, 0)
+        needed.add_row(named(class_names.get(cid), cid), str(used), str(available))
+    console.print(needed)
+    pct = lambda x: number(100 * x, lg, 1)  # noqa: E731
+    full = table(text["fullness"])
+    full.add_column(text["vessel"])
+    full.add_column(text["class"])
+    for col in ("trips", "load_kg", "kg_pct", "m3_pct"):
+        full.add_column(text[col], justify="right", no_wrap=True)
+    for v in report["vessels"]:
+        full.add_row(
+            named(v["vessel_name"], v["vessel_id"]),
+            v["vessel_class"],
+            str(v["trips"]),
+            number(v["load_kg"], lg),
+            pct(v["peak_kg_utilisation"]),
+            pct(v["peak_m3_utilisation"]),
+        )
+    console.print(full)
+    slack = table(text["deadlines"])
+    slack.add_column(text["district"])
+    for col in ("deadline", "delivered_by", "slack_h"):
+        slack.add_column(text[col], justify="right", no_wrap=True)
+    for d in report["deadlines"]:
+        done = d["delivered_by"]
+        slack.add_row(
+            named(d["district_name"], d["district_code"]),
+            stamp(datetime.fromisoformat(d["deadline"])),
+            text["never"] if done is None else stamp(datetime.fromisoformat(done)),
+            "-" if d["slack_h"] is None else number(d["slack_h"], lg, 1),
+        )
+    console.print(slack)
+    distance = number(report["distance_nm"], lg, 1)
+    console.print(
+        text["totals"].format(ship_hours=number(report["ship_hours"], lg, 1), distance=distance)
+    )
+    if report["unassigned"]:
+        console.print(f"[red]{text['unserved'].format(villages=', '.join(report['unassigned']))}")
 
 
 class PapersFormat(StrEnum):
@@ -1095,11 +1337,11 @@ def papers(
     plan_file: Path = typer.Option(
         ..., "--plan", help="plan.json (of a plan or a re-plan; a capacity plan's result too)"
     ),
-    out: Path = typer.Option(..., "--out", help="Folder for papers-<vessel>-<lang>.pdf/.html"),
+    out: Path = typer.Option(..., "--out", help="Folder for `papers-<vessel>-<lang>.pdf/.html`"),
     vessel: list[str] = typer.Option(
         None, "--vessel", help="Only this vessel (repeat for several; default: every one used)"
     ),
-    lang: Lang = typer.Option(Lang.id, "--lang", help="id (Indonesian) or en (English)"),
+    lang: Lang = LANG_OPTION,
     format: PapersFormat = typer.Option(PapersFormat.pdf, "--format", help="pdf, html or both"),
     plan_id: str = typer.Option(
         None,
@@ -1121,12 +1363,14 @@ def papers(
         if isinstance(raw, dict) and "plan" in raw and "voyages" not in raw:
             raw = raw["plan"]  # a capacity plan's result: the plan is inside it
         document = PlanDocument.from_json(raw)
-        wanted = vessel or [v.vessel_id for v in document.voyages]
+        used = {v.vessel_id: v.vessel_name or "" for v in document.voyages}
+        wanted = [_vessel_id(v, used) for v in vessel] if vessel else list(used)
         built = [voyage.voyage_papers(document, v, plan=plan_id, lang=lang.value) for v in wanted]
         out.mkdir(parents=True, exist_ok=True)
         kinds = ("pdf", "html") if format is PapersFormat.both else (format.value,)
         for found in built:
-            typer.echo(f"papers of {found.vessel}: {len(found.trips)} trip(s)", err=True)
+            said = clitext.words(lang)["papers_of"]
+            typer.echo(said.format(vessel=found.vessel, trips=len(found.trips)), err=True)
             for kind in kinds:
                 path = out / voyage.filename(found.vessel_id, lang.value, kind)
                 if kind == "pdf":
@@ -1138,7 +1382,7 @@ def papers(
         _fail(exc)
 
 
-keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
+keys_cli = typer.Typer(help="API keys.", no_args_is_help=True, rich_markup_mode=MARKUP)
 cli.add_typer(keys_cli, name="keys")
 
 
@@ -1167,6 +1411,7 @@ def keys_create(
     qr_file: Path = typer.Option(
         None, "--qr-file", help="Also write the link's QR code to this .png or .svg file"
     ),
+    lang: Lang = LANG_OPTION,
 ) -> None:
     """Create an API key and print it (it is stored hashed: this is the only time it is shown).
 
@@ -1188,6 +1433,14 @@ def keys_create(
         _fail(ValueError(f"{option}: {why}"))
     if qr_file is not None and qr_file.suffix.lower() not in (".png", ".svg"):
         _fail(ValueError(f"--qr-file: {qr_file} is neither a .png nor a .svg file"))
+    if vessel is not None and role == "field":
+        from app.services.vessels import fleet_vessels
+
+        try:
+            fleet = {v.id: v.name for v in fleet_vessels(settings).values()}
+        except RoutingError as exc:
+            _fail(exc)
+        vessel = _vessel_id(vessel, fleet)
     db.migrate(settings.database)
     try:
         key, record = keys.issue(
@@ -1204,13 +1457,13 @@ def keys_create(
 
         link = keys.field_url(settings.public_url, key)
         typer.echo(link)
-        if not _secure_origin(settings.public_url):
-            typer.echo(
-                f"warning: {settings.public_url} is neither HTTPS nor this machine: a phone keeps "
-                "the field page and its reports offline only on an HTTPS address (browsers allow "
-                "service workers nowhere else); set BALLOT_PUBLIC_URL to it",
-                err=True,
-            )
+        said = clitext.words(lang)
+        where = clitext.unreachable_host(settings.public_url)
+        if where is not None:
+            url = settings.public_url
+            typer.echo(said["qr_unreachable"].format(url=url, what=said[where]), err=True)
+        elif not _secure_origin(settings.public_url):
+            typer.echo(said["qr_insecure"].format(url=settings.public_url), err=True)
         code = segno.make(link, error="m", micro=False)
         if qr:  # half blocks where the output can carry them, else ANSI colours
             try:
@@ -1225,7 +1478,7 @@ def keys_create(
                 code.save(str(qr_file), scale=8, border=4)
             except OSError as exc:
                 _fail(exc)
-            typer.echo(f"wrote {qr_file}", err=True)
+            _wrote([qr_file], lang)
     if record.expires_at is not None:
         typer.echo(f"id {record.id}, expires {_wib(record.expires_at)}", err=True)
 

@@ -168,8 +168,25 @@ def load_class_names(path: Path) -> dict[str, dict[Lang, str]]:
         return parse_class_names(tomllib.load(fh), source=str(path))
 
 
+def _folded(ident: str) -> str:
+    return "".join(c for c in ident.casefold() if c.isalnum())
+
+
 def vessel_class(classes: dict[str, VesselClass], ident: str) -> VesselClass:
-    try:
+    """The class with id ``ident``; where no id is spelled so, the one whose id differs only in
+    case, spaces or punctuation ("KAL28", "Sabuk Nusantara").
+
+    Raises
+    ------
+    NotFound
+        No class fits; ``candidates`` lists every class of the catalogue (name and id).
+    """
+    from routing.errors import Candidate
+
+    if ident in classes:
         return classes[ident]
-    except KeyError:
-        raise NotFound("vessel class", ident) from None
+    folded = [vc for key, vc in classes.items() if _folded(key) == _folded(ident)]
+    if len(folded) == 1:
+        return folded[0]
+    known = [Candidate(vc.name, "vessel class", vc.id) for _, vc in sorted(classes.items())]
+    raise NotFound("vessel class", ident, known)

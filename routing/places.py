@@ -10,11 +10,14 @@ normalised name resolves; a name that matches nothing fails with the nearest nam
 suggestions, and one that matches several places of the same rank fails listing them.
 
 When a name fits places of several kinds the first kind wins: depot or landing point, then
-district, island, village. A district or island resolves to its main landing: the registry port
-serving it (the one serving the most TPS if several), else the landing point serving the most TPS.
-A place that cannot be reached by sea (an island or district without a landing point, a village
+regency or district, island, village. A district or island resolves to its main landing: the
+registry port serving it (the one serving the most TPS if several), else the landing point serving
+the most TPS. A place that cannot be reached by sea (an island without a landing point, a village
 on the Madura mainland) gives way to a place of the same name that can; when none can, the
-answer is the ``NoSeaPath`` it would give.
+answer is the ``NoSeaPath`` it would give. A district on the Madura mainland (no village of it
+served by sea) and the regency ("Sumenep", "Kabupaten Sumenep": its seat is the district Kota
+Sumenep) resolve, when no place of the same name is reachable by sea, to the depot nearest to
+the district's villages (Kota Sumenep: Kalianget), the port its ballots leave from.
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from routing.errors import Ambiguous, Candidate, NoSeaPath, NotFound
+from routing.geo import geodesic_m
 
 if TYPE_CHECKING:
     from routing.geodata import Archipelago
 
-RANK = {"depot": 0, "landing": 0, "district": 1, "island": 2, "village": 3}
+RANK = {"depot": 0, "landing": 0, "regency": 1, "district": 1, "island": 2, "village": 3}
 """Which kind wins when one name fits several: lower first (depot and landing share a rank)."""
 
 ALIASES: tuple[tuple[str, str, str, str], ...] = (
@@ -52,17 +56,31 @@ ALIASES: tuple[tuple[str, str, str, str], ...] = (
         "Giliginting",
     ),
 )
+REGENCIES: tuple[tuple[str, str, str, str], ...] = (
+    # (name, code, code of the seat's district, source)
+    (
+        "Sumenep",
+        "35.29",
+        "35.29.01",
+        "code 35.29 Kabupaten Sumenep: Kepmendagri No 300.2.2-2430 Tahun 2025 codes "
+        "(data/islands/sources/PROVENANCE.md); seat: the regency's capital lies in Kecamatan Kota "
+        "Sumenep (the district named for it; not from the dataset's sources)",
+    ),
+)
+"""The regency of the dataset's villages (the first two parts of their codes) and its seat."""
+
 """Spelling variants, each with where it is used. Variants that differ only in case, accents,
 punctuation or spaces ("Ra'as"/"Raas", "Gili Genting") need no entry, nor do names the dataset
 holds under another kind ("Masalembo" is the Kemenhub port of Masalembu)."""
 
 _PREFIX = re.compile(
-    r"^\s*(?:(?:pulau|kepulauan|kecamatan|desa|kelurahan|pelabuhan|island\s+of)\s+"
-    r"|(?:pp|p|kec)\.\s*)",
+    r"^\s*(?:(?:pulau|kepulauan|kabupaten|kecamatan|desa|kelurahan|pelabuhan|island\s+of)\s+"
+    r"|(?:pp|p|kab|kec)\.\s*)",
     re.IGNORECASE,
 )
 _CODE = re.compile(r"\s*\([^()]*\)\s*$")  # "Kangean (KNG)", "Madura (mainland)"
 _KIND_WORDS = {  # the words (and their short forms) that say which kind a name is
+    "regency": ("kabupaten", "kab"),
     "district": ("kecamatan", "kec"),
     "island": ("pulau", "p"),
     "village": ("desa", "ds", "kelurahan", "kel"),
@@ -111,6 +129,7 @@ class _Place:
     district: str  # the district(s) it lies in, for telling namesakes apart
     target: str | None  # the depot or landing point it resolves to; None: not reachable by sea
     unreachable: str = ""  # why there is no target
+    nearest: str | None = None  # without a target: the depot nearest to it (mainland districts)
     alias: str = ""  # the alias spelling it was found by
 
     @property
@@ -141,6 +160,15 @@ def _places(arch: Archipelago) -> list[_Place]:
             arch.villages[c].tps for c in lp.village_codes if c in arch.villages
         )
 
+    def nearest_depot(code: str) -> str | None:
+        """The depot nearest to the middle of a district's villages."""
+        points = [v.geometry.centroid for v in villages if v.district_code == code]
+        if not points or not arch.depots:
+            return None
+        lon = sum(p.x for p in points) / len(points)
+        lat = sum(p.y for p in points) / len(points)
+        return min(arch.depots.values(), key=lambda d: geodesic_m(lon, lat, d.lon, d.lat)).id
+
     def districts_of(codes: Iterable[str]) -> str:
         return ", ".join(sorted({arch.villages[c].district for c in codes if c in arch.villages}))
 
@@ -152,7 +180,13 @@ def _places(arch: Archipelago) -> list[_Place]:
     for code, name in sorted(district_names.items()):
         target = _main_landing(arch, by_district.get(code, {}))
         why = "" if target else f"district {name} has no village served by sea"
-        places.append(_Place("district", code, name, "", target, why))
+        nearest = None if target else nearest_depot(code)
+        places.append(_Place("district", code, name, "", target, why, nearest))
+    for name, code, seat, _source in REGENCIES:
+        if seat in district_names and all(c.startswith(f"{code}.") for c in arch.villages):
+            seat_name = district_names[seat]
+            why = f"regency {name}: no depot near its seat, district {seat_name}"
+            places.append(_Place("regency", code, name, seat_name, None, why, nearest_depot(seat)))
     for isl in arch.islands.values():
         target = _main_landing(arch, by_island.get(isl.code, {}))
         why = "" if target else f"island {isl.name} has no landing point"
@@ -242,6 +276,13 @@ class PlaceIndex:
             if reachable:
                 return self._answer(query, reachable[0], reachable[0].kind, skipped, path=path)
             skipped += level
+        for rank in sorted(ranks):  # none reachable by sea: a mainland district's depot
+            by_land = [p for p in ranks[rank].values() if p.nearest is not None]
+            if len(by_land) > 1:
+                raise Ambiguous(query, [p.candidate for p in by_land], path=path)
+            if by_land:
+                others = [p for p in skipped if p is not by_land[0]]
+                return self._answer(query, by_land[0], by_land[0].kind, others, path=path)
         first = list(ranks[min(ranks)].values())
         if len(first) > 1:
             raise Ambiguous(query, [p.candidate for p in first], path=path)
@@ -275,16 +316,22 @@ class PlaceIndex:
         *,
         path: str = "",
     ) -> Resolved:
-        if place.target is None:
+        goal = place.target or place.nearest
+        if goal is None:
             raise NoSeaPath(query.strip(), query.strip(), place.unreachable, path=path)
         arch = self._arch
-        target = arch.depots.get(place.target) or arch.landing_points[place.target]
+        target = arch.depots.get(goal) or arch.landing_points[goal]
         what = f"{place.kind} {place.name}"
         if place.kind == "village":
             what += f" ({place.district})"
         if place.alias:
             what += f" (spelled {place.alias})"
-        if place.kind in ("district", "island"):
+        if place.kind == "regency":
+            what += f" (seat: district {place.district}): depot nearest the seat "
+            what += f"{target.name} ({target.id})"
+        elif place.target is None:
+            what += f" (no village served by sea): nearest depot {target.name} ({target.id})"
+        elif place.kind in ("district", "island"):
             what += f": main landing {target.name} ({target.id})"
         elif place.kind == "village":
             what += f": landing {target.name} ({target.id})"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import DATA, assert_valid_plan
 
@@ -57,6 +59,7 @@ def test_villages_csv_and_islands() -> None:
 def test_data_build_into_a_folder(tmp_path: Path) -> None:
     out = run("data", "build", "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr
+    assert f"ditulis di {tmp_path}/" in out.stderr and "wrote" not in out.stderr
     for name in ("islands", "villages", "landing_points", "depots"):
         assert (tmp_path / f"{name}.geojson").read_bytes() == (
             DATA / "islands" / f"{name}.geojson"
@@ -110,7 +113,7 @@ def test_plan_writes_every_file_and_serves_all_villages(tmp_path: Path) -> None:
     assert max(len(line.rstrip()) for line in lines) <= 100, lines
     for v in doc["voyages"]:
         assert f"{v['vessel_name']} ({v['vessel_id']})" in done.stdout
-    assert "Kapal" not in done.stderr and "wrote" in done.stderr
+    assert "Kapal" not in done.stderr and f"ditulis di {out}/" in done.stderr
     assert_valid_plan(doc)
     assert doc["status"] == "completed" and doc["unassigned"] == []
     assert {"scenario", "seed", "input_hash", "voyages", "kpis"} <= set(doc)
@@ -148,12 +151,15 @@ def test_plan_with_a_broken_scenario_names_the_fields(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_capacity_reports_vessels_needed_and_utilisation(tmp_path: Path) -> None:
+def test_capacity_reports_vessels_needed_and_utilisation(
+    tmp_path: Path, network_cache: Path
+) -> None:
     import os
 
-    env = dict(os.environ, BALLOT_CACHE_DIR=str(tmp_path / "cache"))
+    env = dict(os.environ, BALLOT_CACHE_DIR=str(network_cache))
     scenario = str(DATA / "scenarios" / "pemilu2024.toml")
-    done = run("capacity", "--scenario", scenario, "--iterations", "300", "--seed", "1", env=env)
+    args = ("capacity", "--scenario", scenario, "--iterations", "300", "--seed", "1")
+    done = run(*args, "--json", env=env)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["status"] == "completed"
@@ -173,6 +179,7 @@ def test_capacity_reports_vessels_needed_and_utilisation(tmp_path: Path) -> None
         "1",
         "--fixed-cost-idr",
         "5000000000",
+        "--json",
         env=env,
     )
     assert sum(json.loads(dear.stdout)["vessels_needed"].values()) <= sum(
@@ -281,3 +288,217 @@ def test_route_by_name_says_which_landing_and_suggests(tmp_path: Path) -> None:
     bad = run("route", "kalianget", "masalembx", "--vessel-class", "sabuk_nusantara", env=env)
     assert bad.returncode != 0 and not bad.stdout
     assert "did you mean" in bad.stderr and "Masalemb" in bad.stderr
+
+
+# What a terminal sees: rich draws its progress bars only on one (and erases them after).
+TERMINAL = {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "120"}
+ENGLISH_PROGRESS = ("wrote", "Solving", "solving", "iteration", "Simulating", "simulating")
+
+
+def test_capacity_prints_tables_in_either_language_with_progress(network_cache: Path) -> None:
+    import os
+
+    from routing.local import number
+
+    env = dict(os.environ, BALLOT_CACHE_DIR=str(network_cache))
+    env.pop("BALLOT_LANG", None)
+    scenario = str(DATA / "scenarios" / "pemilu2024.toml")
+    args = ("capacity", "--scenario", scenario, "--iterations", "300", "--seed", "1")
+    report = json.loads(run(*args, "--json", env=env).stdout)
+    done = run(*args, env=dict(env, **TERMINAL))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "pemilu2024: selesai"
+    for words in ("Kapal yang dibutuhkan per kelas", "Dibutuhkan", "Tersedia", "Keterisian"):
+        assert words in done.stdout
+    assert "Batas waktu per kecamatan" in done.stdout and "Vessel" not in done.stdout
+    ship_hours = number(report["ship_hours"], "id", 1)
+    assert f"Jam kapal {ship_hours}; jarak {number(report['distance_nm'], 'id', 1)} mil laut" in (
+        done.stdout
+    )
+    for v in report["vessels"]:
+        assert v["vessel_id"] in done.stdout and v["vessel_name"] in done.stdout
+    for d in report["deadlines"]:
+        assert f"{d['district_name']} ({d['district_code']})" in done.stdout
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", done.stdout)  # without colours
+    assert max(len(line.rstrip()) for line in plain.splitlines()) <= 100
+    # Progress while it solves, in Indonesian, and nothing English on stderr.
+    assert "Menyusun rencana" in done.stderr and "iterasi" in done.stderr
+    assert not [w for w in ENGLISH_PROGRESS if w in done.stderr], done.stderr
+    english = run(*args, "--lang", "en", env=dict(env, **TERMINAL))
+    assert english.returncode == 0, english.stderr
+    assert english.stdout.splitlines()[0] == "pemilu2024: completed"
+    for words in ("Vessels needed per class", "Deadlines per district", "Ship-hours"):
+        assert words in english.stdout
+    assert "Kapal" not in english.stdout and "Solving" in english.stderr
+
+
+def test_indonesian_progress_and_files_written_carry_no_english(
+    tmp_path: Path, network_cache: Path
+) -> None:
+    import os
+
+    env = dict(os.environ, BALLOT_CACHE_DIR=str(network_cache), **TERMINAL)
+    env.pop("BALLOT_LANG", None)
+    scenario = str(DATA / "scenarios" / "pemilu2024.toml")
+    out = tmp_path / "p"
+    done = run(
+        "plan", "--scenario", scenario, "--out", str(out), "--iterations", "200", "--seed", "1",
+        env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Menyusun rencana" in done.stderr and f"ditulis di {out}/: plan.json" in done.stderr
+    assert not [w for w in ENGLISH_PROGRESS if w in done.stderr], done.stderr
+    risk = run(
+        "risk", "--plan", str(out / "plan.json"), "--runs", "20", "--out",
+        str(tmp_path / "risk.json"), env=env,
+    )  # fmt: skip
+    assert risk.returncode == 0, risk.stderr
+    assert "Simulasi" in risk.stderr and f"ditulis: {tmp_path / 'risk.json'}" in risk.stderr
+    assert "skenario: " in risk.stderr and "scenario:" not in risk.stderr
+    assert not [w for w in ENGLISH_PROGRESS if w in risk.stderr], risk.stderr
+    english = run(
+        "risk", "--plan", str(out / "plan.json"), "--runs", "20", "--out",
+        str(tmp_path / "risk.json"), "--lang", "en", env=env,
+    )  # fmt: skip
+    assert english.returncode == 0, english.stderr
+    assert "Simulating" in english.stderr and f"wrote {tmp_path / 'risk.json'}" in english.stderr
+
+
+def _commands() -> list[tuple[str, ...]]:
+    """Every command of ``ballot-routing`` by its words (``("keys", "create")``)."""
+    import typer.main
+
+    from app.cli import cli
+
+    def walk(group: Any, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
+        found: list[tuple[str, ...]] = []
+        for name, command in sorted(group.commands.items()):
+            if hasattr(command, "commands"):  # a group of commands
+                found += walk(command, (*prefix, name))
+            else:
+                found.append((*prefix, name))
+        return found
+
+    return walk(typer.main.get_command(cli), ())
+
+
+def test_help_reads_whole_at_80_columns() -> None:
+    """Each command's help at 80 columns: no line wider, nothing cut off with an ellipsis, and
+    no word or option broken: every word is one the help shows at 250 columns."""
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    runner = CliRunner()
+    frame = re.compile(r"[│╭╮╰╯─]")
+    commands = _commands()
+    assert ("risk",) in commands and ("capacity",) in commands and ("keys", "create") in commands
+    for command in commands:
+        shown = {}
+        for columns in (80, 250):
+            done = runner.invoke(cli, [*command, "--help"], env={"COLUMNS": str(columns)})
+            assert done.exit_code == 0, (command, done.output)
+            shown[columns] = done.output
+        narrow = shown[80]
+        assert max(len(line) for line in narrow.splitlines()) <= 80, (command, narrow)
+        assert "…" not in narrow, (command, narrow)
+        wide_words = set(frame.sub(" ", shown[250]).split())
+        broken = [w for w in frame.sub(" ", narrow).split() if w not in wide_words]
+        assert not broken, (command, broken, narrow)
+    risk = runner.invoke(cli, ["risk", "--help"], env={"COLUMNS": "80"}).output
+    for option in ("--plan", "--scenario", "--seed", "--no-breakdowns", "--replan-breakdowns"):
+        assert option in risk
+
+
+def test_wrong_values_list_the_valid_ones(tmp_path: Path, network_cache: Path) -> None:
+    import os
+
+    from app.config import Settings
+    from app.services.vessels import fleet_vessels
+    from routing.fleet import load_fleet
+
+    env = dict(os.environ, BALLOT_CACHE_DIR=str(network_cache))
+    classes = load_fleet(DATA / "fleet.toml")
+    bad = run("route", "kalianget", "sapeken", "--vessel-class", "KAL27", env=env)
+    assert bad.returncode == 2 and not bad.stdout
+    assert "--vessel-class: no vessel class with id 'KAL27'" in bad.stderr
+    for vc in classes.values():
+        assert f"  {vc.id}: {vc.name}\n" in bad.stderr
+    # An id in another case is the id: KAL28 is kal28.
+    assert "kal28" in classes
+    good = run("route", "kalianget", "sapeken", "--vessel-class", "KAL28", env=env)
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["properties"]["vessel_class"] == "kal28"
+    # Districts: by code or by name in any case; a wrong one lists all 27 with their codes.
+    by_code = run("villages", "--district", "35.29.01").stdout
+    assert json.loads(by_code) and run("villages", "--district", "KOTA SUMENEP").stdout == by_code
+    bad = run("villages", "--district", "Kota Sumenepp")
+    assert bad.returncode == 2 and "--district: no district" in bad.stderr
+    listed = [line for line in bad.stderr.splitlines() if line.startswith("  35.29.")]
+    assert len(listed) == 27 and "  35.29.01: Kota Sumenep" in listed
+    # Vessels: a field key's vessel, in any case; a wrong one lists the fleet with names.
+    env.update(
+        BALLOT_DATABASE_URL=f"sqlite:///{tmp_path}/keys.db",
+        BALLOT_PUBLIC_URL="https://pemilu.example.org",
+    )
+    vessels = fleet_vessels(Settings(data_dir=DATA))
+    bad = run("keys", "create", "--role", "field", "--vessel", "kri-teluk-bintuni-999", env=env)
+    assert bad.returncode == 2 and not bad.stdout
+    assert "--vessel: no vessel with id 'kri-teluk-bintuni-999'" in bad.stderr
+    for v in vessels.values():
+        assert f"  {v.id}: {v.name}\n" in bad.stderr
+    good = run("keys", "create", "--role", "field", "--vessel", "KRI-Teluk-Bintuni-520", env=env)
+    assert good.returncode == 0, good.stderr
+    listed_keys = run("keys", "list", env=env).stdout
+    assert ",field,,kri-teluk-bintuni-520,," in listed_keys
+
+
+def test_route_takes_regency_and_district_names_and_names_the_wrong_end(
+    network_cache: Path,
+) -> None:
+    import os
+
+    env = dict(os.environ, BALLOT_CACHE_DIR=str(network_cache))
+    done = run("route", "Sumenep", "Sapeken", "--vessel-class", "kal28", env=env)
+    assert done.returncode == 0, done.stderr
+    props = json.loads(done.stdout)["properties"]
+    assert props["from"] == "kalianget" and props["to"] == "port-spk"
+    assert props["from_resolved"]["matched"] == "regency"
+    assert "from: Sumenep → regency Sumenep (seat: district Kota Sumenep)" in done.stderr
+    done = run("route", "Kota Sumenep", "Sapeken", "--vessel-class", "kal28", env=env)
+    assert done.returncode == 0, done.stderr
+    props = json.loads(done.stdout)["properties"]
+    assert props["from"] == "kalianget" and props["from_resolved"]["matched"] == "district"
+    assert props["from_resolved"]["matched_name"] == "Kota Sumenep"
+    assert props["from_resolved"]["matched_id"] == "35.29.01"
+    # A place that cannot be reached by sea: the error names that end, and only it.
+    bad = run("route", "Sapeken", "Pulau Kambing", "--vessel-class", "kal28", env=env)
+    assert bad.returncode == 2 and not bad.stdout
+    assert "TO 'Pulau Kambing': not reachable by sea" in bad.stderr and "Sapeken" not in bad.stderr
+    bad = run("route", "Pulau Kambing", "Sapeken", "--vessel-class", "kal28", env=env)
+    assert "FROM 'Pulau Kambing'" in bad.stderr and "Sapeken" not in bad.stderr
+    help_text = run("route", "--help", env=dict(env, COLUMNS="100")).stdout
+    assert "regency" in help_text and "Kota Sumenep" in help_text
+
+
+def test_keys_qr_warns_when_phones_cannot_reach_the_link(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("BALLOT_PUBLIC_URL", "BALLOT_LANG")}
+    env.update(BALLOT_DATABASE_URL=f"sqlite:///{tmp_path}/keys.db", BALLOT_HOST="127.0.0.1")
+    args = ("keys", "create", "--role", "field", "--vessel", "kal-28-1", "--qr")
+    done = run(*args, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith("http://127.0.0.1:8000/field#key=")
+    assert "peringatan:" in done.stderr and "http://127.0.0.1:8000" in done.stderr
+    assert "loopback" in done.stderr and "BALLOT_PUBLIC_URL=https://" in done.stderr
+    english = run(*args, "--lang", "en", env=env)
+    assert "warning:" in english.stderr and "reaches nothing" in english.stderr
+    assert "Set BALLOT_PUBLIC_URL" in english.stderr
+    for url in ("http://0.0.0.0:8000", "http://[::]:8000", "http://localhost:8000"):
+        done = run(*args, "--lang", "en", env=dict(env, BALLOT_PUBLIC_URL=url))
+        assert done.returncode == 0, done.stderr
+        assert "reaches nothing" in done.stderr and url in done.stderr, url
+    done = run(*args, "--lang", "en", env=dict(env, BALLOT_PUBLIC_URL="https://pemilu.example.org"))
+    assert done.returncode == 0 and done.stderr == ""
