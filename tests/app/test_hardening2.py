@@ -145,3 +145,25 @@ def test_an_idempotency_key_is_the_posting_keys_own(sapudi_plan) -> None:
         stored = client.get(url, headers=keys["viewer"]).json()
     stored = stored["events"] if isinstance(stored, dict) else stored
     assert [e["type"] for e in stored] == ["loaded", "departed"]
+
+
+def test_every_answer_says_nosniff_and_every_page_carries_a_policy(service) -> None:
+    """HTML answers (the dashboard, the field page, the docs) carry a content security policy
+    that allows scripts from the service only and no framing; every answer says nosniff."""
+    client, keys = service
+    for url in ("/dashboard", "/field", "/docs", "/redoc"):
+        r = client.get(url)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), url
+        policy = r.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy or url in ("/docs", "/redoc"), (url, policy)
+        script = next(
+            p for p in policy.split(";") if p.strip().startswith(("script-src", "default-src"))
+        )
+        assert "*" not in script and "http" not in script, (url, policy)
+        assert r.headers["x-content-type-options"] == "nosniff", url
+    for r in (
+        client.get("/healthz"),
+        client.get("/plans"),
+        client.get("/plans", headers=keys["viewer"]),
+    ):
+        assert r.headers["x-content-type-options"] == "nosniff", r.url
