@@ -44,6 +44,7 @@ from app.routes import (
 )
 from app.routes import field as field_voyage
 from app.runner import JobRunner
+from app.security import SecurityHeaders
 from app.services.livestatus import LiveStatus
 from app.services.risk import RiskRunner
 
@@ -176,7 +177,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.access_log = AccessLog(settings.access_log, settings.access_log_summary_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(events.FreshStatus)  # inside KeyCheck: the key is checked first
-    app.add_middleware(auth.KeyCheck)  # outermost: no key, no reading of the request
+    app.add_middleware(auth.KeyCheck)  # no key, no reading of the request
+    app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     auth.redact_access_log()
     install_error_handlers(app)
     app.include_router(health.router)
