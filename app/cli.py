@@ -1480,7 +1480,8 @@ def keys_create(
                 _fail(exc)
             _wrote([qr_file], lang)
     if record.expires_at is not None:
-        typer.echo(f"id {record.id}, expires {_wib(record.expires_at)}", err=True)
+        line = clitext.words(lang)["key_expires"]
+        typer.echo(line.format(id=record.id, when=_wib(record.expires_at)), err=True)
 
 
 def _secure_origin(url: str) -> bool:

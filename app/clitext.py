@@ -47,6 +47,7 @@ TEXT: dict[str, dict[str, str]] = {
         "never": "tidak terkirim",
         "totals": "Jam kapal {ship_hours}; jarak {distance} mil laut",
         "unserved": "tidak terlayani: {villages}",
+        "key_expires": "id {id}, kedaluwarsa {when}",
         # keys create --qr
         "loopback": "alamat mesin ini sendiri (loopback)",
         "wildcard": "alamat 'semua antarmuka' untuk mendengar, bukan alamat tujuan",
@@ -93,6 +94,7 @@ TEXT: dict[str, dict[str, str]] = {
         "never": "not delivered",
         "totals": "Ship-hours {ship_hours}; distance {distance} nm",
         "unserved": "not served: {villages}",
+        "key_expires": "id {id}, expires {when}",
         "loopback": "this machine's own (loopback) address",
         "wildcard": "a listen-on-every-interface address, not one to connect to",
         "qr_unreachable": "warning: the QR code's link uses {url}, {what}: a phone that scans "
