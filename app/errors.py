@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.preconditions import PreconditionFailed
 from app.services import Conflict, Forbidden
 from routing.errors import Ambiguous, Candidate, DataError, Issue, NoSeaPath, NotFound, RoutingError
 from routing.schema import error_issues
@@ -82,8 +83,10 @@ WHY = {
     403: "The key's role may not do this, or a field key's vessel or plan is another",
     404: "No such resource",
     409: "Conflicts with the resource's state; the reason is given",
+    412: "The resource changed since it was read (If-Match), or exists already (If-None-Match)",
     413: "The body is larger than GET /limits allows",
     422: "Invalid input; each problem names its field",
+    428: "A change to a resource that exists needs If-Match with the ETag it was read with",
 }
 
 
@@ -177,6 +180,11 @@ async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
     return _one(409, "Conflict", exc.code, exc.path, exc.message)
 
 
+async def _precondition(_: Request, exc: PreconditionFailed) -> JSONResponse:
+    title = HTTPStatus(exc.status).phrase
+    return _one(exc.status, title, exc.code, f"/header/{exc.header}", exc.message)
+
+
 async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
     return _one(403, "Forbidden", exc.code, exc.path, exc.message)
 
@@ -243,6 +251,7 @@ HANDLERS: tuple[tuple[type[Exception], Any], ...] = (  # the most specific first
     (Ambiguous, _ambiguous),
     (Conflict, _conflict),
     (Forbidden, _forbidden),
+    (PreconditionFailed, _precondition),
     (NoSeaPath, _no_sea_path),
     (DataError, _data_error),
     (RoutingError, _routing_error),

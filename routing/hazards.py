@@ -27,11 +27,21 @@ from typing import Any
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
 
 from routing.errors import DataError, Issue
 
 STATUSES = ("verified", "unverified")
 KINDS = ("reef", "shoal", "restricted", "land_mask_disagreement")
+# A hazard lies in the planning region: the bounding box of the dataset's land (the OSM land
+# polygons clipped to the archipelago's box, ``routing.geodata.load_land``) widened by this much
+# on each side, about 55 km at these latitudes: the open sea beyond the outermost islands that
+# a voyage may still cross. A hazard past it lies on no route, and one far past it is a typing
+# error (a sign lost, lon/lat swapped) or a ring drawn the wrong way round the world.
+REGION_MARGIN_DEG = 0.5
+# A ring wider than this in longitude is read as crossing the antimeridian (from 179 to -179
+# the short way), which the planar polygons of the sea networks cannot hold.
+MAX_RING_SPAN_DEG = 180.0
 
 
 @dataclass(frozen=True)
@@ -160,8 +170,21 @@ def parse_hazards(raw: Any, *, source: str = "hazards") -> tuple[Hazard, ...]:
             geom = shape(feature.get("geometry"))
         except Exception:  # shapely's own errors vary by what is wrong
             geom = None
-        if not isinstance(geom, (Polygon, MultiPolygon)) or geom.is_empty or not geom.is_valid:
+        if not isinstance(geom, (Polygon, MultiPolygon)) or geom.is_empty:
             problems.append(Issue("bad_value", f"{base}/geometry", "a valid Polygon/MultiPolygon"))
+        elif not geom.is_valid:
+            why = explain_validity(geom)
+            problems.append(
+                Issue("invalid_geometry", f"{base}/geometry", f"not a valid polygon: {why}")
+            )
+        elif ring_span_deg(geom) > MAX_RING_SPAN_DEG:
+            problems.append(
+                Issue(
+                    "antimeridian",
+                    f"{base}/geometry",
+                    f"a ring spans more than {MAX_RING_SPAN_DEG:g} degrees of longitude",
+                )
+            )
         elif not _lonlat(geom):
             problems.append(
                 Issue(
@@ -197,6 +220,44 @@ def _lonlat(geom: BaseGeometry) -> bool:
         and (abs(xy[:, 0]) <= 180).all()  # NaN fails these too
         and (abs(xy[:, 1]) <= 90).all()
     )
+
+
+def ring_span_deg(geom: BaseGeometry) -> float:
+    """The widest span in longitude of any ring of a polygon or multipolygon, degrees."""
+    polygons = geom.geoms if isinstance(geom, MultiPolygon) else [geom]
+    widest = 0.0
+    for polygon in polygons:
+        for ring in (polygon.exterior, *polygon.interiors):
+            x0, _, x1, _ = ring.bounds
+            widest = max(widest, x1 - x0)
+    return widest
+
+
+def region_bounds(land: Sequence[BaseGeometry]) -> tuple[float, float, float, float]:
+    """The planning region (lon/lat min x, min y, max x, max y): the bounding box of the
+    dataset's land widened by ``REGION_MARGIN_DEG``."""
+    x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(list(land)))
+    m = REGION_MARGIN_DEG
+    return (x0 - m, y0 - m, x1 + m, y1 + m)
+
+
+def outside_region(
+    geom: BaseGeometry, bounds: tuple[float, float, float, float], *, path: str = "/geometry"
+) -> list[Issue]:
+    """The problem of a hazard's shape that leaves the planning region ``bounds`` (none when
+    it lies within)."""
+    x0, y0, x1, y1 = bounds
+    gx0, gy0, gx1, gy1 = geom.bounds
+    if gx0 >= x0 and gy0 >= y0 and gx1 <= x1 and gy1 <= y1:
+        return []
+    box = f"longitude {x0:.2f}..{x1:.2f}, latitude {y0:.2f}..{y1:.2f}"
+    return [
+        Issue(
+            "outside_region",
+            path,
+            f"the hazard reaches past the planning region ({box}): lon/lat order (WGS 84)?",
+        )
+    ]
 
 
 def load_hazards(path: Path) -> tuple[Hazard, ...]:

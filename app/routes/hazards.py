@@ -7,16 +7,30 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
+import shapely
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictFloat,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from shapely.validation import explain_validity
 
 from app import auth, deps
 from app.deps import HazardId
 from app.errors import problems
+from app.preconditions import IfMatch, IfNoneMatch, Preconditions
 from app.services import hazards
-from routing.hazards import KINDS, STATUSES
+from routing.hazards import KINDS, MAX_RING_SPAN_DEG, STATUSES
 from routing.schema import Name, Text
 
 router = APIRouter(tags=["hazards"])
@@ -51,22 +65,130 @@ def _not_reserved(hazard_id: str) -> None:
         )
 
 
+Lon = Annotated[
+    StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False, description="Longitude, degrees")
+]
+Lat = Annotated[
+    StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False, description="Latitude, degrees")
+]
+Position = Annotated[tuple[Lon, Lat], Field(description="[longitude, latitude] (WGS 84), 2-D")]
+
+
+def _ring(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    if ring[0] != ring[-1]:
+        raise PydanticCustomError(
+            "unclosed_ring", "a ring is closed: its last position repeats its first"
+        )
+    lons = [p[0] for p in ring]
+    if max(lons) - min(lons) > MAX_RING_SPAN_DEG:
+        raise PydanticCustomError(
+            "antimeridian",
+            f"a ring spans more than {MAX_RING_SPAN_DEG:g} degrees of longitude (one across the "
+            "antimeridian, or round the world); hazards lie in the planning region",
+        )
+    return ring
+
+
+Ring = Annotated[
+    list[Position],
+    Field(min_length=4, description="A closed ring: at least 4 positions, the last the first"),
+    AfterValidator(_ring),
+]
+
+
+def _valid(geometry: dict[str, Any]) -> None:
+    shape = shapely.geometry.shape(geometry)
+    if not shape.is_valid:
+        raise PydanticCustomError(
+            "invalid_geometry", "not a valid polygon: {why}", {"why": explain_validity(shape)}
+        )
+
+
+class HazardPolygon(BaseModel):
+    """A GeoJSON Polygon: the outer ring, then any holes."""
+
+    type: Literal["Polygon"]
+    coordinates: Annotated[list[Ring], Field(min_length=1, max_length=1000)]
+
+    model_config = {"extra": "forbid"}
+
+    @model_validator(mode="after")
+    def _is_valid(self) -> HazardPolygon:
+        _valid(self.model_dump())
+        return self
+
+
+class HazardMultiPolygon(BaseModel):
+    """A GeoJSON MultiPolygon: polygons, each its outer ring then any holes."""
+
+    type: Literal["MultiPolygon"]
+    coordinates: Annotated[
+        list[Annotated[list[Ring], Field(min_length=1, max_length=1000)]],
+        Field(min_length=1, max_length=1000),
+    ]
+
+    model_config = {"extra": "forbid"}
+
+    @model_validator(mode="after")
+    def _is_valid(self) -> HazardMultiPolygon:
+        _valid(self.model_dump())
+        return self
+
+
+def _as_geometry(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """The geometry's problems at their place in it: a type that is not Polygon or
+    MultiPolygon (a Feature, a Point) at ``/geometry/type``, the rest without the union's
+    tag (``/geometry/coordinates/0/3``)."""
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        found: list[InitErrorDetails] = []
+        for e in exc.errors():
+            loc = tuple(e["loc"])
+            code, message = e["type"], e["msg"]
+            if code in ("union_tag_invalid", "union_tag_not_found"):
+                loc = ("type",)
+                code = "bad_geometry_type"
+                got = value.get("type") if isinstance(value, dict) else None
+                message = f"must be Polygon or MultiPolygon (a geometry, not a Feature): {got!r}"
+            elif loc[:1] in (("Polygon",), ("MultiPolygon",)):
+                loc = loc[1:]
+            found.append(
+                InitErrorDetails(
+                    type=PydanticCustomError(code, message.replace("{", "(").replace("}", ")")),
+                    loc=loc,
+                    input=e["input"],
+                )
+            )
+        raise ValidationError.from_exception_data("geometry", found) from None
+
+
+Geometry = Annotated[
+    HazardPolygon | HazardMultiPolygon,
+    Field(discriminator="type"),
+    WrapValidator(_as_geometry),
+]
+
+
 class HazardIn(BaseModel):
     """A hazard as set by a person: where, how deep (or no-go), and on whose word."""
 
     name: Name | None = Field(None, description="What people call it (default: the id)")
     kind: Literal[KINDS]  # type: ignore[valid-type]
-    least_depth_m: Annotated[float, Field(ge=0, le=12000)] | None = Field(
-        None, description="Least depth below chart datum, metres; null with no_go: true"
+    least_depth_m: Annotated[StrictFloat, Field(ge=0, le=12000, allow_inf_nan=False)] | None = (
+        Field(None, description="Least depth below chart datum, metres; null with no_go: true")
     )
-    no_go: bool = Field(False, description="Keep every vessel out, whatever its draft")
+    no_go: StrictBool = Field(False, description="Keep every vessel out, whatever its draft")
     status: Literal[STATUSES]  # type: ignore[valid-type]
     source: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
         ..., description="Who or what says so (a chart, a survey, a harbour master's report)"
     )
     note: Text | None = None
-    geometry: dict[str, Any] = Field(
-        ..., description="A GeoJSON Polygon or MultiPolygon, lon/lat (WGS 84)"
+    geometry: Geometry = Field(
+        ...,
+        description="A GeoJSON Polygon or MultiPolygon, lon/lat (WGS 84): closed rings of 2-D "
+        "positions, a valid shape within the planning region (the dataset's islands and the "
+        "sea around them), no ring across the antimeridian",
     )
     reason: Text = Field("", description="Why the change (kept with it)")
 
@@ -118,49 +240,83 @@ def hazard_history(
     return {"changes": hazards.history(deps.settings(request), hazard_id=hazard_id)}
 
 
-@router.get("/hazards/{hazard_id}", dependencies=[auth.reader], responses=problems(401, 403, 404))
-def get_hazard(request: Request, hazard_id: HazardId) -> dict[str, Any]:
-    """One hazard in force as a GeoJSON feature."""
-    return hazards.one(deps.settings(request), hazard_id)
+ETAG = {
+    "ETag": {
+        "description": "The hazard's entity tag: send it as If-Match with a change",
+        "schema": {"type": "string"},
+    }
+}
+
+
+@router.get(
+    "/hazards/{hazard_id}",
+    dependencies=[auth.reader],
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404)},
+)
+def get_hazard(request: Request, hazard_id: HazardId) -> JSONResponse:
+    """One hazard in force as a GeoJSON feature, with its ETag (for If-Match)."""
+    found, tag = hazards.one(deps.settings(request), hazard_id)
+    return JSONResponse(found, headers={"ETag": tag})
 
 
 @router.put(
     "/hazards/{hazard_id}",
     dependencies=[auth.planner],
-    responses={201: {"description": "A new hazard"}, **problems(401, 403, 413, 422)},
+    responses={
+        200: {"description": "A change to a hazard in force", "headers": ETAG},
+        201: {"description": "A new hazard", "headers": ETAG},
+        **problems(401, 403, 412, 413, 422, 428),
+    },
 )
-def put_hazard(request: Request, hazard_id: NewHazardId, body: HazardIn) -> JSONResponse:
-    """Set a hazard: a new one (201) or a change to one in force (200), e.g. a candidate
-    confirmed (`status: verified` with a least depth and its source) or a depth corrected. The
-    next plan's sea networks go around it where a class's draft needs more water (draft times
-    the under-keel ratio of data/fleet.toml)."""
+def put_hazard(
+    request: Request,
+    hazard_id: NewHazardId,
+    body: HazardIn,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
+) -> JSONResponse:
+    """Set a hazard: a new one (201) or a change to one in force (200, with If-Match: the
+    ETag it was read with; 428 without, 412 when it changed since), e.g. a candidate confirmed
+    (`status: verified` with a least depth and its source) or a depth corrected. The answer is
+    the hazard as this change set it, with its new ETag. The next plan's sea networks go
+    around it where a class's draft needs more water (draft times the under-keel ratio of
+    data/fleet.toml)."""
     _not_reserved(hazard_id)
     props = body.model_dump(exclude={"geometry", "reason"}, exclude_none=True)
-    found, new = hazards.put(
+    found, new, tag = hazards.put(
         deps.settings(request),
         hazard_id,
         props,
-        body.geometry,
+        body.geometry.model_dump(),
         reason=body.reason,
         key=auth.key_of(request),
+        pre=Preconditions(if_match, if_none_match),
     )
     return JSONResponse(
         found,
         status_code=201 if new else 200,
-        headers={"Location": f"/hazards/{quote(hazard_id, safe='')}"},
+        headers={"Location": f"/hazards/{quote(hazard_id, safe='')}", "ETag": tag},
     )
 
 
 @router.delete(
-    "/hazards/{hazard_id}", dependencies=[auth.planner], responses=problems(401, 403, 404, 422)
+    "/hazards/{hazard_id}",
+    dependencies=[auth.planner],
+    responses=problems(401, 403, 404, 412, 422, 428),
 )
 def withdraw_hazard(
     request: Request,
     hazard_id: HazardId,
     reason: Annotated[str, Query(max_length=2000)] = "",
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    """Withdraw a hazard in force (a candidate discarded, a reef that is not there): the next
+    """Withdraw a hazard in force (a candidate discarded, a reef that is not there), with
+    If-Match: the ETag it was read with (428 without, 412 when it changed since): the next
     plans no longer go around it. The change is kept in the history."""
     return hazards.withdraw(
-        deps.settings(request), hazard_id, reason=reason, key=auth.key_of(request)
+        deps.settings(request),
+        hazard_id,
+        reason=reason,
+        key=auth.key_of(request),
+        pre=Preconditions(if_match),
     )

@@ -1,4 +1,6 @@
-"""Stored scenarios and the vessels' availability."""
+"""Stored scenarios and the vessels' availability. A stored scenario is never changed (there is
+no PUT or DELETE: a new one is stored instead), so only the vessels' settings take ETags and
+If-Match."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pydantic import BaseModel, Field, StrictBool
 from app import auth, deps
 from app.deps import ScenarioId, VesselId
 from app.errors import problems
+from app.preconditions import IfMatch, IfNoneMatch, Preconditions
 from app.services import scenarios, vessels
 from routing.errors import DataError, Issue
 from routing.schema import ScenarioModel, Time
@@ -71,13 +74,41 @@ def list_vessels(request: Request) -> list[dict[str, Any]]:
     return vessels.listing(deps.settings(request))
 
 
+ETAG = {
+    "ETag": {
+        "description": "The vessel's entity tag: send it as If-Match with a change",
+        "schema": {"type": "string"},
+    }
+}
+
+
+@router.get(
+    "/vessels/{vessel_id}",
+    dependencies=[auth.reader],
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 422)},
+)
+def get_vessel(request: Request, vessel_id: VesselId) -> JSONResponse:
+    """One vessel with its class, home depot, availability window and active flag, and its
+    ETag (for If-Match)."""
+    found, tag = vessels.one(deps.settings(request), vessel_id)
+    return JSONResponse(found, headers={"ETag": tag})
+
+
 @router.put(
     "/vessels/{vessel_id}",
     dependencies=[auth.planner],
-    responses=problems(401, 403, 404, 413, 422),
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 412, 413, 422, 428)},
 )
-def put_vessel(request: Request, vessel_id: VesselId, body: VesselUpdate) -> dict[str, Any]:
-    """Set a vessel's availability window and active flag; later plans use them."""
+def put_vessel(
+    request: Request,
+    vessel_id: VesselId,
+    body: VesselUpdate,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatch = None,
+) -> JSONResponse:
+    """Set a vessel's availability window and active flag; later plans use them. Once set, a
+    change needs If-Match: the ETag it was read with (428 without, 412 when it changed
+    since). The answer is the vessel as this change set it, with its new ETag."""
     a, b = body.available_from, body.available_until
     if (a is None) != (b is None):
         path = "/available_until" if b is None else "/available_from"
@@ -86,6 +117,12 @@ def put_vessel(request: Request, vessel_id: VesselId, body: VesselUpdate) -> dic
     if a is not None and b is not None and a >= b:
         why = "must be after available_from"
         raise DataError([Issue("bad_time", "/available_until", why)], source="request")
-    return vessels.set_availability(
-        deps.settings(request), vessel_id, available_from=a, available_until=b, active=body.active
+    found, tag = vessels.set_availability(
+        deps.settings(request),
+        vessel_id,
+        available_from=a,
+        available_until=b,
+        active=body.active,
+        pre=Preconditions(if_match, if_none_match),
     )
+    return JSONResponse(found, headers={"ETag": tag})
