@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     )
     allow_anonymous_reads: bool = False
     max_body_bytes: int = 1_000_000
+    # Longest wait for the next piece of a request's body (a body announced longer than what is
+    # sent would otherwise hold the request): 408 after it. A wait between pieces, not for the
+    # whole body, so a slow island link sending steadily is never cut off. Assumed: 30 s.
+    body_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
     max_plan_seconds: float = 600.0
     max_plan_iterations: int = 200_000
     max_wait_s: float = 30.0  # longest a request may wait for a plan's result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import re
@@ -220,6 +221,7 @@ HTTP_CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "body_timeout",
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
@@ -268,25 +270,37 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413, by Content-Length or as they stream in."""
+    """Refuse request bodies over ``max_bytes`` with 413, by Content-Length or as they stream in;
+    a body whose next piece does not come within ``timeout_s`` with 408; a request framed both
+    by Content-Length and by Transfer-Encoding with 400 (RFC 9112 6.3: such a message may be an
+    attempt to smuggle a request, and is not read)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and b"transfer-encoding" in headers:
+            await self._refuse(scope, receive, send, 400, "both_lengths")
+            return
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._too_large(scope, receive, send)
+            await self._refuse(scope, receive, send, 413, "too_large")
             return
         seen = 0
 
         async def counted() -> Message:
             nonlocal seen
-            message = await receive()
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    message = await receive()
+            except TimeoutError:
+                raise _BodyTimeout(self.timeout_s) from None
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
                 raise _TooLarge(self.max_bytes)
@@ -295,18 +309,41 @@ class BodyLimit:
         try:
             await self.app(scope, counted, send)
         except _TooLarge:
-            await self._too_large(scope, receive, send)
+            await self._refuse(scope, receive, send, 413, "too_large")
+        except _BodyTimeout:
+            await self._refuse(scope, receive, send, 408, "body_timeout")
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, status: int, code: str
+    ) -> None:
+        message = {
+            "too_large": f"at most {self.max_bytes} bytes",
+            "body_timeout": f"the body stopped coming for {self.timeout_s:g} s",
+            "both_lengths": "Content-Length and Transfer-Encoding together: send one",
+        }[code]
+        detail = {
+            "too_large": f"request bodies are limited to {self.max_bytes} bytes",
+            "body_timeout": "the request's body did not arrive in full",
+            "both_lengths": "the request is framed twice",
+        }[code]
+        path = "/header/Content-Length" if code == "both_lengths" else ""
         response = problem_response(
-            413,
-            "Content Too Large",
-            f"request bodies are limited to {self.max_bytes} bytes",
-            errors=[
-                {"code": "too_large", "path": "", "message": f"at most {self.max_bytes} bytes"}
-            ],
+            status,
+            {413: "Content Too Large"}.get(status, HTTPStatus(status).phrase),
+            detail,
+            errors=[{"code": code, "path": path, "message": message}],
+            headers={"Connection": "close"} if status != 413 else None,
         )
         await response(scope, receive, send)
+
+
+class _BodyTimeout(HTTPException):
+    """Raised from the body stream when its next piece does not come in time (passed on by
+    FastAPI as ``_TooLarge`` is)."""
+
+    def __init__(self, timeout_s: float) -> None:
+        why = f"the body stopped coming for {timeout_s:g} s"
+        super().__init__(408, why, headers={"Connection": "close"})
 
 
 class _TooLarge(HTTPException):

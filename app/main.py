@@ -175,7 +175,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.key_lookups = auth.KeyLookups()
     app.state.access_log = AccessLog(settings.access_log, settings.access_log_summary_s)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
+    )
     app.add_middleware(events.FreshStatus)  # inside KeyCheck: the key is checked first
     app.add_middleware(auth.KeyCheck)  # no key, no reading of the request
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too

@@ -4,14 +4,19 @@ the service, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
+import socket
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app import localserver
 from app.auth import create_key
 from app.errors import MAX_LISTED
 from app.main import create_app
+from tests.browser.common import server_env
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -167,3 +172,52 @@ def test_every_answer_says_nosniff_and_every_page_carries_a_policy(service) -> N
         client.get("/plans", headers=keys["viewer"]),
     ):
         assert r.headers["x-content-type-options"] == "nosniff", r.url
+
+
+def _raw(base: str, request: bytes, *, wait_s: float = 30) -> bytes:
+    """Send ``request`` as it is over a new connection; what comes back until the server
+    closes it or ``wait_s`` passes without a byte."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait_s) as conn:
+        conn.sendall(request)
+        got = b""
+        try:
+            while chunk := conn.recv(65536):
+                got += chunk
+        except TimeoutError:
+            pass
+    return got
+
+
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
+def test_raw_http_a_short_body_times_out_and_double_framing_is_refused(
+    tmp_path: Path, network_cache: Path, server: str
+) -> None:
+    """A body announced as 999 bytes of which 24 come is answered 408 (the wait between pieces
+    set to 1 s here) and the connection closed; Content-Length with Transfer-Encoding is a 400,
+    not read as chunked."""
+    env = {**server_env(tmp_path, network_cache, "raw.db"), "BALLOT_BODY_TIMEOUT_S": "1"}
+    keys = localserver.create_keys(env, ("planner",))
+    with localserver.serving(env, server=server) as base:
+        head = f"POST /plans HTTP/1.1\r\nHost: x\r\nX-API-Key: {keys['planner']}\r\n"
+        short = _raw(
+            base,
+            (head + "Content-Type: application/json\r\nContent-Length: 999\r\n\r\n").encode()
+            + b'{"bundled": "pemilu2024"',
+        )
+        assert short.startswith(b"HTTP/1.1 408"), short[:300]
+        assert b"body_timeout" in short
+        # Content-Length with Transfer-Encoding, and a second request after it on the same
+        # connection: refused (uvicorn: 400), or read by Transfer-Encoding alone and the
+        # connection closed (granian), as RFC 9112 6.3 allows; never a second request smuggled.
+        both = _raw(
+            base,
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            b"GET /limits HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        answers = re.findall(rb"^HTTP/1\.1 (\d{3})", both, re.M)
+        assert len(answers) == 1, both[:600]
+        closed = re.search(rb"^connection: close\r$", both, re.M | re.I) is not None
+        assert answers[0] == b"400" or closed, both[:600]
+        assert b"max_body_bytes" not in both  # /limits was never answered
