@@ -78,7 +78,8 @@ def test_dashboard_draws_the_plan_and_follows_events(server) -> None:
         assert hand_over(base, issued.json()["key"], plan["id"], voyage, i) == key
         t0 = time.monotonic()
         page.wait_for_function(
-            f"document.querySelector('circle[data-key=\"{key}\"]').getAttribute('class').includes('delivered')",
+            f"() => document.querySelector('circle[data-key=\"{key}\"]')"
+            ".getAttribute('class').includes('delivered')",
             timeout=2 * POLL_MS + 1000,
         )
         waited = time.monotonic() - t0

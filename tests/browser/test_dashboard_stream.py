@@ -39,7 +39,7 @@ def _landings(plan: dict, n: int) -> list[tuple[dict, int]]:
 
 def _delivered(page: Any, key: str, timeout: float) -> None:
     page.wait_for_function(
-        f"document.querySelector('circle[data-key=\"{key}\"]').getAttribute('class')"
+        f"() => document.querySelector('circle[data-key=\"{key}\"]').getAttribute('class')"
         ".includes('delivered')",
         timeout=timeout,
     )

@@ -183,7 +183,9 @@ def _queue(page) -> list[dict]:
 
 def _queued(page, count: int) -> None:
     """Wait until the queue shows ``count`` reports (each is kept in IndexedDB first)."""
-    page.wait_for_function(f"document.querySelectorAll('#queue li.action').length === {count}")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#queue li.action').length === {count}"
+    )
 
 
 def _tap(page, stop: int, step: str) -> None:
@@ -247,7 +249,7 @@ def test_field_page_records_a_voyage_offline_and_sends_it_once(server) -> None:
         browser = launch(pw)
         context, page, errors = _phone(browser, link)
         page.wait_for_selector("body[data-offline-ready=true]", timeout=30_000)
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
         # The key is kept on the phone and gone from the address bar.
         assert page.url == f"{base}/field"
         assert page.evaluate("localStorage.getItem('ballotFieldKey')") == key
@@ -383,7 +385,7 @@ def test_field_page_records_a_voyage_offline_and_sends_it_once(server) -> None:
         board.wait_for_selector("body[data-ready=true]", timeout=30_000)
         for stop in (first, second):
             board.wait_for_function(
-                f"(document.querySelector('circle[data-key=\"{vessel}/{stop}\"]') || "
+                f"() => (document.querySelector('circle[data-key=\"{vessel}/{stop}\"]') || "
                 "{getAttribute: () => ''}).getAttribute('class').includes('delivered')",
                 timeout=30_000,
             )
