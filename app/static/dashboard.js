@@ -169,6 +169,7 @@ const state = {
   events: [],  // the plan's field events (GET /plans/{id}/events), read again when the status moves
   districtNames: {}, eventLabels: {},  // event type -> {id, en}, from GET /event-types
   home: null, view: null, villages: [], islands: [], depots: [],
+  islandBoxes: [], legLines: [],  // in map units: the islands' boxes, the plan's routes (for the labels)
   heardAt: null,  // when the server last answered (ISO), redrawn in the chosen language
   // The open plan's risk: its latest completed run (with the report), the run being followed, the
   // last refusal or failure ({key, why}) and the district whose histogram is open.
@@ -270,16 +271,24 @@ function pathOf(geometry) {
 // --- pan and zoom on the map's viewBox ------------------------------------------------------------
 
 const MIN_ZOOM = 1, MAX_ZOOM = 64;
+const SCALE_PX = 44;  // the scale's height over the map's bottom, and its margin
 const zoomOf = () => state.home.w / state.view.w;
 const unitsPerPx = () => state.view.w / Math.max(1, $("map").clientWidth);
 
+// The view that shows `bounds` whole, clear of the help drawn over the map's top and of the scale over its
+// bottom (the islands lie in the south: under the scale they would be hidden).
 function fitView(bounds) {
   const map = $("map");
-  const aspect = Math.max(1, map.clientWidth) / Math.max(1, map.clientHeight);
+  const W = Math.max(1, map.clientWidth), H = Math.max(1, map.clientHeight);
+  const frame = map.getBoundingClientRect();
+  const help = $("map-help").getBoundingClientRect();
+  const top = Math.min(H / 4, help.height ? help.bottom - frame.top + 2 : 0);
+  const bottom = Math.min(H / 4, SCALE_PX);
   const [x0, y0, x1, y1] = bounds;
-  let w = x1 - x0, h = y1 - y0;
-  if (w / h > aspect) h = w / aspect; else w = h * aspect;
-  return { x: (x0 + x1 - w) / 2, y: (y0 + y1 - h) / 2, w, h };
+  const k = Math.max((x1 - x0) / W, (y1 - y0) / Math.max(1, H - top - bottom));  // map units per pixel
+  const w = W * k, h = H * k;
+  const slack = (H - top - bottom) * k - (y1 - y0);  // left over between the help and the scale
+  return { x: (x0 + x1 - w) / 2, y: y0 - (top * k + slack / 2), w, h };
 }
 
 function setView(view) {
@@ -318,6 +327,44 @@ function zoomBy(factor, clientX, clientY) {
   setView({ x: ux - fx * w, y: uy - fy * h, w, h });
 }
 
+// Where the islands and the plan's landings are, in map units: what the zoom buttons zoom towards.
+function landmarks() {
+  const points = state.labels.filter((l) => l.island !== null).map((l) => l.at);
+  for (const { node } of state.stops) points.push([Number(node.getAttribute("cx")), Number(node.getAttribute("cy"))]);
+  return points;
+}
+
+// Zoom in (factor > 1) by the buttons or keys: towards the islands and landings on screen. The new view's
+// middle is a point of the view on screen, chosen so that it shows the most of them clear of the help and the
+// scale drawn over the map, and has them nearest its middle; so "+" never dives into open sea while the view
+// holds land. Zooming out keeps the middle.
+function zoomStep(factor) {
+  if (!state.view) return;
+  if (factor <= 1) { zoomBy(factor); return; }
+  const v = state.view;
+  const w = v.w / factor, h = v.h / factor;
+  const k = w / Math.max(1, $("map").clientWidth);  // map units per pixel once zoomed
+  const frame = $("map").getBoundingClientRect(), help = $("map-help").getBoundingClientRect();
+  const top = (help.height ? help.bottom - frame.top : 0) * k, bottom = SCALE_PX * k;
+  const points = landmarks().filter(([x, y]) => x >= v.x && x <= v.x + v.w && y >= v.y && y <= v.y + v.h);
+  const mid = [v.x + v.w / 2, v.y + v.h / 2];
+  let best = { count: -1, d: Infinity, at: mid };
+  const n = 12;
+  for (let i = 0; i <= n; i++) {
+    for (let j = 0; j <= n; j++) {
+      const cx = v.x + (v.w * i) / n, cy = v.y + (v.h * j) / n;  // its middle anywhere on screen
+      let count = 0, sx = 0, sy = 0;
+      for (const [x, y] of points) {
+        if (Math.abs(x - cx) <= w / 2 && y >= cy - h / 2 + top && y <= cy + h / 2 - bottom) { count++; sx += x; sy += y; }
+      }
+      // Of the views that show as many, the one that has them nearest its (clear) middle.
+      const d = count ? Math.hypot(cx - sx / count, cy + (bottom - top) / 2 - sy / count) : Math.hypot(cx - mid[0], cy - mid[1]);
+      if (count > best.count || (count === best.count && d < best.d)) best = { count, d, at: [cx, cy] };
+    }
+  }
+  setView({ x: best.at[0] - w / 2, y: best.at[1] - h / 2, w, h });
+}
+
 function panBy(dxPx, dyPx) {
   if (!state.view) return;
   const k = unitsPerPx();
@@ -325,9 +372,12 @@ function panBy(dxPx, dyPx) {
   setView({ ...v, x: v.x - dxPx * k, y: v.y - dyPx * k });
 }
 
+// The whole map: its home view, worked out again only when the map's size has changed.
 function resetView() {
   if (!state.bounds) return;
-  state.home = fitView(state.bounds);
+  const size = `${$("map").clientWidth}x${$("map").clientHeight}`;
+  if (!state.home || state.homeSize !== size) state.home = fitView(state.bounds);
+  state.homeSize = size;
   setView(state.home);
 }
 
@@ -354,20 +404,34 @@ function bindPanZoom() {
   map.addEventListener("pointerup", end);
   map.addEventListener("pointercancel", end);
   map.addEventListener("keydown", (ev) => {
-    const keys = { "+": () => zoomBy(1.5), "=": () => zoomBy(1.5), "-": () => zoomBy(1 / 1.5), "0": resetView,
+    const keys = { "+": () => zoomStep(1.5), "=": () => zoomStep(1.5), "-": () => zoomStep(1 / 1.5), "0": resetView,
       ArrowLeft: () => panBy(60, 0), ArrowRight: () => panBy(-60, 0), ArrowUp: () => panBy(0, 60), ArrowDown: () => panBy(0, -60) };
     if (keys[ev.key]) { ev.preventDefault(); keys[ev.key](); }
   });
-  $("zoom-in").addEventListener("click", () => zoomBy(1.5));
-  $("zoom-out").addEventListener("click", () => zoomBy(1 / 1.5));
+  $("zoom-in").addEventListener("click", () => zoomStep(1.5));
+  $("zoom-out").addEventListener("click", () => zoomStep(1 / 1.5));
   $("zoom-reset").addEventListener("click", resetView);
+  $("timeline-box").addEventListener("scroll", stickNames, { passive: true });
   window.addEventListener("resize", () => {
-    if (!state.home) return;
+    // The timeline is drawn at its box's width: again when that changes.
+    if (state.plan && state.timeline && $("timeline-box").clientWidth !== state.timelineWidth) {
+      drawTimeline(state.plan, state.timeline);
+    }
+  });
+  // The map's size follows the window and, on a wide screen, the board beside it (as wide as its tables
+  // need): its home view follows, the zoom and the middle kept.
+  const resized = () => {
+    const size = `${map.clientWidth}x${map.clientHeight}`;
+    if (!state.home || size === state.homeSize) return;
     const zoom = zoomOf(), v = state.view;
     state.home = fitView(state.bounds);
+    state.homeSize = size;
     const w = state.home.w / zoom, h = state.home.h / zoom;
-    setView({ x: v.x + v.w / 2 - w / 2, y: v.y + v.h / 2 - h / 2, w, h });
-  });
+    if (zoom < 1.001) setView(state.home);  // the whole map stays the whole map
+    else setView({ x: v.x + v.w / 2 - w / 2, y: v.y + v.h / 2 - h / 2, w, h });
+  };
+  if (window.ResizeObserver) new ResizeObserver(resized).observe(map);
+  else window.addEventListener("resize", resized);
 }
 
 // Markers keep their size on screen whatever the zoom.
@@ -441,34 +505,55 @@ function anchorOf(geometry) {
 // The name on the map: "Pulau Kangean" reads "Kangean" (the tooltip keeps the whole name).
 const shortName = (name) => name.replace(/^(Pulau|Island of)\s+/i, "");
 
-function addLabel(text, [x, y], cls, minZoom, priority, title) {
-  const node = el("text", { x: x.toFixed(1), y: y.toFixed(1), class: `label ${cls}` }, $("labels"));
+// A geometry's box in map units: [x0, y0, x1, y1].
+function boxOf(geometry) {
+  const g = geometry;
+  const coords = { Point: [g.coordinates], Polygon: g.coordinates.flat(), MultiPolygon: g.coordinates.flat(2) }[g.type] || [];
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const c of coords) {
+    const [x, y] = project(c);
+    box[0] = Math.min(box[0], x); box[1] = Math.min(box[1], y);
+    box[2] = Math.max(box[2], x); box[3] = Math.max(box[3], y);
+  }
+  if (g.type === "Point") { box[0] -= 4; box[1] -= 4; box[2] += 4; box[3] += 4; }  // the disc pathOf draws
+  return box;
+}
+
+// A label names what lies at `at` (map units) within `target` (its box: an island's, a district's landings',
+// or the point itself). A district's or village's name is left out where it would hide more than `maxCost`
+// (see hiddenBy). `inside` says whether it may sit on what it names: "always" (the mainland), "fits"
+// (an island large enough on screen to carry its name without being hidden by it), "maybe" (a district's
+// middle, usually open sea) or "never" (a depot, a landing: the label goes beside the mark).
+function addLabel(text, at, cls, minZoom, priority, { target = null, inside = "never", island = null, title = null, maxCost = Infinity } = {}) {
+  const node = el("text", { x: at[0].toFixed(1), y: at[1].toFixed(1), class: `label ${cls}` }, $("labels"));
   node.textContent = text;
+  if (island !== null) node.dataset.island = state.islands[island].properties.code;
   if (title) el("title", {}, node).textContent = title;
-  state.labels.push({ node, minZoom, priority });
+  state.labels.push({ node, minZoom, priority, at, target: target || [at[0], at[1], at[0], at[1]], inside, island, maxCost, size: null });
   return node;
 }
 
 function buildLabels() {
   $("labels").replaceChildren();
   state.labels = [];
-  for (const f of state.islands) {
+  state.islandBoxes = state.islands.map((f) => boxOf(f.geometry));
+  state.islands.forEach((f, i) => {
     const p = f.properties;
     const area = p.area_km2 || p.area_km2_gazetteer || 0.05;
-    if (p.is_madura_mainland) { addLabel("Madura", anchorOf(f.geometry), "island mainland", 1, 0); continue; }
+    const target = state.islandBoxes[i];
+    if (p.is_madura_mainland) {
+      addLabel("Madura", anchorOf(f.geometry), "island mainland", 1, 0, { target, inside: "always", island: i });
+      return;
+    }
     const minZoom = 4.5 / Math.sqrt(area);
-    addLabel(shortName(p.name), anchorOf(f.geometry), "island", minZoom, area >= 100 ? 1 : 3 + minZoom);
-  }
-  for (const f of state.depots) {
-    const [x, y] = project(f.geometry.coordinates);
-    addLabel(f.properties.name, [x, y], "depot-label", 1, 1).setAttribute("dy", "-0.9em");
-  }
-  for (const [, d] of Object.entries(districtCentres())) {
-    addLabel(d.name, d.at, "district", 1, 2);
-  }
+    addLabel(shortName(p.name), anchorOf(f.geometry), "island", minZoom, area >= 100 ? 1 : 3 + minZoom,
+      { target, inside: "fits", island: i });
+  });
+  for (const f of state.depots) addLabel(f.properties.name, project(f.geometry.coordinates), "depot-label", 1, 1);
+  for (const [, d] of Object.entries(districtCentres())) addLabel(d.name, d.at, "district", 1, 2, { inside: "maybe", maxCost: 1.5 });
   for (const v of state.villages) {
     if (!v.landing_point) continue;
-    addLabel(v.name, project([v.landing_point.lon, v.landing_point.lat]), "village", 6, 20).setAttribute("dy", "1.3em");
+    addLabel(v.name, project([v.landing_point.lon, v.landing_point.lat]), "village", 6, 20, { maxCost: 2.5 });
   }
   state.labels.sort((a, b) => a.priority - b.priority);
   scheduleRedraw();
@@ -489,20 +574,129 @@ function districtCentres() {
   return out;
 }
 
-// Show the labels the zoom allows, most important first, leaving out any that would overlap.
+// Whether the segment a-b crosses the box [x0, y0, x1, y1] (Liang-Barsky).
+function segmentHits([ax, ay], [bx, by], [x0, y0, x1, y1]) {
+  let t0 = 0, t1 = 1;
+  const dx = bx - ax, dy = by - ay;
+  for (const [p, q] of [[-dx, ax - x0], [dx, x1 - ax], [-dy, ay - y0], [dy, y1 - ay]]) {
+    if (p === 0) { if (q < 0) return false; continue; }
+    const r = q / p;
+    if (p < 0) { if (r > t1) return false; if (r > t0) t0 = r; } else { if (r < t0) return false; if (r < t1) t1 = r; }
+  }
+  return true;
+}
+
+const overlapArea = (a, b) => Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0])) * Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+const boxesMeet = (a, b, m = 0) => a[0] < b[2] + m && b[0] < a[2] + m && a[1] < b[3] + m && b[1] < a[3] + m;
+
+// What the labels should leave in sight, in pixels of the map's frame: the plan's landings and the depots,
+// the small islands (those a label could hide), the routes' segments; and what they must not go under: the
+// frame's edges and the help, zoom buttons and scale drawn over the map.
+function labelObstacles(toPx, width, height) {
+  const frame = $("map").getBoundingClientRect();
+  const covers = [];
+  for (const sel of ["#map-help", ".map-frame .zoom", "#scale"]) {
+    const n = document.querySelector(sel);
+    if (!n || n.hidden) continue;
+    const r = n.getBoundingClientRect();
+    if (r.width && r.height) covers.push([r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top]);
+  }
+  const inFrame = ([x, y]) => x > -50 && y > -50 && x < width + 50 && y < height + 50;
+  const marks = [];
+  for (const { node } of state.stops) marks.push(toPx([Number(node.getAttribute("cx")), Number(node.getAttribute("cy"))]));
+  for (const f of state.depots) marks.push(toPx(project(f.geometry.coordinates)));
+  const islands = [];
+  (state.islandBoxes || []).forEach((b, i) => {
+    if (state.islands[i].properties.is_madura_mainland) return;
+    const [x0, y0] = toPx([b[0], b[1]]), [x1, y1] = toPx([b[2], b[3]]);
+    const box = [x0, y0, x1, y1];
+    if (x1 < 0 || y1 < 0 || x0 > width || y0 > height) return;
+    islands.push({ i, box, area: Math.max(1, (x1 - x0) * (y1 - y0)) });
+  });
+  const segments = [];
+  for (const line of state.legLines || []) {
+    const pts = line.map(toPx);
+    for (let j = 1; j < pts.length; j++) {
+      if (inFrame(pts[j - 1]) || inFrame(pts[j])) segments.push([pts[j - 1], pts[j]]);
+    }
+  }
+  return { covers, marks: marks.filter(inFrame), islands, segments };
+}
+
+// How much a label in `box` would hide: landings and depots under it, small islands other than its own,
+// route segments crossing it.
+function hiddenBy(box, label, obstacles) {
+  let cost = 0;
+  const [x0, y0, x1, y1] = box;
+  for (const [x, y] of obstacles.marks) if (x > x0 - 4 && x < x1 + 4 && y > y0 - 4 && y < y1 + 4) cost += 1;
+  const labelArea = (x1 - x0) * (y1 - y0);
+  for (const isl of obstacles.islands) {
+    if (isl.i === label.island || isl.area > 4 * labelArea || !boxesMeet(box, isl.box)) continue;
+    cost += 1.5 * Math.min(1, overlapArea(box, isl.box) / isl.area + 0.2);
+  }
+  for (const [a, b] of obstacles.segments) if (segmentHits(a, b, box)) cost += 0.4;
+  return cost;
+}
+
+// The places a label may go, as the middle of its box in pixels: on what it names where allowed, else
+// below, above, beside and at the corners of its target, clear of it by a gap.
+function labelSpots(label, toPx, w, h) {
+  const [L, T] = toPx([label.target[0], label.target[1]]);
+  const [R, B] = toPx([label.target[2], label.target[3]]);
+  const [ax, ay] = toPx(label.at);
+  const point = R - L < 1 && B - T < 1;
+  const g = point ? 6 : 2;  // a landing's or depot's mark is drawn about 4 px around its point
+  const cx = (L + R) / 2, cy = (T + B) / 2;
+  const spots = [];
+  const fits = R - L >= 1.6 * w + 6 && B - T >= 2.5 * h;
+  if (label.inside === "always" || label.inside === "maybe" || (label.inside === "fits" && fits)) spots.push([ax, ay]);
+  const below = [cx, B + g + h / 2], above = [cx, T - g - h / 2];
+  const right = [R + g + w / 2, cy], left = [L - g - w / 2, cy];
+  if (label.node.classList.contains("depot-label")) spots.push(above, right, left, below);
+  else spots.push(below, above, right, left);
+  spots.push([R + g / 2 + w / 2, B + g / 2 + h / 2], [L - g / 2 - w / 2, B + g / 2 + h / 2],
+    [R + g / 2 + w / 2, T - g / 2 - h / 2], [L - g / 2 - w / 2, T - g / 2 - h / 2]);
+  return spots;
+}
+
+// Show the labels the zoom allows, most important first, each where it hides least of the islands,
+// landings and routes it could cover, leaving out any that would overlap another label or the frame.
 function placeLabels() {
+  if (!state.view) return;
   const zoom = zoomOf();
+  const map = $("map");
+  const width = map.clientWidth, height = map.clientHeight;
+  const v = state.view, k = unitsPerPx();
+  const toPx = ([x, y]) => [(x - v.x) / k, (y - v.y) / k];
   const wanted = state.labels.filter((l) => l.minZoom <= zoom * 1.001);
   const shown = new Set(wanted);
   for (const l of state.labels) l.node.classList.toggle("off", !shown.has(l));
-  const boxes = wanted.map((l) => l.node.getBoundingClientRect());
+  for (const l of wanted) {  // sizes on screen do not change with the zoom: measured once
+    if (l.size) continue;
+    const r = l.node.getBoundingClientRect();
+    if (r.width > 0) l.size = { w: r.width + 2, h: r.height };
+  }
+  const obstacles = labelObstacles(toPx, width, height);
   const placed = [];
-  const overlaps = (a, b) => a.left < b.right + 2 && b.left < a.right + 2 && a.top < b.bottom && b.top < a.bottom;
-  wanted.forEach((l, i) => {
-    const clash = placed.some((b) => overlaps(b, boxes[i]));
-    l.node.classList.toggle("off", clash);
-    if (!clash) placed.push(boxes[i]);
-  });
+  for (const l of wanted) {
+    let best = null;
+    if (l.size) {
+      const { w, h } = l.size;
+      labelSpots(l, toPx, w, h).forEach(([x, y], i) => {
+        const box = [x - w / 2, y - h / 2, x + w / 2, y + h / 2];
+        if (box[0] < 2 || box[1] < 2 || box[2] > width - 2 || box[3] > height - 2) return;
+        if (obstacles.covers.some((c) => boxesMeet(box, c, 2)) || placed.some((p) => boxesMeet(box, p, 2))) return;
+        // The mainland's name goes on it wherever it can: it hides little of so much land.
+        const cost = l.inside === "always" && i === 0 ? -1 : hiddenBy(box, l, obstacles) + 0.05 * i;
+        if (cost <= l.maxCost && (!best || cost < best.cost)) best = { cost, box, x, y };
+      });
+    }
+    l.node.classList.toggle("off", !best);
+    if (!best) continue;
+    placed.push(best.box);
+    l.node.setAttribute("x", (v.x + best.x * k).toFixed(1));
+    l.node.setAttribute("y", (v.y + best.y * k).toFixed(1));
+  }
 }
 
 // --- the map ---------------------------------------------------------------------------------------
@@ -596,8 +790,10 @@ function drawPlan(plan, geo) {
   stops.replaceChildren();
   drawAreas(plan);
   const colour = colours(plan);
+  state.legLines = [];
   for (const f of geo.features.filter((x) => x.properties.kind === "leg")) {
     const q = f.properties;
+    state.legLines.push(f.geometry.coordinates.map(project));
     const d = "M" + f.geometry.coordinates.map(px).join("L");
     const p = el("path", { d, class: "leg", stroke: colour[q.vessel_id], "data-vessel": q.vessel_id, "data-leg": q.leg }, legs);
     el("title", {}, p).textContent = `${named(q.vessel_name, q.vessel_id)}, ${fill("trip", { n: q.trip })}: ` +
@@ -846,26 +1042,41 @@ function noteText(r) {
 
 function drawTimeline(plan, rows) {
   const svg = $("timeline");
+  const box = $("timeline-box");
   svg.replaceChildren();
+  if (!plan || !rows) return;
+  // Drawn in the box's pixels: vessels' names in a column at the left on a wide box, above their rows on
+  // a narrow one; days at least dayPx wide, so that on a phone the timeline scrolls inside its box.
+  const avail = Math.max(240, box.clientWidth);
+  const narrow = avail < 700;
   const start = Date.parse(plan.planning_start);
   const ends = rows.map((r) => Date.parse(r.end));
   const deadlines = plan.kpis.districts.map((d) => Date.parse(d.deadline));
   const end = Math.max(...ends, ...deadlines);
-  const W = 1200, left = 230, rowH = 22;
+  const days = Math.max(1, (end - start) / 86400000);
+  const left = narrow ? 6 : 230, dayPx = narrow ? 96 : 64, rowH = narrow ? 34 : 22, barY = narrow ? 14 : 0;
+  const W = Math.max(avail, Math.ceil(left + 10 + days * dayPx));
   const H = 30 + plan.voyages.length * rowH;
+  state.timelineWidth = avail;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("width", W);
+  svg.setAttribute("height", H);
+  svg.dataset.layout = narrow ? "narrow" : "wide";
   const x = (ms) => left + ((ms - start) / (end - start)) * (W - left - 10);
   for (let day = start; day <= end; day += 86400000) {
     el("line", { x1: x(day), x2: x(day), y1: 14, y2: H, stroke: "#d5d8dc" }, svg);
     el("text", { x: x(day) + 2, y: 11, "font-size": 10 }, svg).textContent = formatter("day").format(new Date(day));
   }
   const colour = colours(plan);
+  const names = el("g", { class: "tl-names" });
+  if (!narrow) el("rect", { x: 0, y: 14, width: left - 4, height: H - 14, class: "tl-name-bg" }, names);
   plan.voyages.forEach((v, i) => {
-    el("rect", { x: 4, y: 21 + i * rowH, width: 10, height: 8, fill: colour[v.vessel_id] }, svg);
-    el("text", { x: 18, y: 30 + i * rowH, "font-size": 11 }, svg).textContent = vesselName(v);
+    const y = i * rowH;
+    el("rect", { x: 4, y: 21 + y, width: 10, height: 8, fill: colour[v.vessel_id] }, names);
+    el("text", { x: 18, y: 30 + y, "font-size": 11 }, names).textContent = vesselName(v);
     for (const r of rows.filter((q) => q.vessel_id === v.vessel_id)) {
       const a = x(Date.parse(r.start)), b = x(Date.parse(r.end));
-      const bar = el("rect", { x: a, y: 18 + i * rowH, width: Math.max(1, b - a), height: 14, class: `bar-${r.activity}` }, svg);
+      const bar = el("rect", { x: a, y: 18 + y + barY, width: Math.max(1, b - a), height: 14, class: `bar-${r.activity}` }, svg);
       const where = r.where_name ? `${r.where_name} (${r.where})` : r.where;
       const note = noteText(r);
       el("title", {}, bar).textContent = `${t(r.activity)} · ${fill("trip", { n: r.trip })} · ${where}\n` +
@@ -876,6 +1087,14 @@ function drawTimeline(plan, rows) {
     const l = el("line", { x1: x(Date.parse(d.deadline)), x2: x(Date.parse(d.deadline)), y1: 14, y2: H, class: "deadline-line" }, svg);
     el("title", {}, l).textContent = `${named(districtName(d.district_code, d.district_name), d.district_code)}: ${wib(d.deadline)}`;
   }
+  svg.append(names);  // over the bars: the names stay at the box's left edge as it scrolls
+  stickNames();
+}
+
+// Keep the vessels' names at the left edge of the timeline's box, however far it is scrolled.
+function stickNames() {
+  const names = document.querySelector("#timeline .tl-names");
+  if (names) names.setAttribute("transform", `translate(${$("timeline-box").scrollLeft} 0)`);
 }
 
 // --- risk: the chance that the plan holds, from Monte Carlo runs (POST /plans/{id}/risk) ----------
