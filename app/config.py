@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from routing.fieldlog import DEFAULT_CLOCK_SKEW
 
+# The HTTP servers ``serve`` can run the app under (``BALLOT_SERVER``, ``serve --server``).
+ServerName = Literal["granian", "uvicorn"]
+
 
 def _default_data_dir() -> Path:
     beside_code = Path(__file__).resolve().parents[1] / "data"
@@ -62,8 +65,13 @@ class Settings(BaseSettings):
     access_log: Literal["summary", "full", "off"] = "summary"
     access_log_summary_s: Annotated[float, Field(gt=0, le=86_400)] = 60.0
     # Requests one API worker serves at once, open status streams and long polls included (each
-    # stream is a request that lasts); beyond it a request waits for a place (``serve``).
+    # stream is a request that lasts); beyond it a request waits for a place under granian, and
+    # is answered 503 at once under uvicorn (its ``limit_concurrency``) (``serve``).
     max_open_requests: Annotated[int, Field(ge=16, le=1_000_000)] = 10_000
+    # The HTTP server ``serve`` runs: granian (the default, measured the faster in issue 16;
+    # ``bench/api_load.py --server both`` compares them) or uvicorn, for a team that runs its
+    # ASGI apps under uvicorn.
+    server: ServerName = "granian"
 
     @property
     def database(self) -> str:

@@ -51,12 +51,18 @@ def start(
     timeout: float = 60,
     workers: int = 1,
     log: Path | None = None,
+    server: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start ``ballot-routing serve`` in its own process group and wait until /healthz answers.
-    The server's output is discarded, or appended to ``log`` when one is given."""
+    The server's output is discarded, or appended to ``log`` when one is given. ``server``:
+    the HTTP server (``serve --server``: granian or uvicorn), else the one ``env`` names
+    (``BALLOT_SERVER``) or the default."""
+    command = [executable(), "serve", "--port", str(port), "--workers", str(workers)]
+    if server is not None:
+        command += ["--server", server]
     with open(log, "ab") if log is not None else open(os.devnull, "wb") as out:
         proc = subprocess.Popen(
-            [executable(), "serve", "--port", str(port), "--workers", str(workers)],
+            command,
             env=env,
             start_new_session=True,
             stdout=out,
@@ -81,11 +87,18 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 
 @contextmanager
-def serving(env: dict[str, str], *, workers: int = 1, log: Path | None = None) -> Iterator[str]:
+def serving(
+    env: dict[str, str],
+    *,
+    workers: int = 1,
+    log: Path | None = None,
+    server: str | None = None,
+) -> Iterator[str]:
     """A running server for the duration of the block; yields its base URL. ``log``: a file
-    that the server's output is appended to (discarded by default)."""
+    that the server's output is appended to (discarded by default); ``server``: the HTTP
+    server, as for ``start``."""
     port = free_port()
-    proc = start(env, port, workers=workers, log=log)
+    proc = start(env, port, workers=workers, log=log, server=server)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -3,12 +3,16 @@
 
 Run: .venv/bin/python bench/api_load.py [--pollers 500] [--seconds 30] [--interval 1.0]
          [--start all|staggered|both] [--sse 1000] [--events-every 2.0] [--workers 1]
+         [--server granian|uvicorn|granian,uvicorn|both]
      .venv/bin/python bench/api_load.py --workers 2 \
          --database postgresql+psycopg://root@127.0.0.1:5432/test
 
-The service (`ballot-routing serve [--workers N]`, through `app.localserver.serving`) runs on a
-free loopback port with a fresh SQLite database (or a fresh schema of the PostgreSQL database
-given) and plans the 2024 scenario under an iteration budget.
+The service (`ballot-routing serve [--workers N] [--server NAME]`, through
+`app.localserver.serving`) runs on a free loopback port with a fresh SQLite database (or a fresh
+schema of the PostgreSQL database given) and plans the 2024 scenario under an iteration budget.
+With several servers (`--server granian,uvicorn` or `both`) each is measured in turn the same
+way, on a database of its own, and a last table puts them side by side, each row's p99 also as
+a multiple of that server's own floor.
 
 Where things run. Where this process may use two cores or more, the server is kept on its own
 core(s) and the load on the others: this process pins itself (``os.sched_setaffinity``) to the
@@ -87,6 +91,7 @@ SSE_CONNECT_BATCH = 50  # subscribers connecting at once (then a short pause)
 SSE_GRACE_S = 3.0  # after the last event, how long late frames are still awaited
 SSE_READ_TIMEOUT_S = 40.0  # a stream that sends nothing for this long has failed (keep-alive: 15 s)
 T = TypeVar("T")
+SERVERS = ("granian", "uvicorn")  # ballot-routing serve --server
 TARGETS = {"pollers": 500, "interval": 1.0, "events_every": 2.0, "sse": 1000}
 
 # --- pollers (in their own processes) -------------------------------------------------------
@@ -725,7 +730,9 @@ def report(
     load: Load,
     sse: dict[str, Any] | None,
     args: argparse.Namespace,
+    summary: list[Row],
 ) -> None:
+    """Print the start's table and targets; its rows go to ``summary`` too."""
     seconds = args.seconds
     polls = status["samples"]
     s304 = [s[1] for s in polls if s[2] == 304]
@@ -750,6 +757,7 @@ def report(
         Row("SSE delay", sse_values, sse_missed if sse is not None else "-"),
         Row("floor", floor_values, floor_errors),
     ]
+    summary.extend(rows)
     title = (
         f"pollers {'all at once' if start == 'all' else 'staggered'}: {args.pollers} pollers "
         f"every {args.interval:g} s for {seconds:g} s ({len(polls) / seconds:.0f} status req/s, "
@@ -839,8 +847,10 @@ def run(
     keys: dict[str, str],
     args: argparse.Namespace,
     stream: tuple[int, str | None],
-) -> None:
+) -> dict[str, list[Row]]:
+    """Measure the running service: per start, its rows (printed as a table each)."""
     load = Load(base, plan, keys, args)
+    summaries: dict[str, list[Row]] = {}
     try:
         use_sse = args.sse if stream[0] == 200 else 0
         connected = load.start(args.procs, use_sse)
@@ -866,9 +876,54 @@ def run(
                 "event errors: " + ", ".join(f"{k} {v}" for k, v in load.field.errors.most_common())
             )
         for start, (floor, status) in results.items():
-            report(start, floor, status, load, sse, args)
+            report(start, floor, status, load, sse, args, summaries.setdefault(start, []))
     finally:
         load.close()
+    return summaries
+
+
+def side_by_side(by_server: dict[str, dict[str, list[Row]]], args: argparse.Namespace) -> None:
+    """One table per start: each row's n, p50, p99, p99 as a multiple of the same server's
+    floor p99 and errors, for each server; with two servers, the second's p99 over the
+    first's."""
+    names = list(by_server)
+    for start in args.start_modes:
+        print(
+            f"\nside by side, pollers {'all at once' if start == 'all' else 'staggered'} "
+            f"({args.pollers} pollers every {args.interval:g} s for {args.seconds:g} s, "
+            f"{args.sse} SSE subscribers asked for): ms; x floor = p99 / that server's floor p99"
+        )
+        cell = (7, 9, 9, 8, 6)
+        head = f"{'':<12}" + "".join(f" {n:^{sum(cell) + len(cell)}}" for n in names)
+        sub = f"{'':<12}" + "".join(
+            f" {'n':>7} {'p50':>9} {'p99':>9} {'x floor':>8} {'errors':>6}" for _ in names
+        )
+        if len(names) == 2:
+            head += f" {'p99 ratio':>15}"
+            sub += f" {names[1] + '/' + names[0]:>15}"
+        print(head)
+        print(sub)
+        rows = {n: {r.name: r for r in by_server[n].get(start, [])} for n in names}
+        for what in ("304", "200 changed", "event POST", "SSE delay", "floor"):
+            line = f"{what:<12}"
+            p99s: list[float | None] = []
+            for n in names:
+                row = rows[n].get(what)
+                p = percentiles(row.values) if row is not None else None
+                floor_row = rows[n].get("floor")
+                f = percentiles(floor_row.values) if floor_row is not None else None
+                if row is None or p is None:
+                    line += f" {len(row.values) if row else 0:>7} {'-':>9} {'-':>9} {'-':>8}"
+                    p99s.append(None)
+                else:
+                    ratio = f"{p[2] / f[2]:.2f}" if f and f[2] > 0 else "-"
+                    line += f" {len(row.values):>7} {p[0]:>9.1f} {p[2]:>9.1f} {ratio:>8}"
+                    p99s.append(p[2])
+                line += f" {row.errors if row else '-'!s:>6}"
+            if len(names) == 2:
+                a, b = p99s
+                line += f" {f'{b / a:.2f}' if a and b is not None else '-':>15}"
+            print(line)
 
 
 def main() -> None:
@@ -889,11 +944,32 @@ def main() -> None:
     ap.add_argument(
         "--procs", type=int, default=None, help="poller processes (and as many SSE ones)"
     )
+    ap.add_argument(
+        "--server",
+        default="granian",
+        help="the HTTP server(s), measured in turn: granian, uvicorn, granian,uvicorn or both",
+    )
     args = ap.parse_args()
     args.start_modes = ("all", "staggered") if args.start == "both" else (args.start,)
+    servers = SERVERS if args.server == "both" else tuple(args.server.split(","))
+    if not servers or any(s not in SERVERS for s in servers) or len(set(servers)) < len(servers):
+        ap.error(f"--server {args.server}: granian, uvicorn, granian,uvicorn or both")
     split = cpu_split(args)
     if args.procs is None:
         args.procs = min(8, len(split[1])) if split else 1
+    by_server: dict[str, dict[str, list[Row]]] = {}
+    for name in servers:
+        if len(servers) > 1:
+            print(f"\n=== {name} ===")
+        by_server[name] = measure(name, args, split)
+    if len(servers) > 1:
+        side_by_side(by_server, args)
+
+
+def measure(
+    server: str, args: argparse.Namespace, split: tuple[set[int], set[int]] | None
+) -> dict[str, list[Row]]:
+    """Start the service under ``server`` on a fresh database, plan, and measure it."""
     tmp = Path(tempfile.mkdtemp(prefix="api-load-"))
     url, schema = f"sqlite:///{tmp}/load.db", None
     if args.database:
@@ -917,7 +993,9 @@ def main() -> None:
             if split:
                 os.sched_setaffinity(0, split[0])  # the server and its children inherit this
             base = stack.enter_context(
-                localserver.serving(env, workers=args.workers, log=tmp / "server.log")
+                localserver.serving(
+                    env, workers=args.workers, log=tmp / "server.log", server=server
+                )
             )
             if split:
                 os.sched_setaffinity(0, split[1])  # the load: this process and its children
@@ -932,14 +1010,14 @@ def main() -> None:
                 else "one core: server and load not pinned"
             )
             print(
-                f"{args.workers} API worker(s), {db_name}; {where}; {args.procs} poller "
+                f"{server}, {args.workers} API worker(s), {db_name}; {where}; {args.procs} poller "
                 f"process(es); floor: GET {FLOOR_PATH}; server log {tmp / 'server.log'}"
             )
             if stream[0] != 200:
                 print(f"SSE: GET /plans/{{id}}/status/stream answers {stream[0]}: no subscribers")
             elif stream[1] != inner(tag):
                 print(f"SSE: the stream's first id {stream[1]!r} is not the status ETag {tag!r}")
-            run(base, plan, keys, args, stream)
+            return run(base, plan, keys, args, stream)
     finally:
         os.sched_setaffinity(0, mine)
         if schema:

@@ -17,6 +17,7 @@ import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 import tomllib
@@ -53,6 +54,8 @@ PROBLEM_JSON = "application/problem+json"
 BACKGROUND = ("plan-dispatcher", "live-status-check")
 RENDERS = "live-status_"  # the live status's render threads
 KEEPALIVE_S = 0.5
+# The HTTP servers ``ballot-routing serve --server`` runs: the tests over real HTTP run on each.
+SERVERS = ("granian", "uvicorn")
 
 
 # Helpers.
@@ -466,13 +469,19 @@ def _plan(base: str, keys: dict[str, str]) -> dict:
     return plan
 
 
-def test_a_change_in_one_worker_reaches_the_pollers_and_streams_of_another(server_env) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_change_in_one_worker_reaches_the_pollers_and_streams_of_another(
+    server_env, server: str
+) -> None:
     """Worker A stores an event; worker B's pollers and its stream see the new status within
     seconds (LISTEN/NOTIFY on PostgreSQL, the periodic check on SQLite). The stream sends the
     status at once, keep-alives, the change, and resumes after ``Last-Event-ID``."""
     keys = localserver.create_keys(server_env, ("planner", "field", "viewer"))
     viewer = {"X-API-Key": keys["viewer"]}
-    with localserver.serving(server_env) as a, localserver.serving(server_env) as b:
+    with (
+        localserver.serving(server_env, server=server) as a,
+        localserver.serving(server_env, server=server) as b,
+    ):
         plan = _plan(a, keys)
         status_url = f"{b}/plans/{plan['id']}/status"
         first = httpx.get(status_url, headers=viewer)
@@ -516,9 +525,10 @@ def test_a_change_in_one_worker_reaches_the_pollers_and_streams_of_another(serve
         assert behind.event()["id"] == opaque(tag1)
 
 
+@pytest.mark.parametrize("server_name", SERVERS)
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_ends_open_status_streams_cleanly_and_stops_the_server(
-    tmp_path: Path, network_cache: Path, workers: int
+    tmp_path: Path, network_cache: Path, workers: int, server_name: str
 ) -> None:
     """Streams never end on their own: on SIGTERM each ends with its last chunk at once (not cut
     off when the server's time for open requests runs out), a gzip stream as a whole gzip
@@ -527,25 +537,10 @@ def test_sigterm_ends_open_status_streams_cleanly_and_stops_the_server(
     keys = localserver.create_keys(env, ("planner", "viewer"))
     port = localserver.free_port()
     base = f"http://127.0.0.1:{port}"
-    server = localserver.start(env, port, workers=workers)
+    server = localserver.start(env, port, workers=workers, server=server_name)
     try:
         plan = _plan(base, keys)
-        url = f"{base}/plans/{plan['id']}/status/stream"
-        codings = ["gzip", "identity", "gzip", "identity"]
-        streams = [
-            Stream(url, {"X-API-Key": keys["viewer"], "Accept-Encoding": coding})
-            for coding in codings
-        ]
-        for stream in streams:
-            assert stream.opened()[0] == 200
-            stream.event()
-        assert [s.encoding or "identity" for s in streams] == codings
-        os.kill(server.pid, signal.SIGTERM)
-        for stream in streams:
-            # Ended by the server, each with its last chunk: no stream is cut off.
-            assert stream.next(timeout=5) == ("end", None)
-            assert stream.complete
-        server.wait(timeout=5)
+        _streams_end_on_sigterm(server, f"{base}/plans/{plan['id']}/status/stream", keys)
     finally:
         with suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
@@ -553,15 +548,79 @@ def test_sigterm_ends_open_status_streams_cleanly_and_stops_the_server(
             server.wait(timeout=15)
 
 
-def test_more_open_streams_than_the_servers_default_leave_room_for_polls(
+def _streams_end_on_sigterm(
+    server: subprocess.Popen[bytes], url: str, keys: dict[str, str]
+) -> None:
+    """Open gzip and identity streams of ``url``, send the server SIGTERM: each stream ends
+    whole within 5 s, and so does the server."""
+    codings = ["gzip", "identity", "gzip", "identity"]
+    streams = [
+        Stream(url, {"X-API-Key": keys["viewer"], "Accept-Encoding": coding}) for coding in codings
+    ]
+    for stream in streams:
+        assert stream.opened()[0] == 200
+        stream.event()
+    assert [s.encoding or "identity" for s in streams] == codings
+    os.kill(server.pid, signal.SIGTERM)
+    for stream in streams:
+        # Ended by the server, each with its last chunk: no stream is cut off.
+        assert stream.next(timeout=5) == ("end", None)
+        assert stream.complete
+    server.wait(timeout=5)
+
+
+def test_serve_under_uvicorn_answers_health_and_the_documented_target_ends_streams(
     tmp_path: Path, network_cache: Path
+) -> None:
+    """``BALLOT_SERVER=uvicorn ballot-routing serve`` serves under uvicorn (its log says so) and
+    answers ``/healthz``; a server name it does not know is refused. The app as a team runs it
+    under uvicorn's own command, ``uvicorn --factory app.main:app_from_environment`` (no
+    graceful-shutdown timeout given), ends its open status streams on SIGTERM all the same."""
+    env = {**common.server_env(tmp_path, network_cache, "uvicorn.db"), "BALLOT_SERVER": "uvicorn"}
+    keys = localserver.create_keys(env, ("planner", "viewer"))
+    log = tmp_path / "serve.log"
+    with localserver.serving(env, log=log) as base:
+        r = httpx.get(f"{base}/healthz")
+        assert r.status_code == 200 and r.json()["status"] == "ok"
+        plan = _plan(base, keys)
+    assert "Uvicorn running on" in log.read_text()
+    refused = subprocess.run(
+        [localserver.executable(), "serve", "--server", "gunicorn"], env=env, capture_output=True
+    )
+    assert refused.returncode == 2 and b"--server" in refused.stderr
+
+    port = localserver.free_port()
+    command = ["-m", "uvicorn", "--factory", "app.main:app_from_environment", "--port", str(port)]
+    server = subprocess.Popen(
+        [sys.executable, *command], env=env, start_new_session=True, stderr=subprocess.DEVNULL
+    )
+    try:
+        end = time.monotonic() + 60
+        while True:
+            with suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            assert time.monotonic() < end and server.poll() is None, "uvicorn did not start"
+            time.sleep(0.3)
+        url = f"http://127.0.0.1:{port}/plans/{plan['id']}/status/stream"
+        _streams_end_on_sigterm(server, url, keys)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        with suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=15)
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_more_open_streams_than_the_servers_default_leave_room_for_polls(
+    tmp_path: Path, network_cache: Path, server: str
 ) -> None:
     """Each open stream is a request that lasts: 1,100 of them (more than the 1,024 requests
     the HTTP server serves at once by default) and the dashboards' polls are still answered
     (``BALLOT_MAX_OPEN_REQUESTS``)."""
     env = common.server_env(tmp_path, network_cache, "streams.db")
     keys = localserver.create_keys(env, ("planner", "viewer"))
-    with localserver.serving(env) as base:
+    with localserver.serving(env, server=server) as base:
         plan = _plan(base, keys)
         port = int(base.rsplit(":", 1)[1])
         path = f"/plans/{plan['id']}/status"

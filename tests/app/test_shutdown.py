@@ -1,7 +1,8 @@
 """SIGTERM or SIGINT to a serving process in the middle of a solve: a client waiting for the
 plan's result is answered at once with the plan as it stands, 5 s later nothing of the service is
 alive (its solver processes, the multiprocessing resource tracker, the API workers), and the plan
-it was solving is taken up again at once by the next start and completed."""
+it was solving is taken up again at once by the next start and completed; under granian and under
+uvicorn (``serve --server``)."""
 
 from __future__ import annotations
 
@@ -57,13 +58,14 @@ def long_poll(url: str, headers: dict[str, str], answers: list[tuple[int, str]])
         answers.append((r.status_code, r.json()["phase"]))
 
 
+@pytest.mark.parametrize("server_name", ["granian", "uvicorn"])  # ballot-routing serve --server
 @pytest.mark.parametrize(
     ("sig", "workers"),
     [(signal.SIGTERM, 1), (signal.SIGINT, 1), (signal.SIGTERM, 2)],
     ids=["sigterm", "sigint", "sigterm-2-workers"],
 )
 def test_signal_mid_solve_leaves_nothing_running_and_the_plan_is_taken_up_again(
-    tmp_path: Path, network_cache: Path, sig: signal.Signals, workers: int
+    tmp_path: Path, network_cache: Path, sig: signal.Signals, workers: int, server_name: str
 ) -> None:
     env = server_env(tmp_path, network_cache, "shutdown.db")
     keys = localserver.create_keys(env, ("planner", "viewer"))
@@ -72,7 +74,7 @@ def test_signal_mid_solve_leaves_nothing_running_and_the_plan_is_taken_up_again(
     base = f"http://127.0.0.1:{port}"
     servers = []
     try:
-        server = localserver.start(env, port, workers=workers)
+        server = localserver.start(env, port, workers=workers, server=server_name)
         servers.append(server)
         # A first, short plan builds the sea networks into the cache (the first time in a test
         # session), so that the plan below spends its budget solving.
@@ -106,7 +108,7 @@ def test_signal_mid_solve_leaves_nothing_running_and_the_plan_is_taken_up_again(
         assert row.phase in ACTIVE  # neither finished nor failed: stopped
         assert row.lease_until is None  # released, so the next start takes it up at once
 
-        server = localserver.start(env, port)
+        server = localserver.start(env, port, server=server_name)
         servers.append(server)
         end = time.monotonic() + 60
         while (body := httpx.get(url, headers=headers).json())["phase"] in ACTIVE:
