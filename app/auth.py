@@ -23,6 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -50,6 +51,7 @@ __all__ = [
     "require",
 ]
 
+log = logging.getLogger(__name__)
 KNOWN_FOR_S = 1.0  # a key's record is looked up again after this long (revocation reaches
 # every worker within it)
 PUBLIC = (
@@ -75,6 +77,11 @@ clock = time.monotonic
 def create_key(url: str, role: str, name: str = "") -> str:
     """Store a new key (hashed) and return it; the only time the key itself is seen."""
     return keys.issue_key(url, role, name=name)[0]
+
+
+def presented_key(scope: Scope) -> str | None:
+    """The API key a request presents (``X-API-Key`` or a bearer token), if any."""
+    return _presented_key(dict(scope["headers"]))
 
 
 def _presented_key(headers: dict[bytes, bytes]) -> str | None:
@@ -157,6 +164,65 @@ class KeyLookups:
 
             lookup.add_done_callback(done)
         return lookup
+
+
+@dataclass(eq=False)
+class HeldKey:
+    """An open stream's hold on its key: ``refused`` says why once the key is refused."""
+
+    key_hash: str
+    wake: Callable[[], None]
+    refused: str | None = None
+
+
+class StreamKeys:
+    """The keys of one worker's open status streams, looked up again together every
+    ``KNOWN_FOR_S`` (one query for all of them, in a worker thread, while any stream is open):
+    a stream whose key was revoked, deleted or has expired is told (``HeldKey.refused``, and its
+    ``wake``) within about a second, in every worker, for each reads the shared database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._held: dict[str, set[HeldKey]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def hold(self, key: str, wake: Callable[[], None]) -> HeldKey:
+        """Watch ``key`` for a stream until ``release``; ``wake`` is called (in this event
+        loop) when the key is refused."""
+        held = HeldKey(keys.hash_key(key), wake)
+        self._held.setdefault(held.key_hash, set()).add(held)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        return held
+
+    def release(self, held: HeldKey) -> None:
+        streams = self._held.get(held.key_hash)
+        if streams is not None:
+            streams.discard(held)
+            if not streams:
+                del self._held[held.key_hash]
+        if not self._held and self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _run(self) -> None:
+        while self._held:
+            await asyncio.sleep(KNOWN_FOR_S)
+            hashes = list(self._held)
+            try:
+                records = await anyio.to_thread.run_sync(
+                    keys.lookup_hashes, self.settings.database, hashes
+                )
+            except Exception as exc:  # the database away: the streams go on until it answers
+                log.warning("could not look the open streams' keys up: %s", exc)
+                continue
+            for key_hash in hashes:
+                why = _refusal(records.get(key_hash))
+                if why is None:
+                    continue
+                for held in self._held.pop(key_hash, set()):
+                    held.refused = why
+                    held.wake()
 
 
 class Unsettled:

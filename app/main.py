@@ -174,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.key_lookups = auth.KeyLookups()
+    app.state.stream_keys = auth.StreamKeys(settings)  # open streams' keys, checked each second
     app.state.access_log = AccessLog(settings.access_log, settings.access_log_summary_s)
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s

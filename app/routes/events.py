@@ -411,16 +411,33 @@ async def stream_status(
     keepalive_s = deps.settings(request).status_keepalive_s
     packer = GzipFrames() if _accepts_gzip(request.headers.get("accept-encoding", "")) else None
 
+    # The stream's key is looked up again every second while it is open: revoked, deleted or
+    # expired, the stream ends (the next request with that key is a 401).
+    presented = auth.presented_key(request.scope)
+    stream_keys: auth.StreamKeys = request.app.state.stream_keys
+
     async def frames() -> AsyncIterator[bytes]:
-        async with aclosing(live.watch(plan_id, last_event_id, keepalive_s=keepalive_s)) as seen:
-            async for found in seen:
-                plain = KEEP_ALIVE if found is None else status_frame(found)
-                if packer is None:
-                    yield plain
-                else:
-                    packed = KEEP_ALIVE_DEFLATED if found is None else status_frame_deflated(found)
-                    yield packer.frame(plain, packed)
-        if packer is not None:  # the service stops (a caller gone ends it at a yield above)
+        held = stream_keys.hold(presented, lambda: live.wake(plan_id)) if presented else None
+        try:
+            watched = live.watch(
+                plan_id,
+                last_event_id,
+                keepalive_s=keepalive_s,
+                ended=lambda: held is not None and held.refused is not None,
+            )
+            async with aclosing(watched) as seen:
+                async for found in seen:
+                    plain = KEEP_ALIVE if found is None else status_frame(found)
+                    if packer is None:
+                        yield plain
+                    else:
+                        deflated = status_frame_deflated(found) if found else KEEP_ALIVE_DEFLATED
+                        yield packer.frame(plain, deflated)
+        finally:
+            if held is not None:
+                stream_keys.release(held)
+        # The service stops, or the key was refused (a caller gone ends it at a yield above).
+        if packer is not None:
             yield packer.end()
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Vary": "Accept-Encoding"}

@@ -253,6 +253,15 @@ def revoke_key(url: str, key_id: str) -> KeyRecord | None:
     return None if row is None else _record(row)
 
 
+def lookup_hashes(url: str, hashes: list[str]) -> dict[str, KeyRecord]:
+    """The records of the keys with these hashes, by hash (one query; an unknown hash, as of a
+    deleted key, is absent)."""
+    k = db.api_keys
+    with db.engine_for(url).connect() as conn:
+        rows = conn.execute(select(k).where(k.c.key_hash.in_(hashes))).all()
+    return {row.key_hash: _record(row) for row in rows}
+
+
 def lookup(url: str, key: str) -> KeyRecord | None:
     """The record of a presented key, or ``None`` when no key has its hash."""
     k = db.api_keys

@@ -36,7 +36,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -379,6 +379,11 @@ class LiveStatus:
             # ahead of the request that made the change (its answer waited behind them).
             self._flight(plan_id).add_done_callback(lambda _: self._wake_streams(plan_id))
 
+    def wake(self, plan_id: str) -> None:
+        """Wake the plan's streams in every event loop (each looks at the status, and whether
+        it has ended). From any thread."""
+        self._wake_streams(plan_id)
+
     def _wake_streams(self, plan_id: str) -> None:
         """Wake the plan's streams in every event loop. From any thread."""
         with self._lock:
@@ -467,18 +472,24 @@ class LiveStatus:
             _wake(loop, broadcast)
 
     async def watch(
-        self, plan_id: str, last_id: str | None, *, keepalive_s: float
+        self,
+        plan_id: str,
+        last_id: str | None,
+        *,
+        keepalive_s: float,
+        ended: Callable[[], bool] | None = None,
     ) -> AsyncGenerator[Status | None, None]:
         """The plan's status now (unless its id is ``last_id``) and each new one as it
         changes; ``None`` after ``keepalive_s`` without one (a keep-alive). Ends when the
-        service stops."""
+        service stops, or when ``ended()`` says so on waking (``wake`` wakes the plan's
+        streams: the stream of a key just refused)."""
         loop = asyncio.get_running_loop()
         with self._lock:
             broadcast = self._plan(plan_id).broadcasts.setdefault(loop, _Broadcast())
             broadcast.subscribers += 1
         try:
             sent = time.monotonic()
-            while not self.ending:
+            while not self.ending and not (ended is not None and ended()):
                 woken = broadcast.event  # before reading: a change from now on sets it
                 failed = False
                 try:

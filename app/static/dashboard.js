@@ -1415,8 +1415,17 @@ async function poll() {
     if (r.status !== 304) await applyStatus(id, r.body, tagValue(r.etag), r.etag);
     heard();
   } catch (e) {
-    $("offline").hidden = false;
+    if (e.status === 401) askForKey();  // revoked or expired meanwhile: its stream ended too
+    else $("offline").hidden = false;
   }
+}
+
+// The key was refused (revoked or expired while the board was open): say so and ask for one.
+function askForKey() {
+  $("key-prompt").dataset.i18n = "keyRefused";
+  $("key-prompt").textContent = t("keyRefused");
+  $("key-prompt").hidden = false;
+  $("key").focus();
 }
 
 function drawPath() {
@@ -1697,9 +1706,7 @@ async function main() {
     await listPlans(PARAMS.get("plan"));
   } catch (e) {
     if (e.status === 401) {
-      $("key-prompt").dataset.i18n = "keyRefused";
-      $("key-prompt").textContent = t("keyRefused");
-      $("key-prompt").hidden = false;
+      askForKey();
     } else {
       $("offline").hidden = false;
       console.error(e);

@@ -777,3 +777,58 @@ def test_many_requests_with_a_key_due_for_lookup_share_one_lookup(live_plan, mon
             assert auth._known[entry][1] - now[0] == auth.KNOWN_FOR_S
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _ends(stream: Stream, within_s: float) -> float:
+    """Read ``stream`` (events and keep-alives) until it ends; how long that took. Fails if it
+    goes on past ``within_s`` or ends with an error."""
+    start = time.monotonic()
+    while True:
+        kind, value = stream.next(timeout=max(0.01, start + within_s - time.monotonic()))
+        if kind == "end":
+            assert value is None, value  # ended whole, not cut off
+            return time.monotonic() - start
+
+
+def test_a_stream_ends_when_its_key_is_revoked_or_expires(server_env) -> None:
+    """Issue 26, finding 1: with two workers, a stream opened on worker B ends soon after its
+    key is revoked on worker A (each stream's key is looked up again every second), and so does
+    a stream whose key expires; the key's next request is a 401 and other streams go on."""
+    keys = localserver.create_keys(server_env, ("planner", "field", "viewer"))
+    planner = {"X-API-Key": keys["planner"]}
+    with (
+        localserver.serving(server_env) as a,
+        localserver.serving(server_env) as b,
+    ):
+        plan = _plan(a, keys)
+        url = f"{b}/plans/{plan['id']}/status/stream"
+        made = httpx.post(f"{a}/keys", json={"role": "viewer", "name": "board"}, headers=planner)
+        assert made.status_code == 201, made.text
+        doomed = {"X-API-Key": made.json()["key"]}
+        # A key that expires in 3 s (the API's shortest is a minute; the command line's any).
+        made_short = subprocess.run(
+            [localserver.executable(), "keys", "create", "--role", "viewer", "--expires", "3s"],
+            env=server_env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        short = {"key": made_short.stdout.splitlines()[0]}
+        streams = {
+            "revoked": Stream(url, doomed),
+            "expiring": Stream(url, {"X-API-Key": short["key"]}),
+            "kept": Stream(url, {"X-API-Key": keys["viewer"]}),
+        }
+        for stream in streams.values():
+            assert stream.opened()[0] == 200
+            assert stream.event()["event"] == "status"
+        revoked = httpx.delete(f"{a}/keys/{made.json()['id']}", headers=planner)
+        assert revoked.status_code == 200, revoked.text
+        took = _ends(streams["revoked"], within_s=20)
+        assert streams["revoked"].complete  # a whole gzip stream, its end included
+        assert httpx.get(url, headers=doomed).status_code == 401
+        _ends(streams["expiring"], within_s=30)
+        assert httpx.get(url, headers={"X-API-Key": short["key"]}).status_code == 401
+        # The stream of a key in force goes on: keep-alives still come.
+        assert streams["kept"].next(timeout=KEEPALIVE_S * 10)[0] in ("comment", "event")
+        print(f"the revoked key's stream ended {took:.2f} s after the revocation answered")

@@ -149,3 +149,30 @@ def test_dashboard_polls_when_the_stream_fails_and_returns_to_it(server) -> None
         assert status not in asked, asked
         browser.close()
     assert not errors, errors
+
+
+def test_a_revoked_key_ends_the_stream_and_the_board_asks_for_a_key(server) -> None:
+    """Issue 26, finding 1: the board's key is revoked while it follows the stream; the stream
+    ends, the poll that takes over is refused, and the board says the key was refused and asks
+    for one."""
+    from playwright.sync_api import sync_playwright
+
+    base, keys, plan = server
+    planner = {"X-API-Key": keys["planner"]}
+    made = httpx.post(
+        f"{base}/keys", json={"role": "viewer", "name": "wall board"}, headers=planner
+    )
+    assert made.status_code == 201, made.text
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page, _ = dashboard_page(browser, made.json()["key"])
+        _goto(page, base, plan)
+        page.wait_for_selector('#path[data-path="stream"]', timeout=10_000)
+        assert page.locator("#key-prompt").is_hidden()
+        gone = httpx.delete(f"{base}/keys/{made.json()['id']}", headers=planner)
+        assert gone.status_code == 200, gone.text
+        page.wait_for_selector("#key-prompt", state="visible", timeout=30_000)
+        text = page.evaluate("TEXT")
+        assert page.locator("#key-prompt").inner_text() == text["id"]["keyRefused"]
+        assert page.evaluate("document.activeElement.id") == "key"
+        browser.close()
