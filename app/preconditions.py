@@ -29,6 +29,16 @@ IfNoneMatch = Annotated[
 ]
 
 
+def etag_header(what: str) -> dict[str, dict[str, object]]:
+    """The OpenAPI description of the ETag header an answer about ``what`` carries."""
+    return {
+        "ETag": {
+            "description": f"The {what}'s entity tag: send it as If-Match with a change",
+            "schema": {"type": "string"},
+        }
+    }
+
+
 class PreconditionFailed(Exception):
     """A change whose precondition does not hold (412), or that needs one (428): a stable
     code, the header at fault and why."""

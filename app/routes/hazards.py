@@ -28,7 +28,7 @@ from shapely.validation import explain_validity
 from app import auth, deps
 from app.deps import HazardId
 from app.errors import problems
-from app.preconditions import IfMatch, IfNoneMatch, Preconditions
+from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from app.services import hazards
 from routing.hazards import KINDS, MAX_RING_SPAN_DEG, STATUSES
 from routing.schema import Name, Text
@@ -240,12 +240,7 @@ def hazard_history(
     return {"changes": hazards.history(deps.settings(request), hazard_id=hazard_id)}
 
 
-ETAG = {
-    "ETag": {
-        "description": "The hazard's entity tag: send it as If-Match with a change",
-        "schema": {"type": "string"},
-    }
-}
+ETAG = etag_header("hazard")
 
 
 @router.get(

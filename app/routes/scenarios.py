@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, StrictBool
 from app import auth, deps
 from app.deps import ScenarioId, VesselId
 from app.errors import problems
-from app.preconditions import IfMatch, IfNoneMatch, Preconditions
+from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from app.services import scenarios, vessels
 from routing.errors import DataError, Issue
 from routing.schema import ScenarioModel, Time
@@ -74,12 +74,7 @@ def list_vessels(request: Request) -> list[dict[str, Any]]:
     return vessels.listing(deps.settings(request))
 
 
-ETAG = {
-    "ETag": {
-        "description": "The vessel's entity tag: send it as If-Match with a change",
-        "schema": {"type": "string"},
-    }
-}
+ETAG = etag_header("vessel")
 
 
 @router.get(
