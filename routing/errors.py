@@ -96,3 +96,10 @@ class NoSeaPath(RoutingError):
         self.reason = reason
         self.path = path  # the input that named the place (``/query/to``), where known
         super().__init__(f"no sea path from {origin!r} to {destination!r}: {reason}")
+
+    @classmethod
+    def unreachable(cls, place: str, reason: str, *, path: str = "") -> NoSeaPath:
+        """One place no sea path reaches (on land, or only through land), named alone."""
+        error = cls(place, place, reason, path=path)
+        error.args = (f"{place!r} cannot be reached by sea: {reason}",)
+        return error

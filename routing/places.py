@@ -286,7 +286,7 @@ class PlaceIndex:
         first = list(ranks[min(ranks)].values())
         if len(first) > 1:
             raise Ambiguous(query, [p.candidate for p in first], path=path)
-        raise NoSeaPath(query, query, first[0].unreachable, path=path)
+        raise NoSeaPath.unreachable(query, first[0].unreachable, path=path)
 
     def suggest(self, query: str, limit: int = SUGGESTIONS) -> list[Candidate]:
         """Up to ``limit`` places whose names are nearest to ``query`` (rapidfuzz ``WRatio`` on
@@ -318,7 +318,7 @@ class PlaceIndex:
     ) -> Resolved:
         goal = place.target or place.nearest
         if goal is None:
-            raise NoSeaPath(query.strip(), query.strip(), place.unreachable, path=path)
+            raise NoSeaPath.unreachable(query.strip(), place.unreachable, path=path)
         arch = self._arch
         target = arch.depots.get(goal) or arch.landing_points[goal]
         what = f"{place.kind} {place.name}"

@@ -522,7 +522,7 @@ def _build(
     term_xy = np.array([to_metric(shapely.Point(t.lon, t.lat)).coords[0] for t in terminals])
     for t, xy in zip(terminals, term_xy, strict=True):
         if len(land_tree.query(shapely.Point(xy), predicate="intersects")):
-            raise NoSeaPath(t.id, t.id, "the point lies on land")
+            raise NoSeaPath.unreachable(t.id, "the point lies on land")
     hazards_m = [to_metric(g) for g in hazards]
     obst = obstacles([*land_m, *hazards_m], clearance_m)
     vert, prev, nxt = convex_vertices(obst)

@@ -118,5 +118,7 @@ def test_unknown_or_ambiguous_place_names_list_candidates(client: TestClient) ->
     r = client.get("/sea-routes", params={**base, "to": "Kepanjin"})
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/query/to"
     assert r.json()["errors"][0]["code"] == "no_sea_path"
+    # The place at fault is named alone, not as a path from it to itself.
+    assert r.json()["detail"].startswith("'Kepanjin' cannot be reached by sea: "), r.json()
     r = client.get("/sea-routes", params={**base, "to": ""})
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/query/to"
