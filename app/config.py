@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     max_plan_seconds: float = 600.0
     max_plan_iterations: int = 200_000
     max_wait_s: float = 30.0  # longest a request may wait for a plan's result
+    # Risk runs queued or running at once, per plan and in all (more are refused with 409): each
+    # holds a place of the job runner, as a plan does.
+    max_risk_runs_per_plan: Annotated[int, Field(ge=1, le=1_000)] = 2
+    max_risk_runs: Annotated[int, Field(ge=1, le=10_000)] = 8
     # How far past the server's clock a field event's time may be (routing.fieldlog).
     event_clock_skew_s: Annotated[float, Field(ge=0, le=86_400)] = (
         DEFAULT_CLOCK_SKEW.total_seconds()

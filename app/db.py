@@ -151,17 +151,23 @@ hazards_current = Table(
 risk_runs = Table(
     "risk_runs",
     metadata,
-    # A Monte Carlo of a finished plan (routing.risk): its options, progress and report.
+    # A Monte Carlo of a finished plan (routing.risk): its options, progress and report; a job
+    # of the queue (app.services.queue) with a lease like a plan's.
     Column("id", String(36), primary_key=True),
     Column("plan_id", String(36), ForeignKey("plans.id"), nullable=False, index=True),
     Column("runs", Integer, nullable=False),
     Column("seed", Integer, nullable=False),
     Column("breakdowns", Boolean, nullable=False),
     Column("replan_breakdowns", Boolean, nullable=False),
-    Column("phase", String(16), nullable=False),  # queued, running, completed, failed
+    # queued, running, completed, failed, cancelled
+    Column("phase", String(16), nullable=False, index=True),
     Column("runs_done", Integer, nullable=False, default=0),
     Column("result", Text),
     Column("error", Text),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("lease_until", Float),
+    Column("lease_owner", String(100)),  # the API worker (runner token) holding the lease
+    Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )

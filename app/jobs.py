@@ -1,10 +1,11 @@
-"""Background plan jobs: the queue of plans in the database, and the job that solves one.
+"""Background jobs of the queue in the database (``app.services.queue``): the job that solves
+a plan (a capacity plan, a re-plan) and the job that simulates a risk run of a finished plan.
 
-A plan is claimed with a short lease (``lease_until``, ``lease_owner``) taken in one transaction
+A job is claimed with a short lease (``lease_until``, ``lease_owner``) taken in one transaction
 (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, SQLite's write lock otherwise), so several
-API workers share one queue and never take the same plan. The job renews the lease from a
+API workers share one queue and never take the same job. The job renews the lease from a
 heartbeat thread while it works; a job that dies (killed, out of memory, a lost Dask worker)
-stops renewing, its lease lapses and any worker takes the plan up again from the start. A plan
+stops renewing, its lease lapses and any worker takes it up again from the start. A job
 already finished is left alone. ``run_claimed`` is the one job function, for the local process
 pool and for a Dask cluster alike.
 """
@@ -24,7 +25,7 @@ from sqlalchemy import Engine
 from app import db, planning
 from app.config import Settings
 from app.services import failure_errors, queue, vessels
-from app.services.queue import LEASE_S
+from app.services.queue import LEASE_S, Job
 from routing import pipeline
 from routing.capacity import capacity_report
 from routing.errors import DataError, Issue, RoutingError
@@ -39,19 +40,19 @@ PROGRESS_EVERY_S = 1.0
 
 
 class _Heartbeat:
-    """Renews the lease of a plan while its job runs (only while ``owner`` still holds it)."""
+    """Renews the lease of a job while it runs (only while ``owner`` still holds it)."""
 
-    def __init__(self, engine: Engine, plan_id: str, owner: str) -> None:
-        self.engine, self.plan_id, self.owner = engine, plan_id, owner
+    def __init__(self, engine: Engine, job: Job, owner: str) -> None:
+        self.engine, self.job, self.owner = engine, job, owner
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self.stop.wait(LEASE_S / 4):
             try:
-                queue.renew_lease(self.engine, self.plan_id, self.owner)
+                queue.renew_lease(self.engine, self.job, self.owner)
             except Exception:  # a database hiccup: try again on the next beat
-                log.exception("lease renewal for %s failed", self.plan_id)
+                log.exception("lease renewal for %s %s failed", *self.job)
 
     def __enter__(self) -> _Heartbeat:
         self.thread.start()
@@ -62,19 +63,28 @@ class _Heartbeat:
         self.thread.join(timeout=5)
 
 
-def run_claimed(settings_json: str, plan_id: str, owner: str) -> str:
-    """The job: solve a plan that ``owner`` claimed (``claim_next``) and store the result.
+def run_claimed(settings_json: str, job_id: str, owner: str, kind: str = "plan") -> str:
+    """The job: solve a plan, or simulate a risk run (``kind``), that ``owner`` claimed
+    (``claim_next``) and store the result.
 
     Runs in a local solver process or on a Dask worker; the settings travel with the call."""
     settings = Settings.model_validate_json(settings_json)
     engine = db.engine_for(settings.database)
-    row = queue.plan_row(engine, plan_id)
-    if row is None or row.phase not in db.ACTIVE_PHASES:
+    job = Job(kind, job_id)
+    if kind == "risk":
+        row = queue.risk_row(engine, job_id)
+        active: tuple[str, ...] = queue.RISK_ACTIVE_PHASES
+    else:
+        row = queue.plan_row(engine, job_id)
+        active = db.ACTIVE_PHASES
+    if row is None or row.phase not in active:
         return "nothing to do"
     if row.lease_owner != owner:
         return "held by another worker"
-    with _Heartbeat(engine, plan_id, owner):
-        return _guarded(settings, engine, plan_id)
+    with _Heartbeat(engine, job, owner):
+        if kind == "risk":
+            return _risk_guarded(settings, engine, job_id, owner)
+        return _guarded(settings, engine, job_id)
 
 
 def _guarded(settings: Settings, engine: Engine, plan_id: str) -> str:
@@ -215,3 +225,87 @@ def _replan(
         iterations=row.iterations,
         progress=progress,
     )
+
+
+class _Stopped(Exception):
+    """A risk run stops: a cancel was asked for, or it is no longer this worker's."""
+
+
+def _risk_guarded(settings: Settings, engine: Engine, risk_id: str, owner: str) -> str:
+    """Simulate and store; every failure ends the run as failed with its errors, never
+    silently. A run stopped by a cancel ends cancelled with the runs done so far counted."""
+    try:
+        return _simulate(settings, engine, risk_id, owner)
+    except _Stopped:
+        row = queue.risk_row(engine, risk_id)
+        if row is not None and row.cancel_requested:
+            queue.set_risk(engine, risk_id, owner, phase="cancelled", lease_until=None)
+            return "cancelled"
+        return "taken over"
+    except RoutingError as exc:  # bad input (DataError) or the engine's refusal
+        errors = json.dumps(failure_errors(exc))
+        queue.set_risk(engine, risk_id, owner, phase="failed", error=errors, lease_until=None)
+        return "failed"
+    except Exception:
+        log.exception("risk run %s failed", risk_id)
+        errors = json.dumps(
+            [{"code": "internal_error", "path": "", "message": "the simulation failed"}]
+        )
+        queue.set_risk(engine, risk_id, owner, phase="failed", error=errors, lease_until=None)
+        return "failed"
+
+
+class _RiskProgress:
+    """The simulation's progress callback (after each chunk of runs): records the runs done
+    about once a second (renewing the lease) and stops the runs once a cancel is asked for."""
+
+    def __init__(self, engine: Engine, risk_id: str, owner: str) -> None:
+        self.engine, self.risk_id, self.owner = engine, risk_id, owner
+        self.last = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if done < total and time.monotonic() - self.last < PROGRESS_EVERY_S:
+            return
+        self.last = time.monotonic()
+        if queue.record_risk_progress(self.engine, self.risk_id, self.owner, runs_done=done):
+            raise _Stopped
+
+
+def _simulate(settings: Settings, engine: Engine, risk_id: str, owner: str) -> str:
+    r = queue.risk_row(engine, risk_id)
+    if r.cancel_requested:  # asked for while its last worker held it
+        raise _Stopped
+    p = queue.plan_row(engine, r.plan_id)
+    # From the first run again (a run taken up after a restart or a lost worker).
+    if not queue.set_risk(
+        engine, risk_id, owner, phase="running", runs_done=0, lease_until=db.now() + LEASE_S
+    ):
+        return "taken over"
+    # The scenario as the plan job took it: with the planners' vessel settings.
+    scenario = vessels.with_overrides(
+        settings, parse_scenario(json.loads(p.scenario_body), source="scenario")
+    )
+    # The runs one after another in this job's process: the job holds one place of the
+    # runner's executor, as a plan does.
+    result = planning.risk(
+        settings,
+        json.loads(p.result),
+        scenario,
+        runs=r.runs,
+        seed=r.seed,
+        breakdowns=r.breakdowns,
+        replan_breakdowns=r.replan_breakdowns,
+        hazard_changes=True,
+        progress=_RiskProgress(engine, risk_id, owner),
+    )
+    result["plan_id"] = r.plan_id
+    stored = queue.set_risk(
+        engine,
+        risk_id,
+        owner,
+        phase="completed",
+        runs_done=r.runs,
+        result=json.dumps(result, ensure_ascii=False),
+        lease_until=None,
+    )
+    return "completed" if stored else "taken over"

@@ -46,7 +46,6 @@ from app.routes import field as field_voyage
 from app.runner import JobRunner
 from app.security import SecurityHeaders
 from app.services.livestatus import LiveStatus
-from app.services.risk import RiskRunner
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -125,14 +124,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state.archipelago(settings.dataset_dir)
         state.kit(settings.kit_file)
         db.migrate(settings.database)
-        runner = JobRunner(settings)  # takes up queued and abandoned plans too
+        runner = JobRunner(settings)  # takes up queued and abandoned jobs too (risk runs too)
         app.state.submit = runner.submit
         app.state.runner = runner
         live = LiveStatus(settings)
         await live.start()
         app.state.live_status = live
         summaries = asyncio.create_task(app.state.access_log.run())
-        app.state.risk_runner = RiskRunner(settings)
         # What start-up loaded (the dataset, the sea networks, the libraries) lives as long as
         # the worker: kept out of the cyclic collector's full passes, which otherwise walk it
         # all every few seconds under load and hold every request meanwhile (a 150 ms stall
@@ -155,8 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with _before_stop_signals(lambda: loop.call_soon_threadsafe(stop)):
                 yield
         finally:
-            runner.shutdown()
-            app.state.risk_runner.close()
+            runner.shutdown()  # risk runs too: they are jobs of the same queue
             await live.close()
             summaries.cancel()
             with contextlib.suppress(asyncio.CancelledError):

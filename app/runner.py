@@ -1,20 +1,22 @@
-"""The job runner of one API worker: takes plans from the database queue and runs them on an
-executor, a local pool of solver processes or, when ``DASK_SCHEDULER`` is set, a Dask cluster.
+"""The job runner of one API worker: takes jobs (plans and risk runs) from the database queue
+and runs them on an executor, a local pool of solver processes or, when ``DASK_SCHEDULER`` is
+set, a Dask cluster.
 
 Either way the executor is a ``concurrent.futures`` one and the job function is the same
-(``jobs.run_claimed``). A dispatcher thread claims a plan only while the executor has a free
+(``jobs.run_claimed``). A dispatcher thread claims a job only while the executor has a free
 slot, so several API workers (``serve --workers N``) share the queue by load; the claim is a
-locked transaction, so no two take the same plan. A local pool broken by a dead solver process
-is replaced and the plan's lease released, so it is claimed again at once; on Dask, a lost
+locked transaction, so no two take the same job. A local pool broken by a dead solver process
+is replaced and the job's lease released, so it is claimed again at once; on Dask, a lost
 worker's task is run again by the cluster. A restarted API worker finds what it left in the
-database: plans still queued, or active with a lapsed lease, are claimed again; a job still
+database: jobs still queued, or active with a lapsed lease, are claimed again; a job still
 running on the cluster keeps its lease alive and finishes on its own.
 
 On shutdown (SIGTERM or SIGINT, through the app's lifespan) the local pool's solver processes are
-ended, not left solving for nobody, and the plans they held are released, so the next start of
-any worker takes them up at once. Once they are gone the multiprocessing resource tracker, whose
-pipe they and this process hold, ends too. A solver process whose API worker ends without that
-shutdown (killed, or not stopped within the server's kill timeout) stops on its own.
+ended, not left solving for nobody, and the jobs they held are released (not failed), so the
+next start of any worker takes them up at once. Once they are gone the multiprocessing resource
+tracker, whose pipe they and this process hold, ends too. A solver process whose API worker
+ends without that shutdown (killed, or not stopped within the server's kill timeout) stops on
+its own.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from typing import Any
 from app import db, jobs
 from app.config import Settings
 from app.services import queue
+from app.services.queue import Job
 
 log = logging.getLogger(__name__)
 POLL_S = 0.5  # how often the dispatcher looks at the queue without being woken
@@ -56,7 +59,7 @@ def _exit_with_parent(parent: int) -> None:
 
     An API worker that ends without its shutdown (SIGKILL, out of memory, or the server killing
     the lifespan shutdown on a second Ctrl-C) leaves its solver processes to init; they would
-    solve on for nobody, holding the resource tracker open. The plan's lease lapses and another
+    solve on for nobody, holding the resource tracker open. The job's lease lapses and another
     worker takes it up."""
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_S)
@@ -70,7 +73,7 @@ class JobRunner:
         self.engine = db.engine_for(settings.database)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lock = threading.Lock()
-        self.inflight: set[str] = set()
+        self.inflight: set[Job] = set()
         self.closed = False
         self.wake = threading.Event()
         self.dask: Any = None
@@ -94,13 +97,13 @@ class JobRunner:
         )
 
     def capacity(self) -> int:
-        """Plans this worker runs at once: its solver processes, or the cluster's threads."""
+        """Jobs this worker runs at once: its solver processes, or the cluster's threads."""
         if self.dask is not None:
             return max(1, sum(self.dask.nthreads().values()))
         return max(1, self.settings.job_workers)
 
-    def submit(self, plan_id: str | None = None) -> None:
-        """A plan was queued: look at the queue now (the plan itself goes to whoever is free)."""
+    def submit(self, job_id: str | None = None) -> None:
+        """A job was queued: look at the queue now (the job itself goes to whoever is free)."""
         self.wake.set()
 
     def _loop(self) -> None:
@@ -108,7 +111,7 @@ class JobRunner:
             try:
                 self._dispatch()
             except Exception:
-                log.exception("the plan dispatcher failed; retrying")
+                log.exception("the job dispatcher failed; retrying")
             self.wake.wait(POLL_S)
             self.wake.clear()
 
@@ -117,49 +120,46 @@ class JobRunner:
             with self.lock:
                 if self.closed or len(self.inflight) >= self.capacity():
                     return
-            plan_id = queue.claim_next(self.engine, self.owner)
-            if plan_id is None:
+            job = queue.claim_next(self.engine, self.owner)
+            if job is None:
                 return
-            if not self._start(plan_id):  # claimed while shutting down: the next start runs it
-                self._release(plan_id)
+            if not self._start(job):  # claimed while shutting down: the next start runs it
+                self._release(job)
                 return
 
-    def _start(self, plan_id: str) -> bool:
-        """Run a claimed plan on the executor; False once the runner is shutting down."""
+    def _start(self, job: Job) -> bool:
+        """Run a claimed job on the executor; False once the runner is shutting down."""
+        args = (self.settings_json, job.id, self.owner, job.kind)
         with self.lock:
             if self.closed:
                 return False
-            self.inflight.add(plan_id)
+            self.inflight.add(job)
             try:
-                future = self.executor.submit(
-                    jobs.run_claimed, self.settings_json, plan_id, self.owner
-                )
+                future = self.executor.submit(jobs.run_claimed, *args)
             except BrokenProcessPool:
                 self.executor = self._new_executor()
-                future = self.executor.submit(
-                    jobs.run_claimed, self.settings_json, plan_id, self.owner
-                )
+                future = self.executor.submit(jobs.run_claimed, *args)
             executor = self.executor
         future.add_done_callback(
-            lambda f, pid=plan_id, ex=executor: self._done(pid, f, ex)  # type: ignore[misc]
+            lambda f, j=job, ex=executor: self._done(j, f, ex)  # type: ignore[misc]
         )
         return True
 
-    def _done(self, plan_id: str, future: Future[str], executor: Executor) -> None:
+    def _done(self, job: Job, future: Future[str], executor: Executor) -> None:
         with self.lock:
-            self.inflight.discard(plan_id)
+            self.inflight.discard(job)
         error = None if future.cancelled() else future.exception()
         if error is not None and not self.closed:
-            log.warning("the job for plan %s died (%r); it is taken up again", plan_id, error)
+            log.warning("the %s job %s died (%r); it is taken up again", job.kind, job.id, error)
             with self.lock:
                 if isinstance(error, BrokenProcessPool) and executor is self.executor:
                     self.executor = self._new_executor()  # the first to notice replaces it
-            self._release(plan_id)
+            self._release(job)
         self.wake.set()
 
-    def _release(self, plan_id: str) -> None:
-        """Give up the lease of a plan whose job died or was stopped, so it is claimed again now."""
-        queue.release(self.engine, plan_id, self.owner)
+    def _release(self, job: Job) -> None:
+        """Give up the lease of a job that died or was stopped, so it is claimed again now."""
+        queue.release(self.engine, job, self.owner)
 
     def shutdown(self) -> None:
         with self.lock:
@@ -177,15 +177,15 @@ class JobRunner:
         self._stop_pool()
 
     def _stop_pool(self) -> None:
-        """End the local solver processes and release the plans they were running.
+        """End the local solver processes and release the jobs they were running.
 
         ``executor.shutdown`` alone lets a running job finish (a solve of many minutes), and
         the solver process and the resource tracker would outlive the service."""
-        # Once the dispatcher has stopped nothing more is submitted (a plan it claims after
+        # Once the dispatcher has stopped nothing more is submitted (a job it claims after
         # ``closed`` is set is released, not run).
         self.thread.join(timeout=5)
         with self.lock:
-            plans = set(self.inflight)  # before their futures fail and take them out
+            held = set(self.inflight)  # before their futures fail and take them out
             executor = self.executor
         assert isinstance(executor, ProcessPoolExecutor)
         # ProcessPoolExecutor (3.11) has no public way to stop a running job: its worker
@@ -202,13 +202,13 @@ class JobRunner:
                 process.join(timeout=5)
         # The pool sees its processes gone, fails their futures and ends its manager thread.
         executor.shutdown(wait=True, cancel_futures=True)
-        for plan_id in plans:  # only now: a live job's heartbeat would renew the lease
+        for job in held:  # only now: a live job's heartbeat would renew the lease
             try:
-                self._release(plan_id)
+                self._release(job)
             except Exception:  # the database is away: the lease lapses on its own
-                log.warning("could not release plan %s", plan_id, exc_info=True)
-        if plans:
-            log.info("stopped %d plan(s); the next start takes them up", len(plans))
+                log.warning("could not release %s %s", job.kind, job.id, exc_info=True)
+        if held:
+            log.info("stopped %d job(s); the next start takes them up", len(held))
 
     def _close_dask(self) -> None:
         try:

@@ -1,5 +1,6 @@
 """How likely a plan is to hold: Monte Carlo runs of a finished plan under sampled weather,
-speeds, loading times and breakdowns (``routing.risk``), as jobs with progress and a report."""
+speeds, loading times and breakdowns (``routing.risk``), as jobs of the plans' queue with
+progress, a report and a cancel."""
 
 from __future__ import annotations
 
@@ -39,15 +40,18 @@ class RiskRequest(BaseModel):
     dependencies=[auth.planner],
     responses=problems(401, 403, 404, 409, 413, 422),
 )
-def start_risk(request: Request, plan_id: PlanId, body: RiskRequest | None = None) -> JSONResponse:
+def start_risk(request: Request, plan_id: PlanId, body: RiskRequest) -> JSONResponse:
     """Start a risk run of a finished plan (202, `Location: /risk/{id}`): `runs` runs, each
     sampling the waves per sea area from data/climate.toml (rough spells, BMKG's classes),
     each vessel's speed and loading times and its breakdowns, and timing the plan's trips again
     (holding in port where the waves close a leg). The report (`GET /risk/{id}` once
     `completed`) gives per district the chance of delivery by its deadline and by H-5, the
     percentiles of its completion and a histogram against the deadline, and the stops and
-    vessels most often late. A plan not finished, a capacity plan or a re-plan is a 409."""
-    body = body or RiskRequest()
+    vessels most often late. A plan not finished, a capacity plan or a re-plan is a 409, and so
+    is a run beyond the caps on runs queued or running (per plan: `too_many_risk_runs_of_plan`,
+    in all: `too_many_risk_runs`). The body is required (`{}` takes the defaults). The run is a
+    job of the plans' queue: any worker takes it up, again after a restart, and
+    `POST /risk/{id}/cancel` stops it."""
     settings = deps.settings(request)
     risk_id = risk.queue(
         settings,
@@ -57,7 +61,7 @@ def start_risk(request: Request, plan_id: PlanId, body: RiskRequest | None = Non
         breakdowns=body.breakdowns,
         replan_breakdowns=body.replan_breakdowns,
     )
-    request.app.state.risk_runner.start(risk_id)
+    request.app.state.submit(risk_id)
     return JSONResponse(
         risk.get(settings, risk_id), status_code=202, headers={"Location": f"/risk/{risk_id}"}
     )
@@ -76,3 +80,16 @@ def get_risk(request: Request, risk_id: RiskId) -> dict[str, Any]:
     """A risk run: its phase, progress (`runs_done` of `runs`) and, once completed, its
     report."""
     return risk.get(deps.settings(request), risk_id)
+
+
+@router.post(
+    "/risk/{risk_id}/cancel",
+    status_code=202,
+    dependencies=[auth.planner],
+    responses=problems(401, 403, 404, 409, 422),
+)
+def cancel_risk(request: Request, risk_id: RiskId) -> dict[str, Any]:
+    """Stop a risk run (202 with its state): a queued one is `cancelled` at once, a running one
+    within a few seconds (`cancel_requested` until then; the runs done so far stay counted in
+    its progress, without a report). A run already finished is a 409 (`already_done`)."""
+    return risk.cancel(deps.settings(request), risk_id)

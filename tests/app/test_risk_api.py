@@ -1,13 +1,31 @@
 """Risk runs through the API, on SQLite and PostgreSQL: a planner starts one on a finished plan
 (202, Location), its progress and report come back, the plan lists it; the same seed twice gives
-the same report; a plan not finished, a capacity plan or bad options are refused naming why."""
+the same report; a plan not finished, a capacity plan, bad options or no body are refused naming
+why. Risk runs are jobs of the plans' queue: a cancel stops a queued run at once and a running
+one within seconds; runs beyond the caps per plan and in all are refused; a restart takes the
+runs left queued or running up again, and a run whose worker died is taken up by another."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 
-from tests.app.conftest import wait_done
+import httpx
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from app import db, localserver
+from app.config import Settings
+from app.main import create_app
+from app.services import risk as risk_service
+from tests.app.conftest import SAPUDI, wait_done
 from tests.app.test_live_status import PROBLEM_JSON, SMALL
+from tests.conftest import DATA
+
+LONG = 20_000  # runs enough to be still running while a test looks (a second or more each 2,000)
+FINAL = ("completed", "failed", "cancelled")
 
 
 def _finished(client, keys) -> dict:
@@ -25,7 +43,7 @@ def _done(client, keys, url: str, timeout: float = 300) -> dict:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         body = client.get(url, headers=keys["viewer"]).json()
-        if body["phase"] in ("completed", "failed"):
+        if body["phase"] in FINAL:
             return body
         time.sleep(0.2)
     raise AssertionError(f"{url} did not finish: {body}")
@@ -93,3 +111,223 @@ def test_risk_runs_refuse_what_they_cannot_simulate(service) -> None:
         cap = wait_done(client, f"/plans/{cap['id']}", keys["planner"], timeout=300)
     r = client.post(f"/plans/{cap['id']}/risk", json={}, headers=keys["planner"])
     assert r.status_code == 409 and r.json()["errors"][0]["code"] == "capacity_plan"
+
+
+def _until(client, keys, url: str, phase: str, timeout: float = 120) -> dict:
+    """The risk run at ``url`` once it is in ``phase`` (it must get there before it finishes)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        body = client.get(url, headers=keys["viewer"]).json()
+        if body["phase"] == phase:
+            return body
+        assert body["phase"] not in FINAL, body
+        time.sleep(0.05)
+    raise AssertionError(f"{url} never got to {phase}: {body}")
+
+
+def _app(database: str, network_cache: Path, **settings) -> TestClient:
+    return TestClient(
+        create_app(
+            Settings(data_dir=DATA, cache_dir=network_cache, database_url=database, **settings)
+        )
+    )
+
+
+def _row(database: str, risk_id: str):
+    with db.engine_for(database).connect() as conn:
+        return conn.execute(sa.select(db.risk_runs).where(db.risk_runs.c.id == risk_id)).one()
+
+
+def test_a_risk_run_needs_a_body(service) -> None:
+    client, keys = service
+    plan = _finished(client, keys)
+    url = f"/plans/{plan['id']}/risk"
+    r = client.post(url, headers=keys["planner"])
+    assert r.status_code == 422 and r.headers["content-type"] == PROBLEM_JSON, r.text
+    assert [(e["code"], e["path"]) for e in r.json()["errors"]] == [("missing", "")]
+    assert client.get(url, headers=keys["viewer"]).json()["risk_runs"] == []  # nothing started
+    # An empty object takes the defaults.
+    r = client.post(url, json={}, headers=keys["planner"])
+    assert r.status_code == 202, r.text
+    assert r.json()["options"] == {
+        "runs": 1000,
+        "seed": 0,
+        "breakdowns": True,
+        "replan_breakdowns": False,
+    }
+    assert client.post(r.json()["links"]["cancel"], headers=keys["planner"]).status_code == 202
+
+
+def test_a_cancel_stops_a_queued_run_at_once_and_a_running_one_soon(service) -> None:
+    client, keys = service
+    plan = _finished(client, keys)
+    url = f"/plans/{plan['id']}/risk"
+    running = client.post(url, json={"runs": LONG}, headers=keys["planner"]).json()
+    _until(client, keys, f"/risk/{running['id']}", "running")
+    # One solver process (BALLOT_JOB_WORKERS=1) runs the first: the second waits in the queue.
+    queued = client.post(url, json={"runs": LONG, "seed": 1}, headers=keys["planner"]).json()
+    assert client.get(f"/risk/{queued['id']}", headers=keys["viewer"]).json()["phase"] == "queued"
+
+    r = client.post(f"/risk/{queued['id']}/cancel", headers=keys["planner"])
+    assert r.status_code == 202, r.text
+    assert r.json()["phase"] == "cancelled" and r.json()["cancel_requested"] is True
+
+    r = client.post(f"/risk/{running['id']}/cancel", headers=keys["planner"])
+    assert r.status_code == 202, r.text
+    assert r.json()["phase"] in ("running", "cancelled") and r.json()["cancel_requested"]
+    done = _done(client, keys, f"/risk/{running['id']}")
+    assert done["phase"] == "cancelled", done
+    assert done["progress"]["runs_done"] < LONG and "result" not in done
+    listed = client.get(url, headers=keys["viewer"]).json()["risk_runs"]
+    assert {x["id"]: x["phase"] for x in listed} == {
+        running["id"]: "cancelled",
+        queued["id"]: "cancelled",
+    }
+
+    again = client.post(f"/risk/{running['id']}/cancel", headers=keys["planner"])
+    assert again.status_code == 409 and again.headers["content-type"] == PROBLEM_JSON
+    assert again.json()["errors"][0]["code"] == "already_done"
+    assert client.post("/risk/nope/cancel", headers=keys["planner"]).status_code == 404
+    assert client.post(f"/risk/{queued['id']}/cancel", headers=keys["viewer"]).status_code == 403
+    # The place they held is free: the next run completes.
+    after = client.post(url, json={"runs": 30}, headers=keys["planner"]).json()
+    assert _done(client, keys, f"/risk/{after['id']}")["phase"] == "completed"
+
+
+def test_risk_runs_are_capped_per_plan_and_in_all(sapudi_plan, network_cache: Path) -> None:
+    settings, keys, first = sapudi_plan
+    caps = {"max_risk_runs_per_plan": 2, "max_risk_runs": 3}
+    with _app(settings.database, network_cache, **caps) as client:
+        r = client.post(
+            "/plans",
+            json={"scenario": SAPUDI, "iterations": 200, "seed": 2},
+            headers=keys["planner"],
+        )
+        second = wait_done(client, r.headers["Location"], keys["viewer"])
+        assert second["phase"] == "completed", second
+
+        def start(plan: dict, seed: int):
+            return client.post(
+                f"/plans/{plan['id']}/risk",
+                json={"runs": LONG, "seed": seed},
+                headers=keys["planner"],
+            )
+
+        a1, a2 = start(first, 1), start(first, 2)
+        assert a1.status_code == a2.status_code == 202, (a1.text, a2.text)
+        r = start(first, 3)
+        assert r.status_code == 409 and r.headers["content-type"] == PROBLEM_JSON, r.text
+        assert r.json()["errors"][0]["code"] == "too_many_risk_runs_of_plan"
+        assert "BALLOT_MAX_RISK_RUNS_PER_PLAN" in r.json()["errors"][0]["message"]
+        b1 = start(second, 1)
+        assert b1.status_code == 202, b1.text
+        r = start(second, 2)
+        assert r.status_code == 409 and r.json()["errors"][0]["code"] == "too_many_risk_runs"
+        assert "BALLOT_MAX_RISK_RUNS" in r.json()["errors"][0]["message"]
+        # Runs that are no longer queued or running do not count.
+        cancelled = client.post(f"/risk/{a2.json()['id']}/cancel", headers=keys["planner"])
+        assert cancelled.status_code == 202, cancelled.text
+        assert _done(client, keys, f"/risk/{a2.json()['id']}")["phase"] == "cancelled"
+        assert start(second, 2).status_code == 202
+        assert start(first, 3).status_code == 409  # the cap in all again
+
+
+def test_a_restart_takes_the_queued_and_running_risk_runs_up_again(
+    sapudi_plan, network_cache: Path
+) -> None:
+    settings, keys, plan = sapudi_plan
+    url = f"/plans/{plan['id']}/risk"
+    with _app(settings.database, network_cache) as client:
+        running = client.post(url, json={"runs": 5000, "seed": 3}, headers=keys["planner"]).json()
+        _until(client, keys, f"/risk/{running['id']}", "running")
+        queued = client.post(url, json={"runs": 30, "seed": 3}, headers=keys["planner"]).json()
+    # The app stopped (as on SIGTERM): its solver process ended, the runs released, not failed.
+    left = _row(settings.database, running["id"])
+    assert (left.phase, left.lease_until, left.attempts) == ("running", None, 1)
+    waiting = _row(settings.database, queued["id"])
+    assert (waiting.phase, waiting.lease_until, waiting.attempts) == ("queued", None, 0)
+
+    with _app(settings.database, network_cache) as client:
+        for started, runs in ((running, 5000), (queued, 30)):
+            done = _done(client, keys, f"/risk/{started['id']}")
+            assert done["phase"] == "completed", done
+            assert done["progress"]["runs_done"] == runs and done["result"]["runs"] == runs
+    # Claimed once more each: by the stopped app and again, or by the new one only.
+    assert _row(settings.database, running["id"]).attempts == 2
+    assert _row(settings.database, queued["id"]).attempts == 1
+
+
+def test_a_risk_run_whose_worker_died_is_taken_up_by_another(
+    sapudi_plan, network_cache: Path
+) -> None:
+    settings, keys, plan = sapudi_plan
+    risk_id = risk_service.queue(
+        settings, plan["id"], runs=30, seed=5, breakdowns=True, replan_breakdowns=False
+    )
+    # A worker claimed it, ran some of it and died: its lease runs out a second from now.
+    with db.write(db.engine_for(settings.database)) as conn:
+        conn.execute(
+            sa.update(db.risk_runs)
+            .where(db.risk_runs.c.id == risk_id)
+            .values(
+                phase="running",
+                runs_done=25,
+                lease_owner="gone:1:dead",
+                lease_until=db.now() + 1.0,
+                attempts=1,
+            )
+        )
+    with _app(settings.database, network_cache) as client:
+        done = _done(client, keys, f"/risk/{risk_id}")
+        assert done["phase"] == "completed", done
+        assert done["progress"]["runs_done"] == 30 and done["result"]["runs"] == 30
+        assert done["attempts"] == 2
+        owner = client.app.state.runner.owner
+    assert _row(settings.database, risk_id).lease_owner == owner
+
+
+def test_a_server_stopped_by_sigterm_leaves_its_risk_runs_to_the_next_start(
+    database: str, network_cache: Path
+) -> None:
+    env = dict(
+        os.environ,
+        BALLOT_DATABASE_URL=database,
+        BALLOT_CACHE_DIR=str(network_cache),
+        BALLOT_DATA_DIR=str(DATA),
+    )
+    keys = localserver.create_keys(env, ("planner", "viewer"))
+    planner, viewer = {"X-API-Key": keys["planner"]}, {"X-API-Key": keys["viewer"]}
+    port = localserver.free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = localserver.start(env, port)
+    try:
+        plan = localserver.completed_plan(base, keys, iterations=200, scenario=SAPUDI)
+        assert plan["phase"] == "completed", plan
+        url = f"{base}/plans/{plan['id']}/risk"
+        running = httpx.post(url, json={"runs": 5000, "seed": 7}, headers=planner).json()
+        end = time.monotonic() + 120
+        while (r := httpx.get(f"{base}/risk/{running['id']}", headers=viewer).json())[
+            "phase"
+        ] != "running":
+            assert r["phase"] == "queued" and time.monotonic() < end, r
+            time.sleep(0.05)
+        queued = httpx.post(url, json={"runs": 30, "seed": 7}, headers=planner).json()
+        os.kill(server.pid, signal.SIGTERM)  # the main process only, as a container runtime does
+        server.wait(timeout=60)
+        # Released, not failed: the run interrupted and the one waiting are the next start's.
+        left = _row(database, running["id"])
+        assert (left.phase, left.lease_until, left.error) == ("running", None, None)
+        assert _row(database, queued["id"]).phase == "queued"
+        server = localserver.start(env, port)
+        for started, runs in ((running, 5000), (queued, 30)):
+            end = time.monotonic() + 300
+            while (r := httpx.get(f"{base}/risk/{started['id']}", headers=viewer).json())[
+                "phase"
+            ] not in FINAL:
+                assert time.monotonic() < end, r
+                time.sleep(0.2)
+            assert r["phase"] == "completed" and r["progress"]["runs_done"] == runs, r
+        assert _row(database, running["id"]).attempts == 2
+        assert _row(database, queued["id"]).attempts == 1
+    finally:
+        localserver.stop(server, signal.SIGKILL)
