@@ -72,7 +72,9 @@ const TEXT = {
     riskFailed: "Perhitungan risiko gagal: {why}",
     riskErr_not_finished: "rencana belum selesai dihitung", riskErr_capacity_plan: "rencana kapasitas tidak punya pelayaran untuk disimulasikan",
     riskErr_replan: "rencana ulang dimulai di tengah jalan; simulasikan rencana asalnya",
-    riskErr_worker_lost: "proses yang menjalankannya berhenti", riskErr_internal_error: "simulasi gagal",
+    riskErr_internal_error: "simulasi gagal", riskCancelled: "Perhitungan risiko dibatalkan.",
+    riskErr_too_many_risk_runs_of_plan: "rencana ini sudah punya perhitungan risiko yang antre atau berjalan",
+    riskErr_too_many_risk_runs: "terlalu banyak perhitungan risiko antre atau berjalan; coba lagi nanti",
     histTitle: "Waktu selesai {district}", close: "Tutup",
     histAria: "Histogram waktu selesai {district} terhadap batas waktu {deadline} dari {runs} simulasi: {ontime} tepat waktu ({p}), {late} terlambat, {none} tidak terkirim",
     histX: "Jam terhadap batas waktu", histY: "Simulasi", histDeadline: "batas waktu",
@@ -143,7 +145,9 @@ const TEXT = {
     riskFailed: "The risk computation failed: {why}",
     riskErr_not_finished: "the plan is not finished", riskErr_capacity_plan: "a capacity plan has no voyages to simulate",
     riskErr_replan: "a re-plan starts under way; simulate the plan it continues",
-    riskErr_worker_lost: "the worker running it stopped", riskErr_internal_error: "the simulation failed",
+    riskErr_internal_error: "the simulation failed", riskCancelled: "The risk computation was cancelled.",
+    riskErr_too_many_risk_runs_of_plan: "this plan already has risk computations queued or running",
+    riskErr_too_many_risk_runs: "too many risk computations are queued or running; try again later",
     histTitle: "Completion time, {district}", close: "Close",
     histAria: "Histogram of completion times, {district}, against the deadline {deadline} over {runs} runs: {ontime} on time ({p}), {late} late, {none} not delivered",
     histX: "Hours from the deadline", histY: "Runs", histDeadline: "deadline",
@@ -1199,6 +1203,7 @@ async function loadRisk(planId) {
     const newest = runs[0];
     if (newest && (newest.phase === "queued" || newest.phase === "running")) followRisk(planId, newest);
     else if (newest && newest.phase === "failed") state.risk.problem = { key: "riskFailed", errors: newest.errors || [] };
+    else if (newest && newest.phase === "cancelled") state.risk.problem = { key: "riskCancelled" };
   } catch (e) {
     console.warn("the plan's risk runs could not be read", e);  // the board goes without them
   }
@@ -1215,8 +1220,8 @@ function followRisk(planId, run) {
   riskTimer = setTimeout(() => pollRisk(planId, run.id), RISK_POLL_MS);
 }
 
-// Read a run's progress every RISK_POLL_MS until it completes (its report replaces the last one)
-// or fails (its errors are shown); a network error only means trying again.
+// Read a run's progress every RISK_POLL_MS until it completes (its report replaces the last one),
+// fails (its errors are shown) or is cancelled; a network error only means trying again.
 async function pollRisk(planId, riskId) {
   if (state.risk.planId !== planId) return;
   let body;
@@ -1242,6 +1247,10 @@ async function pollRisk(planId, riskId) {
   } else if (body.phase === "failed") {
     state.risk.active = null;
     state.risk.problem = { key: "riskFailed", errors: body.errors || [] };
+    drawRiskState();
+  } else if (body.phase === "cancelled") {  // cancelled through the API: the board stops asking
+    state.risk.active = null;
+    state.risk.problem = { key: "riskCancelled" };
     drawRiskState();
   } else {
     state.risk.active = body;

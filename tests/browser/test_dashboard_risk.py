@@ -255,20 +255,29 @@ def test_a_planner_computes_the_risk_with_the_button_and_sees_its_progress(serve
             body.pop("result", None)
             body.update(
                 phase="failed",
-                errors=[{"code": "worker_lost", "path": "", "message": "the worker stopped"}],
+                errors=[{"code": "internal_error", "path": "", "message": "it failed"}],
             )
             route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
         page.unroute(RISK_URL)
         page.route(RISK_URL, failed)
         page.click("#risk-start")
-        wait_for_text(
-            page, "#risk-state", "The risk computation failed: the worker running it stopped"
-        )
+        wait_for_text(page, "#risk-state", "The risk computation failed: the simulation failed")
         page.click('#lang button[data-lang="id"]')
-        wait_for_text(
-            page, "#risk-state", "Perhitungan risiko gagal: proses yang menjalankannya berhenti"
-        )
+        wait_for_text(page, "#risk-state", "Perhitungan risiko gagal: simulasi gagal")
         assert page.locator(f"{row} button.risk-open").inner_text() == percent(d["on_time"], "id")
+
+        # A run cancelled through the API: the board stops following it and says so.
+        page.unroute(RISK_URL)
+        with page.expect_response(lambda r: r.request.method == "POST") as started:
+            page.click("#risk-start")
+        assert started.value.status == 202, started.value.text()
+        cancelled = httpx.post(
+            f"{base}/risk/{started.value.json()['id']}/cancel",
+            headers={"X-API-Key": keys["planner"]},
+        )
+        assert cancelled.status_code in (200, 202), cancelled.text
+        wait_for_text(page, "#risk-state", "Perhitungan risiko dibatalkan.")
+        assert page.locator("#risk-start").is_enabled()
         browser.close()
     assert not errors, errors
