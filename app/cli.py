@@ -1382,6 +1382,26 @@ def papers(
         _fail(exc)
 
 
+db_cli = typer.Typer(help="The database.", no_args_is_help=True, rich_markup_mode=MARKUP)
+cli.add_typer(db_cli, name="db")
+
+
+@db_cli.command("migrate")
+def db_migrate() -> None:
+    """Bring the database (`DATABASE_URL`, else the SQLite file) to the newest schema and exit;
+    each API worker does the same at start, but not several at once on an empty database."""
+    from sqlalchemy.engine import make_url
+
+    from app import db
+
+    settings = get_settings()
+    where = make_url(settings.database).render_as_string(hide_password=True)
+    try:
+        db.migrate(settings.database)
+    except Exception as exc:  # the database away or refusing: said plainly, exit 1
+        _fail(RuntimeError(f"{where}: {exc}"))
+
+
 keys_cli = typer.Typer(help="API keys.", no_args_is_help=True, rich_markup_mode=MARKUP)
 cli.add_typer(keys_cli, name="keys")
 

@@ -9,7 +9,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 import tomllib
@@ -288,8 +287,8 @@ def test_the_compose_layout_runs_here_without_docker(
         BALLOT_DATA_DIR=str(DATA),
     )
     command = services["migrations"]["command"]
-    assert command[0] == "python"
-    subprocess.run([sys.executable, *command[1:]], env=env, check=True, timeout=120)
+    assert command[0] == "ballot-routing"
+    subprocess.run([localserver.executable(), *command[1:]], env=env, check=True, timeout=120)
     engine = sa.create_engine(fresh_database)
     with engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
