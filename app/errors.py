@@ -293,14 +293,18 @@ class BodyLimit:
             await self._refuse(scope, receive, send, 413, "too_large")
             return
         seen = 0
+        body_in = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, body_in
+            if body_in:  # what comes after the body (the caller going) waits on the answer
+                return await receive()
             try:
                 async with asyncio.timeout(self.timeout_s):
                     message = await receive()
             except TimeoutError:
                 raise _BodyTimeout(self.timeout_s) from None
+            body_in = message["type"] != "http.request" or not message.get("more_body", False)
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
                 raise _TooLarge(self.max_bytes)

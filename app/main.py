@@ -303,7 +303,8 @@ def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
             if auth.is_public(path):
                 for op in item.values():
                     op["security"] = []
-        app.openapi_schema = _with_limits(problem_json_openapi(schema), settings)
+        schema = schemas.constrained(problem_json_openapi(schema), settings)
+        app.openapi_schema = _with_limits(schema, settings)
     return app.openapi_schema
 
 

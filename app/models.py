@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StrictFloat, StrictInt
 from app.services.plans import Budget
 from routing.schema import (
     MAX_FIXED_COST_IDR,
+    WHOLE,
     ClosedLandingIn,
     ForecastIn,
     Id,
@@ -17,14 +18,19 @@ from routing.schema import (
 )
 
 PLAN_EXAMPLE: dict[str, Any] = {"bundled": "pemilu2024", "seconds": 30, "seed": 1}
+# Exactly one of the three names the scenario (null is as good as absent).
+ONE_SCENARIO: list[Any] = [
+    {"required": [name], "properties": {name: {"type": kind}}}
+    for name, kind in (("scenario", "object"), ("scenario_id", "string"), ("bundled", "string"))
+]
 
 Seconds = Annotated[
     StrictFloat, Field(gt=0, le=86_400, allow_inf_nan=False, description="Wall-time budget, s")
 ]
 Iterations = Annotated[
-    StrictInt, Field(gt=0, le=10**9, description="Iteration budget instead (deterministic)")
+    StrictInt, Field(gt=0, le=10**9, description="Iteration budget instead (deterministic)"), WHOLE
 ]
-Seed = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
+Seed = Annotated[StrictInt, Field(ge=0, le=2**31 - 1), WHOLE]
 Wait = Annotated[
     StrictFloat,
     Field(ge=0, le=3600, allow_inf_nan=False, description="Seconds to wait (GET /limits)"),
@@ -55,7 +61,10 @@ class PlanRequest(BaseModel):
         "offices to the depot. Default: the scenario's",
     )
 
-    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [PLAN_EXAMPLE]}}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [PLAN_EXAMPLE], "oneOf": ONE_SCENARIO},
+    }
 
 
 class OutOfService(BaseModel):
@@ -109,7 +118,7 @@ class ReplanRequest(BaseModel):
 
 
 class CapacityRequest(PlanRequest):
-    fixed_cost_idr: Annotated[StrictInt, Field(ge=0, le=MAX_FIXED_COST_IDR)] = Field(
+    fixed_cost_idr: Annotated[StrictInt, Field(ge=0, le=MAX_FIXED_COST_IDR), WHOLE] = Field(
         50_000_000, description="Cost of using one more vessel, IDR (assumed)"
     )
 

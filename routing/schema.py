@@ -26,6 +26,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
 )
 
 from routing.errors import DataError, Issue
@@ -43,12 +44,24 @@ MAX_FIXED_COST_IDR = 10**11
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"  # ids and names: no control characters (NUL breaks SQL)
 NO_NUL = r"^[^\x00]*$"  # free text may hold line breaks, never NUL
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what NO_CONTROL refuses, to search for
+# What the API document says of a time (``format: date-time`` alone allows years 0001-9999) and
+# of a clock time (``format: time`` is RFC 3339's full-time, which demands a UTC offset).
+TIME_PATTERN = r"^20[0-9]{2}-"
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
 
 
 def _not_a_number(value: Any) -> Any:
     """Times and dates are written as text (or TOML times), never as bare numbers."""
     if isinstance(value, (bool, int, float)):
         raise ValueError("must be written as RFC 3339 text, not a number")
+    return value
+
+
+def _whole(value: Any) -> Any:
+    """A whole number written with a fraction (``2.0``) is that integer: JSON Schema's
+    ``integer`` admits it, so the service does too; ``2.5``, text and booleans stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -68,7 +81,8 @@ def _unique(values: list[str]) -> list[str]:
 
 
 def _in_range(value: datetime) -> datetime:
-    if not EARLIEST <= value < LATEST:
+    # The year as written, offset and all (what TIME_PATTERN says): far from any overflow.
+    if not EARLIEST.year <= value.year < LATEST.year:
         raise ValueError(f"must lie between {EARLIEST.year} and {LATEST.year}")
     return value
 
@@ -76,14 +90,30 @@ def _in_range(value: datetime) -> datetime:
 Id = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NO_CONTROL)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_CONTROL)]
 Text = Annotated[str, StringConstraints(max_length=500, pattern=NO_NUL)]
-Time = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
+Time = Annotated[
+    AwareDatetime,
+    BeforeValidator(_not_a_number),
+    AfterValidator(_in_range),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIME_PATTERN}),
+]
 Day = Annotated[date, BeforeValidator(_not_a_number)]
-Clock = Annotated[time, BeforeValidator(_not_a_number), AfterValidator(_local)]
+Clock = Annotated[
+    time,
+    BeforeValidator(_not_a_number),
+    AfterValidator(_local),
+    WithJsonSchema({"type": "string", "pattern": CLOCK_PATTERN}),
+]
+# An integer field takes 2 and 2.0, never "2", 2.5 or true: ``Annotated[StrictInt, Field(...),
+# WHOLE]``, the bounds before it (after it, they would not reach the schema's minimum/maximum).
+WHOLE = BeforeValidator(_whole)
 ShipHourCost = Annotated[StrictFloat, Field(ge=0, le=MAX_SHIP_HOUR_IDR, allow_inf_nan=False)]
 WaveHeight = Annotated[StrictFloat, Field(ge=0, lt=30, allow_inf_nan=False)]
 Lon = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]
 Lat = Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]
-Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+Count = Annotated[StrictInt, Field(ge=0, le=1_000_000), WHOLE]
+
+
+UNIQUE = Field(json_schema_extra={"uniqueItems": True})  # what ``_unique`` checks, in the schema
 
 
 class _Section(BaseModel):
@@ -139,11 +169,15 @@ class ScenarioModel(_Section):
     election_day: Day
     planning_start: Time
     default_deadline: Time
-    depots: Annotated[list[Id], AfterValidator(_unique)] = Field(..., min_length=1, max_length=50)
-    vessels: Annotated[list[Id], AfterValidator(_unique)] = Field(..., min_length=1, max_length=500)
+    depots: Annotated[list[Id], AfterValidator(_unique), UNIQUE] = Field(
+        ..., min_length=1, max_length=50
+    )
+    vessels: Annotated[list[Id], AfterValidator(_unique), UNIQUE] = Field(
+        ..., min_length=1, max_length=500
+    )
     villages: (
         Literal["sea"]
-        | Annotated[list[Id], Field(min_length=1, max_length=5000), AfterValidator(_unique)]
+        | Annotated[list[Id], Field(min_length=1, max_length=5000), AfterValidator(_unique), UNIQUE]
     ) = Field("sea", description='Village codes, or "sea" for every sea-served village')
     direction: Literal["outbound", "return"] = "outbound"
     deadlines: dict[Id, Time] = Field(

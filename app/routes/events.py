@@ -22,23 +22,34 @@ from app.services import events
 from app.services.livestatus import LiveStatus, Status
 from routing import fieldlog
 from routing.fieldlog import EventType
-from routing.schema import NO_CONTROL, Id, Name, Text, Time
+from routing.schema import NO_CONTROL, WHOLE, Id, Name, Text, Time
 
 router = APIRouter(tags=["field events and status"])
+# What each event type must carry (``fieldlog.REQUIRED``: neither null nor empty), in the schema.
+REQUIRED_BY_TYPE: list[Any] = [
+    {
+        "if": {"properties": {"type": {"const": kind}}},
+        "then": {
+            "required": list(names),
+            "properties": {name: {"not": {"enum": [None, ""]}} for name in names},
+        },
+    }
+    for kind, names in fieldlog.REQUIRED.items()
+]
 
 
 class EventIn(BaseModel):
     """What happened at a voyage stop."""
 
     vessel_id: Id
-    stop: Annotated[StrictInt, Field(ge=0, le=100_000)] = Field(
+    stop: Annotated[StrictInt, Field(ge=0, le=100_000), WHOLE] = Field(
         ..., description="Index of the stop in the voyage's stops"
     )
     type: EventType
     at: Time | None = Field(
         None, description="When it happened (RFC 3339 with offset); default: when it arrives"
     )
-    boxes: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = Field(
+    boxes: Annotated[StrictInt, Field(ge=0, le=100_000), WHOLE] | None = Field(
         None, description="handed_over: ballot boxes handed over"
     )
     condition: Literal["good", "damaged"] | None = Field(
@@ -63,7 +74,8 @@ class EventIn(BaseModel):
                     "receiver": "PPS Tonduk",
                     "at": "2024-02-06T10:30:00+07:00",
                 }
-            ]
+            ],
+            "allOf": REQUIRED_BY_TYPE,
         },
     }
 

@@ -15,9 +15,23 @@ from app import auth, db, deps
 from app.deps import KeyId
 from app.errors import problems
 from app.services import keys
-from routing.schema import Id, Name
+from routing.schema import WHOLE, Id, Name
 
 router = APIRouter(tags=["API keys"], dependencies=[auth.planner])
+
+
+# A key is bound to a vessel only as a field key, and to a plan only with a vessel (null is as
+# good as absent); the vessel is one of the fleet's (``main._openapi`` lists them).
+BINDING: list[Any] = [
+    {
+        "if": {"required": ["vessel_id"], "properties": {"vessel_id": {"type": "string"}}},
+        "then": {"properties": {"role": {"const": "field"}}},
+    },
+    {
+        "if": {"required": ["plan_id"], "properties": {"plan_id": {"type": "string"}}},
+        "then": {"required": ["vessel_id"], "properties": {"vessel_id": {"type": "string"}}},
+    },
+]
 
 
 class KeyRequest(BaseModel):
@@ -27,7 +41,7 @@ class KeyRequest(BaseModel):
     role: Literal["planner", "field", "viewer"]
     name: Name | None = Field(None, description="Who holds it (e.g. 'KRI Teluk Bintuni crew')")
     expires_in_s: (
-        Annotated[StrictInt, Field(ge=60, le=int(keys.MAX_LIFETIME.total_seconds()))] | None
+        Annotated[StrictInt, Field(ge=60, le=int(keys.MAX_LIFETIME.total_seconds())), WHOLE] | None
     ) = Field(None, description="Refused after this many seconds; none: no expiry")
     vessel_id: Id | None = Field(
         None,
@@ -51,7 +65,8 @@ class KeyRequest(BaseModel):
                     "expires_in_s": 864000,
                     "vessel_id": "kri-teluk-bintuni-520",
                 },
-            ]
+            ],
+            "allOf": BINDING,
         },
     }
 

@@ -63,7 +63,23 @@ class VesselUpdate(BaseModel):
                     "available_until": "2024-02-20T18:00:00+07:00",
                     "active": True,
                 }
-            ]
+            ],
+            # Both ends of the window or neither (null is as good as absent).
+            "anyOf": [
+                {
+                    "required": ["available_from", "available_until"],
+                    "properties": {
+                        "available_from": {"type": "string"},
+                        "available_until": {"type": "string"},
+                    },
+                },
+                {
+                    "properties": {
+                        "available_from": {"type": "null"},
+                        "available_until": {"type": "null"},
+                    }
+                },
+            ],
         },
     }
 

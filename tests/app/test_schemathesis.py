@@ -5,7 +5,9 @@ and keeps no example database, so CI cannot flake; the longer randomised fuzz is
 
 No response may be a 5xx, and every response must have a status code, a content type and
 headers that the OpenAPI document declares for the operation (every 4xx is documented as
-``application/problem+json``)."""
+``application/problem+json``). Where the service checks a request's form only (``POST
+/plans:validate`` answers a scenario's problems as its result), no request that the document
+allows may be refused."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
+    positive_data_acceptance,
     response_headers_conformance,
     status_code_conformance,
 )
@@ -69,3 +72,20 @@ def keys() -> Iterator[dict[str, dict[str, str]]]:
 def test_api_conforms(case, keys) -> None:
     headers = keys[role_for(case.operation.method, case.operation.path)]
     case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+@schema.include(method="POST", path="/plans:validate").parametrize()
+@settings(
+    max_examples=30,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_validate_accepts_every_request_its_schema_allows(case, keys) -> None:
+    """Daylight clock times, times in any offset, whole numbers written as ``2.0``, exactly one
+    scenario source, unique and well-formed dictionary keys: what the document allows, the
+    service takes (issue 26, finding 11)."""
+    case.call_and_validate(
+        headers=keys["planner"], checks=[not_a_server_error, positive_data_acceptance]
+    )
