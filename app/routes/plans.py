@@ -79,6 +79,11 @@ def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
     """Every problem with a plan request and its scenario, without solving."""
     settings = deps.settings(request)
     plans.check_budget(settings, budget_of(body))  # over GET /limits: outside the schema, a 422
+    sources = [x for x in (body.scenario, body.scenario_id, body.bundled) if x is not None]
+    if len(sources) != 1 or body.bundled is not None:
+        # What the document refuses (not exactly one source, a name not shipped) is a 422 as
+        # in POST /plans; the problems of a scenario itself are the answer.
+        _scenario(settings, body)
     try:
         raw, prefix = _scenario(settings, body)
         name = plans.validate(settings, raw, prefix=prefix)

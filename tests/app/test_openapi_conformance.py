@@ -168,6 +168,12 @@ def test_requests_the_document_allows_are_accepted(service) -> None:
     for seed in (2.5, "2", True):
         r = client.post("/plans:validate", json={**body, "seed": seed}, headers=planner)
         assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/seed", r.text
+    # What the document refuses, the service refuses too, naming the field.
+    for wrong, path in (({"scenario_id": "s1"}, "/scenario"), ({"bundled": "nope"}, "/bundled")):
+        r = client.post("/plans:validate", json={**body, **wrong}, headers=planner)
+        assert r.status_code == 422 and r.json()["errors"][0]["path"] == path, r.text
+    r = client.post("/plans:validate", json={"scenario_id": "no-such"}, headers=planner)
+    assert r.status_code == 200 and r.json()["valid"] is False, r.text  # allowed: data, not form
 
     scenario = {
         **SAPUDI,
