@@ -26,16 +26,21 @@ request to `calls.ndjson` (with the whole request for a 5xx); the failing checks
 NDJSON report (one per failing response and check) and JSON report (distinct failures). Prints one
 row per database: operations tested, requests, 5xx, no answer (network errors), the other check
 failures by check name, wall time; then each distinct 5xx request, the exceptions in the
-server's log and the distinct failures. Exits 1 if any answer was a 5xx or a run did not
-complete. Everything stays on 127.0.0.1; every wait is bounded.
+server's log, the distinct failures, and each failure of the checks that the API document and
+the service agree (positive_data_acceptance: a request the document allows was refused;
+response_schema_conformance) by operation, status and the problems the answer named. Exits 1
+if any answer was a 5xx or a run did not complete. Everything stays on 127.0.0.1; every wait is
+bounded.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -182,21 +187,57 @@ def server_exceptions(log: Path) -> Counter[str]:
     return found
 
 
-def check_failures(report_dir: Path) -> tuple[Counter[str], int, dict[str, Any]]:
+# The checks that say whether the API document and the service agree: each of their failures is
+# listed by operation, status and the problems the answer named.
+CONFORMANCE = ("positive_data_acceptance", "response_schema_conformance")
+
+
+def _content(value: Any) -> str:
+    """A body as the NDJSON report stores it (text, or ``{"$base64": ...}``)."""
+    if isinstance(value, dict) and "$base64" in value:
+        return base64.b64decode(value["$base64"]).decode("utf-8", "replace")
+    return value if isinstance(value, str) else ""
+
+
+def _refusal(check: dict[str, Any], interaction: dict[str, Any]) -> tuple[str, str, str, str]:
+    """(check, operation, status, the problems' codes at their paths, list indices as N)."""
+    failure = (check.get("failure_info") or {}).get("failure") or {}
+    response = interaction.get("response") or {}
+    try:
+        errors = json.loads(_content(response.get("content"))).get("errors") or []
+        named = sorted({f"{e['code']} at {re.sub(r'/[0-9]+', '/N', e['path'])}" for e in errors})
+    except (ValueError, AttributeError, KeyError, TypeError):
+        named = []
+    return (
+        check["name"],
+        failure.get("operation", ""),
+        str(response.get("status_code", "")),
+        "; ".join(named)[:300],
+    )
+
+
+def check_failures(
+    report_dir: Path,
+) -> tuple[Counter[str], int, dict[str, Any], Counter[tuple[str, str, str, str]]]:
     """Failing responses per check name (NDJSON report), their distinct failures (code, title,
-    operation), and the JSON report's summary."""
+    operation), the JSON report's summary, and the conformance checks' failures by operation,
+    status and the problems named."""
     by_check: Counter[str] = Counter()
     distinct: set[tuple[str, str, str]] = set()
+    refused: Counter[tuple[str, str, str, str]] = Counter()
     for ndjson in report_dir.glob("*.ndjson"):
         for raw in ndjson.read_text(encoding="utf-8").splitlines():
             event = json.loads(raw).get("ScenarioFinished")
             if not event:
                 continue
-            for checks in event["recorder"].get("checks", {}).values():
+            interactions = event["recorder"].get("interactions", {})
+            for case_id, checks in event["recorder"].get("checks", {}).items():
                 for check in checks:
                     if check["status"] != "failure":
                         continue
                     by_check[check["name"]] += 1
+                    if check["name"] in CONFORMANCE:
+                        refused[_refusal(check, interactions.get(case_id) or {})] += 1
                     failure = (check.get("failure_info") or {}).get("failure") or {}
                     distinct.add(
                         (
@@ -208,7 +249,7 @@ def check_failures(report_dir: Path) -> tuple[Counter[str], int, dict[str, Any]]
     summary: dict[str, Any] = {}
     for report in report_dir.glob("*.json"):
         summary = json.loads(report.read_text(encoding="utf-8"))
-    return by_check, len(distinct), summary
+    return by_check, len(distinct), summary, refused
 
 
 def run_one(name: str, args: argparse.Namespace, out: Path, cache: Path) -> dict[str, Any]:
@@ -279,7 +320,7 @@ def run_one(name: str, args: argparse.Namespace, out: Path, cache: Path) -> dict
             drop_schema(schema)
     wall = time.monotonic() - t0
     lines = [json.loads(line) for line in calls.read_text(encoding="utf-8").splitlines()]
-    by_check, distinct, summary = check_failures(reports)
+    by_check, distinct, summary, refused = check_failures(reports)
     return {
         "database": name,
         "plan": plan["id"],
@@ -293,6 +334,7 @@ def run_one(name: str, args: argparse.Namespace, out: Path, cache: Path) -> dict
         "statuses": Counter(c["status"] for c in lines),
         "by_check": by_check,
         "distinct_failures": distinct,
+        "refused": refused,
         "failures": summary.get("failures", []),
         "complete": summary.get("complete", False) and isinstance(st_code, int) and st_code < 2,
         "schemathesis_exit": st_code,
@@ -348,6 +390,10 @@ def print_results(results: list[dict[str, Any]]) -> None:
             print(f"  server log: {n} x {exc}")
         for f in r["failures"]:
             print(f"  {f['code']} {f['title']} ({f['count']}): {', '.join(f['operations'])}")
+        if r["refused"]:
+            print(f"  {' and '.join(CONFORMANCE)} failures by operation, status, problems:")
+        for (check, op, status, named), n in sorted(r["refused"].items()):
+            print(f"    {n:5d}  {op}  {status}  {named or '-'}  ({check})")
 
 
 def main() -> None:
