@@ -58,11 +58,16 @@ def long_poll(url: str, headers: dict[str, str], answers: list[tuple[int, str]])
         answers.append((r.status_code, r.json()["phase"]))
 
 
-@pytest.mark.parametrize("server_name", ["granian", "uvicorn"])  # ballot-routing serve --server
 @pytest.mark.parametrize(
-    ("sig", "workers"),
-    [(signal.SIGTERM, 1), (signal.SIGINT, 1), (signal.SIGTERM, 2)],
-    ids=["sigterm", "sigint", "sigterm-2-workers"],
+    ("sig", "workers", "server_name"),  # server_name: ballot-routing serve --server
+    [
+        (signal.SIGTERM, 1, "granian"),
+        (signal.SIGINT, 1, "granian"),
+        (signal.SIGTERM, 2, "granian"),
+        # Under uvicorn the one case that differs: its own signal handling with workers.
+        (signal.SIGTERM, 2, "uvicorn"),
+    ],
+    ids=["sigterm", "sigint", "sigterm-2-workers", "sigterm-2-workers-uvicorn"],
 )
 def test_signal_mid_solve_leaves_nothing_running_and_the_plan_is_taken_up_again(
     tmp_path: Path, network_cache: Path, sig: signal.Signals, workers: int, server_name: str

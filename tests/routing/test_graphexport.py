@@ -60,7 +60,7 @@ def test_graph_export_writes_graphml_that_networkx_reads_back(
     assert back.number_of_nodes() == graph.number_of_nodes() == sg.n_nodes - k
     assert back.number_of_edges() == graph.number_of_edges() == sg.n_edges
     assert not back.is_directed()
-    assert f"{sg.n_nodes - k} nodes, {sg.n_edges} edges" in done.stderr
+    assert f"{sg.n_nodes - k} simpul, {sg.n_edges} sisi" in done.stderr  # Indonesian first
     assert str(out) in done.stderr
     assert back.graph["vessel_class"] == CLASS
     assert back.graph["clearance_m"] == CLASSES[CLASS].clearance_m
