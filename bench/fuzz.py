@@ -58,6 +58,7 @@ PG_BASE = "postgresql+psycopg://root@127.0.0.1:5432/test"
 CALLS_ENV = "BALLOT_FUZZ_CALLS"  # where the hooks write, in the schemathesis process
 PLAN_ENV = "BALLOT_FUZZ_PLAN"  # the completed plan's id, its share and the seed (hooks)
 KEY_HEADER = "X-API-Key"
+STREAM_READ_S = 5  # a status stream is read this long at most (its first status comes at once)
 
 
 # --- the hooks, run inside `schemathesis run` --------------------------------------------------
@@ -134,12 +135,18 @@ def _toml_string(value: str) -> str:
 def write_config(path: Path, keys: dict[str, str]) -> None:
     """A schemathesis configuration: the planner key on every request, the field key on field
     events (an operation's headers replace the project's of the same name; one filter, by name,
-    since separate include-method and include-path filters match either)."""
+    since separate include-method and include-path filters match either); a status stream read
+    to its first event, STREAM_READ_S at most (it runs until the service stops: each read would
+    otherwise take the whole request timeout)."""
     path.write_text(
         f"headers = {{ {_toml_string(KEY_HEADER)} = {_toml_string(keys['planner'])} }}\n\n"
         "[[operations]]\n"
         'include-name = "POST /plans/{plan_id}/events"\n'
-        f"headers = {{ {_toml_string(KEY_HEADER)} = {_toml_string(keys['field'])} }}\n",
+        f"headers = {{ {_toml_string(KEY_HEADER)} = {_toml_string(keys['field'])} }}\n\n"
+        "[[operations]]\n"
+        'include-name = "GET /plans/{plan_id}/status/stream"\n'
+        "max-stream-events = 1\n"
+        f"request-timeout = {STREAM_READ_S}\n",
         encoding="utf-8",
     )
 

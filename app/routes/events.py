@@ -336,6 +336,22 @@ class EventStream(StreamingResponse):
 
 
 KEEP_ALIVE = b": keep-alive\n\n"
+# One event of the stream as the document declares it (each event, not the stream as a string;
+# a keep-alive is a comment, no event): its id, its name and the status as JSON text.
+STATUS_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "event", "data"],
+    "properties": {
+        "id": {"type": "string", "description": "The status's ETag value (Last-Event-ID)"},
+        "event": {"const": "status"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"type": "object", "required": ["plan_id"]},
+            "description": "The status as in GET /plans/{id}/status, one line",
+        },
+    },
+}
 # A gzip stream (RFC 1952) of frames: the header (deflate, no name, no time, unknown system),
 # each frame as deflate blocks of its own that end on a byte boundary (a full flush, RFC 1951:
 # they refer to nothing before them, so the same bytes may follow any others and are compressed
@@ -401,7 +417,7 @@ def status_frame_deflated(found: Status) -> bytes:
     responses={
         200: {
             "description": "Server-Sent Events: each status as it changes",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": STATUS_EVENT}},
         },
         **problems(401, 403, 404, 422),
     },

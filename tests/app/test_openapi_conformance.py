@@ -5,6 +5,7 @@ kinds schemathesis found refused although the document allowed them."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +55,9 @@ def walk(node: Any) -> Any:
 def test_the_status_stream_is_declared_as_an_event_stream_only() -> None:
     ok = DOC["paths"]["/plans/{plan_id}/status/stream"]["get"]["responses"]["200"]
     assert list(ok["content"]) == ["text/event-stream"]
+    event = ok["content"]["text/event-stream"]["schema"]  # each event, not the stream
+    assert event["type"] == "object" and event["properties"]["event"] == {"const": "status"}
+    assert event["properties"]["data"]["contentMediaType"] == "application/json"
 
 
 @pytest.mark.parametrize("name", ["PlanRequest", "CapacityRequest"])
@@ -231,6 +235,13 @@ def test_a_status_stream_outlives_the_request_body_timeout(sapudi_plan) -> None:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
         lines = r.iter_lines()
+        first = [next(lines) for _ in range(3)]  # the current status at once: one event
+        event = dict(line.split(": ", 1) for line in first)
+        root = {"components": DOC["components"]}
+        content = DOC["paths"]["/plans/{plan_id}/status/stream"]["get"]["responses"]["200"]
+        declared = content["content"]["text/event-stream"]["schema"]
+        assert Draft202012Validator({**declared, **root}).is_valid(event), event
+        assert json.loads(event["data"])["plan_id"] == plan["id"]
         keepalives = 0
         while keepalives < 10:  # ten keep-alives: five body timeouts' worth at least
             keepalives += next(lines) == ": keep-alive"
