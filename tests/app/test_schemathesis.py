@@ -33,7 +33,12 @@ from app.main import create_app
 from tests.conftest import DATA
 
 _DB = Path(tempfile.mkdtemp(prefix="schemathesis-")) / "api.db"
-SETTINGS = Settings(data_dir=DATA, database_url=f"sqlite:///{_DB}", cache_dir=_DB.parent / "cache")
+# A request waits for a plan 1 s at most (the document's bound of `wait`): a valid bundled name
+# now plans for real, and an answer must not wait on a solve.
+SETTINGS = Settings(
+    data_dir=DATA, database_url=f"sqlite:///{_DB}", cache_dir=_DB.parent / "cache", max_wait_s=1
+)
+TIMEOUT_S = 300  # the transport's read timeout: never what decides a check on a busy machine
 APP = create_app(SETTINGS)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 CHECKS = [
@@ -71,7 +76,7 @@ def keys() -> Iterator[dict[str, dict[str, str]]]:
 )
 def test_api_conforms(case, keys) -> None:
     headers = keys[role_for(case.operation.method, case.operation.path)]
-    case.call_and_validate(headers=headers, checks=CHECKS)
+    case.call_and_validate(headers=headers, checks=CHECKS, timeout=TIMEOUT_S)
 
 
 @schema.include(method="POST", path="/plans:validate").parametrize()
@@ -87,5 +92,7 @@ def test_validate_accepts_every_request_its_schema_allows(case, keys) -> None:
     scenario source, unique and well-formed dictionary keys: what the document allows, the
     service takes (issue 26, finding 11)."""
     case.call_and_validate(
-        headers=keys["planner"], checks=[not_a_server_error, positive_data_acceptance]
+        headers=keys["planner"],
+        checks=[not_a_server_error, positive_data_acceptance],
+        timeout=TIMEOUT_S,
     )
