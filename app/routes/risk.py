@@ -14,6 +14,7 @@ from app import auth, deps
 from app.deps import PlanId, RiskId
 from app.errors import problems
 from app.services import risk
+from routing.schema import WHOLE
 
 router = APIRouter(tags=["risk"])
 MAX_RUNS = 20_000
@@ -22,8 +23,8 @@ MAX_RUNS = 20_000
 class RiskRequest(BaseModel):
     """How many runs, their seed (the same seed gives the same report) and what they sample."""
 
-    runs: Annotated[StrictInt, Field(ge=1, le=MAX_RUNS)] = 1000
-    seed: Annotated[StrictInt, Field(ge=0, le=2**31 - 1)] = 0
+    runs: Annotated[StrictInt, Field(ge=1, le=MAX_RUNS), WHOLE] = 1000
+    seed: Annotated[StrictInt, Field(ge=0, le=2**31 - 1), WHOLE] = 0
     breakdowns: StrictBool = Field(default=True, description="Sample vessel breakdowns")
     replan_breakdowns: StrictBool = Field(
         default=False,

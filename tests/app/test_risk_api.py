@@ -331,3 +331,15 @@ def test_a_server_stopped_by_sigterm_leaves_its_risk_runs_to_the_next_start(
         assert _row(database, queued["id"]).attempts == 1
     finally:
         localserver.stop(server, signal.SIGKILL)
+
+
+def test_whole_numbers_written_with_a_fraction_are_taken_as_the_document_allows(service) -> None:
+    """The API document types runs and seed as JSON Schema integers, which 2.0 is: the service
+    takes it as 2; 2.5 and "2" stay refused naming the field."""
+    client, keys = service
+    r = client.post("/plans/none/risk", json={"runs": 2.5}, headers=keys["planner"])
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/runs", r.text
+    r = client.post("/plans/none/risk", json={"seed": "2"}, headers=keys["planner"])
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "/seed", r.text
+    r = client.post("/plans/none/risk", json={"runs": 2.0, "seed": 3.0}, headers=keys["planner"])
+    assert r.status_code == 404, r.text  # the body was taken; the plan does not exist
