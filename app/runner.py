@@ -165,15 +165,17 @@ class JobRunner:
         with self.lock:
             self.closed = True
             self.wake.set()
-            if self.dask is not None:
-                # Jobs already on the cluster run on and store their plans; queued ones wait
-                # in the database for the next worker.
-                self.executor.shutdown(wait=False)
-                # From a thread of its own: the caller may be running an event loop.
-                closer = threading.Thread(target=self._close_dask, daemon=True)
-                closer.start()
-                closer.join(timeout=15)
-                return
+        if self.dask is not None:
+            # Jobs already on the cluster run on and store their plans; queued ones wait in
+            # the database for the next worker. Not under the lock: closing the client cancels
+            # the futures of jobs in flight, whose callbacks (``_done``, on Dask's IO thread)
+            # take it, and the close waits for that thread.
+            self.executor.shutdown(wait=False)
+            # From a thread of its own: the caller may be running an event loop.
+            closer = threading.Thread(target=self._close_dask, daemon=True)
+            closer.start()
+            closer.join(timeout=15)
+            return
         self._stop_pool()
 
     def _stop_pool(self) -> None:
