@@ -16,8 +16,8 @@ import typer
 from app import clitext, state, views
 from app.config import get_settings
 from routing.errors import DataError, RoutingError
+from routing.inputs.scenario import load_scenario
 from routing.pipeline import DEFAULT_BUDGET_S
-from routing.scenario import load_scenario
 
 # Help texts are Markdown: a paragraph's lines are joined and wrapped to the terminal's width
 # (rich markup would keep the docstrings' line breaks), lists and **bold** render.
@@ -81,7 +81,7 @@ def _class_id(ident: str, option: str = "--vessel-class") -> str:
     """The id of the vessel class given (ids match without case: KAL28 is kal28), or an error
     listing every class."""
     from routing.errors import NotFound
-    from routing.fleet import vessel_class
+    from routing.inputs.fleet import vessel_class
 
     settings = get_settings()
     try:
@@ -96,7 +96,7 @@ def _class_id(ident: str, option: str = "--vessel-class") -> str:
 def _district_code(arch: Any, text: str) -> str:
     """The code of the district given by code or name (without case, spaces, punctuation or a
     leading "Kecamatan"/"Kec."), or an error listing every district."""
-    from routing.places import bare_name, normalise
+    from routing.inputs.places import bare_name, normalise
 
     names = {v.district_code: v.district for v in arch.villages.values()}
     if text.strip() in names:
@@ -212,8 +212,8 @@ def data_build(
     lang: Lang = LANG_OPTION,
 ) -> None:
     """Rebuild the dataset from its source files (deterministic)."""
-    from routing.dataset import build_dataset, write_dataset
-    from routing.geodata import parse_dataset
+    from routing.inputs.geodata import parse_dataset
+    from routing.tools.dataset import build_dataset, write_dataset
 
     settings = get_settings()
     try:
@@ -239,8 +239,8 @@ def data_check_coast(
     or islet candidates for a person to confirm or discard (see data/hazards.geojson)."""
     import shapely
 
-    from routing.coastcheck import candidates
-    from routing.hazards import dump
+    from routing.inputs.hazards import dump
+    from routing.tools.coastcheck import candidates
 
     settings = get_settings()
     path = state.hazards_file(settings.fleet_file)
@@ -455,7 +455,7 @@ def graph_export(
     Nodes: the terminals (by id) and the obstacle vertices (v0, v1, ...), with lon/lat; edges:
     straight segments with their length in metres and geometry. What was written goes to
     stderr."""
-    from routing import graphexport
+    from routing.outputs import graph as graphexport
 
     chosen = format or GRAPH_EXTENSIONS.get(out.suffix.lower())
     if chosen is None:
@@ -1062,10 +1062,10 @@ def replan(
     from app import planning
     from routing import pipeline
     from routing.errors import DataError, Issue
-    from routing.export import jsonable
+    from routing.inputs.scenario import parse_scenario
+    from routing.outputs.export import jsonable
     from routing.plandoc import PlanDocument
     from routing.replan import apply_change
-    from routing.scenario import parse_scenario
 
     settings = get_settings()
     try:
@@ -1351,8 +1351,8 @@ def papers(
 ) -> None:
     """Write each vessel's voyage papers (per trip: loading list, stops, handover records with a
     QR code per consignment); print the files written on stdout."""
-    from routing import papers as voyage
     from routing.errors import DataError, Issue
+    from routing.outputs import papers as voyage
     from routing.plandoc import PlanDocument
 
     try:

@@ -11,10 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from app import state
 from app.config import Settings
 from app.services.livestatus import LiveStatus
-from routing.demand import Kit
 from routing.domain import VesselClass
-from routing.geodata import Archipelago
-from routing.schema import CONTROL, NO_CONTROL
+from routing.inputs.demand import Kit
+from routing.inputs.geodata import Archipelago
+from routing.inputs.schema import CONTROL, NO_CONTROL
 
 
 def settings(request: Request) -> Settings:

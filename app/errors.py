@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.preconditions import PreconditionFailed
 from app.services import Conflict, Forbidden
 from routing.errors import Ambiguous, Candidate, DataError, Issue, NoSeaPath, NotFound, RoutingError
-from routing.schema import error_issues
+from routing.inputs.schema import error_issues
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)

@@ -29,10 +29,10 @@ from app.services.queue import LEASE_S, Job
 from routing import pipeline
 from routing.capacity import capacity_report
 from routing.errors import DataError, Issue, RoutingError
-from routing.export import manifests_csv, plan_geojson, timeline_csv
+from routing.inputs.scenario import parse_scenario
+from routing.outputs.export import manifests_csv, plan_geojson, timeline_csv
 from routing.pipeline import DEFAULT_BUDGET_S
 from routing.plandoc import CapacityDocument, PlanDocument
-from routing.scenario import parse_scenario
 
 log = logging.getLogger(__name__)
 

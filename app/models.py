@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
 from app.services.plans import Budget
-from routing.schema import (
+from routing.inputs.schema import (
     MAX_FIXED_COST_IDR,
     WHOLE,
     ClosedLandingIn,

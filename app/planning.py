@@ -15,12 +15,13 @@ from typing import Any
 
 from app import state
 from app.config import Settings
-from routing import export, pipeline
+from routing import pipeline
 from routing.domain import Problem
-from routing.hazards import Hazard, version_of
+from routing.inputs.hazards import Hazard, version_of
+from routing.inputs.scenario import Scenario, load_scenario, load_vessels
+from routing.outputs import export
 from routing.plandoc import PlanDocument
 from routing.risk import Climate
-from routing.scenario import Scenario, load_scenario, load_vessels
 
 
 def inputs(settings: Settings, *, hazard_changes: bool = False) -> pipeline.Inputs:
@@ -97,7 +98,7 @@ def write_plan(
         (out / name).write_text(text, encoding="utf-8")
         paths.append(out / name)
     if gpkg:
-        from routing.gpkg import write_gpkg
+        from routing.outputs.gpkg import write_gpkg
         from routing.plandoc import PlanDocument
 
         arch = state.archipelago(settings.dataset_dir)

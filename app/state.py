@@ -9,14 +9,14 @@ from pathlib import Path
 
 from shapely.geometry.base import BaseGeometry
 
-from routing.demand import Kit, load_kit
-from routing.depths import load_depths
 from routing.domain import SeaArea, VesselClass
-from routing.fleet import load_fleet, vessel_class
-from routing.geodata import Archipelago, load_dataset, load_land
-from routing.hazards import Hazard, KeelRule, avoided, load_hazards, load_keel_rule
-from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
-from routing.weather import load_sea_areas
+from routing.inputs.demand import Kit, load_kit
+from routing.inputs.depths import load_depths
+from routing.inputs.fleet import load_fleet, vessel_class
+from routing.inputs.geodata import Archipelago, load_dataset, load_land
+from routing.inputs.hazards import Hazard, KeelRule, avoided, load_hazards, load_keel_rule
+from routing.sea.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.sea.weather import load_sea_areas
 
 
 @lru_cache(maxsize=4)

@@ -8,12 +8,12 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from routing.demand import Kit
 from routing.domain import VESSEL_CLASS_NUMBERS, VILLAGE_FIELDS, VesselClass, Village
-from routing.geodata import Archipelago
-from routing.matrix import Matrix, metres_to_nm, sailing_seconds, seconds_to_h
-from routing.places import Resolved
-from routing.seagraph import SeaPath
+from routing.inputs.demand import Kit
+from routing.inputs.geodata import Archipelago
+from routing.inputs.places import Resolved
+from routing.sea.graph import SeaPath
+from routing.sea.matrix import Matrix, metres_to_nm, sailing_seconds, seconds_to_h
 
 ISLAND_CSV_FIELDS = [
     "code",

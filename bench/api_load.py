@@ -8,7 +8,7 @@ Run: .venv/bin/python bench/api_load.py [--pollers 500] [--seconds 30] [--interv
          --database postgresql+psycopg://root@127.0.0.1:5432/test
 
 The service (`ballot-routing serve [--workers N] [--server NAME]`, through
-`app.localserver.serving`) runs on a free loopback port with a fresh SQLite database (or a fresh
+`testkit.localserver.serving`) runs on a free loopback port with a fresh SQLite database (or a fresh
 schema of the PostgreSQL database given) and plans the 2024 scenario under an iteration budget.
 With several servers (`--server granian,uvicorn` or `both`) each is measured in turn the same
 way, on a database of its own, and a last table puts them side by side, each row's p99 also as
@@ -83,8 +83,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import localserver  # noqa: E402
 from routing import fieldlog  # noqa: E402
+from testkit import localserver  # noqa: E402
 
 FLOOR_PATH = "/healthz"  # public: no key lookup; no database; fixed bytes
 SSE_CONNECT_BATCH = 50  # subscribers connecting at once (then a short pause)

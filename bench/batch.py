@@ -24,16 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import localserver  # noqa: E402
-from routing.export import jsonable  # noqa: E402
-from routing.scenario import scenario_toml  # noqa: E402
+from routing.inputs.scenario import scenario_toml  # noqa: E402
+from routing.outputs.export import jsonable  # noqa: E402
+from testkit import localserver  # noqa: E402
 
 DISTRICTS = ["35.29.04", "35.29.08", "35.29.20", "35.29.21", "35.29.22", "35.29.24", "35.29.25"]
 
 
 def write_scenarios(folder: Path, n: int) -> list[str]:
     """``n`` scenario files: the 2024 plan for one to three districts each, seeded apart."""
-    from routing.geodata import load_dataset
+    from routing.inputs.geodata import load_dataset
 
     arch = load_dataset(ROOT / "data" / "islands")
     with (ROOT / "data" / "scenarios" / "pemilu2024.toml").open("rb") as fh:

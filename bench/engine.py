@@ -8,7 +8,7 @@ VRPTW, DIMACS one-decimal distances) and each wall-time budget, solves the insta
 the same budget and seed, one after the other:
 
 - raw: PyVRP's own model of the instance (``pyvrp.read``) and its default ``SolveParams``;
-- adapter: the instance as a ``Problem`` (``routing.vrplib``) solved by ``PyVRPSolver``, the
+- adapter: the instance as a ``Problem`` (``testkit.vrplib``) solved by ``PyVRPSolver``, the
   model building and search parameters every plan goes through.
 
 Prints the best-known solution (BKS), each side's cost and gap to it, the difference in
@@ -32,7 +32,7 @@ from pyvrp.stop import MaxRuntime
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from routing.vrplib import solve_vrplib  # noqa: E402
+from testkit.vrplib import solve_vrplib  # noqa: E402
 
 HEADER = (
     "instance",

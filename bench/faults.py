@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from batch import write_scenarios  # noqa: E402
 
-from app import localserver  # noqa: E402
+from testkit import localserver  # noqa: E402
 
 
 def main() -> None:

@@ -262,7 +262,7 @@ def check_failures(
 def run_one(name: str, args: argparse.Namespace, out: Path, cache: Path) -> dict[str, Any]:
     import httpx
 
-    from app import localserver
+    from testkit import localserver
 
     folder = out / name
     folder.mkdir(parents=True)

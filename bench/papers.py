@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 from app import planning, state  # noqa: E402
 from app.config import get_settings  # noqa: E402
 from routing import pipeline  # noqa: E402
-from routing.gpkg import LAYERS, write_gpkg  # noqa: E402
-from routing.papers import papers_html, papers_pdf, voyage_papers  # noqa: E402
+from routing.inputs.scenario import load_scenario  # noqa: E402
+from routing.outputs.gpkg import LAYERS, write_gpkg  # noqa: E402
+from routing.outputs.papers import papers_html, papers_pdf, voyage_papers  # noqa: E402
 from routing.plandoc import PlanDocument  # noqa: E402
-from routing.scenario import load_scenario  # noqa: E402
 
 
 def _document(path: Path | None) -> PlanDocument:

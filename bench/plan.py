@@ -26,9 +26,9 @@ from app import planning  # noqa: E402
 from app.config import Settings  # noqa: E402
 from routing import pipeline  # noqa: E402
 from routing.domain import Plan, Problem, SolvedRoute, SolvedTrip  # noqa: E402  # noqa: E402
-from routing.matrix import Matrix  # noqa: E402
-from routing.scenario import load_scenario  # noqa: E402
+from routing.inputs.scenario import load_scenario  # noqa: E402
 from routing.schedule import kpis, lateness_s, make_voyage  # noqa: E402
+from routing.sea.matrix import Matrix  # noqa: E402
 from routing.solver import _edge_cost, service_seconds  # noqa: E402
 
 DATA = ROOT / "data"

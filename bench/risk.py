@@ -34,8 +34,8 @@ def main() -> None:
     from app.config import Settings
     from routing import pipeline
     from routing import risk as mc
+    from routing.inputs.scenario import load_scenario
     from routing.plandoc import PlanDocument
-    from routing.scenario import load_scenario
 
     settings = Settings()
     scenario = load_scenario(ROOT / "data" / "scenarios" / "pemilu2024.toml")

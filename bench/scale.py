@@ -1,7 +1,7 @@
 """How the pipeline grows: synthetic archipelagos of 100, 500 and 2,000 landing points.
 
 Each case runs in a fresh process (so that its peak memory is its own): generate the archipelago
-(routing/synthetic.py), build the sea network of each vessel class, then (unless ``--no-plan``)
+(testkit/synthetic.py), build the sea network of each vessel class, then (unless ``--no-plan``)
 the matrices and a plan with a fixed wall-time budget.
 
 The sea networks of the classes are built side by side, one class per worker of a process pool
@@ -65,7 +65,7 @@ def _network_task(
     ``keep``: None, or where to save the shortest paths for planning (a file name prefix), or
     "return" to send them back (from a Dask worker, which may not share the case's disk).
     """
-    from routing.seagraph import all_pairs, build_sea_graph
+    from routing.sea.graph import all_pairs, build_sea_graph
 
     t = time.perf_counter()
     graph = build_sea_graph(land, terminals, clearance_m=clearance_m)
@@ -97,7 +97,7 @@ def _exact_task(
     """In a worker: the exact visibility graph and the sample's shortest-path lengths on it."""
     from scipy.sparse.csgraph import dijkstra
 
-    from routing.seagraph import exact_sea_graph
+    from routing.sea.graph import exact_sea_graph
 
     t = time.perf_counter()
     graph = exact_sea_graph(land, terminals, clearance_m=clearance_m)
@@ -193,8 +193,8 @@ def run_case(
     workers: int,
     dask: str | None,
 ) -> dict[str, Any]:
-    from routing import synthetic
-    from routing.fleet import load_fleet
+    from routing.inputs.fleet import load_fleet
+    from testkit import synthetic
 
     data = ROOT / "data"
     classes = load_fleet(data / "fleet.toml")
@@ -280,14 +280,14 @@ def _plan(
     seed: int,
     tmp: str,
 ) -> dict[str, Any]:
-    from routing import synthetic
-    from routing.demand import load_kit
-    from routing.matrix import SeaNetwork, build_matrix
+    from routing.inputs.demand import load_kit
+    from routing.inputs.scenario import build_problem
     from routing.planner import make_plan
-    from routing.scenario import build_problem
     from routing.schedule import kpis
-    from routing.seagraph import AllPairs
+    from routing.sea.graph import AllPairs
+    from routing.sea.matrix import SeaNetwork, build_matrix
     from routing.solver import SolveOptions
+    from testkit import synthetic
 
     kit = load_kit(ROOT / "data" / "kit.toml")
     t = time.perf_counter()

@@ -273,7 +273,7 @@ class Problem:
     # what the sources say of a landing's water (tide, exposure, reefs), known depth or not
     water_notes: dict[str, str] = field(default_factory=dict)
     keel_ratio: float = 1.0  # least depth a vessel needs / its draft (data/fleet.toml)
-    hazards_version: str = ""  # routing.hazards.version_of the hazards the networks avoid
+    hazards_version: str = ""  # routing.inputs.hazards.version_of the hazards the networks avoid
     unverified_hazards: bool = False  # the networks avoid unverified hazards too
     ship_hour_idr: float = 5_000_000.0  # objective weight of one ship-hour, any vessel
     direction: str = "outbound"  # "return": consignments are collected and brought to a depot

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from routing.domain import Consignment, Plan, Problem, Reason, Unassigned, Vessel
-from routing.matrix import Matrix, loading_seconds, unloading_seconds
 from routing.schedule import Clock
-from routing.weather import Weather
+from routing.sea.matrix import Matrix, loading_seconds, unloading_seconds
+from routing.sea.weather import Weather
 
 ORDER = (
     "NO_SEA_PATH",

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from routing.inputs.schema import EARLIEST, LATEST
 from routing.plandoc import PlanDocument, Stop, Voyage, district_of
-from routing.schema import EARLIEST, LATEST
 
 
 class EventType(StrEnum):

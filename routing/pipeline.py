@@ -21,21 +21,21 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from routing import export
-from routing.demand import Kit
 from routing.domain import Plan, Problem, SeaArea, Vessel, VesselClass
 from routing.errors import DataError, Issue, RoutingError
-from routing.geodata import Archipelago
-from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.inputs.demand import Kit
+from routing.inputs.geodata import Archipelago
+from routing.inputs.scenario import Scenario, build_problem
+from routing.outputs import export
 from routing.plandoc import PlanDocument
 from routing.planner import input_hash, make_plan, versions
 from routing.replan import replan as replan_rest
 from routing.risk import Climate, Model, exposures, routes_of
-from routing.scenario import Scenario, build_problem
 from routing.schedule import PathCoords
-from routing.seagraph import SeaPath
+from routing.sea.graph import SeaPath
+from routing.sea.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.sea.weather import Detour
 from routing.solver import Progress, SolveOptions
-from routing.weather import Detour
 
 DEFAULT_BUDGET_S = 30.0  # wall-time budget of a plan (matrices and solving) when none is given
 
@@ -48,7 +48,7 @@ class Inputs:
     caller decides how to share them) around the hazards it avoids, and
     ``network(class_id, unverified_hazards=True)`` the one around the unverified hazards too;
     ``cache_dir`` is where the networks that go around closed sea areas are cached (``None``:
-    not cached). ``water`` is what is known of the landings' water (``routing.depths``: least
+    not cached). ``water`` is what is known of the landings' water (``routing.inputs.depths``: least
     depth alongside or None, the sources' note), ``keel_ratio`` the under-keel rule of the
     fleet, ``hazards_version`` the version of the hazards (recorded in each plan)."""
 

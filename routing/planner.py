@@ -14,8 +14,9 @@ from shapely.geometry.base import BaseGeometry
 
 from routing import explain
 from routing.domain import Plan, Problem, Reason, SolvedRoute, SolvedTrip, Voyage
-from routing.matrix import Matrix
 from routing.schedule import PathCoords, Resume, lateness_s, make_voyage
+from routing.sea.matrix import Matrix
+from routing.sea.weather import Detour, Weather, merge_intervals, open_windows
 from routing.solver import (
     Progress,
     PyVRPSolver,
@@ -23,7 +24,6 @@ from routing.solver import (
     Solver,
     SolverResult,
 )
-from routing.weather import Detour, Weather, merge_intervals, open_windows
 
 TIGHTEN_ROUNDS = 4  # re-solves with tightened deadlines when the real timeline runs late
 # The first round may use most of the wall-time budget; the rest is kept for the rounds that
@@ -178,7 +178,7 @@ def make_plan(
         Re-planning: vessels under way, with what they still carry (those consignments are not
         given to the solver; the vessel hands them over first, then starts its new trips).
     detour
-        Sea paths around the areas the forecast closes (see ``routing.weather``); without it a
+        Sea paths around the areas the forecast closes (see ``routing.sea.weather``); without it a
         vessel facing a closure waits in port.
     """
     solver = solver or PyVRPSolver()

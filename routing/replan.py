@@ -24,12 +24,12 @@ from typing import Any
 from routing.domain import Plan, Problem, SolvedRoute, Vessel
 from routing.errors import DataError, Issue
 from routing.fieldlog import NOTES, usable_events
-from routing.matrix import Matrix
 from routing.plandoc import PlanDocument, Voyage
 from routing.planner import make_plan
 from routing.schedule import PathCoords, Resume, make_voyage
+from routing.sea.matrix import Matrix
+from routing.sea.weather import Detour, Weather
 from routing.solver import Progress, SolveOptions, Solver
-from routing.weather import Detour, Weather
 
 RETIMED_S = 1800  # a handover that moves by more than this is listed as retimed
 

@@ -57,10 +57,10 @@ from routing.domain import (
 )
 from routing.errors import DataError, Issue
 from routing.local import WIB
-from routing.matrix import UNREACHABLE, Matrix
 from routing.plandoc import PlanDocument
 from routing.schedule import make_voyage
-from routing.weather import Weather, path_spans
+from routing.sea.matrix import UNREACHABLE, Matrix
+from routing.sea.weather import Weather, path_spans
 
 LEVELS = ("above_1_25_m", "above_2_5_m", "above_4_m")
 CHUNK = 25  # runs per task handed to a worker

@@ -25,8 +25,8 @@ from routing.domain import (
     VesselClass,
     Voyage,
 )
-from routing.matrix import Matrix, loading_seconds, metres_to_nm, unloading_seconds
-from routing.weather import Weather
+from routing.sea.matrix import Matrix, loading_seconds, metres_to_nm, unloading_seconds
+from routing.sea.weather import Weather
 
 DAY_S = 86_400
 PathCoords = Callable[[str, str, str], tuple[tuple[float, float], ...]]

@@ -26,7 +26,7 @@ import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from routing.domain import Consignment, Problem, SolvedRoute, SolvedTrip, VesselClass
-from routing.matrix import Matrix, loading_seconds, unloading_seconds
+from routing.sea.matrix import Matrix, loading_seconds, unloading_seconds
 
 PROHIBITIVE = 10**9  # metres or seconds on an edge a class cannot sail
 PRIZE = 10**12  # for serving a consignment: far above any route's cost
@@ -64,7 +64,7 @@ class SolveOptions:
     windows: Mapping[str, Mapping[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
     # vessel -> trips of consignment ids: a starting solution (the plan being re-planned)
     hint: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
-    # The two below exist for standard benchmark instances (routing.vrplib), whose service times
+    # The two below exist for standard benchmark instances (testkit.vrplib), whose service times
     # do not follow from a load and handling rates and whose objective is distance only. Plans
     # leave them at their defaults.
     # consignment -> service seconds, replacing ``service_seconds`` (absent: computed)

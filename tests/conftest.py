@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
-from routing.demand import Kit, load_kit
-from routing.geodata import Archipelago, load_dataset
+from routing.inputs.demand import Kit, load_kit
+from routing.inputs.geodata import Archipelago, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -10,10 +10,10 @@ from app import deps, state, views
 from app.config import Settings
 from app.deps import PlaceCode
 from app.errors import problems
-from routing.demand import Kit
-from routing.geodata import Archipelago
-from routing.schema import NO_CONTROL
-from routing.weather import area_features
+from routing.inputs.demand import Kit
+from routing.inputs.geodata import Archipelago
+from routing.inputs.schema import NO_CONTROL
+from routing.sea.weather import area_features
 
 router = APIRouter(tags=["dataset"])
 

@@ -22,7 +22,7 @@ from app.services import events
 from app.services.livestatus import LiveStatus, Status
 from routing import fieldlog
 from routing.fieldlog import EventType
-from routing.schema import NO_CONTROL, WHOLE, Id, Name, Text, Time
+from routing.inputs.schema import NO_CONTROL, WHOLE, Id, Name, Text, Time
 
 router = APIRouter(tags=["field events and status"])
 # What each event type must carry (``fieldlog.REQUIRED``: neither null nor empty), in the schema.

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from app import auth, deps
 from app.errors import problems
 from app.services import field
-from routing.schema import NO_CONTROL
+from routing.inputs.schema import NO_CONTROL
 
 router = APIRouter(tags=["field page"])
 

@@ -30,8 +30,8 @@ from app.deps import HazardId
 from app.errors import problems
 from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from app.services import hazards
-from routing.hazards import KINDS, MAX_RING_SPAN_DEG, STATUSES
-from routing.schema import Name, Text
+from routing.inputs.hazards import KINDS, MAX_RING_SPAN_DEG, STATUSES
+from routing.inputs.schema import Name, Text
 
 router = APIRouter(tags=["hazards"])
 

@@ -15,7 +15,7 @@ from app import auth, db, deps
 from app.deps import KeyId
 from app.errors import problems
 from app.services import keys
-from routing.schema import WHOLE, Id, Name
+from routing.inputs.schema import WHOLE, Id, Name
 
 router = APIRouter(tags=["API keys"], dependencies=[auth.planner])
 

@@ -13,7 +13,7 @@ from app import auth, deps
 from app.deps import PlanId, VesselId
 from app.errors import problems
 from app.services import papers as service
-from routing import papers
+from routing.outputs import papers
 
 router = APIRouter(tags=["plans"])
 LANG = Query("id", description="id: Indonesian (default); en: English")

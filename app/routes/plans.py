@@ -15,7 +15,7 @@ from app.errors import problems
 from app.models import CapacityRequest, PlanRequest, budget_of
 from app.services import plans
 from routing.errors import DataError
-from routing.schema import NO_CONTROL
+from routing.inputs.schema import NO_CONTROL
 
 router = APIRouter(tags=["plans"])
 ACCEPTED: dict[int | str, dict[str, Any]] = {

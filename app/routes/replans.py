@@ -12,7 +12,7 @@ from app.errors import problems
 from app.models import ReplanRequest, budget_of
 from app.routes.plans import ACCEPTED, answer
 from app.services import plans
-from routing.export import jsonable
+from routing.outputs.export import jsonable
 
 router = APIRouter(tags=["plans"])
 

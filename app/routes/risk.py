@@ -14,7 +14,7 @@ from app import auth, deps
 from app.deps import PlanId, RiskId
 from app.errors import problems
 from app.services import risk
-from routing.schema import WHOLE
+from routing.inputs.schema import WHOLE
 
 router = APIRouter(tags=["risk"])
 MAX_RUNS = 20_000

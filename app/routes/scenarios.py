@@ -16,7 +16,7 @@ from app.errors import problems
 from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from app.services import scenarios, vessels
 from routing.errors import DataError, Issue
-from routing.schema import ScenarioModel, Time
+from routing.inputs.schema import ScenarioModel, Time
 
 router = APIRouter(tags=["scenarios and vessels"])
 

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 from app.config import Settings
 from app.services.scenarios import bundled_names
 from app.services.vessels import fleet_vessels
+from routing.inputs.schema import NO_CONTROL
 from routing.plandoc import capacity_schema, plan_schema
-from routing.schema import NO_CONTROL
 
 router = APIRouter(tags=["schemas"])
 

@@ -13,9 +13,9 @@ from app.deps import ClassId
 from app.errors import problems
 from app.services import hazards
 from routing.domain import VesselClass
-from routing.fleet import vessel_class
-from routing.geodata import Archipelago
-from routing.schema import NO_CONTROL
+from routing.inputs.fleet import vessel_class
+from routing.inputs.geodata import Archipelago
+from routing.inputs.schema import NO_CONTROL
 
 router = APIRouter(tags=["sea routes"])
 

@@ -5,7 +5,7 @@ Every change is kept (``hazard_changes``, append-only: what, who, when, why), so
 force at any revision can be told again; beside it ``hazards_current`` holds each changed
 hazard as it stands (its last change), written in the same transaction, so that the hazards in
 force are read without replaying the history. The version of the hazards in force
-(``routing.hazards.version_of``, a hash of their content, the same in every worker) goes into
+(``routing.inputs.hazards.version_of``, a hash of their content, the same in every worker) goes into
 each sea network's cache key and each plan's ``versions``: a change rebuilds only the networks
 of the classes whose avoided hazards it touches, and a plan says which hazards it went around.
 
@@ -32,7 +32,7 @@ from app.config import Settings
 from app.preconditions import Preconditions, etag
 from app.services.keys import KeyRecord
 from routing.errors import DataError, Issue, NotFound
-from routing.hazards import (
+from routing.inputs.hazards import (
     Hazard,
     feature,
     outside_region,

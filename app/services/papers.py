@@ -13,11 +13,11 @@ from typing import Any
 
 from app.config import Settings
 from app.services import plans
-from routing import papers
 from routing.errors import NotFound
-from routing.fleet import load_class_names
+from routing.inputs.fleet import load_class_names
+from routing.inputs.schema import Daylight
 from routing.local import Lang
-from routing.schema import Daylight
+from routing.outputs import papers
 
 
 @lru_cache(maxsize=4)

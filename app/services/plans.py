@@ -220,8 +220,9 @@ def document_of(conn: Connection, plan_id: str, updated_at: float) -> PlanDocume
 
 
 def geopackage(settings: Settings, document: PlanDocument) -> bytes:
-    """A plan document as GeoPackage bytes (``routing.gpkg``), over the service's dataset."""
-    from routing.gpkg import write_gpkg
+    """A plan document as GeoPackage bytes (``routing.outputs.gpkg``), over the service's
+    dataset."""
+    from routing.outputs.gpkg import write_gpkg
 
     arch = state.archipelago(settings.dataset_dir)
     with tempfile.TemporaryDirectory(prefix="plan-gpkg-") as tmp:

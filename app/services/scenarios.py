@@ -15,8 +15,8 @@ from app.config import Settings
 from app.services import vessels
 from routing import pipeline
 from routing.errors import DataError, Issue, NotFound
-from routing.export import jsonable
-from routing.scenario import Scenario, parse_scenario
+from routing.inputs.scenario import Scenario, parse_scenario
+from routing.outputs.export import jsonable
 
 
 def checked(settings: Settings, raw: dict[str, Any], *, prefix: str = "") -> Scenario:

@@ -20,7 +20,7 @@ from app.config import Settings
 from app.preconditions import Preconditions, etag
 from routing.domain import Vessel
 from routing.errors import NotFound
-from routing.scenario import Scenario, load_vessels
+from routing.inputs.scenario import Scenario, load_vessels
 
 
 @dataclasses.dataclass(frozen=True)

@@ -916,7 +916,7 @@ async function sendOne(action) {
 
 // --- QR codes -------------------------------------------------------------------------------------
 
-// The reader of routing.papers.handover_payload's text; {error} names the first problem.
+// The reader of routing.outputs.papers.handover_payload's text; {error} names the first problem.
 function parseHandover(text) {
   const raw = String(text || "").trim();
   const q = raw.indexOf("?");

@@ -107,7 +107,7 @@ def _sapudi() -> dict:
     """The 2024 scenario cut down to two Sapudi villages and one ferry (a plan in seconds)."""
     import tomllib
 
-    from routing.export import jsonable
+    from routing.outputs.export import jsonable
 
     with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
         scenario = jsonable(tomllib.load(fh))

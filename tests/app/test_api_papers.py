@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
-from routing.fleet import load_class_names
+from routing.inputs.fleet import load_class_names
 from tests.app.conftest import wait_done
 from tests.app.test_cli import run
 from tests.conftest import DATA

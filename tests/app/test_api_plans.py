@@ -231,7 +231,7 @@ def test_inactive_vessels_and_new_windows_reach_the_planner(
     client: TestClient, settings: Settings
 ) -> None:
     from app.services.vessels import with_overrides
-    from routing.scenario import load_scenario, parse_scenario
+    from routing.inputs.scenario import load_scenario, parse_scenario
 
     planner = {"X-API-Key": create_key(settings.database, "planner")}
     assert (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
-from routing.export import jsonable
+from routing.outputs.export import jsonable
 from tests.app.conftest import wait_done
 from tests.conftest import DATA
 

@@ -416,7 +416,7 @@ def test_wrong_values_list_the_valid_ones(tmp_path: Path, network_cache: Path) -
 
     from app.config import Settings
     from app.services.vessels import fleet_vessels
-    from routing.fleet import load_fleet
+    from routing.inputs.fleet import load_fleet
 
     env = dict(os.environ, BALLOT_CACHE_DIR=str(network_cache))
     classes = load_fleet(DATA / "fleet.toml")

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app import localserver
 from app.main import STATIC
+from testkit import localserver
 
 PAGES = ("/docs", "/redoc")
 # What a reference's name says it is, and the type the service must answer it with.

@@ -14,8 +14,9 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from app import auth, localserver
+from app import auth
 from app.services import keys as key_service
+from testkit import localserver
 from tests.app.conftest import wait_done
 from tests.conftest import DATA
 

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from routing.export import jsonable
-from routing.schema import MAX_FIXED_COST_IDR, MAX_SHIP_HOUR_IDR
+from routing.inputs.schema import MAX_FIXED_COST_IDR, MAX_SHIP_HOUR_IDR
+from routing.outputs.export import jsonable
 from tests.app.conftest import wait_done
 from tests.conftest import DATA
 

@@ -12,10 +12,10 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from app import localserver
 from app.auth import create_key
 from app.errors import MAX_LISTED
 from app.main import create_app
+from testkit import localserver
 from tests.browser.common import server_env
 
 PROBLEM_JSON = "application/problem+json"

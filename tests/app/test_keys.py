@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from app import auth, localserver
+from app import auth
 from app.services import keys as key_service
+from testkit import localserver
 from tests.conftest import DATA
 
 

@@ -33,13 +33,14 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app import db, localserver
+from app import db
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
 from app.services import livestatus
 from app.services.livestatus import LiveStatus
-from routing.export import jsonable
+from routing.outputs.export import jsonable
+from testkit import localserver
 from tests.app.conftest import PG_BASE
 from tests.browser import common
 from tests.conftest import DATA

@@ -18,7 +18,7 @@ from pydantic import StrictInt, TypeAdapter, ValidationError
 
 from app.config import Settings
 from app.main import create_app
-from routing.schema import WHOLE, Clock, Time
+from routing.inputs.schema import WHOLE, Clock, Time
 from tests.app.conftest import SAPUDI
 from tests.conftest import DATA
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from app import localserver
+from testkit import localserver
 from tests.conftest import DATA
 
 

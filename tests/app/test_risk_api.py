@@ -16,10 +16,11 @@ import httpx
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app import db, localserver
+from app import db
 from app.config import Settings
 from app.main import create_app
 from app.services import risk as risk_service
+from testkit import localserver
 from tests.app.conftest import SAPUDI, wait_done
 from tests.app.test_live_status import PROBLEM_JSON, SMALL
 from tests.conftest import DATA

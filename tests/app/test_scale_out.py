@@ -25,12 +25,12 @@ import yaml
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 
-from app import localserver
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
-from routing.export import jsonable
-from routing.scenario import scenario_toml
+from routing.inputs.scenario import scenario_toml
+from routing.outputs.export import jsonable
+from testkit import localserver
 from tests.app.conftest import PG_BASE, wait_done
 from tests.conftest import DATA, ROOT
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from app import localserver
+from testkit import localserver
 from tests.browser.common import server_env
 from tests.conftest import assert_valid_plan
 

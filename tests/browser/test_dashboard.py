@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from app import localserver
+from testkit import localserver
 from tests.browser.common import (
     DATE_WORDS,
     MONTHS_APART,
@@ -108,7 +108,7 @@ def test_dashboard_shows_closed_sea_areas_and_weather_holds(server) -> None:
 
     from playwright.sync_api import sync_playwright
 
-    from routing.export import jsonable
+    from routing.outputs.export import jsonable
 
     base, keys, _ = server
     with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app import localserver
+from testkit import localserver
 from tests.browser.common import OUTPUT, POLL_MS, dashboard_page, launch, server_env
 from tests.conftest import assert_valid_plan
 

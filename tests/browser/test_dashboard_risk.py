@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app import localserver
+from testkit import localserver
 from tests.app.test_live_status import SMALL
 from tests.browser.common import (
     OUTPUT,

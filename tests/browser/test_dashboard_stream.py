@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app import localserver
+from testkit import localserver
 from tests.browser.common import OUTPUT, POLL_MS, dashboard_page, hand_over, launch, server_env
 
 RETRY_MS = 2000  # the dashboard tries a failed stream again after this long

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from app import localserver
 from routing.errors import DataError
-from routing.papers import HandoverCode, handover_payload, parse_handover
+from routing.outputs.papers import HandoverCode, handover_payload, parse_handover
+from testkit import localserver
 from tests.browser.common import (
     DATE_WORDS,
     MONTHS_APART,
@@ -104,7 +104,7 @@ def _papers_qr(base: str, key: str, plan_id: str, vessel: str, stop: int, out: P
 
 
 def _handover_codes() -> list[str]:
-    """Texts of QR codes, good and bad, that the page must read as routing.papers does."""
+    """Texts of QR codes, good and bad, that the page must read as routing.outputs.papers does."""
     good = handover_payload(
         HandoverCode(
             plan="plan 1/ä", vessel_id="kal-28-1", stop=3, consignment="35.29.24.2001#2", boxes=5
@@ -262,7 +262,8 @@ def test_field_page_records_a_voyage_offline_and_sends_it_once(server) -> None:
         ):
             assert text in card.inner_text(), text
         assert card.locator(".time").first.inner_text().endswith(" WIB")
-        # The page reads a code as routing.papers does (percent-encoding, repeats, versions).
+        # The page reads a code as routing.outputs.papers does (percent-encoding, repeats,
+        # versions).
         for code in _handover_codes():
             js = page.evaluate(
                 "(t) => { const r = parseHandover(t); return r.error ? null : "

@@ -12,10 +12,10 @@ import shapely
 from jsonschema import Draft202012Validator
 from shapely.geometry import LineString
 
-from routing.demand import Kit, demand_for
 from routing.domain import Plan
-from routing.export import plan_json
-from routing.geodata import Archipelago
+from routing.inputs.demand import Kit, demand_for
+from routing.inputs.geodata import Archipelago
+from routing.outputs.export import plan_json
 from routing.plandoc import PlanDocument, plan_schema
 from routing.schedule import Daylight
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 import pytest
 
 from routing import pipeline
-from routing.fleet import load_fleet
-from routing.geodata import load_land
-from routing.matrix import Matrix, SeaNetwork, build_matrix, sea_network
-from routing.scenario import load_vessels
-from routing.weather import load_sea_areas
+from routing.inputs.fleet import load_fleet
+from routing.inputs.geodata import load_land
+from routing.inputs.scenario import load_vessels
+from routing.sea.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.sea.weather import load_sea_areas
 from tests.conftest import DATA
 
 CLASSES = load_fleet(DATA / "fleet.toml")

@@ -8,9 +8,9 @@ from pathlib import Path
 import shapely
 from shapely.geometry import Point, shape
 
-from routing.dataset import OUTPUTS, apportion, build_dataset, dotted_code, write_dataset
-from routing.geo import to_metric
-from routing.geodata import Archipelago
+from routing.inputs.geodata import Archipelago
+from routing.sea.geo import to_metric
+from routing.tools.dataset import OUTPUTS, apportion, build_dataset, dotted_code, write_dataset
 from tests.conftest import DATA
 
 SOURCES = DATA / "islands" / "sources"

@@ -5,8 +5,8 @@ import tomllib
 
 import pytest
 
-from routing.demand import ballot_sets, demand_for, parse_kit, split_voters
 from routing.errors import DataError
+from routing.inputs.demand import ballot_sets, demand_for, parse_kit, split_voters
 from tests.conftest import DATA
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from routing.errors import DataError
-from routing.geodata import load_dataset, parse_dataset
+from routing.inputs.geodata import load_dataset, parse_dataset
 
 
 def _broken(arch) -> dict:

@@ -15,9 +15,9 @@ import pytest
 import shapely
 
 from app import state
-from routing.fleet import load_fleet
-from routing.graphexport import passage_view, to_networkx
-from routing.matrix import SeaNetwork
+from routing.inputs.fleet import load_fleet
+from routing.outputs.graph import passage_view, to_networkx
+from routing.sea.matrix import SeaNetwork
 from tests.conftest import DATA
 
 CLASSES = load_fleet(DATA / "fleet.toml")

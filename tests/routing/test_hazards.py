@@ -1,7 +1,7 @@
-"""Hazards to navigation (``routing.hazards``), the depth table (``routing.depths``) and the
-land-mask check (``routing.coastcheck``): a class avoids what is too shallow for its draft and
-goes through what is not; the seeded file and the table are valid and sourced; the check finds
-the disagreements between the GLOBE mask and the OSM coast."""
+"""Hazards to navigation (``routing.inputs.hazards``), the depth table (``routing.inputs.depths``)
+and the land-mask check (``routing.tools.coastcheck``): a class avoids what is too shallow for
+its draft and goes through what is not; the seeded file and the table are valid and sourced; the
+check finds the disagreements between the GLOBE mask and the OSM coast."""
 
 from __future__ import annotations
 
@@ -16,11 +16,18 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from routing.depths import load_depths, parse_depths
 from routing.errors import DataError
-from routing.export import UNKNOWN_DEPTH
-from routing.hazards import Hazard, KeelRule, avoided, load_hazards, parse_hazards, version_of
-from routing.seagraph import Terminal, all_pairs, build_sea_graph, sea_path
+from routing.inputs.depths import load_depths, parse_depths
+from routing.inputs.hazards import (
+    Hazard,
+    KeelRule,
+    avoided,
+    load_hazards,
+    parse_hazards,
+    version_of,
+)
+from routing.outputs.export import UNKNOWN_DEPTH
+from routing.sea.graph import Terminal, all_pairs, build_sea_graph, sea_path
 from tests.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,8 +182,8 @@ def test_the_depth_table_is_sourced_and_names_known_landings(arch) -> None:
 
 def test_a_known_shallow_landing_is_worked_by_tender_and_unknown_depth_is_said(arch, kit) -> None:
     from routing.explain import check
-    from routing.fleet import load_fleet
-    from routing.scenario import build_problem, load_scenario, load_vessels
+    from routing.inputs.fleet import load_fleet
+    from routing.inputs.scenario import build_problem, load_scenario, load_vessels
 
     classes = load_fleet(DATA / "fleet.toml")
     vessels = load_vessels(DATA / "fleet.toml", classes)
@@ -194,7 +201,7 @@ def test_a_known_shallow_landing_is_worked_by_tender_and_unknown_depth_is_said(a
     # A draft beyond the known depth is the reason a vessel cannot serve a village there.
     lst = next(v for v in problem.vessels if v.class_id == "lst_teluk_bintuni")  # 3 m draft
     at_gayam = next(c for c in problem.consignments if c.landing_id == "port-pp-gayam")
-    from routing.matrix import Matrix
+    from routing.sea.matrix import Matrix
 
     ids = tuple(sorted({*problem.depots, at_gayam.landing_id}))
     n = len(ids)

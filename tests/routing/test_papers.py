@@ -20,9 +20,10 @@ from pypdf import PdfReader
 
 from routing import pipeline
 from routing.errors import DataError, NotFound
-from routing.fleet import load_class_names, parse_class_names, parse_fleet
+from routing.inputs.fleet import load_class_names, parse_class_names, parse_fleet
+from routing.inputs.scenario import load_scenario
 from routing.local import WIB, long_time
-from routing.papers import (
+from routing.outputs.papers import (
     LABELS,
     HandoverCode,
     VoyagePapers,
@@ -34,7 +35,6 @@ from routing.papers import (
     voyage_papers,
 )
 from routing.plandoc import PlanDocument, Stop, Voyage
-from routing.scenario import load_scenario
 from tests.conftest import DATA, ROOT
 
 OUTPUT = ROOT / "test-output"

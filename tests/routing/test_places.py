@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from routing.errors import Ambiguous, NoSeaPath, NotFound
-from routing.geodata import Archipelago
-from routing.places import bare_name, normalise
+from routing.inputs.geodata import Archipelago
+from routing.inputs.places import bare_name, normalise
 
 
 def test_normalise_ignores_case_accents_punctuation_and_prefixes() -> None:

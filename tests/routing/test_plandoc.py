@@ -17,8 +17,9 @@ from app.main import create_app
 from routing.capacity import capacity_report
 from routing.errors import DataError
 from routing.explain import MESSAGES
-from routing.export import plan_json, replan_json
-from routing.fleet import load_fleet
+from routing.inputs.fleet import load_fleet
+from routing.inputs.scenario import build_problem, load_vessels, parse_scenario
+from routing.outputs.export import plan_json, replan_json
 from routing.plandoc import (
     CapacityDocument,
     PlanDocument,
@@ -28,7 +29,6 @@ from routing.plandoc import (
 )
 from routing.planner import make_plan
 from routing.replan import apply_change, replan
-from routing.scenario import build_problem, load_vessels, parse_scenario
 from routing.solver import SolveOptions
 from tests.conftest import DATA
 from tests.routing.check import check_plan, plan_validator, schema_errors

@@ -8,11 +8,11 @@ import pytest
 
 from routing import pipeline
 from routing.domain import Consignment, Problem, Vessel
-from routing.export import plan_json
-from routing.fleet import load_fleet
-from routing.matrix import Matrix
+from routing.inputs.fleet import load_fleet
+from routing.inputs.scenario import build_problem, load_scenario, load_vessels
+from routing.outputs.export import plan_json
 from routing.planner import input_hash, make_plan
-from routing.scenario import build_problem, load_scenario, load_vessels
+from routing.sea.matrix import Matrix
 from routing.solver import SolveOptions
 from tests.conftest import DATA
 from tests.routing.check import check_plan

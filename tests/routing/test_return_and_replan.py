@@ -9,17 +9,17 @@ from datetime import datetime, timedelta
 import pytest
 
 from routing.errors import DataError
-from routing.export import plan_json, replan_json
-from routing.plandoc import PlanDocument
-from routing.planner import make_plan
-from routing.replan import apply_change, field_state, replan
-from routing.scenario import (
+from routing.inputs.scenario import (
     build_problem,
     default_ppk_office,
     load_scenario,
     load_vessels,
     parse_scenario,
 )
+from routing.outputs.export import plan_json, replan_json
+from routing.plandoc import PlanDocument
+from routing.planner import make_plan
+from routing.replan import apply_change, field_state, replan
 from routing.solver import SolveOptions
 from tests.conftest import DATA
 from tests.routing.check import before_depot, check_plan, check_weather

@@ -19,8 +19,8 @@ import pytest
 from routing import pipeline
 from routing import risk as mc
 from routing.errors import DataError
+from routing.inputs.scenario import load_scenario
 from routing.plandoc import PlanDocument
-from routing.scenario import load_scenario
 from tests.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[2]

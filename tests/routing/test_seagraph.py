@@ -10,11 +10,11 @@ from shapely.geometry import Polygon, box
 
 from routing.domain import VesselClass
 from routing.errors import NoSeaPath
-from routing.fleet import load_fleet
-from routing.geo import geodesic_m, line_length_m
-from routing.geodata import Archipelago, load_land
-from routing.matrix import UNREACHABLE, SeaNetwork, build_matrix, metres_to_nm, sea_network
-from routing.seagraph import Terminal, all_pairs, build_sea_graph
+from routing.inputs.fleet import load_fleet
+from routing.inputs.geodata import Archipelago, load_land
+from routing.sea.geo import geodesic_m, line_length_m
+from routing.sea.graph import Terminal, all_pairs, build_sea_graph
+from routing.sea.matrix import UNREACHABLE, SeaNetwork, build_matrix, metres_to_nm, sea_network
 from tests.conftest import DATA
 
 FLEET = load_fleet(DATA / "fleet.toml")
@@ -167,8 +167,8 @@ def test_same_place_is_not_a_route(networks) -> None:
 
 @pytest.fixture(scope="module")
 def synthetic_graphs():
-    from routing import synthetic
-    from routing.seagraph import exact_sea_graph
+    from routing.sea.graph import exact_sea_graph
+    from testkit import synthetic
 
     syn = synthetic.archipelago(100, seed=3)
     terminals = syn.arch.terminals()
@@ -194,7 +194,7 @@ def test_fast_graph_distances_are_within_half_a_percent_of_the_exact_graph(
 
 
 def test_fast_graph_edges_do_not_cross_land(synthetic_graphs) -> None:
-    from routing.geo import to_metric
+    from routing.sea.geo import to_metric
 
     syn, fast, _ = synthetic_graphs
     coo = fast.G.tocoo()
@@ -210,8 +210,8 @@ def test_fast_graph_edges_do_not_cross_land(synthetic_graphs) -> None:
 def test_distance_raster_never_claims_more_room_than_there_is(synthetic_graphs) -> None:
     # The certificates the fast build relies on: from a cell, no obstacle nearer than its free
     # distance; a cell marked inside lies wholly inside an obstacle.
-    from routing.geo import to_metric
-    from routing.seagraph import _free_raster, obstacles
+    from routing.sea.geo import to_metric
+    from routing.sea.graph import _free_raster, obstacles
 
     syn, fast, _ = synthetic_graphs
     obst = obstacles([to_metric(g) for g in syn.land], fast.clearance_m).buffer(-0.5)

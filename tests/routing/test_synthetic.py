@@ -5,12 +5,12 @@ from __future__ import annotations
 import shapely
 from shapely.geometry import Point
 
-from routing import synthetic
-from routing.demand import load_kit
-from routing.matrix import build_matrix, sea_network
+from routing.inputs.demand import load_kit
+from routing.inputs.scenario import build_problem
 from routing.planner import make_plan
-from routing.scenario import build_problem
+from routing.sea.matrix import build_matrix, sea_network
 from routing.solver import SolveOptions
+from testkit import synthetic
 from tests.conftest import DATA
 from tests.routing.check import check_plan
 from tests.routing.conftest import CLASSES

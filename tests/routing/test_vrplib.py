@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from routing.solver import PyVRPSolver, SolverResult, read_vrplib
-from routing.vrplib import START, VrplibProblem, node_id, solve_vrplib, vrplib_problem
+from testkit.vrplib import START, VrplibProblem, node_id, solve_vrplib, vrplib_problem
 
 # depot first; five clients
 XY = [(0, 0), (3, 4), (6, 8), (0, 5), (5, 0), (-3, -4)]

@@ -12,11 +12,11 @@ from shapely.geometry import Point
 from routing import pipeline
 from routing.domain import WaveForecast
 from routing.errors import DataError
-from routing.export import plan_json
+from routing.inputs.scenario import build_problem, load_vessels, parse_scenario
+from routing.outputs.export import plan_json
 from routing.planner import make_plan
-from routing.scenario import build_problem, load_vessels, parse_scenario
+from routing.sea.weather import Weather, open_windows
 from routing.solver import SolveOptions
-from routing.weather import Weather, open_windows
 from tests.conftest import DATA
 from tests.routing.check import check_plan, check_weather
 from tests.routing.conftest import CLASSES

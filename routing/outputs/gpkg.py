@@ -26,7 +26,7 @@ import pandas as pd
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from routing.geodata import Archipelago
+from routing.inputs.geodata import Archipelago
 from routing.local import stamp
 from routing.plandoc import PlanDocument, Stop
 

@@ -22,9 +22,9 @@ from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping
 
 from routing.domain import Problem, SeaArea, WaveForecast
 from routing.errors import DataError, Issue
-from routing.geo import to_lonlat, to_metric
-from routing.geodata import Archipelago
-from routing.matrix import sailing_seconds
+from routing.inputs.geodata import Archipelago
+from routing.sea.geo import to_lonlat, to_metric
+from routing.sea.matrix import sailing_seconds
 
 PathCoords = Callable[[str, str, str], tuple[tuple[float, float], ...]]
 Detour = Callable[[str, str, str], tuple[float, tuple[tuple[float, float], ...]] | None]

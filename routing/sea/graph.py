@@ -52,7 +52,7 @@ from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from routing.errors import NoSeaPath, NotFound
-from routing.geo import GEOD, to_metric
+from routing.sea.geo import GEOD, to_metric
 
 # Tangent pairs are looked for in blocks of this many vertex pairs, and walked across the raster
 # this many at a time, to bound memory.
@@ -474,7 +474,7 @@ def build_sea_graph(
     approach_radius_m
         How far a terminal looks for graph nodes; default ``max(2000, 4 * clearance_m)``.
     hazards
-        Polygons (lon/lat) the class keeps out of (``routing.hazards.avoided``): obstacles
+        Polygons (lon/lat) the class keeps out of (``routing.inputs.hazards.avoided``): obstacles
         grown by the clearance as land is, and never crossed by an approach either. A
         terminal inside one is cut off from the network.
 
@@ -575,7 +575,7 @@ def _release_freed_memory() -> None:
 
 
 def _lonlat_points(xy: np.ndarray) -> BaseGeometry:
-    from routing.geo import to_lonlat
+    from routing.sea.geo import to_lonlat
 
     return to_lonlat(shapely.multipoints(xy)) if len(xy) else shapely.MultiPoint()
 

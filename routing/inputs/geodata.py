@@ -13,13 +13,13 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from routing.demand import Kit, demand_for
 from routing.domain import VILLAGE_FIELDS, Demand, Depot, Island, LandingPoint, Village
 from routing.errors import DataError, Issue, NoSeaPath, NotFound
-from routing.seagraph import Terminal
+from routing.inputs.demand import Kit, demand_for
+from routing.sea.graph import Terminal
 
 if TYPE_CHECKING:
-    from routing.places import PlaceIndex, Resolved
+    from routing.inputs.places import PlaceIndex, Resolved
 
 FILES = ("islands", "villages", "landing_points", "depots")
 LAND_FILE = Path("sources") / "osm_land_polygons_bbox.geojson"
@@ -72,7 +72,7 @@ class Archipelago:
     @cached_property
     def places(self) -> PlaceIndex:
         """Every place by id and by name, built on first use and kept with the dataset."""
-        from routing.places import PlaceIndex
+        from routing.inputs.places import PlaceIndex
 
         return PlaceIndex(self)
 
@@ -80,8 +80,8 @@ class Archipelago:
         """The depot or landing point a place id or name stands for, and how it was matched.
 
         A district or island resolves to its main landing, a village to its landing point (see
-        ``routing.places``). Raises ``NotFound`` (with "did you mean" candidates), ``Ambiguous``
-        or ``NoSeaPath``; each ``NotFound`` and ``Ambiguous`` carries ``path``.
+        ``routing.inputs.places``). Raises ``NotFound`` (with "did you mean" candidates),
+        ``Ambiguous`` or ``NoSeaPath``; each ``NotFound`` and ``Ambiguous`` carries ``path``.
         """
         return self.places.resolve(query, path=path)
 

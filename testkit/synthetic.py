@@ -19,9 +19,9 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from routing.domain import Depot, Island, LandingPoint, Vessel, Village
-from routing.geo import to_lonlat
-from routing.geodata import Archipelago
-from routing.scenario import Scenario
+from routing.inputs.geodata import Archipelago
+from routing.inputs.scenario import Scenario
+from routing.sea.geo import to_lonlat
 
 ORIGIN_M = (250_000.0, 9_200_000.0)  # UTM 50S: open water north-east of Madura
 COVER = 0.02  # share of the sea area covered by islands

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from routing.errors import Ambiguous, Candidate, NoSeaPath, NotFound
-from routing.geo import geodesic_m
+from routing.sea.geo import geodesic_m
 
 if TYPE_CHECKING:
-    from routing.geodata import Archipelago
+    from routing.inputs.geodata import Archipelago
 
 RANK = {"depot": 0, "landing": 0, "regency": 1, "district": 1, "island": 2, "village": 3}
 """Which kind wins when one name fits several: lower first (depot and landing share a rank)."""

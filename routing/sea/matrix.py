@@ -22,8 +22,8 @@ from shapely.geometry.base import BaseGeometry
 
 from routing.domain import VesselClass
 from routing.errors import NoSeaPath
-from routing.geo import METRES_PER_NM
-from routing.seagraph import (
+from routing.sea.geo import METRES_PER_NM
+from routing.sea.graph import (
     AllPairs,
     SeaGraph,
     SeaPath,
@@ -182,7 +182,7 @@ def sea_network(
     cache_dir
         Folder for cached networks; ``None`` disables the cache.
     hazards
-        Polygons the class keeps out of (``routing.hazards.avoided``), lon/lat.
+        Polygons the class keeps out of (``routing.inputs.hazards.avoided``), lon/lat.
     """
     key = network_key(land, terminals, clearance_m=clearance_m, hazards=hazards)
     path = cache_dir / f"{CACHE_VERSION}-{key}.npz" if cache_dir else None

@@ -61,13 +61,13 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from routing.errors import Candidate, DataError, Issue, NotFound
-from routing.fleet import load_class_names
+from routing.inputs.fleet import load_class_names
+from routing.inputs.schema import ScenarioModel
 from routing.local import LANGS, WIB, Lang, long_time, number
 from routing.plandoc import ManifestItem, PlanDocument, Stop, Voyage, district_of
-from routing.schema import ScenarioModel
 
 TEMPLATES = Path(__file__).parent / "templates"
-FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet.toml"
+FLEET = Path(__file__).resolve().parents[2] / "data" / "fleet.toml"
 """The bundled vessel-class catalogue, for the classes' names where none are given."""
 DAYLIGHT: tuple[time, time] = (
     ScenarioModel.model_fields["daylight"].default.start,
@@ -687,7 +687,7 @@ def voyage_papers(
     lang : {"id", "en"}
         Indonesian (default) or English.
     class_names : mapping, optional
-        Vessel class id to its name per language (``routing.fleet.load_class_names``).
+        Vessel class id to its name per language (``routing.inputs.fleet.load_class_names``).
         Default: the bundled catalogue's.
     daylight : (time, time)
         The handover hours of the plan's scenario (local clock times, WIB). Default: the

@@ -5,9 +5,9 @@ says what is known of each landing's water. No pier depth of the Sumenep islands
 published (domain-facts.md, open question 8), so the table holds the notes the sources give
 (low-tide berthing failures, exposed piers, reefs on the approach) with an empty depth: unknown
 stays unknown, and the outputs say so. Where a depth is given, a vessel comes alongside only
-when it is at least the class's draft times the under-keel ratio (``routing.hazards.KeelRule``),
-else it anchors off and unloads by tender; and the unserved-village check names
-``DRAFT_TOO_DEEP`` where the draft itself exceeds it.
+when it is at least the class's draft times the under-keel ratio
+(``routing.inputs.hazards.KeelRule``), else it anchors off and unloads by tender; and the
+unserved-village check names ``DRAFT_TOO_DEEP`` where the draft itself exceeds it.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from routing.domain import VILLAGE_FIELDS
-from routing.geo import to_lonlat, to_metric
+from routing.sea.geo import to_lonlat, to_metric
 
 SOURCES = {
     "land": "osm_land_polygons_bbox.geojson",

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from routing import plandoc
 from routing.domain import Consignment, Names, Plan, Problem, Stop, Unassigned, Voyage
-from routing.matrix import metres_to_nm
 from routing.schedule import kpis
-from routing.weather import area_features
+from routing.sea.matrix import metres_to_nm
+from routing.sea.weather import area_features
 
 if TYPE_CHECKING:
     from routing.replan import Replan as ReplanResult

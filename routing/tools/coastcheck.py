@@ -21,8 +21,8 @@ import shapely
 from scipy import ndimage
 from shapely.geometry.base import BaseGeometry
 
-from routing.geo import to_metric
-from routing.hazards import Hazard
+from routing.inputs.hazards import Hazard
+from routing.sea.geo import to_metric
 
 MASK = "GLOBE 1 km land mask (NOAA NGDC), global-land-mask 1.0.0"
 SOURCE = (

@@ -8,7 +8,7 @@ vessel class avoids every hazard that is ``no_go`` or whose least depth is less 
 draft times the under-keel ratio of ``data/fleet.toml`` (``[under_keel]``, with its source);
 unverified hazards count only where the caller says so (a scenario's ``unverified_hazards``).
 
-The sea network of a class treats the hazards it avoids as land (``routing.seagraph``), and the
+The sea network of a class treats the hazards it avoids as land (``routing.sea.graph``), and the
 network's cache key includes them, so a change to the file rebuilds only the networks it
 touches.
 """
@@ -34,10 +34,10 @@ from routing.errors import DataError, Issue
 STATUSES = ("verified", "unverified")
 KINDS = ("reef", "shoal", "restricted", "land_mask_disagreement")
 # A hazard lies in the planning region: the bounding box of the dataset's land (the OSM land
-# polygons clipped to the archipelago's box, ``routing.geodata.load_land``) widened by this much
-# on each side, about 55 km at these latitudes: the open sea beyond the outermost islands that
-# a voyage may still cross. A hazard past it lies on no route, and one far past it is a typing
-# error (a sign lost, lon/lat swapped) or a ring drawn the wrong way round the world.
+# polygons clipped to the archipelago's box, ``routing.inputs.geodata.load_land``) widened by this
+# much on each side, about 55 km at these latitudes: the open sea beyond the outermost islands
+# that a voyage may still cross. A hazard past it lies on no route, and one far past it is a
+# typing error (a sign lost, lon/lat swapped) or a ring drawn the wrong way round the world.
 REGION_MARGIN_DEG = 0.5
 # A ring wider than this in longitude is read as crossing the antimeridian (from 179 to -179
 # the short way), which the planar polygons of the sea networks cannot hold.

@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from routing.demand import Kit, demand_for, split_voters
 from routing.domain import (
     Consignment,
     Names,
@@ -21,9 +20,10 @@ from routing.domain import (
     WaveForecast,
 )
 from routing.errors import DataError, Issue
-from routing.geodata import Archipelago
-from routing.schema import scenario_model
-from routing.weather import parse_area
+from routing.inputs.demand import Kit, demand_for, split_voters
+from routing.inputs.geodata import Archipelago
+from routing.inputs.schema import scenario_model
+from routing.sea.weather import parse_area
 
 DIRECTIONS = ("outbound", "return")
 # Ships that cannot berth at a small island pier can berth at the public ports of the Kemenhub
@@ -81,7 +81,7 @@ def _datetime(raw: Any, path: str, issues: list[Issue]) -> datetime | None:
 def parse_scenario(raw: Any, *, source: str = "scenario") -> Scenario:
     """Validate a scenario (as read from TOML or JSON); every problem is raised at once.
 
-    The schema (``routing.schema.ScenarioModel``) checks types, ranges and unknown keys; this
+    The schema (``routing.inputs.schema.ScenarioModel``) checks types, ranges and unknown keys; this
     adds what spans fields: deadlines after the start, windows and closures that end after they
     begin, the destination among the depots."""
     m = scenario_model(raw, source=source)
@@ -239,7 +239,8 @@ def build_problem(
     """Turn a scenario into a solver problem; unknown ids are reported all at once.
 
     ``water`` is what is known of the landings' water (least depth alongside or None, and the
-    sources' note; ``routing.depths``), ``keel_ratio`` the under-keel rule, ``hazards_version``
+    sources' note; ``routing.inputs.depths``), ``keel_ratio`` the under-keel rule,
+    ``hazards_version``
     the version of the hazards the sea networks avoid (recorded in the plan).
 
     Villages too big for the smallest vessel in the scenario are split into consignments by TPS

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from routing.domain import Consignment, Problem, Vessel, VesselClass
-from routing.matrix import Matrix
+from routing.sea.matrix import Matrix
 from routing.solver import PyVRPSolver, SolveOptions, Solver, VrplibData, read_vrplib
 
 START = datetime(2024, 1, 1, tzinfo=UTC)  # time 0 of the instance

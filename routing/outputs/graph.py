@@ -1,7 +1,7 @@
 """A vessel class's sea network as a ``networkx.Graph``, written as GraphML or GeoJSON.
 
 The graph is for reading and drawing the network elsewhere (QGIS, Gephi, a notebook); routing
-itself keeps the scipy sparse matrix of ``routing.seagraph`` and its all-pairs Dijkstra
+itself keeps the scipy sparse matrix of ``routing.sea.graph`` and its all-pairs Dijkstra
 (``scipy.sparse.csgraph``), which is much faster on the whole network.
 
 ``SeaGraph`` holds each terminal twice (as a path start and as a path end, so that no path
@@ -20,7 +20,7 @@ from typing import Any
 
 import networkx as nx
 
-from routing.seagraph import SeaGraph
+from routing.sea.graph import SeaGraph
 
 CRS = "EPSG:4326"
 """The coordinates' reference system: lon/lat in degrees (WGS 84)."""

@@ -1,0 +1,2 @@
+"""The planning inputs: the dataset, places, fleet, kit, hazards, depths, sea areas, climate
+and scenarios."""

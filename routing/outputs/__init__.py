@@ -1,0 +1,2 @@
+"""A plan as the files people read: the plan document's formats, papers, GeoPackage, the sea
+network."""

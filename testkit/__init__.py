@@ -1,0 +1,2 @@
+"""Helpers for the tests and benchmarks (not shipped): a local server, synthetic archipelagos,
+VRPLIB."""
