@@ -13,11 +13,14 @@ from typing import Any, Literal, NoReturn
 
 import typer
 
-from app import clitext, state, views
+from app import clitext, views
 from app.config import get_settings
+from routing import inputs as data
+from routing.domain import Budget
 from routing.errors import DataError, RoutingError
+from routing.inputs import DataFiles
+from routing.inputs.places import resolve_place
 from routing.inputs.scenario import load_scenario
-from routing.pipeline import DEFAULT_BUDGET_S
 
 # Help texts are Markdown: a paragraph's lines are joined and wrapped to the terminal's width
 # (rich markup would keep the docstrings' line breaks), lists and **bold** render.
@@ -85,7 +88,7 @@ def _class_id(ident: str, option: str = "--vessel-class") -> str:
 
     settings = get_settings()
     try:
-        return vessel_class(state.fleet(settings.fleet_file), ident).id
+        return vessel_class(data.fleet(settings.data_dir), ident).id
     except NotFound as exc:
         known = [(c.id, c.name) for c in exc.candidates]
         _fail_listing(f"{option}: no vessel class with id {ident!r}", "Vessel classes", known)
@@ -243,10 +246,10 @@ def data_check_coast(
     from routing.tools.coastcheck import candidates
 
     settings = get_settings()
-    path = state.hazards_file(settings.fleet_file)
+    path = DataFiles(settings.data_dir).hazards
     try:
-        land = state.land(settings.dataset_dir)
-        known = state.hazards(path)
+        land = data.land(settings.data_dir)
+        known = data.file_hazards(settings.data_dir)
     except RoutingError as exc:
         _fail(exc)
     found = candidates(
@@ -286,7 +289,7 @@ def islands(
     """Print the islands as GeoJSON or CSV."""
     settings = get_settings()
     try:
-        arch = state.archipelago(settings.dataset_dir)
+        arch = data.archipelago(settings.data_dir)
     except RoutingError as exc:
         _fail(exc)
     if district is not None:
@@ -307,11 +310,11 @@ def villages(
     """Print the villages with their demand as JSON or CSV."""
     settings = get_settings()
     try:
-        arch = state.archipelago(settings.dataset_dir)
+        arch = data.archipelago(settings.data_dir)
         if district is not None:
             district = _district_code(arch, district)
         records = views.village_records(
-            arch, state.kit(settings.kit_file), sea=sea, district=district
+            arch, data.kit(settings.data_dir), sea=sea, district=district
         )
     except RoutingError as exc:
         _fail(exc)
@@ -328,9 +331,7 @@ def vessel_classes(
     """Print the vessel classes of the fleet catalogue with the source of every value."""
     settings = get_settings()
     try:
-        records = [
-            views.vessel_class_record(vc) for vc in state.fleet(settings.fleet_file).values()
-        ]
+        records = [views.vessel_class_record(vc) for vc in data.fleet(settings.data_dir).values()]
     except RoutingError as exc:
         _fail(exc)
     if format is TableFormat.csv:
@@ -367,7 +368,7 @@ def route(
     settings = get_settings()
     vessel_class = _class_id(vessel_class)
     try:
-        arch = state.archipelago(settings.dataset_dir)
+        arch = data.archipelago(settings.data_dir)
     except RoutingError as exc:
         _fail(exc)
     a = _place(arch, origin, "FROM")
@@ -375,9 +376,7 @@ def route(
     typer.echo(f"from: {a.note}", err=True)
     typer.echo(f"to: {b.note}", err=True)
     try:
-        vc, net = state.network(
-            settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
-        )
+        vc, net = data.network(settings.data_dir, vessel_class, settings.matrix_cache_dir)
         feature = views.route_feature(net.path(a.place_id, b.place_id), vc)
         props = feature["properties"]
         props["from_query"], props["to_query"] = origin, destination
@@ -394,7 +393,7 @@ def _place(arch: Any, query: str, argument: str) -> Any:
     from routing.errors import NoSeaPath
 
     try:
-        return arch.resolve_place(query)
+        return resolve_place(arch, query)
     except NoSeaPath as exc:
         _fail(ValueError(f"{argument} {query!r}: not reachable by sea: {exc.reason}"))
     except RoutingError as exc:
@@ -410,9 +409,7 @@ def matrix(
     settings = get_settings()
     vessel_class = _class_id(vessel_class)
     try:
-        m = state.matrix(
-            settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
-        )
+        m = data.matrix(settings.data_dir, vessel_class, settings.matrix_cache_dir)
     except RoutingError as exc:
         _fail(exc)
     if format is TableFormat.csv:
@@ -465,9 +462,7 @@ def graph_export(
     settings = get_settings()
     vessel_class = _class_id(vessel_class)
     try:
-        vc, net = state.network(
-            settings.dataset_dir, settings.fleet_file, vessel_class, settings.matrix_cache_dir
-        )
+        vc, net = data.network(settings.data_dir, vessel_class, settings.matrix_cache_dir)
         g = graphexport.to_networkx(net.graph, vessel_class=vc.id)
         out.parent.mkdir(parents=True, exist_ok=True)
         if chosen is GraphFormat.graphml:
@@ -746,14 +741,34 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
             )
 
 
+def _scenario_file(scenario: Path | None, bundled: str | None) -> Path:
+    """The scenario file given, or the bundled scenario named (exactly one of the two)."""
+    if (scenario is None) == (bundled is None):
+        _fail(ValueError("give exactly one of --scenario FILE and --bundled NAME"))
+    if scenario is not None:
+        return scenario
+    folder = get_settings().files.scenarios
+    known = sorted(p.stem for p in folder.glob("*.toml"))
+    if bundled not in known:
+        _fail_listing(
+            f"--bundled: no bundled scenario {bundled!r}",
+            "bundled scenarios",
+            [(name, "") for name in known],
+        )
+    return folder / f"{bundled}.toml"
+
+
 @cli.command()
 def plan(
-    scenario: Path = typer.Option(..., "--scenario", help="Scenario file (TOML)"),
+    scenario: Path = typer.Option(None, "--scenario", help="Scenario file (TOML)"),
+    bundled: str = typer.Option(
+        None, "--bundled", help="A scenario the service carries, by name (e.g. pemilu2024)"
+    ),
     out: Path = typer.Option(
         ..., "--out", help="Folder for plan.json, plan.geojson, manifests.csv, timeline.csv"
     ),
     seconds: float = typer.Option(
-        DEFAULT_BUDGET_S, "--seconds", help="Wall-time budget (matrices and solving)"
+        Budget.DEFAULT_S, "--seconds", help="Wall-time budget (matrices and solving)"
     ),
     iterations: int = typer.Option(
         None, "--iterations", help="Iteration budget instead (deterministic)"
@@ -788,6 +803,7 @@ def plan(
     from routing import pipeline
 
     settings = get_settings()
+    scenario = _scenario_file(scenario, bundled)
     try:
         chosen = load_scenario(scenario)
         if direction is not None:
@@ -1050,7 +1066,7 @@ def replan(
         None, "--as-of", help="State time (RFC 3339); default: the newest event"
     ),
     out: Path = typer.Option(..., "--out", help="Folder for the new plan's files"),
-    seconds: float = typer.Option(DEFAULT_BUDGET_S, "--seconds", help="Wall-time budget"),
+    seconds: float = typer.Option(Budget.DEFAULT_S, "--seconds", help="Wall-time budget"),
     iterations: int = typer.Option(None, "--iterations", help="Iteration budget instead"),
     seed: int = typer.Option(0, "--seed", help="Random seed"),
     lang: Lang = LANG_OPTION,
@@ -1132,7 +1148,7 @@ def batch(
     ),
     workers: int = typer.Option(2, "--workers", help="Parallel worker processes"),
     seconds: float = typer.Option(
-        DEFAULT_BUDGET_S, "--seconds", help="Wall-time budget per scenario"
+        Budget.DEFAULT_S, "--seconds", help="Wall-time budget per scenario"
     ),
     iterations: int = typer.Option(
         None, "--iterations", help="Iteration budget instead (deterministic)"
@@ -1202,7 +1218,7 @@ def capacity(
     extra_per_class: int = typer.Option(
         0, "--extra-per-class", help="Hypothetical extra vessels per class"
     ),
-    seconds: float = typer.Option(DEFAULT_BUDGET_S, "--seconds", help="Wall-time budget"),
+    seconds: float = typer.Option(Budget.DEFAULT_S, "--seconds", help="Wall-time budget"),
     iterations: int = typer.Option(
         None, "--iterations", help="Iteration budget instead (deterministic)"
     ),

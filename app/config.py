@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,14 +11,19 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from routing.fieldlog import DEFAULT_CLOCK_SKEW
+from routing.inputs import DataFiles, bundled_data_dir
 
 # The HTTP servers ``serve`` can run the app under (``BALLOT_SERVER``, ``serve --server``).
 ServerName = Literal["granian", "uvicorn"]
 
 
-def _default_data_dir() -> Path:
-    beside_code = Path(__file__).resolve().parents[1] / "data"
-    return beside_code if beside_code.is_dir() else Path.cwd() / "data"
+def _default_var_dir(data_dir: Path) -> Path:
+    """Where the database and caches go by default: ``var/`` beside the data folder in a
+    checkout; ``var/`` in the working directory where the data is an installed package's."""
+    installed = Path(str(resources.files("routing"))).resolve()
+    if data_dir.resolve().is_relative_to(installed):
+        return Path.cwd() / "var"
+    return data_dir.parent / "var"
 
 
 class Settings(BaseSettings):
@@ -25,7 +31,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BALLOT_", extra="ignore", populate_by_name=True)
 
-    data_dir: Path = _default_data_dir()
+    data_dir: Path = bundled_data_dir()
     cache_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -80,9 +86,8 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         """The database URL; a SQLite file under var/ by default."""
-        return (
-            self.database_url or f"sqlite:///{self.data_dir.parent / 'var' / 'ballot-routing.db'}"
-        )
+        default = _default_var_dir(self.data_dir) / "ballot-routing.db"
+        return self.database_url or f"sqlite:///{default}"
 
     @property
     def public_url(self) -> str:
@@ -91,32 +96,37 @@ class Settings(BaseSettings):
         return (self.public_url_given or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
+    def files(self) -> DataFiles:
+        """The data folder's layout (``routing.inputs.DataFiles``)."""
+        return DataFiles(self.data_dir)
+
+    @property
     def dataset_dir(self) -> Path:
-        return self.data_dir / "islands"
+        return self.files.dataset_dir
 
     @property
     def sources_dir(self) -> Path:
-        return self.dataset_dir / "sources"
+        return self.files.sources_dir
 
     @property
     def kit_file(self) -> Path:
-        return self.data_dir / "kit.toml"
+        return self.files.kit
 
     @property
     def climate_file(self) -> Path:
-        return self.data_dir / "climate.toml"
+        return self.files.climate
 
     @property
     def sea_areas_file(self) -> Path:
-        return self.data_dir / "sea_areas.toml"
+        return self.files.sea_areas
 
     @property
     def fleet_file(self) -> Path:
-        return self.data_dir / "fleet.toml"
+        return self.files.fleet
 
     @property
     def matrix_cache_dir(self) -> Path:
-        return self.cache_dir or (self.data_dir.parent / "var" / "cache")
+        return self.cache_dir or (_default_var_dir(self.data_dir) / "cache")
 
 
 @lru_cache(maxsize=1)

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import Path, Request
 from fastapi.exceptions import RequestValidationError
 
-from app import state
 from app.config import Settings
 from app.services.livestatus import LiveStatus
+from routing import inputs as data
 from routing.domain import VesselClass
 from routing.inputs.demand import Kit
 from routing.inputs.geodata import Archipelago
@@ -35,15 +35,15 @@ def stopping(request: Request) -> asyncio.Event | None:
 
 
 def archipelago(request: Request) -> Archipelago:
-    return state.archipelago(settings(request).dataset_dir)
+    return data.archipelago(settings(request).data_dir)
 
 
 def kit(request: Request) -> Kit:
-    return state.kit(settings(request).kit_file)
+    return data.kit(settings(request).data_dir)
 
 
 def fleet(request: Request) -> dict[str, VesselClass]:
-    return state.fleet(settings(request).fleet_file)
+    return data.fleet(settings(request).data_dir)
 
 
 def _id_param(what: str) -> Any:

@@ -28,10 +28,10 @@ from app.services import failure_errors, queue, vessels
 from app.services.queue import LEASE_S, Job
 from routing import pipeline
 from routing.capacity import capacity_report
+from routing.domain import Budget
 from routing.errors import DataError, Issue, RoutingError
 from routing.inputs.scenario import parse_scenario
 from routing.outputs.export import manifests_csv, plan_geojson, timeline_csv
-from routing.pipeline import DEFAULT_BUDGET_S
 from routing.plandoc import CapacityDocument, PlanDocument
 
 log = logging.getLogger(__name__)
@@ -146,8 +146,7 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
         engine, plan_id, phase="solving", elapsed_s=elapsed, lease_until=db.now() + LEASE_S
     )
     progress = _Progress(engine, plan_id, started)
-    budget_s = row.seconds or DEFAULT_BUDGET_S
-    seconds = None if row.iterations else max(0.5, budget_s - (time.monotonic() - started))
+    seconds = Budget(row.seconds, row.iterations).left(time.monotonic() - started)
     if row.kind == "replan":
         run = _replan(given, engine, row, problem, seconds, progress)
     else:

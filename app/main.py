@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-from app import accesslog, auth, db, deps, state
+from app import accesslog, auth, db, deps
 from app.accesslog import AccessLog
 from app.config import Settings, get_settings
 from app.errors import BodyLimit, install_error_handlers, problem_json_openapi, problems
@@ -46,6 +46,7 @@ from app.routes import field as field_voyage
 from app.runner import JobRunner
 from app.security import SecurityHeaders
 from app.services.livestatus import LiveStatus
+from routing import inputs as data
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -121,8 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state.archipelago(settings.dataset_dir)
-        state.kit(settings.kit_file)
+        data.archipelago(settings.data_dir)
+        data.kit(settings.data_dir)
         db.migrate(settings.database)
         runner = JobRunner(settings)  # takes up queued and abandoned jobs too (risk runs too)
         app.state.submit = runner.submit

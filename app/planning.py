@@ -9,72 +9,30 @@ import socket
 from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from app import state
 from app.config import Settings
+from routing import inputs as data
 from routing import pipeline
 from routing.domain import Problem
-from routing.inputs.hazards import Hazard, version_of
-from routing.inputs.scenario import Scenario, load_scenario, load_vessels
+from routing.inputs import Inputs, load_inputs
+from routing.inputs.climate import Climate, load_climate
+from routing.inputs.scenario import Scenario, load_scenario
 from routing.outputs import export
 from routing.plandoc import PlanDocument
-from routing.risk import Climate
 
 
-def inputs(settings: Settings, *, hazard_changes: bool = False) -> pipeline.Inputs:
-    """What the planning pipeline needs besides a scenario, from the settings' files; with
-    ``hazard_changes`` (the service), the hazards in force are the file's with the changes
+def inputs(settings: Settings, *, hazard_changes: bool = False) -> Inputs:
+    """What the planning pipeline needs besides a scenario, from the settings' data folder;
+    with ``hazard_changes`` (the service), the hazards in force are the file's with the changes
     made through the API (``app.services.hazards``), else the file's."""
-    classes = state.fleet(settings.fleet_file)
+    in_force = None
     if hazard_changes:
         from app.services import hazards
 
         in_force = hazards.in_force(settings).hazards
-    else:
-        in_force = state.hazards(state.hazards_file(settings.fleet_file))
-    return pipeline.Inputs(
-        archipelago=state.archipelago(settings.dataset_dir),
-        kit=state.kit(settings.kit_file),
-        classes=classes,
-        vessels=load_vessels(settings.fleet_file, classes),
-        sea_areas=state.sea_areas(settings.sea_areas_file, settings.dataset_dir),
-        land=state.land(settings.dataset_dir),
-        network=partial(_network, settings, in_force),
-        cache_dir=settings.matrix_cache_dir,
-        water=state.water(settings.fleet_file, settings.dataset_dir),
-        keel_ratio=state.keel_rule(settings.fleet_file).ratio,
-        hazards_version=version_of(in_force),
-        hazards_for=partial(_hazards_for, settings, in_force),
-    )
-
-
-def _hazards_for(
-    settings: Settings, in_force: tuple[Hazard, ...], class_id: str, unverified: bool
-) -> tuple[Any, ...]:
-    around = state.avoided_by(
-        settings.fleet_file, class_id, unverified=unverified, in_force=in_force
-    )
-    return tuple(h.geometry for h in around)
-
-
-def _network(
-    settings: Settings,
-    in_force: tuple[Hazard, ...],
-    class_id: str,
-    *,
-    unverified_hazards: bool = False,
-) -> Any:
-    return state.network(
-        settings.dataset_dir,
-        settings.fleet_file,
-        class_id,
-        settings.matrix_cache_dir,
-        unverified_hazards=unverified_hazards,
-        in_force=in_force,
-    )[1]
+    return load_inputs(settings.data_dir, cache_dir=settings.matrix_cache_dir, in_force=in_force)
 
 
 def write_plan(
@@ -86,7 +44,7 @@ def write_plan(
     files = {
         "plan.json": json.dumps(run.document, indent=1, ensure_ascii=False) + "\n",
         "plan.geojson": json.dumps(
-            export.plan_geojson(run.plan, pipeline.places(state.archipelago(settings.dataset_dir))),
+            export.plan_geojson(run.plan, pipeline.places(data.archipelago(settings.data_dir))),
             ensure_ascii=False,
         )
         + "\n",
@@ -101,7 +59,7 @@ def write_plan(
         from routing.outputs.gpkg import write_gpkg
         from routing.plandoc import PlanDocument
 
-        arch = state.archipelago(settings.dataset_dir)
+        arch = data.archipelago(settings.data_dir)
         paths.append(write_gpkg(PlanDocument.from_json(run.document), arch, out / "plan.gpkg"))
     return paths
 
@@ -181,14 +139,13 @@ def risk(
 ) -> dict[str, Any]:
     """The risk report of a plan (``routing.risk``): ``runs`` runs of its voyages under the
     climate of ``data/climate.toml``, from the scenario it was made from."""
-    from routing import risk as mc
 
     given = inputs(settings, hazard_changes=hazard_changes)
     return _risk_report(
         given,
         pipeline.problem_for(given, scenario),
         document,
-        mc.load_climate(settings.climate_file, given.sea_areas, given.classes),
+        load_climate(settings.climate_file, given.sea_areas, given.classes),
         election_day=scenario.election_day,
         runs=runs,
         seed=seed,
@@ -200,7 +157,7 @@ def risk(
 
 
 def _risk_report(
-    given: pipeline.Inputs,
+    given: Inputs,
     problem: Problem,
     document: dict[str, Any],
     climate: Climate,
@@ -259,11 +216,9 @@ def plan_to_target(
     runs fail for breakdowns or waters closed past the plan's end: those are explained."""
     import dataclasses
 
-    from routing import risk as mc
-
     given = inputs(settings)
     judged = pipeline.problem_for(given, scenario)  # the scenario's own deadlines
-    climate = mc.load_climate(settings.climate_file, given.sea_areas, given.classes)
+    climate = load_climate(settings.climate_file, given.sea_areas, given.classes)
     original = {c: scenario.deadline_for(c) for c in {x.district_code for x in judged.consignments}}
     current = dict(scenario.deadlines)
     fixed: set[str] = set()  # districts whose deadline cannot move earlier

@@ -13,7 +13,8 @@ from routing.inputs.demand import Kit
 from routing.inputs.geodata import Archipelago
 from routing.inputs.places import Resolved
 from routing.sea.graph import SeaPath
-from routing.sea.matrix import Matrix, metres_to_nm, sailing_seconds, seconds_to_h
+from routing.sea.matrix import Matrix
+from routing.units import metres_to_nm, sailing_seconds, seconds_to_h
 
 ISLAND_CSV_FIELDS = [
     "code",

@@ -19,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import planning, state  # noqa: E402
+from app import planning  # noqa: E402
 from app.config import get_settings  # noqa: E402
+from routing import inputs as data  # noqa: E402
 from routing import pipeline  # noqa: E402
 from routing.inputs.scenario import load_scenario  # noqa: E402
 from routing.outputs.gpkg import LAYERS, write_gpkg  # noqa: E402
@@ -60,7 +61,7 @@ def main() -> None:
             f"{v.vessel_id:<28} {len(papers.trips):>5} {codes:>4} {t1 - t0:>7.2f} "
             f"{len(html.encode()) / 1024:>8.0f} {t2 - t1:>6.2f} {pages:>5} {len(pdf) / 1024:>7.0f}"
         )
-    arch = state.archipelago(get_settings().dataset_dir)
+    arch = data.archipelago(get_settings().data_dir)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         path = write_gpkg(document, arch, Path(tmp) / "plan.gpkg")

@@ -25,7 +25,13 @@ sys.path.insert(0, str(ROOT))
 from app import planning  # noqa: E402
 from app.config import Settings  # noqa: E402
 from routing import pipeline  # noqa: E402
-from routing.domain import Plan, Problem, SolvedRoute, SolvedTrip  # noqa: E402  # noqa: E402
+from routing.domain import (  # noqa: E402  # noqa: E402
+    Budget,
+    Plan,
+    Problem,
+    SolvedRoute,
+    SolvedTrip,
+)
 from routing.inputs.scenario import load_scenario  # noqa: E402
 from routing.schedule import kpis, lateness_s, make_voyage  # noqa: E402
 from routing.sea.matrix import Matrix  # noqa: E402
@@ -185,7 +191,7 @@ def ortools_plan(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--scenario", type=Path, default=DATA / "scenarios" / "pemilu2024.toml")
-    ap.add_argument("--seconds", type=float, default=pipeline.DEFAULT_BUDGET_S)
+    ap.add_argument("--seconds", type=float, default=Budget.DEFAULT_S)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--trips-per-vessel", type=int, default=12)
     args = ap.parse_args()

@@ -34,6 +34,7 @@ def main() -> None:
     from app.config import Settings
     from routing import pipeline
     from routing import risk as mc
+    from routing.inputs.climate import load_climate
     from routing.inputs.scenario import load_scenario
     from routing.plandoc import PlanDocument
 
@@ -45,7 +46,7 @@ def main() -> None:
     run = pipeline.plan(given, problem, seed=0, seconds=None, iterations=args.iterations)
     print(f"plan: {time.perf_counter() - t:.1f} s ({args.iterations} iterations)")
     document = PlanDocument.from_json(run.document)
-    climate = mc.load_climate(settings.climate_file, given.sea_areas, given.classes)
+    climate = load_climate(settings.climate_file, given.sea_areas, given.classes)
 
     def simulate(executor: Executor | None, replan: bool) -> tuple[dict[str, Any], float]:
         t0 = time.perf_counter()

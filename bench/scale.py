@@ -285,7 +285,8 @@ def _plan(
     from routing.planner import make_plan
     from routing.schedule import kpis
     from routing.sea.graph import AllPairs
-    from routing.sea.matrix import SeaNetwork, build_matrix
+    from routing.sea.matrix import build_matrix
+    from routing.sea.network import SeaNetwork
     from routing.solver import SolveOptions
     from testkit import synthetic
 

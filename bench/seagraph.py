@@ -24,7 +24,9 @@ from routing.inputs.fleet import load_fleet  # noqa: E402
 from routing.inputs.geodata import load_dataset, load_land  # noqa: E402
 from routing.sea.geo import geodesic_m  # noqa: E402
 from routing.sea.graph import all_pairs, build_sea_graph  # noqa: E402
-from routing.sea.matrix import build_matrix, metres_to_nm, sea_network  # noqa: E402
+from routing.sea.matrix import build_matrix  # noqa: E402
+from routing.sea.network import sea_network  # noqa: E402
+from routing.units import metres_to_nm  # noqa: E402
 
 DATA = ROOT / "data"
 # (landing or depot id, label, published distance nmi, published time h, source)

@@ -4,8 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from shapely.geometry.base import BaseGeometry
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long a plan may take: a wall time (``seconds``, matrices and solving together; the
+    default when none is given) or a number of solver iterations (deterministic, no clock),
+    and the solver's seed. The one place the default and the floor are kept."""
+
+    seconds: float | None = None
+    iterations: int | None = None
+    seed: int = 0
+
+    DEFAULT_S: ClassVar[float] = 30.0
+    """The wall-time budget of a plan when none is given."""
+    FLOOR_S: ClassVar[float] = 0.5
+    """The least the solver is given after the sea networks are ready, however long they took."""
+
+    @property
+    def wall_s(self) -> float | None:
+        """The wall time the plan may take (None under an iteration budget)."""
+        return None if self.iterations is not None else (self.seconds or self.DEFAULT_S)
+
+    def deadline(self, started_monotonic: float) -> float | None:
+        """The monotonic time the budget ends (None under an iteration budget)."""
+        wall = self.wall_s
+        return None if wall is None else started_monotonic + wall
+
+    def left(self, elapsed_s: float) -> float | None:
+        """The seconds left for solving after ``elapsed_s`` (at least ``FLOOR_S``)."""
+        wall = self.wall_s
+        return None if wall is None else max(self.FLOOR_S, wall - elapsed_s)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from routing.domain import Consignment, Plan, Problem, Reason, Unassigned, Vessel
 from routing.schedule import Clock
-from routing.sea.matrix import Matrix, loading_seconds, unloading_seconds
+from routing.sea.matrix import Matrix
 from routing.sea.weather import Weather
+from routing.units import loading_seconds, unloading_seconds
 
 ORDER = (
     "NO_SEA_PATH",

@@ -12,60 +12,30 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import shapely
-from shapely.geometry.base import BaseGeometry
 
-from routing.domain import Plan, Problem, SeaArea, Vessel, VesselClass
+from routing.domain import Budget, Plan, Problem, Vessel, VesselClass
 from routing.errors import DataError, Issue, RoutingError
-from routing.inputs.demand import Kit
+from routing.inputs import Inputs
+from routing.inputs.climate import Climate
 from routing.inputs.geodata import Archipelago
 from routing.inputs.scenario import Scenario, build_problem
 from routing.outputs import export
 from routing.plandoc import PlanDocument
 from routing.planner import input_hash, make_plan, versions
 from routing.replan import replan as replan_rest
-from routing.risk import Climate, Model, exposures, routes_of
+from routing.risk import Model, exposures, routes_of
 from routing.schedule import PathCoords
 from routing.sea.graph import SeaPath
-from routing.sea.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.sea.matrix import Matrix, build_matrix
+from routing.sea.network import SeaNetwork, sea_network
 from routing.sea.weather import Detour
 from routing.solver import Progress, SolveOptions
-
-DEFAULT_BUDGET_S = 30.0  # wall-time budget of a plan (matrices and solving) when none is given
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What a plan is made from besides its scenario.
-
-    ``network(class_id)`` gives a vessel class's sea network (built or loaded from a cache; the
-    caller decides how to share them) around the hazards it avoids, and
-    ``network(class_id, unverified_hazards=True)`` the one around the unverified hazards too;
-    ``cache_dir`` is where the networks that go around closed sea areas are cached (``None``:
-    not cached). ``water`` is what is known of the landings' water (``routing.inputs.depths``: least
-    depth alongside or None, the sources' note), ``keel_ratio`` the under-keel rule of the
-    fleet, ``hazards_version`` the version of the hazards (recorded in each plan)."""
-
-    archipelago: Archipelago
-    kit: Kit
-    classes: Mapping[str, VesselClass]
-    vessels: Mapping[str, Vessel]
-    sea_areas: Mapping[str, SeaArea]
-    land: tuple[BaseGeometry, ...]
-    network: Callable[..., SeaNetwork]
-    cache_dir: Path | None = None
-    water: Mapping[str, tuple[float | None, str]] = dataclasses.field(default_factory=dict)
-    keel_ratio: float = 1.0
-    hazards_version: str = ""
-    # the hazard shapes a class keeps out of (unverified ones too when asked): the networks
-    # that go around closed sea areas keep out of them as the class's own network does
-    hazards_for: Callable[[str, bool], tuple[BaseGeometry, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -192,7 +162,7 @@ def detours(inputs: Inputs, problem: Problem) -> Detour | None:
 
 def _deadline(started: float, seconds: float | None, iterations: int | None) -> float | None:
     """The monotonic time a wall-time budget ends (none under an iteration budget)."""
-    return None if iterations is not None else started + (seconds or DEFAULT_BUDGET_S)
+    return Budget(seconds, iterations).deadline(started)
 
 
 def plan(
@@ -200,7 +170,7 @@ def plan(
     problem: Problem,
     *,
     seed: int = 0,
-    seconds: float | None = DEFAULT_BUDGET_S,
+    seconds: float | None = Budget.DEFAULT_S,
     iterations: int | None = None,
     fixed_cost_per_vessel: int = 0,
     progress: Progress | None = None,
@@ -236,7 +206,7 @@ def replan(
     as_of: datetime | None,
     out_of_service: Mapping[str, datetime],
     seed: int = 0,
-    seconds: float | None = DEFAULT_BUDGET_S,
+    seconds: float | None = Budget.DEFAULT_S,
     iterations: int | None = None,
     progress: Progress | None = None,
 ) -> PlanRun:

@@ -25,8 +25,9 @@ from routing.domain import (
     VesselClass,
     Voyage,
 )
-from routing.sea.matrix import Matrix, loading_seconds, metres_to_nm, unloading_seconds
+from routing.sea.matrix import Matrix
 from routing.sea.weather import Weather
+from routing.units import loading_seconds, metres_to_nm, unloading_seconds
 
 DAY_S = 86_400
 PathCoords = Callable[[str, str, str], tuple[tuple[float, float], ...]]

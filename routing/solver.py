@@ -26,7 +26,8 @@ import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from routing.domain import Consignment, Problem, SolvedRoute, SolvedTrip, VesselClass
-from routing.sea.matrix import Matrix, loading_seconds, unloading_seconds
+from routing.sea.matrix import Matrix
+from routing.units import loading_seconds, unloading_seconds
 
 PROHIBITIVE = 10**9  # metres or seconds on an edge a class cannot sail
 PRIZE = 10**12  # for serving a consignment: far above any route's cost

@@ -55,4 +55,6 @@ python3 -m venv .venv
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/hadolint Dockerfile
+# The wheel, installed outside the checkout, plans and serves from its embedded data.
+bash scripts/check_wheel.sh
 .venv/bin/python -m pytest "$@"

@@ -6,10 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from app import deps, state, views
+from app import deps, views
 from app.config import Settings
 from app.deps import PlaceCode
 from app.errors import problems
+from routing import inputs as data
 from routing.inputs.demand import Kit
 from routing.inputs.geodata import Archipelago
 from routing.inputs.schema import NO_CONTROL
@@ -85,5 +86,5 @@ def list_landing_points(arch: Archipelago = Depends(deps.archipelago)) -> dict[s
 @router.get("/sea-areas", response_class=views.GeoJSONResponse)
 def list_sea_areas(settings: Settings = Depends(deps.settings)) -> dict[str, Any]:
     """The named sea areas that wave forecasts refer to (data/sea_areas.toml), as GeoJSON."""
-    areas = state.sea_areas(settings.sea_areas_file, settings.dataset_dir)
+    areas = data.sea_areas(settings.data_dir)
     return area_features(areas[k] for k in sorted(areas))

@@ -7,14 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse
 
-from app import deps, state, views
+from app import deps, views
 from app.config import Settings
 from app.deps import ClassId
 from app.errors import problems
 from app.services import hazards
+from routing import inputs as data
 from routing.domain import VesselClass
 from routing.inputs.fleet import vessel_class
 from routing.inputs.geodata import Archipelago
+from routing.inputs.places import resolve_place
 from routing.inputs.schema import NO_CONTROL
 
 router = APIRouter(tags=["sea routes"])
@@ -82,11 +84,10 @@ def sea_route(
 
     Each end is a place id or name; ``from_resolved`` and ``to_resolved`` say which depot or
     landing point it was taken to mean and why (a district or island: its main landing)."""
-    a = arch.resolve_place(origin, path="/query/from")
-    b = arch.resolve_place(destination, path="/query/to")
-    vc, net = state.network(
-        settings.dataset_dir,
-        settings.fleet_file,
+    a = resolve_place(arch, origin, path="/query/from")
+    b = resolve_place(arch, destination, path="/query/to")
+    vc, net = data.network(
+        settings.data_dir,
         class_id,
         settings.matrix_cache_dir,
         in_force=hazards.in_force(settings).hazards,
@@ -106,9 +107,8 @@ def get_matrix(
     settings: Settings = Depends(deps.settings),
 ) -> Any:
     """Integer metres and seconds between all depots and landing points for a vessel class."""
-    m = state.matrix(
-        settings.dataset_dir,
-        settings.fleet_file,
+    m = data.matrix(
+        settings.data_dir,
         class_id,
         settings.matrix_cache_dir,
         in_force=hazards.in_force(settings).hazards,

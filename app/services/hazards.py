@@ -27,11 +27,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import db, state
+from app import db
 from app.config import Settings
 from app.preconditions import Preconditions, etag
 from app.services.keys import KeyRecord
+from routing import inputs as data
 from routing.errors import DataError, Issue, NotFound
+from routing.inputs import DataFiles
 from routing.inputs.hazards import (
     Hazard,
     feature,
@@ -61,8 +63,7 @@ _lock = threading.Lock()
 def in_force(settings: Settings) -> InForce:
     """The hazards in force: the file's with the current rows of the changed ones applied
     (the rows read again, and parsed, only where a change was made since)."""
-    path = state.hazards_file(settings.fleet_file)
-    key = (settings.database, str(path))
+    key = (settings.database, str(DataFiles(settings.data_dir).hazards))
     c = db.hazards_current
     with db.engine_for(settings.database).connect() as conn:
         # Which hazards changed, and at which change: a change committed by any worker (on
@@ -74,18 +75,18 @@ def in_force(settings: Settings) -> InForce:
             return found
         rows = list(conn.execute(select(c)).all())
         names = _key_names(conn, {r.recorded_by for r in rows if r.recorded_by})
-    found = _apply(path, rows, names, previous=found)
+    found = _apply(settings.data_dir, rows, names, previous=found)
     with _lock:
         _cache[key] = found
     return found
 
 
 def _apply(
-    path: Path, rows: list[Any], names: dict[str, str], *, previous: InForce | None
+    data_dir: Path, rows: list[Any], names: dict[str, str], *, previous: InForce | None
 ) -> InForce:
     """The file's hazards with the current rows applied; a hazard whose row is unchanged since
     ``previous`` is taken from it, not parsed again."""
-    file_hazards = state.hazards(path)
+    file_hazards = data.file_hazards(data_dir)
     by_id = {z.id: z for z in file_hazards}
     etags = {z.id: _file_etag(z) for z in file_hazards}
     kept = {} if previous is None else {z.id: z for z in previous.hazards}
@@ -173,8 +174,8 @@ def one(settings: Settings, hazard_id: str) -> tuple[dict[str, Any], str]:
 
 
 @lru_cache(maxsize=4)
-def _region(dataset_dir: Path) -> tuple[float, float, float, float]:
-    return region_bounds(state.land(dataset_dir))
+def _region(data_dir: Path) -> tuple[float, float, float, float]:
+    return region_bounds(data.land(data_dir))
 
 
 def checked(
@@ -201,7 +202,7 @@ def checked(
             for p in exc.problems
         ]
         raise DataError(problems, source="request") from None
-    outside = outside_region(hazard.geometry, _region(settings.dataset_dir))
+    outside = outside_region(hazard.geometry, _region(settings.data_dir))
     if outside:
         raise DataError(outside, source="request")
     return hazard
@@ -222,7 +223,7 @@ def _current(conn: Connection, settings: Settings, hazard_id: str) -> _Current:
     row = conn.execute(select(c).where(c.c.hazard_id == hazard_id).with_for_update()).first()
     if row is not None:
         return _Current(row, _row_etag(row.seq, row.feature) if row.feature else None)
-    for z in state.hazards(state.hazards_file(settings.fleet_file)):
+    for z in data.file_hazards(settings.data_dir):
         if z.id == hazard_id:
             return _Current(None, _file_etag(z))
     return _Current(None, None)

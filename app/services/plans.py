@@ -18,11 +18,12 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from app import db, state
+import routing.domain
+from app import db
 from app.config import Settings
 from app.services import Conflict, changes, scenarios
+from routing import inputs as data
 from routing.errors import DataError, Issue, NotFound
-from routing.pipeline import DEFAULT_BUDGET_S
 from routing.plandoc import PlanDocument
 from routing.replan import apply_change
 
@@ -32,12 +33,9 @@ DOCUMENTS_KEPT = 16  # parsed plan documents kept per process (a large plan's is
 
 
 @dataclass(frozen=True)
-class Budget:
-    """How long a plan may solve: a wall time (``seconds``) or an iteration count, and its seed."""
+class Budget(routing.domain.Budget):
+    """A plan's budget (``routing.domain.Budget``) and how long its request waits for it."""
 
-    seconds: float | None = None
-    iterations: int | None = None
-    seed: int = 0
     wait: float = 0.0
 
 
@@ -122,7 +120,7 @@ def queue(
                 scenario_name=name,
                 scenario_body=json.dumps(raw),
                 seed=budget.seed,
-                seconds=None if budget.iterations else (budget.seconds or DEFAULT_BUDGET_S),
+                seconds=budget.wall_s,
                 iterations=budget.iterations,
                 fixed_cost_idr=fixed_cost,
                 phase="queued",
@@ -224,7 +222,7 @@ def geopackage(settings: Settings, document: PlanDocument) -> bytes:
     dataset."""
     from routing.outputs.gpkg import write_gpkg
 
-    arch = state.archipelago(settings.dataset_dir)
+    arch = data.archipelago(settings.data_dir)
     with tempfile.TemporaryDirectory(prefix="plan-gpkg-") as tmp:
         return write_gpkg(document, arch, Path(tmp) / "plan.gpkg").read_bytes()
 

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app import db, state
+from app import db
 from app.config import Settings
 from app.preconditions import Preconditions, etag
+from routing import inputs as data
 from routing.domain import Vessel
 from routing.errors import NotFound
 from routing.inputs.scenario import Scenario, load_vessels
@@ -31,7 +32,7 @@ class Override:
 
 
 def fleet_vessels(settings: Settings) -> dict[str, Vessel]:
-    return load_vessels(settings.fleet_file, state.fleet(settings.fleet_file))
+    return load_vessels(settings.fleet_file, data.fleet(settings.data_dir))
 
 
 def overrides(settings: Settings) -> dict[str, Override]:

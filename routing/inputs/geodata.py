@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import shapely
 from shapely.geometry import shape
@@ -17,9 +16,6 @@ from routing.domain import VILLAGE_FIELDS, Demand, Depot, Island, LandingPoint, 
 from routing.errors import DataError, Issue, NoSeaPath, NotFound
 from routing.inputs.demand import Kit, demand_for
 from routing.sea.graph import Terminal
-
-if TYPE_CHECKING:
-    from routing.inputs.places import PlaceIndex, Resolved
 
 FILES = ("islands", "villages", "landing_points", "depots")
 LAND_FILE = Path("sources") / "osm_land_polygons_bbox.geojson"
@@ -68,22 +64,6 @@ class Archipelago:
                 )
             return village.landing_point_id
         raise NotFound("place", ident)
-
-    @cached_property
-    def places(self) -> PlaceIndex:
-        """Every place by id and by name, built on first use and kept with the dataset."""
-        from routing.inputs.places import PlaceIndex
-
-        return PlaceIndex(self)
-
-    def resolve_place(self, query: str, *, path: str = "") -> Resolved:
-        """The depot or landing point a place id or name stands for, and how it was matched.
-
-        A district or island resolves to its main landing, a village to its landing point (see
-        ``routing.inputs.places``). Raises ``NotFound`` (with "did you mean" candidates),
-        ``Ambiguous`` or ``NoSeaPath``; each ``NotFound`` and ``Ambiguous`` carries ``path``.
-        """
-        return self.places.resolve(query, path=path)
 
     def demand(self, code: str, kit: Kit) -> Demand:
         v = self.village(code)

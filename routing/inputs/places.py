@@ -27,15 +27,12 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from routing.errors import Ambiguous, Candidate, NoSeaPath, NotFound
+from routing.inputs.geodata import Archipelago
 from routing.sea.geo import geodesic_m
-
-if TYPE_CHECKING:
-    from routing.inputs.geodata import Archipelago
 
 RANK = {"depot": 0, "landing": 0, "regency": 1, "district": 1, "island": 2, "village": 3}
 """Which kind wins when one name fits several: lower first (depot and landing share a rank)."""
@@ -211,7 +208,7 @@ def _keys(place: _Place) -> set[str]:
 
 class PlaceIndex:
     """Every place of an ``Archipelago`` by id and by normalised name; build it once per
-    dataset (``Archipelago.places`` does)."""
+    dataset (``place_index`` does)."""
 
     def __init__(self, arch: Archipelago) -> None:
         self._arch = arch
@@ -352,3 +349,22 @@ class PlaceIndex:
             matched_name=place.name,
             note=note,
         )
+
+
+def place_index(arch: Archipelago) -> PlaceIndex:
+    """The place index of a dataset, built on first use and kept with it."""
+    found = arch.__dict__.get("_place_index")
+    if found is None:
+        found = PlaceIndex(arch)
+        arch.__dict__["_place_index"] = found  # the frozen dataset's own cache slot
+    return found
+
+
+def resolve_place(arch: Archipelago, query: str, *, path: str = "") -> Resolved:
+    """The depot or landing point a place id or name stands for, and how it was matched.
+
+    A district or island resolves to its main landing, a village to its landing point. Raises
+    ``NotFound`` (with "did you mean" candidates), ``Ambiguous`` or ``NoSeaPath``; each
+    ``NotFound`` and ``Ambiguous`` carries ``path``.
+    """
+    return place_index(arch).resolve(query, path=path)

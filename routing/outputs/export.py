@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from routing import plandoc
 from routing.domain import Consignment, Names, Plan, Problem, Stop, Unassigned, Voyage
 from routing.schedule import kpis
-from routing.sea.matrix import metres_to_nm
 from routing.sea.weather import area_features
+from routing.units import metres_to_nm
 
 if TYPE_CHECKING:
     from routing.replan import Replan as ReplanResult

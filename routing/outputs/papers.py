@@ -61,14 +61,13 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from routing.errors import Candidate, DataError, Issue, NotFound
+from routing.inputs import DataFiles, bundled_data_dir
 from routing.inputs.fleet import load_class_names
 from routing.inputs.schema import ScenarioModel
 from routing.local import LANGS, WIB, Lang, long_time, number
 from routing.plandoc import ManifestItem, PlanDocument, Stop, Voyage, district_of
 
 TEMPLATES = Path(__file__).parent / "templates"
-FLEET = Path(__file__).resolve().parents[2] / "data" / "fleet.toml"
-"""The bundled vessel-class catalogue, for the classes' names where none are given."""
 DAYLIGHT: tuple[time, time] = (
     ScenarioModel.model_fields["daylight"].default.start,
     ScenarioModel.model_fields["daylight"].default.end,
@@ -652,7 +651,8 @@ def _voyage(document: PlanDocument, vessel_id: str) -> Voyage:
 def bundled_class_names() -> Mapping[str, Mapping[Lang, str]]:
     """The vessel classes' names of the bundled catalogue (``data/fleet.toml``); none where
     the catalogue is not beside the code (an installed wheel without its data)."""
-    return load_class_names(FLEET) if FLEET.is_file() else {}
+    fleet = DataFiles(bundled_data_dir()).fleet  # the bundled catalogue's names
+    return load_class_names(fleet) if fleet.is_file() else {}
 
 
 def _class_name(voyage: Voyage, names: Mapping[str, Mapping[Lang, str]] | None, lang: Lang) -> str:

@@ -12,7 +12,6 @@ from shapely.geometry.base import BaseGeometry
 
 METRIC_CRS = "EPSG:32750"
 GEOD = Geod(ellps="WGS84")
-METRES_PER_NM = 1852.0
 
 G = TypeVar("G", bound=BaseGeometry)
 

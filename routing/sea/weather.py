@@ -24,7 +24,7 @@ from routing.domain import Problem, SeaArea, WaveForecast
 from routing.errors import DataError, Issue
 from routing.inputs.geodata import Archipelago
 from routing.sea.geo import to_lonlat, to_metric
-from routing.sea.matrix import sailing_seconds
+from routing.units import sailing_seconds
 
 PathCoords = Callable[[str, str, str], tuple[tuple[float, float], ...]]
 Detour = Callable[[str, str, str], tuple[float, tuple[tuple[float, float], ...]] | None]

@@ -6,7 +6,8 @@ from routing import pipeline
 from routing.inputs.fleet import load_fleet
 from routing.inputs.geodata import load_land
 from routing.inputs.scenario import load_vessels
-from routing.sea.matrix import Matrix, SeaNetwork, build_matrix, sea_network
+from routing.sea.matrix import Matrix, build_matrix
+from routing.sea.network import SeaNetwork, sea_network
 from routing.sea.weather import load_sea_areas
 from tests.conftest import DATA
 

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import shapely
 
-from app import state
+from routing import inputs as data
 from routing.inputs.fleet import load_fleet
 from routing.outputs.graph import passage_view, to_networkx
-from routing.sea.matrix import SeaNetwork
+from routing.sea.network import SeaNetwork
 from tests.conftest import DATA
 
 CLASSES = load_fleet(DATA / "fleet.toml")
@@ -29,7 +29,7 @@ CLASS = "motor_boat"
 def net(network_cache: Path) -> SeaNetwork:
     """The class's network as the CLI gets it, built into the session's cache (the CLI's
     process loads it from there)."""
-    _, network = state.network(DATA / "islands", DATA / "fleet.toml", CLASS, network_cache)
+    _, network = data.network(DATA, CLASS, network_cache)
     return network
 
 

@@ -19,6 +19,7 @@ import pytest
 from routing import pipeline
 from routing import risk as mc
 from routing.errors import DataError
+from routing.inputs.climate import parse_climate
 from routing.inputs.scenario import load_scenario
 from routing.plandoc import PlanDocument
 from tests.conftest import DATA
@@ -63,9 +64,7 @@ def planned(inputs):
 
 def _model(inputs, planned, raw: dict, *, breakdowns: bool = False) -> mc.Model:
     scenario, problem, document = planned
-    climate = mc.parse_climate(
-        raw, [a.id for a in problem.sea_areas], inputs.classes, source="test"
-    )
+    climate = parse_climate(raw, [a.id for a in problem.sea_areas], inputs.classes, source="test")
     return pipeline.risk_model(
         inputs,
         problem,
@@ -177,7 +176,7 @@ def test_a_bad_climate_table_is_refused_naming_the_key(inputs, planned, change, 
     raw = _raw_climate()
     change(raw)
     with pytest.raises(DataError) as caught:
-        mc.parse_climate(raw, [a.id for a in planned[1].sea_areas], inputs.classes, source="t")
+        parse_climate(raw, [a.id for a in planned[1].sea_areas], inputs.classes, source="t")
     assert path in {p.path for p in caught.value.problems}
 
 
@@ -253,9 +252,7 @@ def test_a_return_plan_is_simulated_trip_by_trip(inputs) -> None:
     routes = mc.routes_of(document)
     planned = {c for v in document.voyages for s in v.stops for c in s.consignments}
     assert {c for r in routes for t in r.trips for c in t.consignments} == planned
-    climate = mc.parse_climate(
-        _calm(_raw_climate()), inputs.sea_areas, inputs.classes, source="test"
-    )
+    climate = parse_climate(_calm(_raw_climate()), inputs.sea_areas, inputs.classes, source="test")
     model = pipeline.risk_model(
         inputs, problem, document, climate, election_day=scenario.election_day, breakdowns=False
     )

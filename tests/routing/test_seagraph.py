@@ -14,7 +14,9 @@ from routing.inputs.fleet import load_fleet
 from routing.inputs.geodata import Archipelago, load_land
 from routing.sea.geo import geodesic_m, line_length_m
 from routing.sea.graph import Terminal, all_pairs, build_sea_graph
-from routing.sea.matrix import UNREACHABLE, SeaNetwork, build_matrix, metres_to_nm, sea_network
+from routing.sea.matrix import UNREACHABLE, build_matrix
+from routing.sea.network import SeaNetwork, sea_network
+from routing.units import metres_to_nm
 from tests.conftest import DATA
 
 FLEET = load_fleet(DATA / "fleet.toml")

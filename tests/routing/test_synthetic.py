@@ -8,7 +8,8 @@ from shapely.geometry import Point
 from routing.inputs.demand import load_kit
 from routing.inputs.scenario import build_problem
 from routing.planner import make_plan
-from routing.sea.matrix import build_matrix, sea_network
+from routing.sea.matrix import build_matrix
+from routing.sea.network import sea_network
 from routing.solver import SolveOptions
 from testkit import synthetic
 from tests.conftest import DATA
