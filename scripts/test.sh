@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the project with its test tools into .venv (and Debian's chromium for the browser
-# test) and run every check: lint, format, types, the Dockerfile lint, and the test suite
+# Install the project with its test and docs tools into .venv (and Debian's chromium for the
+# browser test) and run every check: lint, format, types, the Dockerfile lint, the documentation
+# build, and the test suite
 # (which needs PostgreSQL on 127.0.0.1:5432: started here when it is down, its role and
 # database created when missing).
 set -euo pipefail
@@ -50,11 +51,14 @@ SQL
 fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -e '.[test]'
+.venv/bin/pip install --quiet -e '.[test,docs]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/hadolint Dockerfile
+# The documentation site, every warning an error (a broken link, a page left out of the nav, a
+# setting of app/config.py the settings page does not name).
+.venv/bin/mkdocs build --strict --site-dir test-output/site
 # The wheel, installed outside the checkout, plans and serves from its embedded data.
 bash scripts/check_wheel.sh
 .venv/bin/python -m pytest "$@"
