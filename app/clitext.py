@@ -1,6 +1,6 @@
 """What the command line says to people beside its tables, in Indonesian and English: progress,
 the files written, the capacity table and warnings (one entry per phrase, the same keys in both
-languages). The plan, risk and target tables keep their words in ``app.cli``."""
+languages). The plan, risk and target tables keep their words in ``app.cli.planning``."""
 
 from __future__ import annotations
 

@@ -1,526 +1,39 @@
-"""The ``ballot-routing`` command line."""
+"""Planning's commands: ``plan``, ``risk``, ``replan``, ``batch``, ``capacity`` and ``papers``,
+with the plan summary tables they print."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any
 
 import typer
 
 from app import clitext, views
+from app.cli.base import (
+    JSON_OPTION,
+    LANG_OPTION,
+    Direction,
+    Lang,
+    TableFormat,
+    cli,
+    fail,
+    fail_listing,
+    out_console,
+    print_json,
+    progress_bar,
+    resolve_vessel,
+    solving_bar,
+    wrote,
+)
 from app.config import get_settings
-from routing import inputs as data
 from routing.domain import Budget
 from routing.errors import DataError, RoutingError
-from routing.inputs import DataFiles
-from routing.inputs.places import resolve_place
 from routing.inputs.scenario import load_scenario
-
-# Help texts are Markdown: a paragraph's lines are joined and wrapped to the terminal's width
-# (rich markup would keep the docstrings' line breaks), lists and **bold** render.
-MARKUP: Literal["markdown"] = "markdown"
-cli = typer.Typer(
-    help="Maritime routing for island ballot distribution (Sumenep).",
-    no_args_is_help=True,
-    rich_markup_mode=MARKUP,
-)
-data_cli = typer.Typer(
-    help="Build and check the island dataset.", no_args_is_help=True, rich_markup_mode=MARKUP
-)
-cli.add_typer(data_cli, name="data")
-
-
-class IslandFormat(StrEnum):
-    geojson = "geojson"
-    csv = "csv"
-
-
-class Direction(StrEnum):
-    outbound = "outbound"
-    back = "return"
-
-
-class TableFormat(StrEnum):
-    json = "json"
-    csv = "csv"
-
-
-class Lang(StrEnum):
-    id = "id"
-    en = "en"
-
-
-LANG_OPTION = typer.Option(
-    Lang.id,
-    "--lang",
-    envvar="BALLOT_LANG",
-    help="Language of what people read: **id** (Indonesian) or **en**",
-)
-JSON_OPTION = typer.Option(False, "--json", help="JSON on stdout (for scripts), not a table")
-
-
-def _fail(exc: Exception) -> NoReturn:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(code=2)
-
-
-def _fail_listing(message: str, what: str, known: list[tuple[str, str]]) -> NoReturn:
-    """Fail saying what was wrong and listing the valid values (id and name), one a line."""
-    lines = "".join(f"\n  {ident}: {name}" if name else f"\n  {ident}" for ident, name in known)
-    _fail(ValueError(f"{message}. {what}:{lines}"))
-
-
-def _folded(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
-
-
-def _class_id(ident: str, option: str = "--vessel-class") -> str:
-    """The id of the vessel class given (ids match without case: KAL28 is kal28), or an error
-    listing every class."""
-    from routing.errors import NotFound
-    from routing.inputs.fleet import vessel_class
-
-    settings = get_settings()
-    try:
-        return vessel_class(data.fleet(settings.data_dir), ident).id
-    except NotFound as exc:
-        known = [(c.id, c.name) for c in exc.candidates]
-        _fail_listing(f"{option}: no vessel class with id {ident!r}", "Vessel classes", known)
-    except RoutingError as exc:
-        _fail(exc)
-
-
-def _district_code(arch: Any, text: str) -> str:
-    """The code of the district given by code or name (without case, spaces, punctuation or a
-    leading "Kecamatan"/"Kec."), or an error listing every district."""
-    from routing.inputs.places import bare_name, normalise
-
-    names = {v.district_code: v.district for v in arch.villages.values()}
-    if text.strip() in names:
-        return text.strip()
-    wanted = {normalise(text), normalise(bare_name(text))} - {""}
-    found = [code for code, name in names.items() if normalise(name) in wanted]
-    if len(found) == 1:
-        return found[0]
-    known = sorted(names.items())
-    _fail_listing(f"--district: no district with code or name {text!r}", "Districts", known)
-
-
-def _vessel_id(ident: str, vessels: dict[str, str], option: str = "--vessel") -> str:
-    """The id of the vessel given (without case), of ``vessels`` (id to name), or an error
-    listing them."""
-    if ident in vessels:
-        return ident
-    found = [v for v in vessels if _folded(v) == _folded(ident)]
-    if len(found) == 1:
-        return found[0]
-    known = sorted(vessels.items())
-    _fail_listing(f"{option}: no vessel with id {ident!r}", "Vessels", known)
-
-
-def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
-
-
-@cli.command()
-def serve(
-    host: str = typer.Option(None, help="Interface to listen on (default 127.0.0.1)"),
-    port: int = typer.Option(None, help="Port (default 8000)"),
-    workers: int = typer.Option(
-        1, "--workers", min=1, help="API worker processes (share one queue; use PostgreSQL)"
-    ),
-    server: str = typer.Option(
-        None, "--server", help="HTTP server: granian or uvicorn (default BALLOT_SERVER, granian)"
-    ),
-) -> None:
-    """Start the HTTP service with the embedded defaults."""
-    from typing import get_args
-
-    from app.config import ServerName
-
-    settings = get_settings()
-    name = server or settings.server
-    if name not in get_args(ServerName):
-        raise typer.BadParameter(f"{name!r} is not one of granian, uvicorn", param_hint="--server")
-    if name == "uvicorn":
-        import uvicorn
-
-        # The same app factory, address, workers and limits under uvicorn, on uvloop and
-        # httptools where they are installed ("auto"). On SIGTERM or SIGINT each worker ends its
-        # status streams and long polls at once (the app's lifespan puts its own handler ahead
-        # of uvicorn's, app.main._before_stop_signals); uvicorn stops accepting, waits for the
-        # open responses, then runs the app's shutdown (jobs released). A response still open
-        # after 10 s is cancelled and the shutdown runs all the same.
-        uvicorn.run(
-            "app.main:app_from_environment",
-            factory=True,
-            host=host or settings.host,
-            port=port or settings.port,
-            workers=workers,
-            loop="auto",
-            http="auto",
-            ws="none",
-            lifespan="on",  # a start-up that fails stops the server
-            # Connections and requests one worker holds at once (a status stream holds one for
-            # as long as it is open); beyond it uvicorn answers 503 at once, where granian makes
-            # the request wait.
-            limit_concurrency=settings.max_open_requests,
-            backlog=2048,
-            timeout_graceful_shutdown=10,
-            access_log=False,  # the app writes its own (app.accesslog)
-            proxy_headers=False,  # as under granian: the client is the connection's peer
-            server_header=False,
-        )
-        return
-    from granian import Granian
-    from granian.constants import Interfaces
-
-    # granian: the HTTP protocol in Rust, the app in Python (issue 16: a poll answered from memory
-    # costs the server a third of what it cost under uvicorn). Each worker process builds its
-    # app from the same environment (``app_from_environment``), so one worker or several start
-    # the same way. On SIGTERM or SIGINT the main process tells the workers to stop; each ends
-    # its status streams and long polls at once, then runs the app's shutdown (jobs released).
-    # A worker that has not stopped after this many seconds is killed (its plans are taken up
-    # again at the next start as abandoned ones).
-    Granian(
-        "app.main:app_from_environment",
-        factory=True,
-        interface=Interfaces.ASGI,
-        address=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        # Each open status stream holds one of these places for as long as it is open: a
-        # thousand dashboards streaming must leave room for the polls (granian's default is
-        # the listen backlog, 1024, which they would fill).
-        backpressure=settings.max_open_requests,
-        backlog=2048,
-        websockets=False,
-        log_access=False,  # the app writes its own (app.accesslog)
-        workers_kill_timeout=10,
-    ).serve()
-
-
-@data_cli.command("build")
-def data_build(
-    out: Path = typer.Option(
-        None, help="Output folder (default: the dataset folder, data/islands)"
-    ),
-    sources: Path = typer.Option(None, help="Source folder (default: data/islands/sources)"),
-    lang: Lang = LANG_OPTION,
-) -> None:
-    """Rebuild the dataset from its source files (deterministic)."""
-    from routing.inputs.geodata import parse_dataset
-    from routing.tools.dataset import build_dataset, write_dataset
-
-    settings = get_settings()
-    try:
-        dataset = build_dataset(sources or settings.sources_dir)
-        parse_dataset(dataset, source="built dataset")
-    except (RoutingError, ValueError) as exc:
-        _fail(exc)
-    _wrote(list(write_dataset(dataset, out or settings.dataset_dir)), lang)
-
-
-@data_cli.command("check-coast")
-def data_check_coast(
-    step: float = typer.Option(0.005, min=0.001, max=0.05, help="Grid step, degrees"),
-    min_distance: float = typer.Option(
-        1500, "--min-distance", min=0, max=20000, help="Metres from OSM land a cell must be"
-    ),
-    write: bool = typer.Option(
-        False, "--write", help="Add new candidates to data/hazards.geojson as unverified"
-    ),
-    lang: Lang = LANG_OPTION,
-) -> None:
-    """List the places where the GLOBE land mask sees land and the OSM coast open water: reef
-    or islet candidates for a person to confirm or discard (see data/hazards.geojson)."""
-    import shapely
-
-    from routing.inputs.hazards import dump
-    from routing.tools.coastcheck import candidates
-
-    settings = get_settings()
-    path = DataFiles(settings.data_dir).hazards
-    try:
-        land = data.land(settings.data_dir)
-        known = data.file_hazards(settings.data_dir)
-    except RoutingError as exc:
-        _fail(exc)
-    found = candidates(
-        land,
-        shapely.union_all(list(land)).bounds,
-        step_deg=step,
-        min_distance_m=min_distance,
-        known=known,
-    )
-    text = clitext.words(lang)
-    typer.echo(text["coast_found"].format(count=len(found), distance=f"{min_distance:g}"))
-    typer.echo(
-        text["coast_header"].format(id="id", lat="lat", lon="lon", km2="km2", osm=text["coast_osm"])
-    )
-    for c in found:
-        on_file = c.covered_by or "-"
-        typer.echo(
-            f"{c.id:<22} {c.lat:>9.4f} {c.lon:>10.4f} {c.area_km2:>6.2f} "
-            f"{c.nearest_osm_land_m:>10.0f}  {on_file}"
-        )
-    if write:
-        new = [c.hazard(min_distance) for c in found if c.covered_by is None]
-        known_ids = {h.id for h in known}
-        new = [h for h in new if h.id not in known_ids]
-        path.write_text(dump((*known, *new)), encoding="utf-8")
-        typer.echo(text["wrote_hazards"].format(path=path, count=len(new)), err=True)
-
-
-@cli.command()
-def islands(
-    format: IslandFormat = typer.Option(IslandFormat.geojson, "--format", help="Output format"),
-    district: str = typer.Option(None, help="District name or code"),
-    inhabited: bool = typer.Option(
-        None, "--inhabited/--uninhabited", help="Filter by inhabited flag"
-    ),
-) -> None:
-    """Print the islands as GeoJSON or CSV."""
-    settings = get_settings()
-    try:
-        arch = data.archipelago(settings.data_dir)
-    except RoutingError as exc:
-        _fail(exc)
-    if district is not None:
-        district = _district_code(arch, district)
-    feats = views.island_features(arch, district=district, inhabited=inhabited)
-    if format is IslandFormat.csv:
-        sys.stdout.write(views.islands_csv(arch, feats))
-    else:
-        _print_json(views.feature_collection(feats))
-
-
-@cli.command()
-def villages(
-    format: TableFormat = typer.Option(TableFormat.json, "--format", help="Output format"),
-    sea: bool = typer.Option(None, "--sea/--land", help="Only sea-served or land-served villages"),
-    district: str = typer.Option(None, help="District name or code"),
-) -> None:
-    """Print the villages with their demand as JSON or CSV."""
-    settings = get_settings()
-    try:
-        arch = data.archipelago(settings.data_dir)
-        if district is not None:
-            district = _district_code(arch, district)
-        records = views.village_records(
-            arch, data.kit(settings.data_dir), sea=sea, district=district
-        )
-    except RoutingError as exc:
-        _fail(exc)
-    if format is TableFormat.csv:
-        sys.stdout.write(views.villages_csv(records))
-    else:
-        _print_json(records)
-
-
-@cli.command("vessel-classes")
-def vessel_classes(
-    format: TableFormat = typer.Option(TableFormat.json, "--format", help="Output format"),
-) -> None:
-    """Print the vessel classes of the fleet catalogue with the source of every value."""
-    settings = get_settings()
-    try:
-        records = [views.vessel_class_record(vc) for vc in data.fleet(settings.data_dir).values()]
-    except RoutingError as exc:
-        _fail(exc)
-    if format is TableFormat.csv:
-        fields = [k for k in records[0] if k != "sources"] if records else []
-        sys.stdout.write(views.to_csv(records, fields))
-    else:
-        _print_json(records)
-
-
-PLACE_HELP = "Place id or name (see below)"
-
-
-@cli.command()
-def route(
-    origin: str = typer.Argument(..., metavar="FROM", help=PLACE_HELP),
-    destination: str = typer.Argument(..., metavar="TO", help=PLACE_HELP),
-    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id (any case)"),
-) -> None:
-    """Print the shortest sea path between two places as a GeoJSON Feature on stdout; which
-    depot or landing each place was taken to mean goes to stderr.
-
-    A place is an id (depot, landing point, village, island, district) or a name, without
-    case, accents or "Pulau", "Kecamatan", "Desa":
-
-    - **regency** ("Sumenep", "Kabupaten Sumenep"): the depot nearest its seat, Kota
-      Sumenep (Kalianget);
-    - **district** ("Kota Sumenep", "Kec. Arjasa"): its main landing (the port serving most
-      TPS); a mainland district: the depot nearest its villages;
-    - **island** ("Kangean", "Pulau Sapudi"): its main landing;
-    - **village**: its landing.
-
-    A name that fits several kinds: depot or landing first, then regency or district, island,
-    village; a place not reachable by sea gives way to one of the same name that is."""
-    settings = get_settings()
-    vessel_class = _class_id(vessel_class)
-    try:
-        arch = data.archipelago(settings.data_dir)
-    except RoutingError as exc:
-        _fail(exc)
-    a = _place(arch, origin, "FROM")
-    b = _place(arch, destination, "TO")
-    typer.echo(f"from: {a.note}", err=True)
-    typer.echo(f"to: {b.note}", err=True)
-    try:
-        vc, net = data.network(settings.data_dir, vessel_class, settings.matrix_cache_dir)
-        feature = views.route_feature(net.path(a.place_id, b.place_id), vc)
-        props = feature["properties"]
-        props["from_query"], props["to_query"] = origin, destination
-        props["from_resolved"] = views.resolved_record(a)
-        props["to_resolved"] = views.resolved_record(b)
-        _print_json(feature)
-    except (RoutingError, KeyError) as exc:
-        _fail(exc)
-
-
-def _place(arch: Any, query: str, argument: str) -> Any:
-    """What a place given to ``route`` stands for, or an error naming the argument and the
-    place (a place not reachable by sea: why)."""
-    from routing.errors import NoSeaPath
-
-    try:
-        return resolve_place(arch, query)
-    except NoSeaPath as exc:
-        _fail(ValueError(f"{argument} {query!r}: not reachable by sea: {exc.reason}"))
-    except RoutingError as exc:
-        _fail(ValueError(f"{argument}: {exc}"))
-
-
-@cli.command()
-def matrix(
-    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id (any case)"),
-    format: TableFormat = typer.Option(TableFormat.csv, "--format", help="Output format"),
-) -> None:
-    """Print the distance and duration matrix between all depots and landing points."""
-    settings = get_settings()
-    vessel_class = _class_id(vessel_class)
-    try:
-        m = data.matrix(settings.data_dir, vessel_class, settings.matrix_cache_dir)
-    except RoutingError as exc:
-        _fail(exc)
-    if format is TableFormat.csv:
-        sys.stdout.write(views.matrix_csv(m))
-    else:
-        _print_json(views.matrix_record(m))
-
-
-graph_cli = typer.Typer(
-    help="A vessel class's sea network as a graph (GraphML or GeoJSON).",
-    no_args_is_help=True,
-    rich_markup_mode=MARKUP,
-)
-cli.add_typer(graph_cli, name="graph")
-
-
-class GraphFormat(StrEnum):
-    graphml = "graphml"
-    geojson = "geojson"
-
-
-GRAPH_EXTENSIONS = {
-    ".graphml": GraphFormat.graphml,
-    ".geojson": GraphFormat.geojson,
-    ".json": GraphFormat.geojson,
-}
-
-
-@graph_cli.command("export")
-def graph_export(
-    vessel_class: str = typer.Option(..., "--vessel-class", help="Vessel class id (any case)"),
-    out: Path = typer.Option(..., "--out", help="File to write (.graphml, .geojson or .json)"),
-    format: GraphFormat | None = typer.Option(
-        None, "--format", help="graphml or geojson (default: from the extension of --out)"
-    ),
-    lang: Lang = LANG_OPTION,
-) -> None:
-    """Write the sea network of a vessel class as GraphML or GeoJSON.
-
-    Nodes: the terminals (by id) and the obstacle vertices (v0, v1, ...), with lon/lat; edges:
-    straight segments with their length in metres and geometry. What was written goes to
-    stderr."""
-    from routing.outputs import graph as graphexport
-
-    chosen = format or GRAPH_EXTENSIONS.get(out.suffix.lower())
-    if chosen is None:
-        known = ", ".join(GRAPH_EXTENSIONS)
-        _fail(ValueError(f"--out: cannot tell the format of {out} ({known}); give --format"))
-        return
-    settings = get_settings()
-    vessel_class = _class_id(vessel_class)
-    try:
-        vc, net = data.network(settings.data_dir, vessel_class, settings.matrix_cache_dir)
-        g = graphexport.to_networkx(net.graph, vessel_class=vc.id)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if chosen is GraphFormat.graphml:
-            graphexport.write_graphml(g, out)
-        else:
-            graphexport.write_geojson(g, out)
-    except (RoutingError, OSError) as exc:
-        _fail(exc)
-    line = clitext.words(lang)["wrote_graph"].format(
-        path=out,
-        format=chosen.value,
-        nodes=g.number_of_nodes(),
-        edges=g.number_of_edges(),
-        vessel_class=vc.id,
-        clearance=f"{vc.clearance_m:g}",
-    )
-    typer.echo(line, err=True)
-
-
-def _progress_bar(
-    total: float, label: str, *, by_iterations: bool, unit: str = "iteration"
-) -> tuple[Any, Any]:
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn(label),
-        BarColumn(),
-        TextColumn("{task.fields[info]}"),
-        TimeElapsedColumn(),
-        transient=True,
-        console=_err_console(),
-    )
-    task = bar.add_task(label, total=total, info="")
-    last = [0.0]
-
-    def update(iteration: int, elapsed: float, best: float) -> bool:
-        if elapsed - last[0] >= 0.2:
-            last[0] = elapsed
-            done = iteration if by_iterations else elapsed
-            bar.update(task, completed=min(done, total), info=f"{unit} {iteration}")
-        return False
-
-    return bar, update
-
-
-def _err_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, width=120)
-
-
-def _out_console() -> Any:
-    """Results on stdout: as wide as the terminal, or 100 columns in a pipe or a file (rich
-    fits tables in it and breaks long lines between words, never inside one)."""
-    from rich.console import Console
-
-    return Console(width=None if sys.stdout.isatty() else 100, highlight=False)
-
 
 SUMMARY_TEXT: dict[str, dict[str, str]] = {
     "id": {
@@ -590,28 +103,6 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def _wrote(paths: list[Path], lang: str) -> None:
-    """Say on stderr, in the chosen language, which files were written (one folder: named
-    once)."""
-    text = clitext.words(lang)
-    folders = {p.parent for p in paths}
-    if len(folders) == 1 and len(paths) > 1:
-        names = ", ".join(p.name for p in paths)
-        typer.echo(text["wrote_in"].format(folder=folders.pop(), names=names), err=True)
-    else:
-        for p in paths:
-            typer.echo(text["wrote"].format(path=p), err=True)
-
-
-def _solving_bar(iterations: int | None, seconds: float, lang: str) -> tuple[Any, Any]:
-    """The progress bar of a solve (by iterations where given, else by the time budget)."""
-    text = clitext.words(lang)
-    total = float(iterations) if iterations else seconds
-    return _progress_bar(
-        total, text["solving"], by_iterations=iterations is not None, unit=text["iteration"]
-    )
-
-
 def _why(hold: dict[str, Any], lang: str) -> str:
     """Why a vessel is held, in the table's language (the stored reason of an older plan)."""
     from routing.local import lang_of, number
@@ -659,7 +150,7 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
     k = document["kpis"]
     rows = summary_rows(document)
     if as_json:
-        _print_json(
+        print_json(
             {
                 "scenario": document["scenario"],
                 "status": document["status"],
@@ -673,7 +164,7 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
         return
     lg = lang_of(lang)
     text = SUMMARY_TEXT[lg]
-    console = _out_console()
+    console = out_console()
     status = text.get(document["status"], document["status"])
     table = Table(
         title=f"{document['scenario']}: {status}",
@@ -744,13 +235,13 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
 def _scenario_file(scenario: Path | None, bundled: str | None) -> Path:
     """The scenario file given, or the bundled scenario named (exactly one of the two)."""
     if (scenario is None) == (bundled is None):
-        _fail(ValueError("give exactly one of --scenario FILE and --bundled NAME"))
+        fail(ValueError("give exactly one of --scenario FILE and --bundled NAME"))
     if scenario is not None:
         return scenario
     folder = get_settings().files.scenarios
     known = sorted(p.stem for p in folder.glob("*.toml"))
     if bundled not in known:
-        _fail_listing(
+        fail_listing(
             f"--bundled: no bundled scenario {bundled!r}",
             "bundled scenarios",
             [(name, "") for name in known],
@@ -825,7 +316,7 @@ def plan(
             report["target_on_time"] = target_on_time
             report["below_target"] = reasons
         else:
-            bar, update = _solving_bar(iterations, seconds, lang)
+            bar, update = solving_bar(iterations, seconds, lang)
             with bar:
                 run = pipeline.plan(
                     given,
@@ -842,11 +333,11 @@ def plan(
             )
             written.append(out / "risk.json")
     except RoutingError as exc:
-        _fail(exc)
+        fail(exc)
     _summary(run.document, lang, as_json=as_json)
     if report is not None and not as_json:
         _target_lines(report, lang)
-    _wrote(written, lang)
+    wrote(written, lang)
 
 
 RISK_TEXT: dict[str, dict[str, str]] = {
@@ -909,16 +400,16 @@ def risk(
 
     settings = get_settings()
     if seed >= 2**31:
-        _fail(ValueError(f"--seed: {seed} is not below 2^31 ({2**31})"))
+        fail(ValueError(f"--seed: {seed} is not below 2^31 ({2**31})"))
     try:
         document = json.loads(plan_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        _fail(ValueError(f"--plan: cannot read {plan_file}: {exc}"))
+        fail(ValueError(f"--plan: cannot read {plan_file}: {exc}"))
     if scenario is None:
         name = str(document.get("scenario", "")) if isinstance(document, dict) else ""
         scenario = settings.data_dir / "scenarios" / f"{name}.toml"
         if not name or not scenario.exists():
-            _fail(ValueError(f"--scenario: no scenario file {scenario}; give --scenario"))
+            fail(ValueError(f"--scenario: no scenario file {scenario}; give --scenario"))
         typer.echo(clitext.words(lang)["scenario"].format(path=scenario), err=True)
     dask: Any = None
     executor: Any = None
@@ -932,7 +423,7 @@ def risk(
         elif workers > 1:
             executor = ProcessPoolExecutor(max_workers=workers)
         said = clitext.words(lang)
-        bar, update = _progress_bar(
+        bar, update = progress_bar(
             float(runs), said["simulating"], by_iterations=True, unit=said["run"]
         )
         with bar:
@@ -948,9 +439,9 @@ def risk(
                 progress=lambda done, total: update(done, float(done), 0.0),
             )
     except RoutingError as exc:
-        _fail(exc)
+        fail(exc)
     except ValueError as exc:  # not a plan document (pydantic's ValidationError is one)
-        _fail(ValueError(f"--plan: {plan_file} is not a plan document: {exc}"))
+        fail(ValueError(f"--plan: {plan_file} is not a plan document: {exc}"))
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
@@ -958,9 +449,9 @@ def risk(
             dask.close()
     if out is not None:
         out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        _wrote([out], lang)
+        wrote([out], lang)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     from rich import box
     from rich.table import Table
@@ -986,7 +477,7 @@ def risk(
             when(d["completion"]["p50"]),
             when(d["completion"]["p95"]),
         )
-    console = _out_console()
+    console = out_console()
     console.print(table)
     console.print(text["all"].format(chance=pct(result["every_district_on_time"])))
     if result["late_stops"]:
@@ -1029,7 +520,7 @@ def _target_lines(report: dict[str, Any], lang: str) -> None:
     lg = lang_of(lang)
     text = TARGET_TEXT[lg]
     pct = lambda x: f"{number(100 * x, lg, 0)} %"  # noqa: E731
-    console = _out_console()
+    console = out_console()
     if not report["below_target"]:
         console.print(text["met"].format(target=pct(report["target_on_time"])))
         return
@@ -1077,7 +568,7 @@ def replan(
 
     from app import planning
     from routing import pipeline
-    from routing.errors import DataError, Issue
+    from routing.errors import Issue
     from routing.inputs.scenario import parse_scenario
     from routing.outputs.export import jsonable
     from routing.plandoc import PlanDocument
@@ -1119,7 +610,7 @@ def replan(
             )
         given = planning.inputs(settings)
         problem = pipeline.problem_for(given, parse_scenario(raw, source=str(scenario)))
-        bar, update = _solving_bar(iterations, seconds, lang)
+        bar, update = solving_bar(iterations, seconds, lang)
         with bar:
             run = pipeline.replan(
                 given,
@@ -1135,9 +626,9 @@ def replan(
             )
         written = planning.write_plan(settings, run, out)
     except RoutingError as exc:
-        _fail(exc)
+        fail(exc)
     _summary(run.document, lang, as_json=as_json)
-    _wrote(written, lang)
+    wrote(written, lang)
 
 
 @cli.command()
@@ -1165,7 +656,7 @@ def batch(
     settings = get_settings()
     names = [p.stem for p in scenarios]
     if len(set(names)) != len(names):
-        _fail(ValueError("two scenario files share a name; their output folders would collide"))
+        fail(ValueError("two scenario files share a name; their output folders would collide"))
     try:
         # A new batch starts clean: the runs of an earlier batch into this folder do not count.
         (out / "runs.log").unlink(missing_ok=True)
@@ -1203,7 +694,7 @@ def batch(
         if dask is not None:
             dask.close()
     except RoutingError as exc:
-        _fail(exc)
+        fail(exc)
     out.mkdir(parents=True, exist_ok=True)
     (out / "comparison.csv").write_text(views.to_csv(rows, list(rows[0])), encoding="utf-8")
     sys.stdout.write(views.to_csv(rows, list(rows[0])))
@@ -1242,7 +733,7 @@ def capacity(
         given = planning.inputs(settings)
         chosen = load_scenario(scenario)
         problem = pipeline.problem_for(given, chosen, extra_per_class=extra_per_class)
-        bar, update = _solving_bar(iterations, seconds, lang)
+        bar, update = solving_bar(iterations, seconds, lang)
         with bar:
             run = pipeline.plan(
                 given,
@@ -1254,14 +745,14 @@ def capacity(
                 progress=update,
             )
     except RoutingError as exc:
-        _fail(exc)
+        fail(exc)
     report = capacity_report(run.plan)
     if format is TableFormat.csv:
         sys.stdout.write(
             views.to_csv(report["trips"], list(report["trips"][0]) if report["trips"] else [])
         )
     elif as_json or format is TableFormat.json:
-        _print_json(report)
+        print_json(report)
     else:
         names = run.plan.problem.names
         classes = {c: names.vessel_class(c) for c in report["vessels_available"]}
@@ -1285,7 +776,7 @@ def _capacity_tables(
     lg = lang_of(lang)
     text = clitext.words(lg)
     status = SUMMARY_TEXT[lg].get(report["status"], report["status"])
-    console = _out_console()
+    console = out_console()
 
     def table(title: str) -> Table:
         return Table(
@@ -1367,7 +858,7 @@ def papers(
 ) -> None:
     """Write each vessel's voyage papers (per trip: loading list, stops, handover records with a
     QR code per consignment); print the files written on stdout."""
-    from routing.errors import DataError, Issue
+    from routing.errors import Issue
     from routing.outputs import papers as voyage
     from routing.plandoc import PlanDocument
 
@@ -1380,7 +871,7 @@ def papers(
             raw = raw["plan"]  # a capacity plan's result: the plan is inside it
         document = PlanDocument.from_json(raw)
         used = {v.vessel_id: v.vessel_name or "" for v in document.voyages}
-        wanted = [_vessel_id(v, used) for v in vessel] if vessel else list(used)
+        wanted = [resolve_vessel(v, used) for v in vessel] if vessel else list(used)
         built = [voyage.voyage_papers(document, v, plan=plan_id, lang=lang.value) for v in wanted]
         out.mkdir(parents=True, exist_ok=True)
         kinds = ("pdf", "html") if format is PapersFormat.both else (format.value,)
@@ -1395,199 +886,4 @@ def papers(
                     path.write_text(voyage.papers_html(found), encoding="utf-8")
                 sys.stdout.write(f"{path}\n")
     except (RoutingError, OSError) as exc:
-        _fail(exc)
-
-
-db_cli = typer.Typer(help="The database.", no_args_is_help=True, rich_markup_mode=MARKUP)
-cli.add_typer(db_cli, name="db")
-
-
-@db_cli.command("migrate")
-def db_migrate() -> None:
-    """Bring the database (`DATABASE_URL`, else the SQLite file) to the newest schema and exit;
-    each API worker does the same at start, but not several at once on an empty database."""
-    from sqlalchemy.engine import make_url
-
-    from app import db
-
-    settings = get_settings()
-    where = make_url(settings.database).render_as_string(hide_password=True)
-    try:
-        db.migrate(settings.database)
-    except Exception as exc:  # the database away or refusing: said plainly, exit 1
-        _fail(RuntimeError(f"{where}: {exc}"))
-
-
-keys_cli = typer.Typer(help="API keys.", no_args_is_help=True, rich_markup_mode=MARKUP)
-cli.add_typer(keys_cli, name="keys")
-
-
-@keys_cli.command("create")
-def keys_create(
-    role: str = typer.Option(..., "--role", help="planner, field or viewer"),
-    name: str = typer.Option("", "--name", help="Who holds it"),
-    expires: str = typer.Option(
-        None, "--expires", help="Refused after this long: 14d, 12h, 30m or 90s (default: never)"
-    ),
-    vessel: str = typer.Option(
-        None,
-        "--vessel",
-        help="A field key bound to this vessel (id in data/fleet.toml): it posts this "
-        "vessel's events only and reads only its voyage",
-    ),
-    plan: str = typer.Option(
-        None, "--plan", help="With --vessel: bound to this plan (and its re-plans) too"
-    ),
-    qr: bool = typer.Option(
-        False,
-        "--qr",
-        help="Also print the field page's link with the key (BALLOT_PUBLIC_URL/field#key=...) "
-        "and that link as a QR code for the crew's phone",
-    ),
-    qr_file: Path = typer.Option(
-        None, "--qr-file", help="Also write the link's QR code to this .png or .svg file"
-    ),
-    lang: Lang = LANG_OPTION,
-) -> None:
-    """Create an API key and print it (it is stored hashed: this is the only time it is shown).
-
-    With --qr, the next line is the field page's link (the key in its fragment, which never
-    reaches a server) and a QR code of it follows, for the crew's phone to scan."""
-    from app import db
-    from app.services import keys
-
-    settings = get_settings()
-    if role not in keys.ROLES:
-        _fail(ValueError(f"--role must be one of {', '.join(keys.ROLES)}"))
-    try:
-        lifetime = keys.parse_lifetime(expires) if expires else None
-    except ValueError as exc:
-        _fail(ValueError(f"--expires: {exc}"))
-    if (qr or qr_file is not None) and (role != "field" or vessel is None):
-        option = "--qr" if qr else "--qr-file"
-        why = "the field page needs a field key bound to a vessel (--vessel)"
-        _fail(ValueError(f"{option}: {why}"))
-    if qr_file is not None and qr_file.suffix.lower() not in (".png", ".svg"):
-        _fail(ValueError(f"--qr-file: {qr_file} is neither a .png nor a .svg file"))
-    if vessel is not None and role == "field":
-        from app.services.vessels import fleet_vessels
-
-        try:
-            fleet = {v.id: v.name for v in fleet_vessels(settings).values()}
-        except RoutingError as exc:
-            _fail(exc)
-        vessel = _vessel_id(vessel, fleet)
-    db.migrate(settings.database)
-    try:
-        key, record = keys.issue(
-            settings, role, name=name, lifetime=lifetime, vessel_id=vessel, plan_id=plan
-        )
-    except DataError as exc:
-        options = {"/vessel_id": "--vessel", "/plan_id": "--plan"}
-        why = "; ".join(f"{options.get(p.path, p.path)}: {p.message}" for p in exc.problems)
-        _fail(ValueError(why))
-        return
-    typer.echo(key)
-    if qr or qr_file is not None:
-        import segno
-
-        link = keys.field_url(settings.public_url, key)
-        typer.echo(link)
-        said = clitext.words(lang)
-        where = clitext.unreachable_host(settings.public_url)
-        if where is not None:
-            url = settings.public_url
-            typer.echo(said["qr_unreachable"].format(url=url, what=said[where]), err=True)
-        elif not _secure_origin(settings.public_url):
-            typer.echo(said["qr_insecure"].format(url=settings.public_url), err=True)
-        code = segno.make(link, error="m", micro=False)
-        if qr:  # half blocks where the output can carry them, else ANSI colours
-            try:
-                "\u2580\u2584\u2588".encode(sys.stdout.encoding or "ascii")
-                compact = True
-            except (UnicodeEncodeError, LookupError):
-                compact = False
-            sys.stdout.flush()
-            code.terminal(out=sys.stdout, compact=compact)
-        if qr_file is not None:
-            try:
-                code.save(str(qr_file), scale=8, border=4)
-            except OSError as exc:
-                _fail(exc)
-            _wrote([qr_file], lang)
-    if record.expires_at is not None:
-        line = clitext.words(lang)["key_expires"]
-        typer.echo(line.format(id=record.id, when=_wib(record.expires_at)), err=True)
-
-
-def _secure_origin(url: str) -> bool:
-    """Whether browsers treat the address as a secure context (HTTPS, or this machine)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.scheme == "https" or parts.hostname in ("localhost", "127.0.0.1", "::1")
-
-
-def _wib(t: float | None) -> str:
-    """A time people read: WIB (UTC+7)."""
-    from routing.local import stamp
-
-    return "-" if t is None else stamp(datetime.fromtimestamp(t, UTC))
-
-
-@keys_cli.command("list")
-def keys_list(
-    format: TableFormat = typer.Option(TableFormat.csv, "--format", help="Output format"),
-) -> None:
-    """The keys: id, role, holder, vessel and plan (of a bound field key), created, expires,
-    state (never the key itself)."""
-    from app import db
-    from app.services import keys
-
-    settings = get_settings()
-    db.migrate(settings.database)
-    now = db.now()
-    records = keys.list_keys(settings.database)
-    if format == TableFormat.json:
-        _print_json([k.as_json(now) for k in records])
-        return
-    out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(
-        ["id", "role", "name", "vessel_id", "plan_id", "created_wib", "expires_wib", "state"]
-    )
-    for k in records:
-        out.writerow(
-            [
-                k.id,
-                k.role,
-                k.name,
-                k.vessel_id or "",
-                k.plan_id or "",
-                _wib(k.created_at),
-                _wib(k.expires_at),
-                k.state(now),
-            ]
-        )
-
-
-@keys_cli.command("revoke")
-def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from keys list)")) -> None:
-    """Revoke a key: every running worker refuses it within a second."""
-    from app import db
-    from app.services import keys
-
-    settings = get_settings()
-    db.migrate(settings.database)
-    record = keys.revoke_key(settings.database, key_id)
-    if record is None:
-        _fail(LookupError(f"no API key with id {key_id!r} (see: ballot-routing keys list)"))
-        return
-    typer.echo(f"revoked {record.id} ({record.role}{', ' + record.name if record.name else ''})")
-
-
-def main() -> None:
-    cli()
-
-
-if __name__ == "__main__":
-    main()
+        fail(exc)
