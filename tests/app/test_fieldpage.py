@@ -56,3 +56,14 @@ def test_the_page_loads_nothing_from_another_origin() -> None:
     for name in OWN_FILES:
         text = (STATIC / name).read_text(encoding="utf-8")
         assert not re.search(r"https?://", text), name
+
+
+def test_the_text_catalogue_is_served_to_the_pages_without_a_key(client: TestClient) -> None:
+    from routing.text import catalogue
+
+    client.headers.pop("X-API-Key")
+    r = client.get("/static/text/catalogue.json")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json() == catalogue()
+    assert "/static/text/catalogue.json" not in client.get("/openapi.json").json()["paths"]
