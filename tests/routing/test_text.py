@@ -5,6 +5,8 @@ those words from it rather than keeping their own."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import get_args
 
 from app import cli, clitext
@@ -14,6 +16,7 @@ from routing.outputs import papers
 from routing.plandoc import ReasonCode
 
 LANGS: tuple[Lang, ...] = ("id", "en")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_reason_code_the_engine_gives_is_in_the_catalogue() -> None:
@@ -59,3 +62,30 @@ def test_the_catalogue_is_plain_json_shipped_with_the_engine() -> None:
     assert text.CATALOGUE.parent.name == "text"
     assert text.CATALOGUE.parent.parent.name == "routing"
     json.loads(text.CATALOGUE.read_text(encoding="utf-8"))
+
+
+def _sources() -> list[Path]:
+    """The engine's and the service's source files: Python, templates, the pages' scripts."""
+    found: list[Path] = []
+    for package in (ROOT / "routing", ROOT / "app"):
+        for pattern in ("**/*.py", "**/*.j2", "**/*.js", "**/*.html"):
+            found += [p for p in package.glob(pattern) if "vendor" not in p.parts]
+    return found
+
+
+def test_each_reason_label_is_written_once_in_the_catalogue() -> None:
+    sources = {p: p.read_text(encoding="utf-8") for p in _sources()}
+    for code, entry in text.catalogue()["reasons"].items():
+        for key in (*LANGS, "message"):
+            quoted = json.dumps(entry[key])
+            holders = [p.relative_to(ROOT) for p, s in sources.items() if quoted in s]
+            assert holders == [], (code, key, holders)
+
+
+def test_the_pages_keep_no_copy_of_the_shared_words() -> None:
+    for page in ("dashboard.js", "field.js"):
+        script = (ROOT / "app" / "static" / page).read_text(encoding="utf-8")
+        for section in ("words", "pages"):
+            for key in text.catalogue()[section]:
+                assert not re.search(rf"\b{key}: \"", script), (page, key)
+        assert "reason_" not in script.replace("`reason_${", "")
