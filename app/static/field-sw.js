@@ -10,6 +10,8 @@ const SHELL = [
   "/field",
   "/static/field.js",
   "/static/field.css",
+  "/static/field/qr.js",
+  "/static/field/queue.js",
   "/static/shared/text.js",
   "/static/shared/time.js",
   "/static/shared/api.js",

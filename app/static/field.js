@@ -5,18 +5,15 @@ import { readProblem, storedKey as keptKey } from "./shared/api.js";
 import { $, h, translatePage } from "./shared/dom.js";
 import { keepLang, named, storedLang, translator, wordsOf } from "./shared/text.js";
 import { nowIso, wibWithDay } from "./shared/time.js";
+import { decodeImage, handoverCode, qrDetector } from "./field/qr.js";
+import { addAction, deleteAction, loadActions, putAction } from "./field/queue.js";
 
 const PARAMS = new URLSearchParams(location.search);
 const RETRY_MS = Number(PARAMS.get("retry_ms")) || 15000; // a periodic try of the queue
 const VOYAGE_REFRESH_MS = 60000;
 const KEY_ITEM = "ballotFieldKey";
 const VOYAGE_ITEM = "ballotFieldVoyage";
-const DB_NAME = "ballot-field";
-const STORE = "actions";
 const DATA_CACHE = "ballot-field-data-v1"; // the service worker's copy of the voyage
-const HANDOVER_SCHEME = "ballot:handover";
-const HANDOVER_KEYS = ["v", "plan", "vessel", "stop", "consignment", "boxes"];
-const JSQR_URL = "/static/vendor/jsQR.js";
 const NEXT_SHOWN = 3; // stops shown in full from the current one
 
 // Everything people read, in both languages; "{name}" marks a value filled in at run time. The
@@ -203,34 +200,6 @@ function keyFromInput(text) {
 }
 
 // --- the queue on the phone (IndexedDB) -----------------------------------------------------------
-
-let dbPromise = null;
-function db() {
-  dbPromise ||= new Promise((resolve, reject) => {
-    const open = indexedDB.open(DB_NAME, 1);
-    open.onupgradeneeded = () => open.result.createObjectStore(STORE, { keyPath: "seq", autoIncrement: true });
-    open.onsuccess = () => resolve(open.result);
-    open.onerror = () => reject(open.error);
-  });
-  return dbPromise;
-}
-
-// Run fn(store) in one transaction; resolves with fn's request result once it is committed.
-async function withStore(mode, fn) {
-  const conn = await db();
-  return new Promise((resolve, reject) => {
-    const tx = conn.transaction(STORE, mode);
-    const request = fn(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(request ? request.result : undefined);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
-  });
-}
-
-const loadActions = () => withStore("readonly", (s) => s.getAll());
-const addAction = (action) => withStore("readwrite", (s) => s.add(action));
-const putAction = (action) => withStore("readwrite", (s) => s.put(action));
-const deleteAction = (seq) => withStore("readwrite", (s) => s.delete(seq));
 
 async function refreshActions() {
   state.actions = (await loadActions()).sort((a, b) => a.seq - b.seq);
@@ -871,23 +840,8 @@ async function sendOne(action) {
 
 // The reader of routing.outputs.papers.handover_payload's text; {error} names the first problem.
 function parseHandover(text) {
-  const raw = String(text || "").trim();
-  const q = raw.indexOf("?");
-  if (q < 0 || raw.slice(0, q) !== HANDOVER_SCHEME) return { error: t("why_scheme") };
-  const params = new URLSearchParams(raw.slice(q + 1));
-  const code = {};
-  for (const key of HANDOVER_KEYS) {
-    const values = params.getAll(key);
-    if (values.length > 1) return { error: fill("why_twice", { key }) };
-    if (!values.length || !values[0]) return { error: fill("why_missing", { key }) };
-    code[key] = values[0];
-  }
-  if (code.v !== "1") return { error: fill("why_version", { v: code.v }) };
-  for (const key of ["stop", "boxes"]) {
-    if (!/^\d+$/.test(code[key])) return { error: fill("why_number", { key }) };
-    code[key] = Number(code[key]);
-  }
-  return { code };
+  const { code, problem, values } = handoverCode(text);
+  return problem ? { error: fill(problem, values) } : { code };
 }
 
 function openCode(text) {
@@ -937,60 +891,6 @@ function closeScanner() {
   stopCamera();
   $("scan-box").hidden = true;
   $("code").value = "";
-}
-
-let jsqrPromise = null;
-function loadJsQr() {
-  jsqrPromise ||= new Promise((resolve, reject) => {
-    if (window.jsQR) return resolve(window.jsQR);
-    const script = document.createElement("script");
-    script.src = JSQR_URL;
-    script.onload = () => resolve(window.jsQR);
-    script.onerror = () => {
-      jsqrPromise = null;
-      reject(new Error("jsQR"));
-    };
-    document.head.append(script);
-  });
-  return jsqrPromise;
-}
-
-// A BarcodeDetector for QR codes where the browser has one, else null (jsQR then).
-async function qrDetector() {
-  if (!("BarcodeDetector" in window)) return null;
-  try {
-    const formats = await window.BarcodeDetector.getSupportedFormats();
-    return formats.includes("qr_code") ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
-  } catch {
-    return null;
-  }
-}
-
-// The QR text in a picture (a camera frame or a photo) drawn on a canvas with a white margin.
-async function decodeImage(source, width, height, detector) {
-  if (detector) {
-    try {
-      const found = await detector.detect(source);
-      if (found.length) return found[0].rawValue;
-    } catch {
-      /* jsQR below */
-    }
-  }
-  const jsQR = await loadJsQr();
-  const scale = Math.min(1, 1280 / Math.max(width, height));
-  const w = Math.round(width * scale);
-  const hgt = Math.round(height * scale);
-  const margin = Math.round(Math.max(w, hgt) * 0.1);
-  const canvas = document.createElement("canvas");
-  canvas.width = w + 2 * margin;
-  canvas.height = hgt + 2 * margin;
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(source, margin, margin, w, hgt);
-  const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
-  const found = jsQR(image.data, image.width, image.height, { inversionAttempts: "attemptBoth" });
-  return found ? found.data : null;
 }
 
 async function readPhoto(file) {

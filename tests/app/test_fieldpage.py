@@ -18,7 +18,8 @@ OWN_FILES = (
     "field.js",
     "field.css",
     "field-sw.js",
-    *(f"shared/{p.name}" for p in sorted((STATIC / "shared").glob("*.js"))),
+    *(f"{p.parent.name}/{p.name}" for p in sorted((STATIC / "shared").glob("*.js"))),
+    *(f"{p.parent.name}/{p.name}" for p in sorted((STATIC / "field").glob("*.js"))),
 )
 IMPORT = re.compile(r'^import .* from "\./([\w/.-]+\.js)";$', re.M)
 
@@ -67,6 +68,7 @@ def test_what_the_service_worker_keeps_is_served(client: TestClient) -> None:
     # the modules the page imports and the words they read: without them it does not start
     modules = imported_modules("field.js")
     assert {"shared/text.js", "shared/time.js", "shared/api.js", "shared/dom.js"} <= modules
+    assert {"field/qr.js", "field/queue.js"} <= modules
     assert {f"/static/{m}" for m in modules} | {"/static/text/catalogue.json"} <= set(paths)
     assert re.search(r'const SHELL_CACHE = "ballot-field-shell-v2"', worker)  # the new list
     for path in paths:
