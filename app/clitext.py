@@ -1,6 +1,7 @@
 """What the command line says to people beside its tables, in Indonesian and English: progress,
 the files written, the capacity table and warnings (one entry per phrase, the same keys in both
-languages). The plan, risk and target tables keep their words in ``app.cli.planning``."""
+languages). The plan, risk and target tables keep their words in ``app.cli.planning``; the words the
+pages and the papers print too come from the text catalogue (``routing.text``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from routing.local import lang_of
+from routing.text import word
 
 TEXT: dict[str, dict[str, str]] = {
     "id": {
@@ -34,13 +36,13 @@ TEXT: dict[str, dict[str, str]] = {
         "needed_col": "Dibutuhkan",
         "available": "Tersedia",
         "fullness": "Keterisian kapal (trip yang paling penuh)",
-        "vessel": "Kapal",
+        "vessel": word("vessel", "id"),
         "trips": "Trip",
         "load_kg": "Muatan kg",
         "kg_pct": "Berat %",
         "m3_pct": "Volume %",
         "deadlines": "Batas waktu per kecamatan",
-        "district": "Kecamatan",
+        "district": word("district", "id"),
         "deadline": "Batas waktu",
         "delivered_by": "Terkirim",
         "slack_h": "Sisa jam",
@@ -81,13 +83,13 @@ TEXT: dict[str, dict[str, str]] = {
         "needed_col": "Needed",
         "available": "Available",
         "fullness": "How full the vessels are (their fullest trip)",
-        "vessel": "Vessel",
+        "vessel": word("vessel", "en"),
         "trips": "Trips",
         "load_kg": "Load kg",
         "kg_pct": "Weight %",
         "m3_pct": "Volume %",
         "deadlines": "Deadlines per district",
-        "district": "District",
+        "district": word("district", "en"),
         "deadline": "Deadline",
         "delivered_by": "Delivered by",
         "slack_h": "Slack h",

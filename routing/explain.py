@@ -20,6 +20,7 @@ from routing.domain import Consignment, Plan, Problem, Reason, Unassigned, Vesse
 from routing.schedule import Clock
 from routing.sea.matrix import Matrix
 from routing.sea.weather import Weather
+from routing.text import reason_messages
 from routing.units import loading_seconds, unloading_seconds
 
 ORDER = (
@@ -30,16 +31,8 @@ ORDER = (
     "WEATHER_WINDOW_CLOSED",
     "DEADLINE_UNREACHABLE",
 )
-MESSAGES = {
-    "NO_SEA_PATH": "no sea path between the vessel's home depot and the landing for its class",
-    "DRAFT_TOO_DEEP": "the vessel's draft exceeds the known depth at the landing",
-    "DEMAND_EXCEEDS_CAPACITY": "the consignment does not fit the vessel (kg or m3)",
-    "DEADLINE_UNREACHABLE": "even sailing to it alone, the vessel cannot hand it over in time",
-    "FLEET_EXHAUSTED": "every vessel able to serve it is busy for the rest of its window",
-    "TRADE_OFF": "the solver could not fit it beside the other deliveries within the budget",
-    "WEATHER_WINDOW_CLOSED": "the forecast waves keep the vessel from getting there in time",
-    "LANDING_CLOSED": "the landing is closed until after the deadline",
-}
+MESSAGES = reason_messages()
+"""Each code's message as a plan carries it (from the text catalogue, ``routing.text``)."""
 
 
 @dataclass(frozen=True)

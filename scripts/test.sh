@@ -11,6 +11,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# The copy detector of tests/app/test_pages.py (jscpd, fetched from the npm registry by npx)
+# runs on Node.js.
+if ! command -v npx >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
 # PostgreSQL on 127.0.0.1:5432 with a role `root` and a database `test` (the tests' URL): started
 # when it is installed but down, the role and database created when missing; else stop at once
 # saying what is missing.

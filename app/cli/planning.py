@@ -34,10 +34,11 @@ from app.config import get_settings
 from routing.domain import Budget
 from routing.errors import DataError, RoutingError
 from routing.inputs.scenario import load_scenario
+from routing.text import reason_labels, word
 
 SUMMARY_TEXT: dict[str, dict[str, str]] = {
     "id": {
-        "vessel": "Kapal",
+        "vessel": word("vessel", "id"),
         "class": "Kelas",
         "trips": "Trip",
         "landings": "Pendaratan",
@@ -59,17 +60,10 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
         "{retimed} bergeser waktu, {unchanged} tetap, {unserved} kini tidak terlayani",
         "moved": "pindah",
         "h": "jam",
-        "NO_SEA_PATH": "tidak ada jalur laut",
-        "DRAFT_TOO_DEEP": "pendaratan terlalu dangkal untuk kapal",
-        "DEMAND_EXCEEDS_CAPACITY": "muatan melebihi kapasitas kapal",
-        "LANDING_CLOSED": "pendaratan ditutup",
-        "WEATHER_WINDOW_CLOSED": "cuaca tidak memungkinkan",
-        "DEADLINE_UNREACHABLE": "batas waktu tidak terkejar",
-        "FLEET_EXHAUSTED": "armada tidak cukup",
-        "TRADE_OFF": "dikorbankan demi desa lain",
+        **reason_labels("id"),
     },
     "en": {
-        "vessel": "Vessel",
+        "vessel": word("vessel", "en"),
         "class": "Class",
         "trips": "Trips",
         "landings": "Landings",
@@ -91,14 +85,7 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
         "{retimed} retimed, {unchanged} unchanged, {unserved} now unserved",
         "moved": "moved",
         "h": "h",
-        "NO_SEA_PATH": "no sea path",
-        "DRAFT_TOO_DEEP": "landing too shallow for the vessels",
-        "DEMAND_EXCEEDS_CAPACITY": "load exceeds the vessels' capacity",
-        "LANDING_CLOSED": "landing closed",
-        "WEATHER_WINDOW_CLOSED": "weather window closed",
-        "DEADLINE_UNREACHABLE": "deadline unreachable",
-        "FLEET_EXHAUSTED": "fleet exhausted",
-        "TRADE_OFF": "traded off for other villages",
+        **reason_labels("en"),
     },
 }
 

@@ -4,6 +4,9 @@ Both are plain files in ``app/static/``; the page's script, style and the vendor
 are served from ``/static/``. The service worker lives at ``/field/sw.js`` so that it may
 control ``/field``: a worker's scope may not reach above its own folder (``/field/``) unless
 the ``Service-Worker-Allowed`` header widens it, which is what it does here.
+
+The text catalogue the pages share with the command line and the papers (``routing.text``) is
+served beside the pages' files as ``/static/text/catalogue.json``, without a key.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
+
+from routing.text import CATALOGUE
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 SCOPE = "/field"
@@ -34,4 +39,12 @@ def field_service_worker() -> FileResponse:
         STATIC / "field-sw.js",
         media_type="text/javascript",
         headers={"Service-Worker-Allowed": SCOPE, "Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/static/text/catalogue.json")
+def text_catalogue() -> FileResponse:
+    """The words the pages share with the command line and the papers, in both languages."""
+    return FileResponse(
+        CATALOGUE, media_type="application/json", headers={"Cache-Control": "no-cache"}
     )

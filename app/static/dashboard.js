@@ -1,5 +1,10 @@
 // Dashboard: islands, plan routes and live status from the service's own API. No CDN, no tiles.
-"use strict";
+import { api as apiWithKey, storedKey as keptKey } from "./shared/api.js";
+import { $, html, svg as el, translatePage } from "./shared/dom.js";
+import { keepLang, named, storedLang, translator, wordsOf } from "./shared/text.js";
+import { clock as clockIn, day as dayIn, wib as wibIn } from "./shared/time.js";
+import { drawChart } from "./dashboard/histogram.js";
+import { latAt, metresPerUnit, pathOf, project, px } from "./dashboard/projection.js";
 
 const PARAMS = new URLSearchParams(location.search);
 const POLL_MS = Number(PARAMS.get("poll_ms")) || 3000;
@@ -12,21 +17,20 @@ const STREAM_RETRY_MS = Number(PARAMS.get("stream_retry_ms")) || 30000;
 // the page reads the run's progress until it completes or fails.
 const RISK_RUNS = Number(PARAMS.get("risk_runs")) || 1000;
 const RISK_POLL_MS = Number(PARAMS.get("risk_poll_ms")) || 1000;
-const LOCALES = { id: "id-ID", en: "en-GB" };
-// Everything people read, in both languages; "{name}" marks a value filled in at run time.
-const TEXT = {
+// Everything people read, in both languages; "{name}" marks a value filled in at run time. The
+// reason codes' labels and the words shared with the field page come from the text catalogue.
+const TEXT = wordsOf({
   id: {
-    title: "Distribusi logistik pemilu ke kepulauan Sumenep", key: "Kunci API", keyOpen: "Buka",
+    title: "Distribusi logistik pemilu ke kepulauan Sumenep", key: "Kunci API",
     keyNeeded: "Masukkan kunci API untuk membuka peta dan rencana.",
     keyRefused: "Kunci API ditolak: tidak dikenal, sudah dicabut atau kedaluwarsa.",
     plan: "Rencana", noPlans: "belum ada rencana", scenario: "Skenario", seconds: "Waktu hitung (detik)",
     start: "Buat rencana", startFailed: "Rencana tidak dapat dibuat", startForbidden: "kunci ini bukan kunci perencana",
     solvingNew: "Rencana baru sedang dihitung…", noResult: "Rencana ini belum punya hasil ({phase}).",
-    lang: "Bahasa", langId: "Bahasa Indonesia", langEn: "Bahasa Inggris",
     heard: "Terakhir terhubung", offline: "Server tidak dapat dihubungi",
     live: "langsung", liveNote: "Server mengirim setiap perubahan saat terjadi",
     polling: "memeriksa tiap {s} dtk", pollingNote: "Siaran langsung tidak tersedia: halaman menanyakan status berkala",
-    kind_plan: "rencana", kind_capacity: "rencana kapasitas", kind_replan: "rencana ulang",
+    kind_plan: "rencana",
     replanOf: "rencana ulang dari {id}",
     phase_queued: "antre", phase_building_matrix: "menyusun matriks jarak", phase_solving: "sedang dihitung",
     phase_completed: "selesai", phase_infeasible: "tidak semua terlayani", phase_failed: "gagal",
@@ -38,9 +42,9 @@ const TEXT = {
     mainland: "Madura (daratan)", islandDistricts: "Kecamatan: {names}", depot: "Depo",
     landings: "Pendaratan", planned: "direncanakan", underway: "dalam perjalanan", delivered: "diterima",
     risk: "terlambat / berisiko",
-    districts: "Kecamatan", district: "Kecamatan", tps: "TPS diterima", eta: "Perkiraan tiba",
+    districts: "Kecamatan", tps: "TPS diterima", eta: "Perkiraan tiba",
     deadline: "Batas waktu", status: "Status", ok: "aman", atrisk: "berisiko",
-    vessels: "Kapal", vessel: "Kapal", where: "Posisi", state: "Keadaan",
+    vessels: "Kapal", where: "Posisi", state: "Keadaan",
     state_planned: "Direncanakan", state_finished: "Selesai",
     trip: "perjalanan {n}", trips: "{n} perjalanan", trips1: "1 perjalanan",
     late: "terlambat {h}", hours: "{n} jam",
@@ -50,16 +54,11 @@ const TEXT = {
     note_daylight: "menunggu siang", note_berth: "sandar di dermaga", note_tender: "dengan perahu kecil",
     note_depot: "di depo",
     waves: "gelombang", boxes: "{n} kotak", arrives: "Tiba", handover: "Serah terima",
-    districtOf: "Kec. {name}",
     handovers: "Serah terima tercatat", landing: "Pendaratan", receiver: "Penerima",
     recordedBy: "Dicatat oleh", happened: "Waktu kejadian", reached: "Sampai di server",
     keyOf: "kunci {id}", handoverOf: "{boxes}, kondisi {condition}",
     cond_good: "baik", cond_damaged: "rusak",
     unassigned: "Desa belum terlayani",
-    reason_NO_SEA_PATH: "tidak ada jalur laut", reason_DRAFT_TOO_DEEP: "pendaratan terlalu dangkal untuk kapal",
-    reason_DEMAND_EXCEEDS_CAPACITY: "muatan melebihi kapasitas kapal", reason_LANDING_CLOSED: "pendaratan ditutup",
-    reason_WEATHER_WINDOW_CLOSED: "cuaca tidak memungkinkan", reason_DEADLINE_UNREACHABLE: "batas waktu tidak terkejar",
-    reason_FLEET_EXHAUSTED: "armada tidak cukup", reason_TRADE_OFF: "dikorbankan demi desa lain",
     onTime: "Peluang tepat waktu", byH5: "Sampai H-5",
     onTimeNote: "Peluang semua desa di kecamatan menerima logistik sebelum batas waktunya, dari simulasi cuaca, kecepatan dan kerusakan kapal",
     byH5Note: "Peluang semua desa di kecamatan menerima logistik sampai akhir H-5 (lima hari sebelum hari pemungutan suara)",
@@ -75,7 +74,7 @@ const TEXT = {
     riskErr_internal_error: "simulasi gagal", riskCancelled: "Perhitungan risiko dibatalkan.",
     riskErr_too_many_risk_runs_of_plan: "rencana ini sudah punya perhitungan risiko yang antre atau berjalan",
     riskErr_too_many_risk_runs: "terlalu banyak perhitungan risiko antre atau berjalan; coba lagi nanti",
-    histTitle: "Waktu selesai {district}", close: "Tutup",
+    histTitle: "Waktu selesai {district}",
     histAria: "Histogram waktu selesai {district} terhadap batas waktu {deadline} dari {runs} simulasi: {ontime} tepat waktu ({p}), {late} terlambat, {none} tidak terkirim",
     histX: "Jam terhadap batas waktu", histY: "Simulasi", histDeadline: "batas waktu",
     histBefore: "lebih awal", histAfter: "lebih lambat", histNone: "tidak terkirim",
@@ -89,17 +88,16 @@ const TEXT = {
     noLateStops: "Tidak ada persinggahan yang terlambat dalam simulasi.",
   },
   en: {
-    title: "Election logistics to the Sumenep islands", key: "API key", keyOpen: "Open",
+    title: "Election logistics to the Sumenep islands", key: "API key",
     keyNeeded: "Enter an API key to open the map and the plans.",
     keyRefused: "The API key was refused: unknown, revoked or expired.",
     plan: "Plan", noPlans: "no plans yet", scenario: "Scenario", seconds: "Solving time (seconds)",
     start: "Start plan", startFailed: "The plan could not be started", startForbidden: "this is not a planner key",
     solvingNew: "Solving the new plan…", noResult: "This plan has no result yet ({phase}).",
-    lang: "Language", langId: "Indonesian", langEn: "English",
     heard: "Last heard", offline: "Cannot reach the server",
     live: "live", liveNote: "The server sends each change as it happens",
     polling: "polling every {s} s", pollingNote: "The live stream is unavailable: the page asks for the status at intervals",
-    kind_plan: "plan", kind_capacity: "capacity plan", kind_replan: "re-plan",
+    kind_plan: "plan",
     replanOf: "re-plan of {id}",
     phase_queued: "queued", phase_building_matrix: "building the distance matrix", phase_solving: "solving",
     phase_completed: "completed", phase_infeasible: "not all served", phase_failed: "failed",
@@ -111,9 +109,9 @@ const TEXT = {
     mainland: "Madura (mainland)", islandDistricts: "Districts: {names}", depot: "Depot",
     landings: "Landings", planned: "planned", underway: "under way", delivered: "delivered",
     risk: "late / at risk",
-    districts: "Districts", district: "District", tps: "TPS delivered", eta: "ETA",
+    districts: "Districts", tps: "TPS delivered", eta: "ETA",
     deadline: "Deadline", status: "Status", ok: "on track", atrisk: "at risk",
-    vessels: "Vessels", vessel: "Vessel", where: "Where", state: "State",
+    vessels: "Vessels", where: "Where", state: "State",
     state_planned: "Planned", state_finished: "Finished",
     trip: "trip {n}", trips: "{n} trips", trips1: "1 trip",
     late: "{h} late", hours: "{n} h",
@@ -123,16 +121,11 @@ const TEXT = {
     note_daylight: "waiting for daylight", note_berth: "alongside a pier", note_tender: "by small boat",
     note_depot: "at the depot",
     waves: "waves", boxes: "{n} boxes", arrives: "Arrives", handover: "Handover",
-    districtOf: "{name} district",
     handovers: "Recorded handovers", landing: "Landing", receiver: "Receiver",
     recordedBy: "Recorded by", happened: "Happened", reached: "Reached the service",
     keyOf: "key {id}", handoverOf: "{boxes}, condition {condition}",
     cond_good: "good", cond_damaged: "damaged",
     unassigned: "Villages not served",
-    reason_NO_SEA_PATH: "no sea path", reason_DRAFT_TOO_DEEP: "landing too shallow for the vessels",
-    reason_DEMAND_EXCEEDS_CAPACITY: "load exceeds the vessels' capacity", reason_LANDING_CLOSED: "landing closed",
-    reason_WEATHER_WINDOW_CLOSED: "weather window closed", reason_DEADLINE_UNREACHABLE: "deadline unreachable",
-    reason_FLEET_EXHAUSTED: "fleet exhausted", reason_TRADE_OFF: "traded off for other villages",
     onTime: "Chance on time", byH5: "By H-5",
     onTimeNote: "Chance that every village of the district is served by its deadline, over runs that sample the weather, speeds and breakdowns",
     byH5Note: "Chance that every village of the district is served by the end of H-5 (five days before polling day)",
@@ -148,7 +141,7 @@ const TEXT = {
     riskErr_internal_error: "the simulation failed", riskCancelled: "The risk computation was cancelled.",
     riskErr_too_many_risk_runs_of_plan: "this plan already has risk computations queued or running",
     riskErr_too_many_risk_runs: "too many risk computations are queued or running; try again later",
-    histTitle: "Completion time, {district}", close: "Close",
+    histTitle: "Completion time, {district}",
     histAria: "Histogram of completion times, {district}, against the deadline {deadline} over {runs} runs: {ontime} on time ({p}), {late} late, {none} not delivered",
     histX: "Hours from the deadline", histY: "Runs", histDeadline: "deadline",
     histBefore: "earlier", histAfter: "later", histNone: "not delivered",
@@ -161,12 +154,11 @@ const TEXT = {
     lateStops: "Stops most often late", lateStop: "{vessel} → {landing}: late in {p} of runs",
     noLateStops: "No stop was late in any run.",
   },
-};
+});
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
-const SVGNS = "http://www.w3.org/2000/svg";
 const ACTIVE = ["queued", "building_matrix", "solving"];
 const state = {
-  lang: localStorage.getItem("ballotLang") === "en" ? "en" : "id",
+  lang: storedLang(),
   plan: null, geo: null, timeline: null, listing: [], etag: null, status: null, stops: [], labels: [],
   version: null,  // the status's version: its ETag's value, the stream's event id
   path: null, stream: null, lastEventId: null, retry: null,  // "stream" or "poll"; the open stream
@@ -179,97 +171,22 @@ const state = {
   // last refusal or failure ({key, why}) and the district whose histogram is open.
   risk: { planId: null, report: null, active: null, problem: null, district: null },
 };
-const $ = (id) => document.getElementById(id);
-const t = (k) => TEXT[state.lang][k] ?? k;
-// A text with its "{name}" places filled in.
-const fill = (k, values) => t(k).replace(/\{(\w+)\}/g, (_, name) => values[name]);
-const num = (n, digits = 1) => new Intl.NumberFormat(LOCALES[state.lang], { maximumFractionDigits: digits }).format(n);
-const named = (name, code) => (name && name !== code ? `${name} (${code})` : code);
+const { t, fill, num } = translator(TEXT, () => state.lang, 1);
 const tripOf = (n) => (n === 1 ? t("trips1") : fill("trips", { n }));
 
 // --- local time (WIB) ---------------------------------------------------------------------------
 
-const formatters = {};
-function formatter(kind) {
-  const key = `${state.lang}/${kind}`;
-  const opts = {
-    time: { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit" },
-    day: { weekday: "short", day: "2-digit", month: "short" },
-    clock: { hour: "2-digit", minute: "2-digit" },
-  }[kind];
-  formatters[key] ||= new Intl.DateTimeFormat(LOCALES[state.lang], { timeZone: "Asia/Jakarta", ...opts });
-  return formatters[key];
-}
-const wib = (iso) => (iso ? `${formatter("time").format(new Date(iso))} WIB` : "-");
-const clock = (iso) => formatter("clock").format(new Date(iso));
+const wib = (iso) => wibIn(iso, state.lang);
+const clock = (iso) => clockIn(iso, state.lang);
 
 // --- the API --------------------------------------------------------------------------------------
 
-const storedKey = () => localStorage.getItem("ballotKey") || "";
-
-async function api(path, opts = {}) {
-  const headers = { ...(opts.headers || {}), "X-API-Key": storedKey() };
-  const r = await fetch(path, { ...opts, headers });
-  if (r.status === 304) return { status: 304 };
-  const type = r.headers.get("content-type") || "";
-  const body = type.includes("json") ? await r.json() : await r.text();
-  if (!r.ok) throw Object.assign(new Error(body.detail || r.statusText), { status: r.status, problem: body });
-  return { status: r.status, body, etag: r.headers.get("ETag") };
-}
-
-function el(name, attrs = {}, parent = null) {
-  const node = document.createElementNS(SVGNS, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (parent) parent.appendChild(node);
-  return node;
-}
-
-function html(name, attrs = {}, text = "") {
-  const node = document.createElement(name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.textContent = text;
-  return node;
-}
+const storedKey = () => keptKey("ballotKey");
+const api = (path, opts = {}) => apiWithKey(path, storedKey(), opts);
 
 function notice(text) {
   $("notice").textContent = text || "";
   $("notice").hidden = !text;
-}
-
-// --- projection and scale -----------------------------------------------------------------------
-
-// Equirectangular projection over the archipelago: x scaled by cos(LAT0), one unit is 0.001°.
-const BOX = { w: 113.2, e: 116.6, s: -7.6, n: -5.0 };
-const LAT0 = -6.3;
-const KX = Math.cos((LAT0 * Math.PI) / 180) * 1000;
-const KY = 1000;
-const project = ([lon, lat]) => [(lon - BOX.w) * KX, (BOX.n - lat) * KY];
-const px = (c) => project(c).map((v) => v.toFixed(1)).join(",");
-const ring = (coords) => "M" + coords.map(px).join("L") + "Z";
-const latAt = (y) => BOX.n - y / KY;
-
-// Metres per map unit on the WGS84 ellipsoid at a latitude: east-west and north-south.
-const WGS84 = { a: 6378137, e2: 0.00669437999014 };
-function metresPerUnit(lat) {
-  const phi = (lat * Math.PI) / 180;
-  const w = 1 - WGS84.e2 * Math.sin(phi) ** 2;
-  const rad = Math.PI / 180;
-  return {
-    x: (rad * WGS84.a * Math.cos(phi)) / Math.sqrt(w) / KX,
-    y: (rad * WGS84.a * (1 - WGS84.e2)) / w ** 1.5 / KY,
-  };
-}
-
-function pathOf(geometry) {
-  if (geometry.type === "Polygon") return geometry.coordinates.map(ring).join("");
-  if (geometry.type === "MultiPolygon") return geometry.coordinates.flat().map(ring).join("");
-  if (geometry.type === "Point") {  // an islet known only as a gazetteer point: a small disc
-    const [lon, lat] = geometry.coordinates;
-    const r = 0.004;
-    const pts = [...Array(12).keys()].map((i) => [lon + r * Math.cos(i * Math.PI / 6), lat + r * Math.sin(i * Math.PI / 6)]);
-    return ring(pts);
-  }
-  return "";
 }
 
 // --- pan and zoom on the map's viewBox ------------------------------------------------------------
@@ -1069,7 +986,7 @@ function drawTimeline(plan, rows) {
   const x = (ms) => left + ((ms - start) / (end - start)) * (W - left - 10);
   for (let day = start; day <= end; day += 86400000) {
     el("line", { x1: x(day), x2: x(day), y1: 14, y2: H, stroke: "#d5d8dc" }, svg);
-    el("text", { x: x(day) + 2, y: 11, "font-size": 10 }, svg).textContent = formatter("day").format(new Date(day));
+    el("text", { x: x(day) + 2, y: 11, "font-size": 10 }, svg).textContent = dayIn(day, state.lang);
   }
   const colour = colours(plan);
   const names = el("g", { class: "tl-names" });
@@ -1294,7 +1211,7 @@ function drawHistogram() {
   const result = state.risk.report.result;
   const district = `${fill("districtOf", { name: districtName(d.district_code, d.district_name) })} (${d.district_code})`;
   $("risk-heading").textContent = fill("histTitle", { district });
-  drawChart($("risk-chart"), d, result.runs, district);
+  drawChart($("risk-chart"), d, result.runs, district, { t, fill, num, pct, wib });
   const c = d.completion || {};
   $("risk-percentiles").textContent = fill("percentiles", { p50: wib(c.p50), p90: wib(c.p90), p95: wib(c.p95) });
   const list = $("late-stops");
@@ -1306,87 +1223,6 @@ function drawHistogram() {
   list.hidden = list.children.length === 0;
   $("no-late-stops").hidden = list.children.length > 0;
 }
-
-// A district's completion times against its deadline: a bar per bin of the histogram, bars for the
-// runs earlier or later than its bins and for those that never delivered; heights in proportion.
-function drawChart(svg, d, runs, district) {
-  svg.replaceChildren();
-  const h = d.histogram;
-  const edges = h.edges_h, n = h.counts.length;
-  const left = 50, top = 44, plotH = 160, slot = 15, gap = 58;
-  const base = top + plotH;
-  const binX = (edge) => left + gap + ((edge - edges[0]) / (edges[n] - edges[0])) * n * slot;
-  const W = binX(edges[n]) + 2 * gap + 40, H = base + 62;
-  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-  const share = (k) => pct(runs ? k / runs : null);
-  const bars = [
-    { kind: "before", count: h.before, mid: binX(edges[0]) - gap / 2, label: t("histBefore"), cls: "hist-ontime",
-      title: fill("barBefore", { h: num(-edges[0], 0), n: num(h.before, 0), p: share(h.before) }) },
-    ...h.counts.map((k, i) => ({ kind: "bin", count: k, from: edges[i], to: edges[i + 1],
-      mid: (binX(edges[i]) + binX(edges[i + 1])) / 2, cls: edges[i + 1] <= 0 ? "hist-ontime" : "hist-late",
-      title: fill("barBin", { from: signed(edges[i]), to: signed(edges[i + 1]), n: num(k, 0), p: share(k) }) })),
-    { kind: "after", count: h.after, mid: binX(edges[n]) + gap / 2, label: t("histAfter"), cls: "hist-late",
-      title: fill("barAfter", { h: num(edges[n], 0), n: num(h.after, 0), p: share(h.after) }) },
-    { kind: "not_delivered", count: h.not_delivered, mid: binX(edges[n]) + (3 * gap) / 2, label: t("histNone"), cls: "hist-none",
-      title: fill("barNone", { n: num(h.not_delivered, 0), p: share(h.not_delivered) }) },
-  ];
-  const max = Math.max(1, ...bars.map((b) => b.count));
-  const k = plotH / max;
-  // Axes: runs up the side (0, half and the largest bar), hours from the deadline along the bottom.
-  el("line", { x1: left, x2: left, y1: top, y2: base, class: "hist-axis" }, svg);
-  el("line", { x1: left, x2: W - 10, y1: base, y2: base, class: "hist-axis" }, svg);
-  for (const v of [...new Set([0, Math.round(max / 2), max])]) {
-    const y = base - v * k;
-    el("line", { x1: left - 4, x2: left, y1: y, y2: y, class: "hist-axis" }, svg);
-    el("text", { x: left - 6, y: y + 3, "text-anchor": "end", class: "hist-tick" }, svg).textContent = num(v, 0);
-  }
-  const yTitle = el("text", { x: 0, y: 0, "text-anchor": "middle", class: "hist-axis-title",
-    transform: `translate(14 ${top + plotH / 2}) rotate(-90)` }, svg);
-  yTitle.textContent = t("histY");
-  for (const edge of edges.filter((e) => e % 24 === 0)) {
-    el("line", { x1: binX(edge), x2: binX(edge), y1: base, y2: base + 4, class: "hist-axis" }, svg);
-    el("text", { x: binX(edge), y: base + 15, "text-anchor": "middle", class: "hist-tick" }, svg).textContent = signed(edge);
-  }
-  el("text", { x: (binX(edges[0]) + binX(edges[n])) / 2, y: base + 56, "text-anchor": "middle", class: "hist-axis-title" }, svg)
-    .textContent = t("histX");
-  const g = el("g", { class: "hist-bars" }, svg);
-  for (const b of bars) {
-    const width = b.kind === "bin" ? slot - 2 : 18;
-    const height = b.count * k;
-    const attrs = { x: (b.mid - width / 2).toFixed(2), y: (base - height).toFixed(2), width, height: height.toFixed(2),
-      class: `hist-bar ${b.cls}`, "data-kind": b.kind, "data-count": b.count };
-    if (b.kind === "bin") Object.assign(attrs, { "data-from": b.from, "data-to": b.to });
-    const rect = el("rect", attrs, g);
-    el("title", {}, rect).textContent = b.title;
-    if (b.count > 0) {
-      el("text", { x: b.mid, y: base - height - 3, "text-anchor": "middle", class: "hist-count" }, g).textContent = num(b.count, 0);
-    }
-    if (!b.label) continue;
-    const label = el("text", { x: b.mid, y: base + 29, "text-anchor": "middle", class: "hist-tick" }, svg);
-    b.label.split(" ").forEach((word, i, words) => {  // a word a line: the bars stand close together
-      el("tspan", { x: b.mid, dy: i ? "1.1em" : "0" }, label).textContent = i < words.length - 1 ? `${word} ` : word;
-    });
-  }
-  // The deadline, and a legend of the colours (the bars' tooltips and the label say the same).
-  const x0 = binX(0);
-  el("line", { x1: x0, x2: x0, y1: top - 8, y2: base, class: "deadline-line" }, svg);
-  el("text", { x: x0, y: top - 12, "text-anchor": "middle", class: "hist-deadline" }, svg).textContent = t("histDeadline");
-  let lx = left;
-  for (const [cls, key] of [["hist-ontime", "histOnTime"], ["hist-late", "histLate"], ["hist-none", "histNone"]]) {
-    el("rect", { x: lx, y: 4, width: 10, height: 10, class: cls }, svg);
-    const label = el("text", { x: lx + 14, y: 13, class: "hist-tick" }, svg);
-    label.textContent = t(key);
-    lx += 26 + (label.getComputedTextLength() || 6 * t(key).length);
-  }
-  const ontime = Math.round((d.on_time || 0) * runs);
-  svg.setAttribute("aria-label", fill("histAria", {
-    district, deadline: wib(d.deadline), runs: num(runs, 0), ontime: num(ontime, 0), p: pct(d.on_time),
-    late: num(Math.max(0, runs - ontime - h.not_delivered), 0), none: num(h.not_delivered, 0),
-  }));
-}
-
-// Hours from the deadline with their sign: "-24", "0", "+12".
-const signed = (hours) => (hours > 0 ? `+${num(hours, 0)}` : num(hours, 0));
 
 // --- following the status: the stream, else polling ----------------------------------------------
 
@@ -1643,11 +1479,7 @@ async function startPlan() {
 // --- language --------------------------------------------------------------------------------------
 
 function applyLanguage() {
-  document.documentElement.lang = state.lang;
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of document.querySelectorAll("[data-i18n-aria]")) node.setAttribute("aria-label", t(node.dataset.i18nAria));
-  for (const node of document.querySelectorAll("[data-i18n-title]")) node.title = t(node.dataset.i18nTitle);
-  for (const b of document.querySelectorAll("#lang button")) b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang));
+  translatePage(t, state.lang, "#lang button");
   $("tip").hidden = true;
   if (state.islands.length) titleIslands();
   if (state.listing.length) drawPicker();
@@ -1660,7 +1492,7 @@ function applyLanguage() {
 
 function setLanguage(lang) {
   state.lang = lang;
-  localStorage.setItem("ballotLang", lang);
+  keepLang(lang);
   applyLanguage();
 }
 
@@ -1724,5 +1556,8 @@ async function main() {
   setInterval(poll, POLL_MS);
   document.body.dataset.ready = "true";
 }
+
+// The page's words and number form, for the browser's console (and the page's tests).
+Object.assign(globalThis, { TEXT, num });
 
 main();

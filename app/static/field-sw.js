@@ -1,11 +1,24 @@
 // Service worker of the field page (served at /field/sw.js, scope /field): keeps the page, its
-// script, style and QR decoder, and the last voyage on the phone, so the page opens without signal.
+// script and the shared modules it imports, the text catalogue, its style and QR decoder, and the
+// last voyage on the phone, so the page opens without signal.
 // Reports (field events) are never handled here: the page keeps them in IndexedDB and sends them.
 "use strict";
 
-const SHELL_CACHE = "ballot-field-shell-v1";
+const SHELL_CACHE = "ballot-field-shell-v2"; // v2: the page as ES modules, with the text catalogue
 const DATA_CACHE = "ballot-field-data-v1"; // the page clears it when its key changes
-const SHELL = ["/field", "/static/field.js", "/static/field.css", "/static/vendor/jsQR.js"];
+const SHELL = [
+  "/field",
+  "/static/field.js",
+  "/static/field.css",
+  "/static/field/qr.js",
+  "/static/field/queue.js",
+  "/static/shared/text.js",
+  "/static/shared/time.js",
+  "/static/shared/api.js",
+  "/static/shared/dom.js",
+  "/static/text/catalogue.json",
+  "/static/vendor/jsQR.js",
+];
 const VOYAGE = "/field/voyage";
 const SHELL_WAIT_MS = 4000; // on a weak signal, the copy on the phone after this long
 const VOYAGE_WAIT_MS = 8000;

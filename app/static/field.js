@@ -1,35 +1,33 @@
 // The field page: one vessel's voyage on a crew's phone. Offline first: every report is kept in
 // IndexedDB with its own Idempotency-Key and the moment it was tapped, and sent in order when the
 // network allows. No framework, no third-party code but the vendored QR decoder (jsQR).
-"use strict";
+import { readProblem, storedKey as keptKey } from "./shared/api.js";
+import { $, h, translatePage } from "./shared/dom.js";
+import { keepLang, named, storedLang, translator, wordsOf } from "./shared/text.js";
+import { nowIso, wibWithDay } from "./shared/time.js";
+import { decodeImage, handoverCode, qrDetector } from "./field/qr.js";
+import { addAction, deleteAction, loadActions, putAction } from "./field/queue.js";
 
 const PARAMS = new URLSearchParams(location.search);
 const RETRY_MS = Number(PARAMS.get("retry_ms")) || 15000; // a periodic try of the queue
 const VOYAGE_REFRESH_MS = 60000;
 const KEY_ITEM = "ballotFieldKey";
 const VOYAGE_ITEM = "ballotFieldVoyage";
-const LANG_ITEM = "ballotLang"; // shared with the dashboard
-const DB_NAME = "ballot-field";
-const STORE = "actions";
 const DATA_CACHE = "ballot-field-data-v1"; // the service worker's copy of the voyage
-const HANDOVER_SCHEME = "ballot:handover";
-const HANDOVER_KEYS = ["v", "plan", "vessel", "stop", "consignment", "boxes"];
-const JSQR_URL = "/static/vendor/jsQR.js";
-const LOCALES = { id: "id-ID", en: "en-GB" };
 const NEXT_SHOWN = 3; // stops shown in full from the current one
-const WIB_OFFSET_MS = 7 * 3600 * 1000;
 
 // Everything people read, in both languages; "{name}" marks a value filled in at run time. The
-// event types' own labels come from the voyage (event_types).
-const TEXT = {
+// event types' own labels come from the voyage (event_types); the words shared with the dashboard
+// from the text catalogue.
+const TEXT = wordsOf({
   id: {
-    title: "Catatan lapangan kapal", lang: "Bahasa", langId: "Bahasa Indonesia", langEn: "Bahasa Inggris",
+    title: "Catatan lapangan kapal",
     keyNeededTitle: "Kunci lapangan diperlukan",
     keyNeeded: "Pindai kode QR kunci lapangan kapal ini dengan kamera ponsel, atau tempel kunci atau tautannya di bawah.",
-    key: "Kunci lapangan", keyOpen: "Buka",
+    key: "Kunci lapangan",
     keyRefused: "Kunci ditolak (tidak dikenal, dicabut atau kedaluwarsa). Laporan tetap tersimpan di ponsel; minta kode QR kunci baru kepada perencana.",
     keyForbidden: "Kunci ini tidak boleh mengirim laporan untuk kapal atau rencana ini. Laporan tetap tersimpan di ponsel; minta kode QR kunci lapangan kapal ini kepada perencana.",
-    planLine: "Rencana {plan} · {scenario}", kind_capacity: "rencana kapasitas", kind_replan: "rencana ulang",
+    planLine: "Rencana {plan} · {scenario}",
     online: "Terhubung", onlineSince: "Terhubung · data dari server {time}",
     offline: "Tanpa sinyal: laporan disimpan di ponsel dan dikirim saat sinyal kembali.",
     savedVoyage: "Perjalanan tersimpan di ponsel dari {time}.",
@@ -38,7 +36,7 @@ const TEXT = {
     offlineReady: "siap dipakai tanpa sinyal",
     scan: "Pindai QR", scanTitle: "Pindai kode QR serah terima", cameraStart: "Buka kamera",
     cameraStop: "Tutup kamera", photo: "Foto atau pilih gambar kode QR", code: "Atau ketik kode",
-    codeOpen: "Buka serah terima", close: "Tutup",
+    codeOpen: "Buka serah terima",
     cameraNone: "Kamera tidak dapat dibuka di sini: foto kodenya atau ketik kodenya.",
     scanning: "Arahkan kamera ke kode QR…", reading: "Membaca gambar…",
     noCode: "Tidak ada kode QR yang terbaca pada gambar ini. Coba lagi lebih dekat dan terang, atau ketik kodenya.",
@@ -57,7 +55,7 @@ const TEXT = {
     access_berth: "sandar di dermaga", access_tender: "dengan perahu kecil", access_depot: "di depo",
     plannedArrival: "Rencana tiba", plannedDeparture: "Rencana berangkat",
     cargo: "{tps} TPS · {boxes} kotak suara", tpsN: "{n} TPS", boxesN: "{n} kotak suara",
-    handsOver: "Serah terima di sini", consignment: "kiriman {id}", districtOf: "Kec. {name}",
+    handsOver: "Serah terima di sini", consignment: "kiriman {id}",
     oneHandover: "Satu serah terima mencakup semua desa di persinggahan ini; kode QR kiriman mana pun dari persinggahan ini membukanya.",
     skipAhead: "Melapor di sini menutup persinggahan sebelumnya yang belum dilaporkan.",
     choose: "Lapor di persinggahan ini", complete: "Selesai", skipped: "tidak dilaporkan",
@@ -86,13 +84,13 @@ const TEXT = {
     refuse_missing_field: "isian wajib tidak lengkap", refuse_other: "ditolak server ({status})",
   },
   en: {
-    title: "Vessel field log", lang: "Language", langId: "Indonesian", langEn: "English",
+    title: "Vessel field log",
     keyNeededTitle: "A field key is needed",
     keyNeeded: "Scan this vessel's field key QR code with the phone's camera, or paste the key or its link below.",
-    key: "Field key", keyOpen: "Open",
+    key: "Field key",
     keyRefused: "The key was refused (unknown, revoked or expired). Reports stay on the phone; ask the planner for a new key QR code.",
     keyForbidden: "This key may not send reports for this vessel or plan. Reports stay on the phone; ask the planner for this vessel's field key QR code.",
-    planLine: "Plan {plan} · {scenario}", kind_capacity: "capacity plan", kind_replan: "re-plan",
+    planLine: "Plan {plan} · {scenario}",
     online: "Online", onlineSince: "Online · data from the server {time}",
     offline: "No signal: reports are kept on the phone and sent when the signal returns.",
     savedVoyage: "Voyage as kept on the phone since {time}.",
@@ -101,7 +99,7 @@ const TEXT = {
     offlineReady: "ready to work without signal",
     scan: "Scan QR", scanTitle: "Scan a handover QR code", cameraStart: "Open camera",
     cameraStop: "Close camera", photo: "Take or pick a photo of the QR code", code: "Or type the code",
-    codeOpen: "Open handover", close: "Close",
+    codeOpen: "Open handover",
     cameraNone: "The camera cannot be opened here: take a photo of the code or type it.",
     scanning: "Point the camera at the QR code…", reading: "Reading the picture…",
     noCode: "No QR code could be read in this picture. Try again closer and in better light, or type the code.",
@@ -120,7 +118,7 @@ const TEXT = {
     access_berth: "alongside a pier", access_tender: "by small boat", access_depot: "at the depot",
     plannedArrival: "Planned arrival", plannedDeparture: "Planned departure",
     cargo: "{tps} TPS · {boxes} ballot boxes", tpsN: "{n} TPS", boxesN: "{n} ballot boxes",
-    handsOver: "Handover here", consignment: "consignment {id}", districtOf: "{name} district",
+    handsOver: "Handover here", consignment: "consignment {id}",
     oneHandover: "One handover covers every village at this stop; the QR code of any consignment of this stop opens it.",
     skipAhead: "Reporting here closes the earlier stops not reported.",
     choose: "Report at this stop", complete: "Done", skipped: "not reported",
@@ -148,10 +146,10 @@ const TEXT = {
     refuse_idempotency_conflict: "this report's key was used for another report",
     refuse_missing_field: "a required field is missing", refuse_other: "refused by the server ({status})",
   },
-};
+});
 
 const state = {
-  lang: localStorage.getItem(LANG_ITEM) === "en" ? "en" : "id",
+  lang: storedLang(),
   voyage: null, // the last answer of GET /field/voyage
   savedAt: null, // when that answer was kept
   fresh: false, // whether it came from the server in this session
@@ -166,39 +164,16 @@ const state = {
   offlineReady: false,
   camera: null,
 };
-const $ = (id) => document.getElementById(id);
-const t = (k) => TEXT[state.lang][k] ?? TEXT.id[k] ?? k;
-const fill = (k, values) => t(k).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
-const named = (name, code) => (name && name !== code ? `${name} (${code})` : code);
-const num = (n) => new Intl.NumberFormat(LOCALES[state.lang]).format(n);
+const { t, fill, num } = translator(TEXT, () => state.lang);
 
 // --- local time (WIB) -----------------------------------------------------------------------------
 
-const formatters = {};
-function formatter() {
-  formatters[state.lang] ||= new Intl.DateTimeFormat(LOCALES[state.lang], {
-    timeZone: "Asia/Jakarta", weekday: "short", day: "numeric", month: "short",
-    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
-  });
-  return formatters[state.lang];
-}
-
 // "Sen, 12 Feb 08.30 WIB" / "Mon, 12 Feb 08:30 WIB".
-function wib(iso) {
-  if (!iso) return "-";
-  const parts = Object.fromEntries(formatter().formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-  const sep = state.lang === "id" ? "." : ":";
-  return `${parts.weekday}, ${parts.day} ${parts.month} ${parts.hour}${sep}${parts.minute} WIB`;
-}
-
-// Now as RFC 3339 in WIB ("2024-02-12T08:30:05.123+07:00"): the moment something was tapped.
-function nowIso() {
-  return new Date(Date.now() + WIB_OFFSET_MS).toISOString().replace("Z", "+07:00");
-}
+const wib = (iso) => wibWithDay(iso, state.lang);
 
 // --- the key --------------------------------------------------------------------------------------
 
-const storedKey = () => localStorage.getItem(KEY_ITEM) || "";
+const storedKey = () => keptKey(KEY_ITEM);
 
 // A key from the link's fragment (#key=...) is kept on the phone and taken out of the address bar.
 function takeKeyFromLink() {
@@ -225,34 +200,6 @@ function keyFromInput(text) {
 }
 
 // --- the queue on the phone (IndexedDB) -----------------------------------------------------------
-
-let dbPromise = null;
-function db() {
-  dbPromise ||= new Promise((resolve, reject) => {
-    const open = indexedDB.open(DB_NAME, 1);
-    open.onupgradeneeded = () => open.result.createObjectStore(STORE, { keyPath: "seq", autoIncrement: true });
-    open.onsuccess = () => resolve(open.result);
-    open.onerror = () => reject(open.error);
-  });
-  return dbPromise;
-}
-
-// Run fn(store) in one transaction; resolves with fn's request result once it is committed.
-async function withStore(mode, fn) {
-  const conn = await db();
-  return new Promise((resolve, reject) => {
-    const tx = conn.transaction(STORE, mode);
-    const request = fn(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(request ? request.result : undefined);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
-  });
-}
-
-const loadActions = () => withStore("readonly", (s) => s.getAll());
-const addAction = (action) => withStore("readwrite", (s) => s.add(action));
-const putAction = (action) => withStore("readwrite", (s) => s.put(action));
-const deleteAction = (seq) => withStore("readwrite", (s) => s.delete(seq));
 
 async function refreshActions() {
   state.actions = (await loadActions()).sort((a, b) => a.seq - b.seq);
@@ -286,16 +233,6 @@ function forgetVoyage() {
   state.voyage = null;
   state.focus = null;
   if ("caches" in window) caches.open(DATA_CACHE).then((c) => c.delete("/field/voyage")).catch(() => {});
-}
-
-async function readProblem(response) {
-  try {
-    const body = await response.json();
-    const first = body.errors && body.errors[0];
-    return { code: (first && first.code) || "", message: (first && first.message) || body.detail || "" };
-  } catch {
-    return { code: "", message: response.statusText || String(response.status) };
-  }
 }
 
 async function loadVoyage() {
@@ -387,23 +324,8 @@ function progress() {
 
 // --- rendering ------------------------------------------------------------------------------------
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c);
-  return node;
-}
-
 function applyStatic() {
-  document.documentElement.lang = state.lang;
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of document.querySelectorAll("[data-i18n-aria]")) node.setAttribute("aria-label", t(node.dataset.i18nAria));
-  for (const b of document.querySelectorAll(".lang button")) b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang));
+  translatePage(t, state.lang, ".lang button");
   document.title = state.voyage ? `${state.voyage.vessel_name} · ${t("title")}` : t("title");
 }
 
@@ -918,23 +840,8 @@ async function sendOne(action) {
 
 // The reader of routing.outputs.papers.handover_payload's text; {error} names the first problem.
 function parseHandover(text) {
-  const raw = String(text || "").trim();
-  const q = raw.indexOf("?");
-  if (q < 0 || raw.slice(0, q) !== HANDOVER_SCHEME) return { error: t("why_scheme") };
-  const params = new URLSearchParams(raw.slice(q + 1));
-  const code = {};
-  for (const key of HANDOVER_KEYS) {
-    const values = params.getAll(key);
-    if (values.length > 1) return { error: fill("why_twice", { key }) };
-    if (!values.length || !values[0]) return { error: fill("why_missing", { key }) };
-    code[key] = values[0];
-  }
-  if (code.v !== "1") return { error: fill("why_version", { v: code.v }) };
-  for (const key of ["stop", "boxes"]) {
-    if (!/^\d+$/.test(code[key])) return { error: fill("why_number", { key }) };
-    code[key] = Number(code[key]);
-  }
-  return { code };
+  const { code, problem, values } = handoverCode(text);
+  return problem ? { error: fill(problem, values) } : { code };
 }
 
 function openCode(text) {
@@ -984,60 +891,6 @@ function closeScanner() {
   stopCamera();
   $("scan-box").hidden = true;
   $("code").value = "";
-}
-
-let jsqrPromise = null;
-function loadJsQr() {
-  jsqrPromise ||= new Promise((resolve, reject) => {
-    if (window.jsQR) return resolve(window.jsQR);
-    const script = document.createElement("script");
-    script.src = JSQR_URL;
-    script.onload = () => resolve(window.jsQR);
-    script.onerror = () => {
-      jsqrPromise = null;
-      reject(new Error("jsQR"));
-    };
-    document.head.append(script);
-  });
-  return jsqrPromise;
-}
-
-// A BarcodeDetector for QR codes where the browser has one, else null (jsQR then).
-async function qrDetector() {
-  if (!("BarcodeDetector" in window)) return null;
-  try {
-    const formats = await window.BarcodeDetector.getSupportedFormats();
-    return formats.includes("qr_code") ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
-  } catch {
-    return null;
-  }
-}
-
-// The QR text in a picture (a camera frame or a photo) drawn on a canvas with a white margin.
-async function decodeImage(source, width, height, detector) {
-  if (detector) {
-    try {
-      const found = await detector.detect(source);
-      if (found.length) return found[0].rawValue;
-    } catch {
-      /* jsQR below */
-    }
-  }
-  const jsQR = await loadJsQr();
-  const scale = Math.min(1, 1280 / Math.max(width, height));
-  const w = Math.round(width * scale);
-  const hgt = Math.round(height * scale);
-  const margin = Math.round(Math.max(w, hgt) * 0.1);
-  const canvas = document.createElement("canvas");
-  canvas.width = w + 2 * margin;
-  canvas.height = hgt + 2 * margin;
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(source, margin, margin, w, hgt);
-  const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
-  const found = jsQR(image.data, image.width, image.height, { inversionAttempts: "attemptBoth" });
-  return found ? found.data : null;
 }
 
 async function readPhoto(file) {
@@ -1120,7 +973,7 @@ function bindControls() {
   for (const b of document.querySelectorAll(".lang button")) {
     b.addEventListener("click", () => {
       state.lang = b.dataset.lang;
-      localStorage.setItem(LANG_ITEM, state.lang);
+      keepLang(state.lang);
       render();
     });
   }
@@ -1174,5 +1027,9 @@ async function start() {
   setInterval(sendQueue, RETRY_MS);
   setInterval(() => loadVoyage().then(render), VOYAGE_REFRESH_MS);
 }
+
+// The page's words and its reading of a handover code, for the browser's console (and the page's
+// tests).
+Object.assign(globalThis, { TEXT, parseHandover });
 
 start();

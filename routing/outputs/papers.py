@@ -9,16 +9,16 @@ an arrival at night says that the handover waits for the morning), berth or tend
 handed over there, and per village a handover record (*Berita Acara Serah Terima*) to fill in by
 hand, with a QR code per consignment that the field page scans to record the handover.
 
-What people read carries names; dates are written out in the language of the papers and times
-in WIB (UTC+7). Indonesian first (``lang="id"``), English with ``lang="en"``; every word printed
-comes from ``LABELS``, the vessel class's name from the catalogue's ``name_id``/``name_en``, so
-neither language leaks into the other (names aside). A place has one name on the papers: a
-landing is named by the villages it serves (their Kemendagri names, as the handover records name
-them; not the port registry's "Keramaian (KRM)"), an island by its gazetteer name without
-"Pulau", or by the village or district name it spells another way ("Pulau Karamian" of desa
-Kramian is "Kramian"). Ids are printed only where someone may have to type them when a QR code
-does not scan (the plan, the vessel, the consignments), in small print, never in parentheses
-after a name.
+What people read carries names; dates are written out in the language of the papers and times in
+WIB (UTC+7). Indonesian first (``lang="id"``), English with ``lang="en"``; every word printed comes
+from ``LABELS`` (those the pages and the command line print too from the text catalogue,
+``routing.text``), the vessel class's name from the fleet catalogue's ``name_id``/``name_en``, so
+neither language leaks into the other (names aside). A place has one name on the papers: a landing
+is named by the villages it serves (their Kemendagri names, as the handover records name them; not
+the port registry's "Keramaian (KRM)"), an island by its gazetteer name without "Pulau", or by the
+village or district name it spells another way ("Pulau Karamian" of desa Kramian is "Kramian"). Ids
+are printed only where someone may have to type them when a QR code does not scan (the plan, the
+vessel, the consignments), in small print, never in parentheses after a name.
 
 ``voyage_papers`` turns a plan document into the papers' content (``VoyagePapers``), which
 ``papers_html`` renders as one HTML page with print CSS (jinja2; QR codes as inline SVG) and
@@ -66,6 +66,7 @@ from routing.inputs.fleet import load_class_names
 from routing.inputs.schema import ScenarioModel
 from routing.local import LANGS, WIB, Lang, long_time, number
 from routing.plandoc import ManifestItem, PlanDocument, Stop, Voyage, district_of
+from routing.text import word
 
 TEMPLATES = Path(__file__).parent / "templates"
 DAYLIGHT: tuple[time, time] = (
@@ -84,7 +85,7 @@ LABELS: dict[str, dict[Lang, str]] = {
         "id": "Distribusi logistik pemilu ke desa kepulauan Kabupaten Sumenep",
         "en": "Election logistics for the island villages of Sumenep Regency",
     },
-    "vessel": {"id": "Kapal", "en": "Vessel"},
+    "vessel": {"id": word("vessel", "id"), "en": word("vessel", "en")},
     "vessel_class": {"id": "Jenis kapal", "en": "Vessel class"},
     "trip": {"id": "Perjalanan", "en": "Trip"},
     "trip_of": {"id": "{n} dari {total}", "en": "{n} of {total}"},
@@ -94,8 +95,8 @@ LABELS: dict[str, dict[Lang, str]] = {
     "plan": {"id": "Rencana distribusi", "en": "Distribution plan"},
     "loading_list": {"id": "Daftar muatan", "en": "Loading list"},
     "no": {"id": "No.", "en": "No."},
-    "village": {"id": "Desa", "en": "Village"},
-    "district": {"id": "Kecamatan", "en": "District"},
+    "village": {"id": word("village", "id"), "en": word("village", "en")},
+    "district": {"id": word("district", "id"), "en": word("district", "en")},
     "consignment": {"id": "Kiriman", "en": "Consignment"},
     "tps": {"id": "TPS", "en": "TPS"},
     "boxes": {"id": "Kotak suara", "en": "Ballot boxes"},

@@ -13,7 +13,31 @@ from app.routes.fieldpage import STATIC
 
 # jsQR 1.4.0 as published on npm (https://registry.npmjs.org/jsqr/-/jsqr-1.4.0.tgz), dist/jsQR.js
 JSQR_SHA256 = "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859"
-OWN_FILES = ("field.html", "field.js", "field.css", "field-sw.js")
+OWN_FILES = (
+    "field.html",
+    "field.js",
+    "field.css",
+    "field-sw.js",
+    *(f"{p.parent.name}/{p.name}" for p in sorted((STATIC / "shared").glob("*.js"))),
+    *(f"{p.parent.name}/{p.name}" for p in sorted((STATIC / "field").glob("*.js"))),
+)
+IMPORT = re.compile(r'^import .* from "\./([\w/.-]+\.js)";$', re.M)
+
+
+def imported_modules(name: str) -> set[str]:
+    """The static files a module script imports, its imports' imports with them (paths under
+    ``/static/``)."""
+    found: set[str] = set()
+    todo = [name]
+    while todo:
+        here = todo.pop()
+        folder = here.rpartition("/")[0]
+        for target in IMPORT.findall((STATIC / here).read_text(encoding="utf-8")):
+            path = target if not folder else f"{folder}/{target}"
+            if path not in found:
+                found.add(path)
+                todo.append(path)
+    return found
 
 
 def test_the_page_and_its_service_worker_need_no_key(client: TestClient) -> None:
@@ -21,7 +45,7 @@ def test_the_page_and_its_service_worker_need_no_key(client: TestClient) -> None
     page = client.get("/field")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert '<script src="/static/field.js">' in page.text
+    assert '<script type="module" src="/static/field.js">' in page.text
     worker = client.get("/field/sw.js")
     assert worker.status_code == 200
     assert worker.headers["content-type"].startswith("text/javascript")
@@ -41,6 +65,12 @@ def test_what_the_service_worker_keeps_is_served(client: TestClient) -> None:
     assert {"/field", "/static/field.js", "/static/field.css", "/static/vendor/jsQR.js"} <= set(
         paths
     )
+    # the modules the page imports and the words they read: without them it does not start
+    modules = imported_modules("field.js")
+    assert {"shared/text.js", "shared/time.js", "shared/api.js", "shared/dom.js"} <= modules
+    assert {"field/qr.js", "field/queue.js"} <= modules
+    assert {f"/static/{m}" for m in modules} | {"/static/text/catalogue.json"} <= set(paths)
+    assert re.search(r'const SHELL_CACHE = "ballot-field-shell-v2"', worker)  # the new list
     for path in paths:
         assert client.get(path).status_code == 200, path
 
@@ -55,4 +85,16 @@ def test_the_qr_decoder_is_vendored_as_published_with_its_licence() -> None:
 def test_the_page_loads_nothing_from_another_origin() -> None:
     for name in OWN_FILES:
         text = (STATIC / name).read_text(encoding="utf-8")
+        text = text.replace('"http://www.w3.org/2000/svg"', "")  # a namespace, not an address
         assert not re.search(r"https?://", text), name
+
+
+def test_the_text_catalogue_is_served_to_the_pages_without_a_key(client: TestClient) -> None:
+    from routing.text import catalogue
+
+    client.headers.pop("X-API-Key")
+    r = client.get("/static/text/catalogue.json")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json() == catalogue()
+    assert "/static/text/catalogue.json" not in client.get("/openapi.json").json()["paths"]
