@@ -9,7 +9,8 @@ import re
 from pathlib import Path
 from typing import get_args
 
-from app import cli, clitext
+from app import clitext
+from app.cli import planning
 from routing import explain, text
 from routing.local import Lang
 from routing.outputs import papers
@@ -43,8 +44,8 @@ def test_the_plan_messages_come_from_the_catalogue() -> None:
 def test_the_command_line_reads_its_reason_labels_from_the_catalogue() -> None:
     for lang in LANGS:
         for code in text.reason_codes():
-            assert cli.SUMMARY_TEXT[lang][code] == text.reason_label(code, lang)
-        assert cli.SUMMARY_TEXT[lang]["vessel"] == text.word("vessel", lang)
+            assert planning.SUMMARY_TEXT[lang][code] == text.reason_label(code, lang)
+        assert planning.SUMMARY_TEXT[lang]["vessel"] == text.word("vessel", lang)
         for key in ("vessel", "district"):
             assert clitext.TEXT[lang][key] == text.word(key, lang)
     assert text.reason_label("DRAFT_TOO_DEEP", "id") == "pendaratan terlalu dangkal untuk kapal"
