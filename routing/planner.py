@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from shapely.geometry.base import BaseGeometry
 
 from routing import explain
-from routing.domain import Plan, Problem, Reason, SolvedRoute, SolvedTrip, Voyage
+from routing.domain import Budget, Plan, Problem, Reason, SolvedRoute, SolvedTrip, Voyage
 from routing.schedule import PathCoords, Resume, lateness_s, make_voyage
 from routing.sea.matrix import Matrix
 from routing.sea.weather import Detour, Weather, merge_intervals, open_windows
@@ -213,11 +213,10 @@ def make_plan(
         opts = dataclasses.replace(options, latest_finish_s=dict(latest), windows=windows)
         if deadline_monotonic is not None:
             left = deadline_monotonic - time.monotonic()
-            if round_no > 0 and left < 0.5:
+            if round_no > 0 and left < Budget.FLOOR_S:
                 break  # out of time: what is still late is taken out below
-            opts = dataclasses.replace(
-                opts, max_seconds=max(0.5, left * (FIRST_ROUND_SHARE if round_no == 0 else 1.0))
-            )
+            share = FIRST_ROUND_SHARE if round_no == 0 else 1.0
+            opts = dataclasses.replace(opts, max_seconds=max(Budget.FLOOR_S, left * share))
         result = solver.solve(solvable, matrices, opts, progress)
         if result.stopped:
             break  # the caller asked to stop: keep the best plan found so far
