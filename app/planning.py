@@ -255,31 +255,61 @@ def plan_to_target(
             best = (score, run, report, dict(current))
         if not below:
             break
-        moved = False
-        for d in below:
-            code = d["district_code"]
-            deadline = current.get(code, original[code])
-            if code in unserved:
-                tried_at = current.get(code, original[code])
-                if code in served_at and served_at[code] != tried_at and code not in fixed:
-                    # Too early to serve: back to the last deadline that was served, and stay.
-                    current[code] = served_at[code]
-                    fixed.add(code)
-                    moved = True
-                continue  # unserved for another reason: an earlier deadline will not help
-            if code in fixed:
-                continue
-            step = min(TARGET_STEP_H[1], max(TARGET_STEP_H[0], _late_by_h(d, target)))
-            new = max(
-                scenario.planning_start + timedelta(hours=12), deadline - timedelta(hours=step)
-            )
-            if new < deadline:
-                current[code] = new
-                moved = True
+        moved = _move_deadlines(
+            below, target, scenario, original, current, unserved, served_at, fixed
+        )
         if not moved:
             break
     assert best is not None
     _, run, report, used = best
+    reasons = _why_below(report, target, history, original, used, fixed)
+    report["deadlines_planned"] = {k: v.isoformat() for k, v in sorted(used.items())}
+    return run, report, reasons
+
+
+def _move_deadlines(
+    below: list[dict[str, Any]],
+    target: float,
+    scenario: Scenario,
+    original: dict[str, datetime],
+    current: dict[str, datetime],
+    unserved: set[str],
+    served_at: dict[str, datetime],
+    fixed: set[str],
+) -> bool:
+    """One round of ``plan_to_target``: move each district below the target to an earlier
+    deadline in ``current`` (or back to its last served one, then ``fixed``); whether any moved."""
+    moved = False
+    for d in below:
+        code = d["district_code"]
+        deadline = current.get(code, original[code])
+        if code in unserved:
+            tried_at = current.get(code, original[code])
+            if code in served_at and served_at[code] != tried_at and code not in fixed:
+                # Too early to serve: back to the last deadline that was served, and stay.
+                current[code] = served_at[code]
+                fixed.add(code)
+                moved = True
+            continue  # unserved for another reason: an earlier deadline will not help
+        if code in fixed:
+            continue
+        step = min(TARGET_STEP_H[1], max(TARGET_STEP_H[0], _late_by_h(d, target)))
+        new = max(scenario.planning_start + timedelta(hours=12), deadline - timedelta(hours=step))
+        if new < deadline:
+            current[code] = new
+            moved = True
+    return moved
+
+
+def _why_below(
+    report: dict[str, Any],
+    target: float,
+    history: dict[str, list[float]],
+    original: dict[str, datetime],
+    used: dict[str, datetime],
+    fixed: set[str],
+) -> list[dict[str, Any]]:
+    """Per district of the kept plan still below ``target``: why, in words and as values."""
     reasons = []
     for d in report["districts"]:
         if d["on_time"] >= target:
@@ -319,8 +349,7 @@ def plan_to_target(
                 ),
             }
         )
-    report["deadlines_planned"] = {k: v.isoformat() for k, v in sorted(used.items())}
-    return run, report, reasons
+    return reasons
 
 
 def _late_by_h(district: dict[str, Any], target: float) -> float:
