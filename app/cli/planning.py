@@ -383,7 +383,6 @@ def risk(
     from concurrent.futures import ProcessPoolExecutor
 
     from app import planning
-    from routing.local import lang_of, named, number, stamp
 
     settings = get_settings()
     if seed >= 2**31:
@@ -440,8 +439,16 @@ def risk(
     if as_json:
         print_json(result)
         return
+    _print_risk(result, runs, seed, lang)
+
+
+def _print_risk(result: dict[str, Any], runs: int, seed: int, lang: str) -> None:
+    """The risk report as people read it: per district the chances and completion times, the
+    chance of every district on time, the stops most often late, the climate's status."""
     from rich import box
     from rich.table import Table
+
+    from routing.local import lang_of, named, number, stamp
 
     lg = lang_of(lang)
     text = RISK_TEXT[lg]
