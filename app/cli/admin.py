@@ -21,7 +21,7 @@ from app.cli.base import (
     resolve_vessel,
     wrote,
 )
-from app.config import get_settings
+from app.config import Settings, get_settings
 from routing.errors import DataError, RoutingError
 
 db_cli = typer.Typer(help="The database.", no_args_is_help=True, rich_markup_mode=MARKUP)
@@ -115,35 +115,43 @@ def keys_create(
         return
     typer.echo(key)
     if qr or qr_file is not None:
-        import segno
-
-        link = keys.field_url(settings.public_url, key)
-        typer.echo(link)
-        said = clitext.words(lang)
-        where = clitext.unreachable_host(settings.public_url)
-        if where is not None:
-            url = settings.public_url
-            typer.echo(said["qr_unreachable"].format(url=url, what=said[where]), err=True)
-        elif not _secure_origin(settings.public_url):
-            typer.echo(said["qr_insecure"].format(url=settings.public_url), err=True)
-        code = segno.make(link, error="m", micro=False)
-        if qr:  # half blocks where the output can carry them, else ANSI colours
-            try:
-                "\u2580\u2584\u2588".encode(sys.stdout.encoding or "ascii")
-                compact = True
-            except (UnicodeEncodeError, LookupError):
-                compact = False
-            sys.stdout.flush()
-            code.terminal(out=sys.stdout, compact=compact)
-        if qr_file is not None:
-            try:
-                code.save(str(qr_file), scale=8, border=4)
-            except OSError as exc:
-                fail(exc)
-            wrote([qr_file], lang)
+        _field_link(settings, key, qr=qr, qr_file=qr_file, lang=lang)
     if record.expires_at is not None:
         line = clitext.words(lang)["key_expires"]
         typer.echo(line.format(id=record.id, when=_wib(record.expires_at)), err=True)
+
+
+def _field_link(settings: Settings, key: str, *, qr: bool, qr_file: Path | None, lang: str) -> None:
+    """Print the field page's link with ``key`` (a warning where a phone cannot reach the public
+    URL or the page cannot keep its queue), and its QR code on stdout (``qr``) or in a file."""
+    import segno
+
+    from app.services import keys
+
+    link = keys.field_url(settings.public_url, key)
+    typer.echo(link)
+    said = clitext.words(lang)
+    where = clitext.unreachable_host(settings.public_url)
+    if where is not None:
+        url = settings.public_url
+        typer.echo(said["qr_unreachable"].format(url=url, what=said[where]), err=True)
+    elif not _secure_origin(settings.public_url):
+        typer.echo(said["qr_insecure"].format(url=settings.public_url), err=True)
+    code = segno.make(link, error="m", micro=False)
+    if qr:  # half blocks where the output can carry them, else ANSI colours
+        try:
+            "\u2580\u2584\u2588".encode(sys.stdout.encoding or "ascii")
+            compact = True
+        except (UnicodeEncodeError, LookupError):
+            compact = False
+        sys.stdout.flush()
+        code.terminal(out=sys.stdout, compact=compact)
+    if qr_file is not None:
+        try:
+            code.save(str(qr_file), scale=8, border=4)
+        except OSError as exc:
+            fail(exc)
+        wrote([qr_file], lang)
 
 
 def _secure_origin(url: str) -> bool:
