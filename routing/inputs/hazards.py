@@ -128,73 +128,13 @@ def parse_hazards(raw: Any, *, source: str = "hazards") -> tuple[Hazard, ...]:
         if not isinstance(props, dict):
             problems.append(Issue("bad_value", f"{base}/properties", "expected an object"))
             continue
-        before = len(problems)
-        ident = props.get("id")
-        if not isinstance(ident, str) or not ident:
-            problems.append(Issue("missing_field", f"{base}/properties/id", "needs an id"))
-        elif ident in seen:
-            problems.append(Issue("duplicate", f"{base}/properties/id", f"{ident} used twice"))
-        else:
-            seen.add(ident)
-        for name, allowed in (("status", STATUSES), ("kind", KINDS)):
-            if props.get(name) not in allowed:
-                problems.append(
-                    Issue("bad_value", f"{base}/properties/{name}", f"must be one of {allowed}")
-                )
-        if not isinstance(props.get("source"), str) or not props["source"].strip():
-            problems.append(
-                Issue("missing_field", f"{base}/properties/source", "every hazard needs a source")
-            )
-        depth = props.get("least_depth_m")
-        no_go = props.get("no_go", False)
-        if not isinstance(no_go, bool):
-            problems.append(Issue("bad_value", f"{base}/properties/no_go", "true or false"))
-        if depth is not None and (
-            isinstance(depth, bool)
-            or not isinstance(depth, (int, float))
-            or not math.isfinite(depth)
-            or depth < 0
-        ):
-            problems.append(
-                Issue("bad_value", f"{base}/properties/least_depth_m", "a number >= 0 or null")
-            )
-        elif depth is None and no_go is not True:
-            problems.append(
-                Issue(
-                    "missing_field",
-                    f"{base}/properties/least_depth_m",
-                    "give the least depth, or no_go: true",
-                )
-            )
-        try:
-            geom = shape(feature.get("geometry"))
-        except Exception:  # shapely's own errors vary by what is wrong
-            geom = None
-        if not isinstance(geom, (Polygon, MultiPolygon)) or geom.is_empty:
-            problems.append(Issue("bad_value", f"{base}/geometry", "a valid Polygon/MultiPolygon"))
-        elif not geom.is_valid:
-            why = explain_validity(geom)
-            problems.append(
-                Issue("invalid_geometry", f"{base}/geometry", f"not a valid polygon: {why}")
-            )
-        elif ring_span_deg(geom) > MAX_RING_SPAN_DEG:
-            problems.append(
-                Issue(
-                    "antimeridian",
-                    f"{base}/geometry",
-                    f"a ring spans more than {MAX_RING_SPAN_DEG:g} degrees of longitude",
-                )
-            )
-        elif not _lonlat(geom):
-            problems.append(
-                Issue(
-                    "bad_value",
-                    f"{base}/geometry",
-                    "coordinates must be longitude -180..180 and latitude -90..90 (WGS 84)",
-                )
-            )
-        if len(problems) > before or geom is None:
+        found = _property_problems(props, base, seen)
+        geom, wrong = _geometry(feature.get("geometry"), base)
+        found += wrong
+        problems += found
+        if found or geom is None:
             continue
+        ident, depth, no_go = props["id"], props.get("least_depth_m"), props.get("no_go", False)
         out.append(
             Hazard(
                 id=str(ident),
@@ -211,6 +151,83 @@ def parse_hazards(raw: Any, *, source: str = "hazards") -> tuple[Hazard, ...]:
     if problems:
         raise DataError(problems, source=source)
     return tuple(out)
+
+
+def _property_problems(props: dict[str, Any], base: str, seen: set[str]) -> list[Issue]:
+    """The problems of one hazard's properties (its id added to ``seen`` when new)."""
+    problems: list[Issue] = []
+    ident = props.get("id")
+    if not isinstance(ident, str) or not ident:
+        problems.append(Issue("missing_field", f"{base}/properties/id", "needs an id"))
+    elif ident in seen:
+        problems.append(Issue("duplicate", f"{base}/properties/id", f"{ident} used twice"))
+    else:
+        seen.add(ident)
+    for name, allowed in (("status", STATUSES), ("kind", KINDS)):
+        if props.get(name) not in allowed:
+            problems.append(
+                Issue("bad_value", f"{base}/properties/{name}", f"must be one of {allowed}")
+            )
+    if not isinstance(props.get("source"), str) or not props["source"].strip():
+        problems.append(
+            Issue("missing_field", f"{base}/properties/source", "every hazard needs a source")
+        )
+    depth = props.get("least_depth_m")
+    no_go = props.get("no_go", False)
+    if not isinstance(no_go, bool):
+        problems.append(Issue("bad_value", f"{base}/properties/no_go", "true or false"))
+    if depth is not None and (
+        isinstance(depth, bool)
+        or not isinstance(depth, (int, float))
+        or not math.isfinite(depth)
+        or depth < 0
+    ):
+        problems.append(
+            Issue("bad_value", f"{base}/properties/least_depth_m", "a number >= 0 or null")
+        )
+    elif depth is None and no_go is not True:
+        problems.append(
+            Issue(
+                "missing_field",
+                f"{base}/properties/least_depth_m",
+                "give the least depth, or no_go: true",
+            )
+        )
+    return problems
+
+
+def _geometry(geometry: Any, base: str) -> tuple[Polygon | MultiPolygon | None, list[Issue]]:
+    """One hazard's geometry as a shape, and its problems: a valid polygon or multipolygon of
+    WGS 84 positions whose rings span at most ``MAX_RING_SPAN_DEG`` of longitude."""
+    problems: list[Issue] = []
+    try:
+        geom = shape(geometry)
+    except Exception:  # shapely's own errors vary by what is wrong
+        geom = None
+    if not isinstance(geom, (Polygon, MultiPolygon)) or geom.is_empty:
+        problems.append(Issue("bad_value", f"{base}/geometry", "a valid Polygon/MultiPolygon"))
+    elif not geom.is_valid:
+        why = explain_validity(geom)
+        problems.append(
+            Issue("invalid_geometry", f"{base}/geometry", f"not a valid polygon: {why}")
+        )
+    elif ring_span_deg(geom) > MAX_RING_SPAN_DEG:
+        problems.append(
+            Issue(
+                "antimeridian",
+                f"{base}/geometry",
+                f"a ring spans more than {MAX_RING_SPAN_DEG:g} degrees of longitude",
+            )
+        )
+    elif not _lonlat(geom):
+        problems.append(
+            Issue(
+                "bad_value",
+                f"{base}/geometry",
+                "coordinates must be longitude -180..180 and latitude -90..90 (WGS 84)",
+            )
+        )
+    return (geom if isinstance(geom, (Polygon, MultiPolygon)) else None), problems
 
 
 def _lonlat(geom: BaseGeometry) -> bool:
