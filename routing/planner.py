@@ -207,27 +207,10 @@ def make_plan(
         problem, consignments=tuple(c for c in problem.consignments if c.id not in pre)
     )
     windows = solve_windows(solvable, weather)
-    latest: dict[str, int] = {}
-    result = SolverResult((), (), True, 0.0, 0, 0.0, engine="none")
-    for round_no in range(TIGHTEN_ROUNDS if solvable.consignments else 0):
-        opts = dataclasses.replace(options, latest_finish_s=dict(latest), windows=windows)
-        if deadline_monotonic is not None:
-            left = deadline_monotonic - time.monotonic()
-            if round_no > 0 and left < Budget.FLOOR_S:
-                break  # out of time: what is still late is taken out below
-            share = FIRST_ROUND_SHARE if round_no == 0 else 1.0
-            opts = dataclasses.replace(opts, max_seconds=max(Budget.FLOOR_S, left * share))
-        result = solver.solve(solvable, matrices, opts, progress)
-        if result.stopped:
-            break  # the caller asked to stop: keep the best plan found so far
-        voyages, delivered = _time(timed, result.routes, matrices, None, weather, resumes)
-        late = {k: v for k, v in lateness_s(timed, delivered).items() if k not in onboard}
-        if not late:
-            break
-        by_id = {c.id: c for c in solvable.consignments}
-        for cid, s in late.items():
-            base = latest.get(cid, solvable.seconds(by_id[cid].deadline))
-            latest[cid] = base - s - TIGHTEN_MARGIN_S
+    result = _solve_and_tighten(
+        solver, solvable, timed, matrices, options, windows, weather, resumes, onboard,
+        progress, deadline_monotonic,
+    )  # fmt: skip
     routes, overload = _fit_capacity(solvable, result.routes)
     voyages, delivered = _time(timed, routes, matrices, None, weather, resumes)
     still_late = (set(lateness_s(timed, delivered)) - onboard) | overload
@@ -250,3 +233,43 @@ def make_plan(
     return dataclasses.replace(
         plan, status="infeasible" if unassigned else "completed", unassigned=unassigned
     )
+
+
+def _solve_and_tighten(
+    solver: Solver,
+    solvable: Problem,
+    timed: Problem,
+    matrices: Mapping[str, Matrix],
+    options: SolveOptions,
+    windows: dict[str, dict[str, tuple]],
+    weather: Weather | None,
+    resumes: Mapping[str, Resume],
+    onboard: set[str],
+    progress: Progress | None,
+    deadline_monotonic: float | None,
+) -> SolverResult:
+    """Solve, time the routes with the real rules, and while a delivery runs late tighten its
+    consignment's latest finish and solve again (at most ``TIGHTEN_ROUNDS``, within the wall
+    time left); the last solver result."""
+    latest: dict[str, int] = {}
+    result = SolverResult((), (), True, 0.0, 0, 0.0, engine="none")
+    for round_no in range(TIGHTEN_ROUNDS if solvable.consignments else 0):
+        opts = dataclasses.replace(options, latest_finish_s=dict(latest), windows=windows)
+        if deadline_monotonic is not None:
+            left = deadline_monotonic - time.monotonic()
+            if round_no > 0 and left < Budget.FLOOR_S:
+                break  # out of time: what is still late is taken out below
+            share = FIRST_ROUND_SHARE if round_no == 0 else 1.0
+            opts = dataclasses.replace(opts, max_seconds=max(Budget.FLOOR_S, left * share))
+        result = solver.solve(solvable, matrices, opts, progress)
+        if result.stopped:
+            break  # the caller asked to stop: keep the best plan found so far
+        _, delivered = _time(timed, result.routes, matrices, None, weather, resumes)
+        late = {k: v for k, v in lateness_s(timed, delivered).items() if k not in onboard}
+        if not late:
+            break
+        by_id = {c.id: c for c in solvable.consignments}
+        for cid, s in late.items():
+            base = latest.get(cid, solvable.seconds(by_id[cid].deadline))
+            latest[cid] = base - s - TIGHTEN_MARGIN_S
+    return result
