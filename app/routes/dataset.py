@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from app import deps, views
 from app.config import Settings
 from app.deps import PlaceCode
 from app.errors import problems
+from app.models import Feature, FeatureCollection, VillageRecord, Villages
 from routing import inputs as data
 from routing.inputs.demand import Kit
 from routing.inputs.geodata import Archipelago
@@ -21,7 +22,7 @@ router = APIRouter(tags=["dataset"])
 GEOJSON = "application/geo+json"
 
 
-@router.get("/islands", response_class=views.GeoJSONResponse)
+@router.get("/islands", response_class=views.GeoJSONResponse, response_model=FeatureCollection)
 def list_islands(
     district: str | None = Query(
         None,
@@ -33,21 +34,29 @@ def list_islands(
         None, description="Only inhabited (true) or uninhabited (false) islands"
     ),
     arch: Archipelago = Depends(deps.archipelago),
-) -> dict[str, Any]:
+) -> Response:
     """Islands of Sumenep as a GeoJSON FeatureCollection (RFC 7946)."""
-    return views.feature_collection(
-        views.island_features(arch, district=district, inhabited=inhabited)
+    return views.GeoJSONResponse(
+        views.feature_collection(
+            views.island_features(arch, district=district, inhabited=inhabited)
+        )
     )
 
 
-@router.get("/islands/{code}", response_class=views.GeoJSONResponse, responses=problems(404))
-def get_island(code: PlaceCode, arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
+@router.get(
+    "/islands/{code}",
+    response_class=views.GeoJSONResponse,
+    response_model=Feature,
+    responses=problems(404),
+)
+def get_island(code: PlaceCode, arch: Archipelago = Depends(deps.archipelago)) -> Response:
     """One island as a GeoJSON Feature, by gazetteer code (35.29.40081) or osm-<id>."""
     arch.island(code)
-    return next(f for f in arch.features["islands"] if f["properties"]["code"] == code)
+    found = next(f for f in arch.features["islands"] if f["properties"]["code"] == code)
+    return views.GeoJSONResponse(found)
 
 
-@router.get("/villages")
+@router.get("/villages", response_model=Villages)
 def list_villages(
     sea: bool | None = Query(
         None, description="Only villages served by sea (true) or by land (false)"
@@ -63,7 +72,7 @@ def list_villages(
     return {"count": len(records), "villages": records}
 
 
-@router.get("/villages/{code}", responses=problems(404))
+@router.get("/villages/{code}", response_model=VillageRecord, responses=problems(404))
 def get_village(
     code: PlaceCode, arch: Archipelago = Depends(deps.archipelago), kit: Kit = Depends(deps.kit)
 ) -> dict[str, Any]:
@@ -71,20 +80,22 @@ def get_village(
     return views.village_record(arch, arch.village(code), kit)
 
 
-@router.get("/depots", response_class=views.GeoJSONResponse)
-def list_depots(arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
+@router.get("/depots", response_class=views.GeoJSONResponse, response_model=FeatureCollection)
+def list_depots(arch: Archipelago = Depends(deps.archipelago)) -> Response:
     """Depots where voyages start and reload (Kalianget, Dungkek) as GeoJSON."""
-    return views.feature_collection(arch.features["depots"])
+    return views.GeoJSONResponse(views.feature_collection(arch.features["depots"]))
 
 
-@router.get("/landing-points", response_class=views.GeoJSONResponse)
-def list_landing_points(arch: Archipelago = Depends(deps.archipelago)) -> dict[str, Any]:
+@router.get(
+    "/landing-points", response_class=views.GeoJSONResponse, response_model=FeatureCollection
+)
+def list_landing_points(arch: Archipelago = Depends(deps.archipelago)) -> Response:
     """Landing points of the sea-served villages as GeoJSON."""
-    return views.feature_collection(arch.features["landing_points"])
+    return views.GeoJSONResponse(views.feature_collection(arch.features["landing_points"]))
 
 
-@router.get("/sea-areas", response_class=views.GeoJSONResponse)
-def list_sea_areas(settings: Settings = Depends(deps.settings)) -> dict[str, Any]:
+@router.get("/sea-areas", response_class=views.GeoJSONResponse, response_model=FeatureCollection)
+def list_sea_areas(settings: Settings = Depends(deps.settings)) -> Response:
     """The named sea areas that wave forecasts refer to (data/sea_areas.toml), as GeoJSON."""
     areas = data.sea_areas(settings.data_dir)
-    return area_features(areas[k] for k in sorted(areas))
+    return views.GeoJSONResponse(area_features(areas[k] for k in sorted(areas)))

@@ -12,7 +12,7 @@ from app import auth, db, deps, views
 from app.config import Settings
 from app.deps import PlanId
 from app.errors import problems
-from app.models import CapacityRequest, PlanRequest, budget_of
+from app.models import CapacityRequest, Limits, PlanRequest, Timeline, budget_of
 from app.services import plans
 from routing.errors import DataError
 from routing.inputs.schema import NO_CONTROL
@@ -186,6 +186,7 @@ def get_plan_manifests(request: Request, plan_id: PlanId) -> Response:
 @router.get(
     "/plans/{plan_id}/timeline",
     dependencies=[auth.reader],
+    response_model=Timeline,
     responses={
         200: {"content": {"application/json": {}, "text/csv": {}}},
         **problems(401, 403, 404, 409, 422),
@@ -210,7 +211,7 @@ def cancel_plan(request: Request, plan_id: PlanId) -> dict[str, Any]:
     return plans.cancel(deps.settings(request), plan_id)
 
 
-@router.get("/limits")
+@router.get("/limits", response_model=Limits)
 def limits(settings: Settings = Depends(deps.settings)) -> dict[str, Any]:
     """The service's limits: request size, solving budgets, waiting, workers."""
     return {

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from app import deps, views
 from app.config import Settings
 from app.deps import ClassId
 from app.errors import problems
+from app.models import Feature, MatrixRecord, VesselClassRecord
 from app.services import hazards
 from routing import inputs as data
 from routing.domain import VesselClass
@@ -22,7 +23,7 @@ from routing.inputs.schema import NO_CONTROL
 router = APIRouter(tags=["sea routes"])
 
 
-@router.get("/vessel-classes")
+@router.get("/vessel-classes", response_model=list[VesselClassRecord])
 def list_vessel_classes(
     fleet: dict[str, VesselClass] = Depends(deps.fleet),
 ) -> list[dict[str, Any]]:
@@ -30,7 +31,7 @@ def list_vessel_classes(
     return [views.vessel_class_record(vc) for vc in fleet.values()]
 
 
-@router.get("/vessel-classes/{class_id}", responses=problems(404))
+@router.get("/vessel-classes/{class_id}", response_model=VesselClassRecord, responses=problems(404))
 def get_vessel_class(
     class_id: ClassId, fleet: dict[str, VesselClass] = Depends(deps.fleet)
 ) -> dict[str, Any]:
@@ -59,6 +60,7 @@ def _place_query(alias: str, example: str) -> Any:
 @router.get(
     "/sea-routes",
     response_class=views.GeoJSONResponse,
+    response_model=Feature,
     responses={
         200: {"content": {"application/geo+json": {"example": {"type": "Feature"}}}},
         **problems(404, 422),
@@ -79,7 +81,7 @@ def sea_route(
     ],
     settings: Settings = Depends(deps.settings),
     arch: Archipelago = Depends(deps.archipelago),
-) -> dict[str, Any]:
+) -> Response:
     """The shortest sea path between two places for a vessel class, as a GeoJSON Feature.
 
     Each end is a place id or name; ``from_resolved`` and ``to_resolved`` say which depot or
@@ -97,10 +99,14 @@ def sea_route(
     props["from_query"], props["to_query"] = origin, destination
     props["from_resolved"] = views.resolved_record(a)
     props["to_resolved"] = views.resolved_record(b)
-    return feature
+    return views.GeoJSONResponse(feature)
 
 
-@router.get("/matrices/{class_id}", responses={200: {"content": {"text/csv": {}}}, **problems(404)})
+@router.get(
+    "/matrices/{class_id}",
+    response_model=MatrixRecord,
+    responses={200: {"content": {"text/csv": {}}}, **problems(404)},
+)
 def get_matrix(
     class_id: ClassId,
     format: str = Query("json", pattern="^(json|csv)$", description="json or csv"),
