@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from app.services.plans import Budget
 from routing.inputs.schema import (
@@ -241,3 +241,247 @@ class MatrixRecord(BaseModel):
 
 class Timeline(BaseModel):
     rows: list[dict[str, str]] = Field(..., description="The timeline CSV's rows as records")
+
+
+class Problem(BaseModel):
+    code: str = Field(..., description="A stable code")
+    path: str = Field(..., description="A JSON pointer to what it is about")
+    message: str
+
+
+class Validation(BaseModel):
+    """A plan request's problems, found without solving."""
+
+    valid: bool
+    scenario: str | None = Field(None, description="The scenario's name, when valid")
+    errors: list[Problem]
+
+
+class PlanProgress(BaseModel):
+    elapsed_s: Number
+    best_objective: Number | None
+
+
+class PlanBudget(BaseModel):
+    seconds: Number | None
+    iterations: int | None
+
+
+class PlanSummary(BaseModel):
+    """A plan: its phase, progress, budget and links; KPIs once there is a result, and (in
+    ``GET /plans/{id}``) the result itself. A key that does not apply is left out."""
+
+    id: str
+    kind: Literal["plan", "replan", "capacity"]
+    scenario: str | None = Field(..., description="The scenario's name")
+    scenario_id: str | None = Field(..., description="The stored scenario's id, if any")
+    phase: str = Field(
+        ...,
+        description="queued, building_matrix, solving, completed, infeasible, failed, cancelled",
+    )
+    progress: PlanProgress
+    seed: int
+    budget: PlanBudget
+    created_at: str = Field(..., description="RFC 3339")
+    updated_at: str = Field(..., description="RFC 3339")
+    links: dict[str, str] = Field(..., description="self, status, geojson, manifests, timeline")
+    parent_id: str | None = Field(None, description="A re-plan's plan")
+    errors: list[dict[str, Any]] | None = Field(None, description="Why a plan failed")
+    kpis: dict[str, Any] | None = None
+    unassigned: list[dict[str, Any]] | None = Field(None, description="Villages not served, why")
+    result: dict[str, Any] | None = Field(
+        None,
+        description="The plan document: GET /schemas/plan.json (a capacity plan's: "
+        "GET /schemas/capacity.json)",
+    )
+
+
+class PlanList(BaseModel):
+    plans: list[PlanSummary]
+    limit: int
+    offset: int
+
+
+class PlanStatus(BaseModel):
+    """A plan's live status: per voyage where it is, per district TPS delivered of total, ETA
+    against deadline and risk (all but ``plan_id`` and ``phase`` once the plan has a result)."""
+
+    plan_id: str
+    phase: str
+    status: str | None = None
+    tps_delivered: int | None = None
+    tps_total: int | None = None
+    voyages: list[dict[str, Any]] | None = None
+    districts: list[dict[str, Any]] | None = None
+    unassigned: list[str] | None = Field(None, description="Village codes not served")
+    unassigned_villages: list[dict[str, Any]] | None = None
+    warnings: list[dict[str, Any]] | None = Field(None, description="Events left out, and why")
+    stop_states: dict[str, str] | None = Field(None, description="vessel_id/stop -> its state")
+
+
+class EventRecord(BaseModel):
+    """A stored field event: its columns, what it carried (``at``, ``boxes``, ``condition``,
+    ``receiver``, ``receiver_position``, ``reason``, as posted) and the key that recorded it."""
+
+    id: int
+    vessel_id: str
+    stop: int
+    type: str
+    idempotency_key: str | None
+    recorded_at: str = Field(..., description="When it reached the service (RFC 3339)")
+    recorded_by: str | None = Field(..., description="The id of the key that posted it")
+    recorded_by_name: str | None
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Events(BaseModel):
+    events: list[EventRecord]
+
+
+class EventTypeLabels(BaseModel):
+    id: str = Field(..., description="Indonesian")
+    en: str = Field(..., description="English")
+
+
+class EventTypeRecord(BaseModel):
+    type: str
+    labels: EventTypeLabels
+    required: list[str] = Field(..., description="Fields an event of this type must carry")
+    stops: list[str] = Field(..., description="The kinds of stop it fits")
+    note: bool = Field(..., description="A note (moves nothing)")
+
+
+class ScenarioRef(BaseModel):
+    id: str
+    name: str
+
+
+class Scenarios(BaseModel):
+    scenarios: list[ScenarioRef] = Field(..., description="Stored scenarios, newest first")
+    bundled: list[str] = Field(..., description="The names of the bundled scenarios")
+
+
+class StoredScenario(BaseModel):
+    id: str
+    name: str
+    scenario: dict[str, Any] = Field(..., description="As in data/scenarios/*.toml")
+
+
+class VesselRecord(BaseModel):
+    """A vessel with its class, home depot, availability window and active flag."""
+
+    id: str
+    vessel_class: str
+    home_depot: str
+    available_from: str = Field(..., description="RFC 3339")
+    available_until: str = Field(..., description="RFC 3339")
+    active: bool
+    source: str
+
+
+class KeyRecord(BaseModel):
+    """An API key as listed (never the key itself)."""
+
+    id: str
+    role: str = Field(..., description="planner, field or viewer")
+    name: str
+    created_at: str = Field(..., description="RFC 3339")
+    expires_at: str | None
+    revoked_at: str | None
+    state: str = Field(..., description="active, expired or revoked")
+    vessel_id: str | None
+    plan_id: str | None
+
+
+class KeyList(BaseModel):
+    keys: list[KeyRecord]
+
+
+class NewKey(KeyRecord):
+    """A key just issued: the only answer that shows the key itself."""
+
+    key: str
+    field_url: str | None = Field(
+        None, description="A field key bound to a vessel: the field page's link with the key"
+    )
+    qr_svg: str | None = Field(None, description="That link as a QR code (an SVG document)")
+
+
+class HazardFeature(BaseModel):
+    """A hazard in force as a GeoJSON Feature; its properties carry its id, kind, status,
+    source and ``last_change`` (null: as the file has it)."""
+
+    type: Literal["Feature"]
+    properties: dict[str, Any]
+    geometry: dict[str, Any] = Field(..., description="A GeoJSON Polygon or MultiPolygon")
+
+
+class HazardCollection(BaseModel):
+    """The hazards in force as a GeoJSON FeatureCollection, with their version and revision."""
+
+    type: Literal["FeatureCollection"]
+    version: str
+    revision: int
+    features: list[HazardFeature]
+
+
+class HazardChange(BaseModel):
+    revision: int
+    hazard_id: str
+    action: str = Field(..., description="set or withdraw")
+    reason: str | None
+    recorded_by: str | None
+    recorded_by_name: str | None
+    recorded_at: str = Field(..., description="RFC 3339")
+    feature: dict[str, Any] | None = Field(..., description="The hazard as set; null: withdrawn")
+
+
+class HazardHistory(BaseModel):
+    changes: list[HazardChange]
+
+
+class RiskOptions(BaseModel):
+    runs: int
+    seed: int
+    breakdowns: bool
+    replan_breakdowns: bool
+
+
+class RiskProgress(BaseModel):
+    runs_done: int
+    runs: int
+
+
+class RiskRun(BaseModel):
+    """A risk run: its phase, options, progress and links; once completed, its report. A key
+    that does not apply is left out."""
+
+    id: str
+    plan_id: str
+    phase: str
+    options: RiskOptions
+    progress: RiskProgress
+    cancel_requested: bool
+    attempts: int
+    created_at: str = Field(..., description="RFC 3339")
+    updated_at: str = Field(..., description="RFC 3339")
+    links: dict[str, str] = Field(..., description="self, plan, cancel")
+    errors: list[dict[str, Any]] | None = Field(None, description="Why a run failed")
+    result: dict[str, Any] | None = Field(None, description="The report, once completed")
+
+
+class RiskRuns(BaseModel):
+    risk_runs: list[RiskRun]
+
+
+class JSONSchemaDocument(BaseModel):
+    """A JSON Schema (draft 2020-12) document."""
+
+    schema_: str = Field(..., alias="$schema")
+    title: str | None = None
+    type: str | None = None
+    properties: dict[str, Any] | None = None
+    defs: dict[str, Any] | None = Field(None, alias="$defs")
+
+    model_config = ConfigDict(extra="allow")

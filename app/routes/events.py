@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app import auth, deps
 from app.deps import PlanId
 from app.errors import problems
+from app.models import EventRecord, Events, EventTypeRecord, PlanStatus
 from app.services import events
 from app.services.livestatus import LiveStatus, Status
 from routing import fieldlog
@@ -80,7 +81,12 @@ class EventIn(BaseModel):
     }
 
 
-@router.get("/event-types", dependencies=[auth.any_reader], responses=problems(401))
+@router.get(
+    "/event-types",
+    dependencies=[auth.any_reader],
+    response_model=list[EventTypeRecord],
+    responses=problems(401),
+)
 def event_types() -> list[dict[str, Any]]:
     """The field event types: labels (Indonesian, English), required fields, stops they fit.
     Any key reads them, a field key bound to a vessel too."""
@@ -91,8 +97,12 @@ def event_types() -> list[dict[str, Any]]:
     "/plans/{plan_id}/events",
     status_code=201,
     dependencies=[auth.field_worker],
+    response_model=EventRecord,
     responses={
-        200: {"description": "The same event again under its Idempotency-Key: nothing changed"},
+        200: {
+            "description": "The same event again under its Idempotency-Key: nothing changed",
+            "model": EventRecord,
+        },
         **problems(401, 403, 404, 409, 413, 422),
     },
 )
@@ -127,18 +137,23 @@ def post_event(
 
 
 @router.get(
-    "/plans/{plan_id}/events", dependencies=[auth.reader], responses=problems(401, 403, 404, 422)
+    "/plans/{plan_id}/events",
+    dependencies=[auth.reader],
+    response_model=Events,
+    responses=problems(401, 403, 404, 422),
 )
-def list_events(request: Request, plan_id: PlanId) -> dict[str, Any]:
+def list_events(request: Request, plan_id: PlanId) -> JSONResponse:
     """The plan's field events, oldest first (append-only): each with when it happened (`at`),
     when it reached the service (`recorded_at`), and the key that recorded it (`recorded_by`,
     its id) with its holder's name (`recorded_by_name`)."""
-    return {"events": events.listing(deps.settings(request), plan_id)}
+    # Written as stored: what each event carried stays where it is among its columns.
+    return JSONResponse({"events": events.listing(deps.settings(request), plan_id)})
 
 
 @router.get(
     "/plans/{plan_id}/status",
     dependencies=[auth.reader],
+    response_model=PlanStatus,
     responses={
         304: {"description": "Not modified since the ETag given in If-None-Match"},
         **problems(401, 403, 404, 422),

@@ -28,6 +28,7 @@ from shapely.validation import explain_validity
 from app import auth, deps
 from app.deps import HazardId
 from app.errors import problems
+from app.models import HazardChange, HazardCollection, HazardFeature, HazardHistory
 from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from app.services import hazards
 from routing.inputs.hazards import KINDS, MAX_RING_SPAN_DEG, STATUSES
@@ -219,7 +220,12 @@ class HazardIn(BaseModel):
     }
 
 
-@router.get("/hazards", dependencies=[auth.reader], responses=problems(401, 403))
+@router.get(
+    "/hazards",
+    dependencies=[auth.reader],
+    response_model=HazardCollection,
+    responses=problems(401, 403),
+)
 def list_hazards(request: Request) -> dict[str, Any]:
     """The hazards in force (data/hazards.geojson with the changes made here) as a GeoJSON
     FeatureCollection: `version` (a hash of their content, recorded by each plan as
@@ -230,7 +236,12 @@ def list_hazards(request: Request) -> dict[str, Any]:
     return hazards.listing(deps.settings(request))
 
 
-@router.get("/hazards/history", dependencies=[auth.reader], responses=problems(401, 403, 422))
+@router.get(
+    "/hazards/history",
+    dependencies=[auth.reader],
+    response_model=HazardHistory,
+    responses=problems(401, 403, 422),
+)
 def hazard_history(
     request: Request,
     hazard_id: Annotated[str | None, Query(max_length=100)] = None,
@@ -246,6 +257,7 @@ ETAG = etag_header("hazard")
 @router.get(
     "/hazards/{hazard_id}",
     dependencies=[auth.reader],
+    response_model=HazardFeature,
     responses={200: {"headers": ETAG}, **problems(401, 403, 404)},
 )
 def get_hazard(request: Request, hazard_id: HazardId) -> JSONResponse:
@@ -257,9 +269,10 @@ def get_hazard(request: Request, hazard_id: HazardId) -> JSONResponse:
 @router.put(
     "/hazards/{hazard_id}",
     dependencies=[auth.planner],
+    response_model=HazardFeature,
     responses={
         200: {"description": "A change to a hazard in force", "headers": ETAG},
-        201: {"description": "A new hazard", "headers": ETAG},
+        201: {"description": "A new hazard", "headers": ETAG, "model": HazardFeature},
         **problems(401, 403, 412, 413, 422, 428),
     },
 )
@@ -297,6 +310,7 @@ def put_hazard(
 @router.delete(
     "/hazards/{hazard_id}",
     dependencies=[auth.planner],
+    response_model=HazardChange,
     responses=problems(401, 403, 404, 412, 422, 428),
 )
 def withdraw_hazard(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, StrictInt
 from app import auth, db, deps
 from app.deps import KeyId
 from app.errors import problems
+from app.models import KeyList, KeyRecord, NewKey
 from app.services import keys
 from routing.inputs.schema import WHOLE, Id, Name
 
@@ -71,7 +72,7 @@ class KeyRequest(BaseModel):
     }
 
 
-@router.get("/keys", responses=problems(401, 403))
+@router.get("/keys", response_model=KeyList, responses=problems(401, 403))
 def list_keys(request: Request) -> dict[str, Any]:
     """Every API key's id, role, holder, expiry, state and binding (`vessel_id`, `plan_id`),
     never the key itself."""
@@ -79,7 +80,9 @@ def list_keys(request: Request) -> dict[str, Any]:
     return {"keys": [k.as_json(now) for k in keys.list_keys(deps.settings(request).database)]}
 
 
-@router.post("/keys", status_code=201, responses=problems(401, 403, 413, 422))
+@router.post(
+    "/keys", status_code=201, response_model=NewKey, responses=problems(401, 403, 413, 422)
+)
 def create_key(request: Request, body: KeyRequest) -> JSONResponse:
     """Issue a key; the answer is the only time the key itself is shown.
 
@@ -108,7 +111,12 @@ def create_key(request: Request, body: KeyRequest) -> JSONResponse:
     )
 
 
-@router.api_route("/keys/{key_id}", methods=["DELETE"], responses=problems(401, 403, 404, 422))
+@router.api_route(
+    "/keys/{key_id}",
+    methods=["DELETE"],
+    response_model=KeyRecord,
+    responses=problems(401, 403, 404, 422),
+)
 def revoke_key(request: Request, key_id: KeyId) -> dict[str, Any]:
     """Revoke a key: every worker refuses it within a second. Revoking again changes nothing."""
     record = keys.revoke_key(deps.settings(request).database, key_id)

@@ -12,14 +12,25 @@ from app import auth, db, deps, views
 from app.config import Settings
 from app.deps import PlanId
 from app.errors import problems
-from app.models import CapacityRequest, Limits, PlanRequest, Timeline, budget_of
+from app.models import (
+    CapacityRequest,
+    FeatureCollection,
+    Limits,
+    PlanList,
+    PlanRequest,
+    PlanSummary,
+    Timeline,
+    Validation,
+    budget_of,
+)
 from app.services import plans
 from routing.errors import DataError
 from routing.inputs.schema import NO_CONTROL
 
 router = APIRouter(tags=["plans"])
 ACCEPTED: dict[int | str, dict[str, Any]] = {
-    202: {"description": "Accepted; follow the Location header"}
+    200: {"description": "Finished within `wait`", "model": PlanSummary},
+    202: {"description": "Accepted; follow the Location header"},
 }
 
 
@@ -65,6 +76,7 @@ def _scenario(settings: Settings, body: PlanRequest) -> tuple[dict[str, Any], st
 @router.post(
     "/plans",
     status_code=202,
+    response_model=PlanSummary,
     dependencies=[auth.planner],
     responses={**ACCEPTED, **problems(401, 403, 413, 422)},
 )
@@ -74,7 +86,13 @@ async def create_plan(request: Request, body: PlanRequest) -> Response:
     return await answer(request, plan_id, body.wait)
 
 
-@router.post("/plans:validate", dependencies=[auth.planner], responses=problems(401, 403, 413, 422))
+@router.post(
+    "/plans:validate",
+    dependencies=[auth.planner],
+    response_model=Validation,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 413, 422),
+)
 def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
     """Every problem with a plan request and its scenario, without solving."""
     settings = deps.settings(request)
@@ -96,6 +114,7 @@ def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
 @router.post(
     "/capacity-plans",
     status_code=202,
+    response_model=PlanSummary,
     dependencies=[auth.planner],
     responses={**ACCEPTED, **problems(401, 403, 413, 422)},
 )
@@ -106,7 +125,13 @@ async def create_capacity_plan(request: Request, body: CapacityRequest) -> Respo
     return await answer(request, plan_id, body.wait)
 
 
-@router.get("/plans", dependencies=[auth.reader], responses=problems(401, 403, 422))
+@router.get(
+    "/plans",
+    dependencies=[auth.reader],
+    response_model=PlanList,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 422),
+)
 def list_plans(
     request: Request,
     status: db.Phase | None = Query(None, description="Only plans in this phase"),
@@ -145,7 +170,13 @@ def get_plan_gpkg(request: Request, plan_id: PlanId) -> Response:
     )
 
 
-@router.get("/plans/{plan_id}", dependencies=[auth.reader], responses=problems(401, 403, 404, 422))
+@router.get(
+    "/plans/{plan_id}",
+    dependencies=[auth.reader],
+    response_model=PlanSummary,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 404, 422),
+)
 async def get_plan(
     request: Request,
     plan_id: PlanId,
@@ -163,6 +194,7 @@ async def get_plan(
 @router.get(
     "/plans/{plan_id}/geojson",
     response_class=views.GeoJSONResponse,
+    response_model=FeatureCollection,
     dependencies=[auth.reader],
     responses=problems(401, 403, 404, 409, 422),
 )
@@ -203,6 +235,8 @@ def get_plan_timeline(
 @router.post(
     "/plans/{plan_id}/cancel",
     status_code=202,
+    response_model=PlanSummary,
+    response_model_exclude_unset=True,
     dependencies=[auth.planner],
     responses=problems(401, 403, 404, 409, 422),
 )

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from app import auth, deps
 from app.deps import PlanId
 from app.errors import problems
-from app.models import ReplanRequest, budget_of
+from app.models import PlanSummary, ReplanRequest, budget_of
 from app.routes.plans import ACCEPTED, answer
 from app.services import plans
 from routing.outputs.export import jsonable
@@ -20,6 +20,7 @@ router = APIRouter(tags=["plans"])
 @router.post(
     "/plans/{plan_id}/replan",
     status_code=202,
+    response_model=PlanSummary,
     dependencies=[auth.planner],
     responses={**ACCEPTED, **problems(401, 403, 404, 409, 413, 422)},
 )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 from app import auth, deps
 from app.deps import PlanId, RiskId
 from app.errors import problems
+from app.models import RiskRun, RiskRuns
 from app.services import risk
 from routing.inputs.schema import WHOLE
 
@@ -39,6 +40,7 @@ class RiskRequest(BaseModel):
     "/plans/{plan_id}/risk",
     status_code=202,
     dependencies=[auth.planner],
+    response_model=RiskRun,
     responses=problems(401, 403, 404, 409, 413, 422),
 )
 def start_risk(request: Request, plan_id: PlanId, body: RiskRequest) -> JSONResponse:
@@ -69,14 +71,24 @@ def start_risk(request: Request, plan_id: PlanId, body: RiskRequest) -> JSONResp
 
 
 @router.get(
-    "/plans/{plan_id}/risk", dependencies=[auth.reader], responses=problems(401, 403, 404, 422)
+    "/plans/{plan_id}/risk",
+    dependencies=[auth.reader],
+    response_model=RiskRuns,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 404, 422),
 )
 def list_risk(request: Request, plan_id: PlanId) -> dict[str, Any]:
     """A plan's risk runs, newest first, with their phase and progress (not their reports)."""
     return {"risk_runs": risk.of_plan(deps.settings(request), plan_id)}
 
 
-@router.get("/risk/{risk_id}", dependencies=[auth.reader], responses=problems(401, 403, 404, 422))
+@router.get(
+    "/risk/{risk_id}",
+    dependencies=[auth.reader],
+    response_model=RiskRun,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 404, 422),
+)
 def get_risk(request: Request, risk_id: RiskId) -> dict[str, Any]:
     """A risk run: its phase, progress (`runs_done` of `runs`) and, once completed, its
     report."""
@@ -87,6 +99,8 @@ def get_risk(request: Request, risk_id: RiskId) -> dict[str, Any]:
     "/risk/{risk_id}/cancel",
     status_code=202,
     dependencies=[auth.planner],
+    response_model=RiskRun,
+    response_model_exclude_unset=True,
     responses=problems(401, 403, 404, 409, 422),
 )
 def cancel_risk(request: Request, risk_id: RiskId) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, StrictBool
 from app import auth, deps
 from app.deps import ScenarioId, VesselId
 from app.errors import problems
+from app.models import Scenarios, StoredScenario, VesselRecord
 from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from app.services import scenarios, vessels
 from routing.errors import DataError, Issue
@@ -25,6 +26,7 @@ router = APIRouter(tags=["scenarios and vessels"])
     "/scenarios",
     status_code=201,
     dependencies=[auth.planner],
+    response_model=StoredScenario,
     responses=problems(401, 403, 413, 422),
 )
 def create_scenario(request: Request, scenario: ScenarioModel) -> JSONResponse:
@@ -33,14 +35,22 @@ def create_scenario(request: Request, scenario: ScenarioModel) -> JSONResponse:
     return JSONResponse(stored, status_code=201, headers={"Location": f"/scenarios/{stored['id']}"})
 
 
-@router.get("/scenarios", dependencies=[auth.reader], responses=problems(401, 403))
+@router.get(
+    "/scenarios",
+    dependencies=[auth.reader],
+    response_model=Scenarios,
+    responses=problems(401, 403),
+)
 def list_scenarios(request: Request) -> dict[str, Any]:
     """Stored scenarios, newest first, and the names of the bundled ones."""
     return scenarios.listing(deps.settings(request))
 
 
 @router.get(
-    "/scenarios/{scenario_id}", dependencies=[auth.reader], responses=problems(401, 403, 404, 422)
+    "/scenarios/{scenario_id}",
+    dependencies=[auth.reader],
+    response_model=StoredScenario,
+    responses=problems(401, 403, 404, 422),
 )
 def get_scenario(request: Request, scenario_id: ScenarioId) -> dict[str, Any]:
     """One stored scenario."""
@@ -84,7 +94,12 @@ class VesselUpdate(BaseModel):
     }
 
 
-@router.get("/vessels", dependencies=[auth.reader], responses=problems(401, 403))
+@router.get(
+    "/vessels",
+    dependencies=[auth.reader],
+    response_model=list[VesselRecord],
+    responses=problems(401, 403),
+)
 def list_vessels(request: Request) -> list[dict[str, Any]]:
     """The fleet's vessels with their class, home depot, availability window and active flag."""
     return vessels.listing(deps.settings(request))
@@ -96,6 +111,7 @@ ETAG = etag_header("vessel")
 @router.get(
     "/vessels/{vessel_id}",
     dependencies=[auth.reader],
+    response_model=VesselRecord,
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 422)},
 )
 def get_vessel(request: Request, vessel_id: VesselId) -> JSONResponse:
@@ -108,6 +124,7 @@ def get_vessel(request: Request, vessel_id: VesselId) -> JSONResponse:
 @router.put(
     "/vessels/{vessel_id}",
     dependencies=[auth.planner],
+    response_model=VesselRecord,
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 412, 413, 422, 428)},
 )
 def put_vessel(
