@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool
 
-from app import auth, deps
-from app.deps import ScenarioId, VesselId
+from app import auth
+from app.deps import ScenarioId, SettingsDep, VesselId
 from app.errors import problems
 from app.models import Scenarios, StoredScenario, VesselRecord
 from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
@@ -29,9 +29,9 @@ router = APIRouter(tags=["scenarios and vessels"])
     response_model=StoredScenario,
     responses=problems(401, 403, 413, 422),
 )
-def create_scenario(request: Request, scenario: ScenarioModel) -> JSONResponse:
+def create_scenario(settings: SettingsDep, scenario: ScenarioModel) -> JSONResponse:
     """Store a scenario (the same fields as data/scenarios/*.toml) after checking it in full."""
-    stored = scenarios.create(deps.settings(request), scenario.to_raw())
+    stored = scenarios.create(settings, scenario.to_raw())
     return JSONResponse(stored, status_code=201, headers={"Location": f"/scenarios/{stored['id']}"})
 
 
@@ -41,9 +41,9 @@ def create_scenario(request: Request, scenario: ScenarioModel) -> JSONResponse:
     response_model=Scenarios,
     responses=problems(401, 403),
 )
-def list_scenarios(request: Request) -> dict[str, Any]:
+def list_scenarios(settings: SettingsDep) -> dict[str, Any]:
     """Stored scenarios, newest first, and the names of the bundled ones."""
-    return scenarios.listing(deps.settings(request))
+    return scenarios.listing(settings)
 
 
 @router.get(
@@ -52,9 +52,9 @@ def list_scenarios(request: Request) -> dict[str, Any]:
     response_model=StoredScenario,
     responses=problems(401, 403, 404, 422),
 )
-def get_scenario(request: Request, scenario_id: ScenarioId) -> dict[str, Any]:
+def get_scenario(settings: SettingsDep, scenario_id: ScenarioId) -> dict[str, Any]:
     """One stored scenario."""
-    return scenarios.get(deps.settings(request), scenario_id)
+    return scenarios.get(settings, scenario_id)
 
 
 class VesselUpdate(BaseModel):
@@ -100,9 +100,9 @@ class VesselUpdate(BaseModel):
     response_model=list[VesselRecord],
     responses=problems(401, 403),
 )
-def list_vessels(request: Request) -> list[dict[str, Any]]:
+def list_vessels(settings: SettingsDep) -> list[dict[str, Any]]:
     """The fleet's vessels with their class, home depot, availability window and active flag."""
-    return vessels.listing(deps.settings(request))
+    return vessels.listing(settings)
 
 
 ETAG = etag_header("vessel")
@@ -114,10 +114,10 @@ ETAG = etag_header("vessel")
     response_model=VesselRecord,
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 422)},
 )
-def get_vessel(request: Request, vessel_id: VesselId) -> JSONResponse:
+def get_vessel(settings: SettingsDep, vessel_id: VesselId) -> JSONResponse:
     """One vessel with its class, home depot, availability window and active flag, and its
     ETag (for If-Match)."""
-    found, tag = vessels.one(deps.settings(request), vessel_id)
+    found, tag = vessels.one(settings, vessel_id)
     return JSONResponse(found, headers={"ETag": tag})
 
 
@@ -128,7 +128,7 @@ def get_vessel(request: Request, vessel_id: VesselId) -> JSONResponse:
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 412, 413, 422, 428)},
 )
 def put_vessel(
-    request: Request,
+    settings: SettingsDep,
     vessel_id: VesselId,
     body: VesselUpdate,
     if_match: IfMatch = None,
@@ -146,7 +146,7 @@ def put_vessel(
         why = "must be after available_from"
         raise DataError([Issue("bad_time", "/available_until", why)], source="request")
     found, tag = vessels.set_availability(
-        deps.settings(request),
+        settings,
         vessel_id,
         available_from=a,
         available_until=b,

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from app import deps, views
-from app.config import Settings
-from app.deps import ClassId
+from app import views
+from app.deps import ArchipelagoDep, ClassId, FleetDep, SettingsDep
 from app.errors import problems
 from app.models import Feature, MatrixRecord, VesselClassRecord
 from app.services import hazards
 from routing import inputs as data
-from routing.domain import VesselClass
 from routing.inputs.fleet import vessel_class
-from routing.inputs.geodata import Archipelago
 from routing.inputs.places import resolve_place
 from routing.inputs.schema import NO_CONTROL
 
@@ -25,16 +22,14 @@ router = APIRouter(tags=["sea routes"])
 
 @router.get("/vessel-classes", response_model=list[VesselClassRecord])
 def list_vessel_classes(
-    fleet: dict[str, VesselClass] = Depends(deps.fleet),
+    fleet: FleetDep,
 ) -> list[dict[str, Any]]:
     """Vessel classes with speed, capacity, draft, clearance and the source of every value."""
     return [views.vessel_class_record(vc) for vc in fleet.values()]
 
 
 @router.get("/vessel-classes/{class_id}", response_model=VesselClassRecord, responses=problems(404))
-def get_vessel_class(
-    class_id: ClassId, fleet: dict[str, VesselClass] = Depends(deps.fleet)
-) -> dict[str, Any]:
+def get_vessel_class(class_id: ClassId, fleet: FleetDep) -> dict[str, Any]:
     """One vessel class."""
     return views.vessel_class_record(vessel_class(fleet, class_id))
 
@@ -79,8 +74,8 @@ def sea_route(
             pattern=NO_CONTROL,
         ),
     ],
-    settings: Settings = Depends(deps.settings),
-    arch: Archipelago = Depends(deps.archipelago),
+    settings: SettingsDep,
+    arch: ArchipelagoDep,
 ) -> Response:
     """The shortest sea path between two places for a vessel class, as a GeoJSON Feature.
 
@@ -109,8 +104,8 @@ def sea_route(
 )
 def get_matrix(
     class_id: ClassId,
+    settings: SettingsDep,
     format: str = Query("json", pattern="^(json|csv)$", description="json or csv"),
-    settings: Settings = Depends(deps.settings),
 ) -> Any:
     """Integer metres and seconds between all depots and landing points for a vessel class."""
     m = data.matrix(
