@@ -144,3 +144,6 @@ def test_real_answers_validate_against_the_document(sapudi_plan) -> None:
         assert not conforms(declared("/plans/{plan_id}/events", "post", "201"), r.json())
         r = client.get(f"/plans/{plan_id}/events", headers=keys["viewer"])
         assert r.json()["events"] and not conforms(declared("/plans/{plan_id}/events"), r.json())
+        r = client.get(f"/plans/{plan_id}/status", headers=keys["viewer"])
+        assert r.json()["stop_states"], r.text  # the status with the event in it
+        assert not conforms(declared("/plans/{plan_id}/status"), r.json())
