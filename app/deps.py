@@ -1,14 +1,17 @@
-"""FastAPI dependencies: settings, the loaded dataset and the live status."""
+"""FastAPI dependencies: settings, the loaded dataset, the live status and the caller's key,
+and their typed aliases for route signatures (``settings: SettingsDep``)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 
+from app.auth import key_of
 from app.config import Settings
+from app.services.keys import KeyRecord
 from app.services.livestatus import LiveStatus
 from routing import inputs as data
 from routing.domain import VesselClass
@@ -44,6 +47,35 @@ def kit(request: Request) -> Kit:
 
 def fleet(request: Request) -> dict[str, VesselClass]:
     return data.fleet(settings(request).data_dir)
+
+
+async def _settings(request: Request) -> Settings:
+    return settings(request)
+
+
+async def _live_status(request: Request) -> LiveStatus:
+    return live_status(request)
+
+
+async def _stopping(request: Request) -> asyncio.Event | None:
+    return stopping(request)
+
+
+async def _key(request: Request) -> KeyRecord | None:
+    return key_of(request)
+
+
+# In route signatures. The first four read the app's state only, so they run in the event loop
+# (no thread, as the routes that called them did); the dataset's are plain functions, run in a
+# thread as before.
+SettingsDep = Annotated[Settings, Depends(_settings)]
+LiveStatusDep = Annotated[LiveStatus, Depends(_live_status)]
+StoppingDep = Annotated[asyncio.Event | None, Depends(_stopping)]
+CurrentKey = Annotated[KeyRecord | None, Depends(_key)]
+"""The caller's key (``None`` for an anonymous read), checked by ``auth.KeyCheck``."""
+ArchipelagoDep = Annotated[Archipelago, Depends(archipelago)]
+KitDep = Annotated[Kit, Depends(kit)]
+FleetDep = Annotated[dict[str, VesselClass], Depends(fleet)]
 
 
 def _id_param(what: str) -> Any:

@@ -15,9 +15,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, StrictInt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import auth, deps
-from app.deps import PlanId
+from app import auth
+from app.deps import CurrentKey, LiveStatusDep, PlanId, SettingsDep
 from app.errors import problems
+from app.models import EventRecord, Events, EventTypeRecord, PlanStatus
 from app.services import events
 from app.services.livestatus import LiveStatus, Status
 from routing import fieldlog
@@ -80,7 +81,12 @@ class EventIn(BaseModel):
     }
 
 
-@router.get("/event-types", dependencies=[auth.any_reader], responses=problems(401))
+@router.get(
+    "/event-types",
+    dependencies=[auth.any_reader],
+    response_model=list[EventTypeRecord],
+    responses=problems(401),
+)
 def event_types() -> list[dict[str, Any]]:
     """The field event types: labels (Indonesian, English), required fields, stops they fit.
     Any key reads them, a field key bound to a vessel too."""
@@ -91,13 +97,18 @@ def event_types() -> list[dict[str, Any]]:
     "/plans/{plan_id}/events",
     status_code=201,
     dependencies=[auth.field_worker],
+    response_model=EventRecord,
     responses={
-        200: {"description": "The same event again under its Idempotency-Key: nothing changed"},
+        200: {
+            "description": "The same event again under its Idempotency-Key: nothing changed",
+            "model": EventRecord,
+        },
         **problems(401, 403, 404, 409, 413, 422),
     },
 )
 def post_event(
-    request: Request,
+    settings: SettingsDep,
+    key: CurrentKey,
     plan_id: PlanId,
     event: EventIn,
     idempotency_key: str | None = Header(
@@ -118,27 +129,30 @@ def post_event(
             include={"boxes", "condition", "receiver", "receiver_position", "reason"}
         ),
     )
-    stored, replayed = events.record(
-        deps.settings(request), plan_id, new, idempotency_key, key=auth.key_of(request)
-    )
+    stored, replayed = events.record(settings, plan_id, new, idempotency_key, key=key)
     if replayed:
         return JSONResponse(stored, status_code=200, headers={"Idempotent-Replayed": "true"})
     return JSONResponse(stored, status_code=201, headers={"Location": f"/plans/{plan_id}/events"})
 
 
 @router.get(
-    "/plans/{plan_id}/events", dependencies=[auth.reader], responses=problems(401, 403, 404, 422)
+    "/plans/{plan_id}/events",
+    dependencies=[auth.reader],
+    response_model=Events,
+    responses=problems(401, 403, 404, 422),
 )
-def list_events(request: Request, plan_id: PlanId) -> dict[str, Any]:
+def list_events(settings: SettingsDep, plan_id: PlanId) -> JSONResponse:
     """The plan's field events, oldest first (append-only): each with when it happened (`at`),
     when it reached the service (`recorded_at`), and the key that recorded it (`recorded_by`,
     its id) with its holder's name (`recorded_by_name`)."""
-    return {"events": events.listing(deps.settings(request), plan_id)}
+    # Written as stored: what each event carried stays where it is among its columns.
+    return JSONResponse({"events": events.listing(settings, plan_id)})
 
 
 @router.get(
     "/plans/{plan_id}/status",
     dependencies=[auth.reader],
+    response_model=PlanStatus,
     responses={
         304: {"description": "Not modified since the ETag given in If-None-Match"},
         **problems(401, 403, 404, 422),
@@ -146,12 +160,13 @@ def list_events(request: Request, plan_id: PlanId) -> dict[str, Any]:
 )
 async def get_status(
     request: Request,
+    live: LiveStatusDep,
     plan_id: PlanId,
     if_none_match: str | None = Header(None, alias="If-None-Match", max_length=2000),
 ) -> Response:
     """Live status per voyage and per district; send If-None-Match with the last ETag to get 304.
     The ETag's value is the id of the same status in `GET /plans/{id}/status/stream`."""
-    found = await deps.live_status(request).current(plan_id)  # from memory while unchanged
+    found = await live.current(plan_id)  # from memory while unchanged
     return status_answer(found, if_none_match, request.headers.get("accept-encoding", ""))
 
 
@@ -424,6 +439,8 @@ def status_frame_deflated(found: Status) -> bytes:
 )
 async def stream_status(
     request: Request,
+    settings: SettingsDep,
+    live: LiveStatusDep,
     plan_id: PlanId,
     last_event_id: str | None = Header(None, alias="Last-Event-ID", max_length=200),
 ) -> EventStream:
@@ -434,9 +451,8 @@ async def stream_status(
     status is not sent again. The stream ends when the service stops. Gzip-compressed
     (`Content-Encoding: gzip`, each event flushed as it is sent) for a caller whose
     Accept-Encoding takes gzip, as every browser's does."""
-    live = deps.live_status(request)
     await live.current(plan_id)  # an unknown plan is a 404 before the stream starts
-    keepalive_s = deps.settings(request).status_keepalive_s
+    keepalive_s = settings.status_keepalive_s
     packer = GzipFrames() if _accepts_gzip(request.headers.get("accept-encoding", "")) else None
 
     # The stream's key is looked up again every second while it is open: revoked, deleted or

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from app import auth, deps
+from app import auth
+from app.deps import CurrentKey, SettingsDep
 from app.errors import problems
 from app.services import field
 from routing.inputs.schema import NO_CONTROL
@@ -89,7 +90,8 @@ QueryId = Annotated[str | None, Query(min_length=1, max_length=100, pattern=NO_C
     responses=problems(401, 403, 404, 409, 422),
 )
 def field_voyage(
-    request: Request,
+    settings: SettingsDep,
+    key: CurrentKey,
     response: Response,
     plan_id: QueryId = None,
     vessel_id: QueryId = None,
@@ -105,6 +107,4 @@ def field_voyage(
     or infeasible, re-plans and capacity plans included) with a voyage for the vessel; 404
     when there is none."""
     response.headers["Cache-Control"] = "no-cache"
-    return field.voyage(
-        deps.settings(request), auth.key_of(request), vessel_id=vessel_id, plan_id=plan_id
-    )
+    return field.voyage(settings, key, vessel_id=vessel_id, plan_id=plan_id)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 import shapely
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import (
@@ -25,9 +25,10 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from shapely.validation import explain_validity
 
-from app import auth, deps
-from app.deps import HazardId
+from app import auth
+from app.deps import CurrentKey, HazardId, SettingsDep
 from app.errors import problems
+from app.models import HazardChange, HazardCollection, HazardFeature, HazardHistory
 from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from app.services import hazards
 from routing.inputs.hazards import KINDS, MAX_RING_SPAN_DEG, STATUSES
@@ -219,25 +220,35 @@ class HazardIn(BaseModel):
     }
 
 
-@router.get("/hazards", dependencies=[auth.reader], responses=problems(401, 403))
-def list_hazards(request: Request) -> dict[str, Any]:
+@router.get(
+    "/hazards",
+    dependencies=[auth.reader],
+    response_model=HazardCollection,
+    responses=problems(401, 403),
+)
+def list_hazards(settings: SettingsDep) -> dict[str, Any]:
     """The hazards in force (data/hazards.geojson with the changes made here) as a GeoJSON
     FeatureCollection: `version` (a hash of their content, recorded by each plan as
     `versions.hazards`), `revision` (changes made here so far) and per hazard its least depth or
     `no_go`, `status` (`verified`, or `unverified`: a candidate nobody confirmed, avoided only by
     scenarios with `unverified_hazards`), `source` and `last_change` (who, when, why; null: as
     the file has it)."""
-    return hazards.listing(deps.settings(request))
+    return hazards.listing(settings)
 
 
-@router.get("/hazards/history", dependencies=[auth.reader], responses=problems(401, 403, 422))
+@router.get(
+    "/hazards/history",
+    dependencies=[auth.reader],
+    response_model=HazardHistory,
+    responses=problems(401, 403, 422),
+)
 def hazard_history(
-    request: Request,
+    settings: SettingsDep,
     hazard_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict[str, Any]:
     """Every change made here, oldest first (or one hazard's): what was set or withdrawn, the
     reason, the key that made it and its holder, and when."""
-    return {"changes": hazards.history(deps.settings(request), hazard_id=hazard_id)}
+    return {"changes": hazards.history(settings, hazard_id=hazard_id)}
 
 
 ETAG = etag_header("hazard")
@@ -246,25 +257,28 @@ ETAG = etag_header("hazard")
 @router.get(
     "/hazards/{hazard_id}",
     dependencies=[auth.reader],
+    response_model=HazardFeature,
     responses={200: {"headers": ETAG}, **problems(401, 403, 404)},
 )
-def get_hazard(request: Request, hazard_id: HazardId) -> JSONResponse:
+def get_hazard(settings: SettingsDep, hazard_id: HazardId) -> JSONResponse:
     """One hazard in force as a GeoJSON feature, with its ETag (for If-Match)."""
-    found, tag = hazards.one(deps.settings(request), hazard_id)
+    found, tag = hazards.one(settings, hazard_id)
     return JSONResponse(found, headers={"ETag": tag})
 
 
 @router.put(
     "/hazards/{hazard_id}",
     dependencies=[auth.planner],
+    response_model=HazardFeature,
     responses={
         200: {"description": "A change to a hazard in force", "headers": ETAG},
-        201: {"description": "A new hazard", "headers": ETAG},
+        201: {"description": "A new hazard", "headers": ETAG, "model": HazardFeature},
         **problems(401, 403, 412, 413, 422, 428),
     },
 )
 def put_hazard(
-    request: Request,
+    settings: SettingsDep,
+    key: CurrentKey,
     hazard_id: NewHazardId,
     body: HazardIn,
     if_match: IfMatch = None,
@@ -279,12 +293,12 @@ def put_hazard(
     _not_reserved(hazard_id)
     props = body.model_dump(exclude={"geometry", "reason"}, exclude_none=True)
     found, new, tag = hazards.put(
-        deps.settings(request),
+        settings,
         hazard_id,
         props,
         body.geometry.model_dump(),
         reason=body.reason,
-        key=auth.key_of(request),
+        key=key,
         pre=Preconditions(if_match, if_none_match),
     )
     return JSONResponse(
@@ -297,10 +311,12 @@ def put_hazard(
 @router.delete(
     "/hazards/{hazard_id}",
     dependencies=[auth.planner],
+    response_model=HazardChange,
     responses=problems(401, 403, 404, 412, 422, 428),
 )
 def withdraw_hazard(
-    request: Request,
+    settings: SettingsDep,
+    key: CurrentKey,
     hazard_id: HazardId,
     reason: Annotated[str, Query(max_length=2000)] = "",
     if_match: IfMatch = None,
@@ -309,9 +325,9 @@ def withdraw_hazard(
     If-Match: the ETag it was read with (428 without, 412 when it changed since): the next
     plans no longer go around it. The change is kept in the history."""
     return hazards.withdraw(
-        deps.settings(request),
+        settings,
         hazard_id,
         reason=reason,
-        key=auth.key_of(request),
+        key=key,
         pre=Preconditions(if_match),
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app import deps
+from app.models import Health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 async def healthz(request: Request) -> dict[str, object]:
     """Service health and the size of the loaded dataset."""
     # In the event loop, no thread: the dataset is loaded at start-up (app.main's lifespan), so

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictInt
 
-from app import auth, db, deps
-from app.deps import KeyId
+from app import auth, db
+from app.deps import KeyId, SettingsDep
 from app.errors import problems
+from app.models import KeyList, KeyRecord, NewKey
 from app.services import keys
 from routing.inputs.schema import WHOLE, Id, Name
 
@@ -71,23 +72,24 @@ class KeyRequest(BaseModel):
     }
 
 
-@router.get("/keys", responses=problems(401, 403))
-def list_keys(request: Request) -> dict[str, Any]:
+@router.get("/keys", response_model=KeyList, responses=problems(401, 403))
+def list_keys(settings: SettingsDep) -> dict[str, Any]:
     """Every API key's id, role, holder, expiry, state and binding (`vessel_id`, `plan_id`),
     never the key itself."""
     now = db.now()
-    return {"keys": [k.as_json(now) for k in keys.list_keys(deps.settings(request).database)]}
+    return {"keys": [k.as_json(now) for k in keys.list_keys(settings.database)]}
 
 
-@router.post("/keys", status_code=201, responses=problems(401, 403, 413, 422))
-def create_key(request: Request, body: KeyRequest) -> JSONResponse:
+@router.post(
+    "/keys", status_code=201, response_model=NewKey, responses=problems(401, 403, 413, 422)
+)
+def create_key(settings: SettingsDep, body: KeyRequest) -> JSONResponse:
     """Issue a key; the answer is the only time the key itself is shown.
 
     A field key bound to a vessel comes with `field_url`, the field page's link with the key in
     its fragment (`{public_url}/field#key=...`, never sent to a server), and `qr_svg`, that
     link as a QR code (an SVG document) for the crew's phone to scan. A vessel not in the fleet,
     an unknown plan, or a binding of another role than `field` is a 422 naming the field."""
-    settings = deps.settings(request)
     lifetime = timedelta(seconds=body.expires_in_s) if body.expires_in_s else None
     key, record = keys.issue(
         settings,
@@ -108,10 +110,15 @@ def create_key(request: Request, body: KeyRequest) -> JSONResponse:
     )
 
 
-@router.api_route("/keys/{key_id}", methods=["DELETE"], responses=problems(401, 403, 404, 422))
-def revoke_key(request: Request, key_id: KeyId) -> dict[str, Any]:
+@router.api_route(
+    "/keys/{key_id}",
+    methods=["DELETE"],
+    response_model=KeyRecord,
+    responses=problems(401, 403, 404, 422),
+)
+def revoke_key(settings: SettingsDep, key_id: KeyId) -> dict[str, Any]:
     """Revoke a key: every worker refuses it within a second. Revoking again changes nothing."""
-    record = keys.revoke_key(deps.settings(request).database, key_id)
+    record = keys.revoke_key(settings.database, key_id)
     if record is None:
         raise HTTPException(404, f"no API key with id {key_id!r}")
     return record.as_json(db.now())

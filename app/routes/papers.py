@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 
-from app import auth, deps
-from app.deps import PlanId, VesselId
+from app import auth
+from app.deps import PlanId, SettingsDep, VesselId
 from app.errors import problems
 from app.services import papers as service
 from routing.outputs import papers
@@ -34,11 +34,11 @@ class PDFResponse(Response):
     },
 )
 def get_papers_pdf(
-    request: Request, plan_id: PlanId, vessel_id: VesselId, lang: Literal["id", "en"] = LANG
+    settings: SettingsDep, plan_id: PlanId, vessel_id: VesselId, lang: Literal["id", "en"] = LANG
 ) -> Response:
     """A vessel's voyage papers as an A4 PDF: per trip the loading list, the stops and a
     handover record per village with a QR code per consignment."""
-    found = service.voyage_papers(deps.settings(request), plan_id, vessel_id, lang)
+    found = service.voyage_papers(settings, plan_id, vessel_id, lang)
     disposition = f'inline; filename="{papers.filename(vessel_id, lang, "pdf")}"'
     return PDFResponse(papers.papers_pdf(found), headers={"Content-Disposition": disposition})
 
@@ -50,10 +50,10 @@ def get_papers_pdf(
     responses=problems(401, 403, 404, 409, 422),
 )
 def get_papers_html(
-    request: Request, plan_id: PlanId, vessel_id: VesselId, lang: Literal["id", "en"] = LANG
+    settings: SettingsDep, plan_id: PlanId, vessel_id: VesselId, lang: Literal["id", "en"] = LANG
 ) -> HTMLResponse:
     """A vessel's voyage papers as an HTML page to print (A4, a page per trip)."""
-    found = service.voyage_papers(deps.settings(request), plan_id, vessel_id, lang)
+    found = service.voyage_papers(settings, plan_id, vessel_id, lang)
     other = "en" if lang == "id" else "id"
     here = quote(vessel_id, safe="")
     html = papers.papers_html(

@@ -4,22 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from app import auth, db, deps, views
 from app.config import Settings
-from app.deps import PlanId
+from app.deps import PlanId, SettingsDep, StoppingDep
 from app.errors import problems
-from app.models import CapacityRequest, PlanRequest, budget_of
+from app.models import (
+    CapacityRequest,
+    FeatureCollection,
+    Limits,
+    PlanList,
+    PlanRequest,
+    PlanSummary,
+    Timeline,
+    Validation,
+    budget_of,
+)
 from app.services import plans
 from routing.errors import DataError
 from routing.inputs.schema import NO_CONTROL
 
 router = APIRouter(tags=["plans"])
 ACCEPTED: dict[int | str, dict[str, Any]] = {
-    202: {"description": "Accepted; follow the Location header"}
+    200: {"description": "Finished within `wait`", "model": PlanSummary},
+    202: {"description": "Accepted; follow the Location header"},
 }
 
 
@@ -65,19 +76,25 @@ def _scenario(settings: Settings, body: PlanRequest) -> tuple[dict[str, Any], st
 @router.post(
     "/plans",
     status_code=202,
+    response_model=PlanSummary,
     dependencies=[auth.planner],
     responses={**ACCEPTED, **problems(401, 403, 413, 422)},
 )
-async def create_plan(request: Request, body: PlanRequest) -> Response:
+async def create_plan(request: Request, settings: SettingsDep, body: PlanRequest) -> Response:
     """Plan a scenario in the background: 202 with the plan's Location (or wait up to `wait` s)."""
-    plan_id = await run_in_threadpool(_queue, deps.settings(request), body, "plan")
+    plan_id = await run_in_threadpool(_queue, settings, body, "plan")
     return await answer(request, plan_id, body.wait)
 
 
-@router.post("/plans:validate", dependencies=[auth.planner], responses=problems(401, 403, 413, 422))
-def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
+@router.post(
+    "/plans:validate",
+    dependencies=[auth.planner],
+    response_model=Validation,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 413, 422),
+)
+def validate_plan(settings: SettingsDep, body: PlanRequest) -> dict[str, Any]:
     """Every problem with a plan request and its scenario, without solving."""
-    settings = deps.settings(request)
     plans.check_budget(settings, budget_of(body))  # over GET /limits: outside the schema, a 422
     sources = [x for x in (body.scenario, body.scenario_id, body.bundled) if x is not None]
     if len(sources) != 1 or body.bundled is not None:
@@ -96,19 +113,27 @@ def validate_plan(request: Request, body: PlanRequest) -> dict[str, Any]:
 @router.post(
     "/capacity-plans",
     status_code=202,
+    response_model=PlanSummary,
     dependencies=[auth.planner],
     responses={**ACCEPTED, **problems(401, 403, 413, 422)},
 )
-async def create_capacity_plan(request: Request, body: CapacityRequest) -> Response:
+async def create_capacity_plan(
+    request: Request, settings: SettingsDep, body: CapacityRequest
+) -> Response:
     """Which vessels meet every deadline at least cost (a fixed cost per vessel used), how full."""
-    settings = deps.settings(request)
     plan_id = await run_in_threadpool(_queue, settings, body, "capacity", body.fixed_cost_idr)
     return await answer(request, plan_id, body.wait)
 
 
-@router.get("/plans", dependencies=[auth.reader], responses=problems(401, 403, 422))
+@router.get(
+    "/plans",
+    dependencies=[auth.reader],
+    response_model=PlanList,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 422),
+)
 def list_plans(
-    request: Request,
+    settings: SettingsDep,
     status: db.Phase | None = Query(None, description="Only plans in this phase"),
     scenario: str | None = Query(
         None, description="Scenario name or id", max_length=200, pattern=NO_CONTROL
@@ -117,9 +142,7 @@ def list_plans(
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> dict[str, Any]:
     """Plans, newest first."""
-    found = plans.listing(
-        deps.settings(request), status=status, scenario=scenario, limit=limit, offset=offset
-    )
+    found = plans.listing(settings, status=status, scenario=scenario, limit=limit, offset=offset)
     return {"plans": found, "limit": limit, "offset": offset}
 
 
@@ -133,11 +156,10 @@ class GeoPackageResponse(Response):
     dependencies=[auth.reader],
     responses=problems(401, 403, 404, 409, 422),
 )
-def get_plan_gpkg(request: Request, plan_id: PlanId) -> Response:
+def get_plan_gpkg(settings: SettingsDep, plan_id: PlanId) -> Response:
     """The plan as a GeoPackage for QGIS: layers islands, island_points, villages,
     landing_points, legs and stops, with names beside the codes, times (UTC, and WIB as text)
     and loads. Declared before ``/plans/{plan_id}``, which would otherwise take the name."""
-    settings = deps.settings(request)
     document = plans.document(plans.finished(settings, plan_id))
     body = plans.geopackage(settings, document)
     return GeoPackageResponse(
@@ -145,30 +167,37 @@ def get_plan_gpkg(request: Request, plan_id: PlanId) -> Response:
     )
 
 
-@router.get("/plans/{plan_id}", dependencies=[auth.reader], responses=problems(401, 403, 404, 422))
+@router.get(
+    "/plans/{plan_id}",
+    dependencies=[auth.reader],
+    response_model=PlanSummary,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 404, 422),
+)
 async def get_plan(
-    request: Request,
+    settings: SettingsDep,
+    stopping: StoppingDep,
     plan_id: PlanId,
     wait: float = Query(
         0, ge=0, le=3600, allow_inf_nan=False, description="Seconds to wait for the result"
     ),
 ) -> dict[str, Any]:
     """A plan: its phase, progress, KPIs and, when done, the plan itself."""
-    settings = deps.settings(request)
     plans.check_budget(settings, plans.Budget(wait=wait), wait_path="/query/wait")
-    found = await plans.wait(settings, plan_id, wait, deps.stopping(request))
+    found = await plans.wait(settings, plan_id, wait, stopping)
     return plans.summary(found, full=True)
 
 
 @router.get(
     "/plans/{plan_id}/geojson",
     response_class=views.GeoJSONResponse,
+    response_model=FeatureCollection,
     dependencies=[auth.reader],
     responses=problems(401, 403, 404, 409, 422),
 )
-def get_plan_geojson(request: Request, plan_id: PlanId) -> Response:
+def get_plan_geojson(settings: SettingsDep, plan_id: PlanId) -> Response:
     """The plan's legs (LineStrings) and stops (Points) as GeoJSON."""
-    row = plans.finished(deps.settings(request), plan_id)
+    row = plans.finished(settings, plan_id)
     return Response(row.geojson, media_type="application/geo+json")
 
 
@@ -178,40 +207,43 @@ def get_plan_geojson(request: Request, plan_id: PlanId) -> Response:
     dependencies=[auth.reader],
     responses=problems(401, 403, 404, 409, 422),
 )
-def get_plan_manifests(request: Request, plan_id: PlanId) -> Response:
+def get_plan_manifests(settings: SettingsDep, plan_id: PlanId) -> Response:
     """What is handed over where and when, one row per consignment (CSV)."""
-    return CSVResponse(plans.finished(deps.settings(request), plan_id).manifests)
+    return CSVResponse(plans.finished(settings, plan_id).manifests)
 
 
 @router.get(
     "/plans/{plan_id}/timeline",
     dependencies=[auth.reader],
+    response_model=Timeline,
     responses={
         200: {"content": {"application/json": {}, "text/csv": {}}},
         **problems(401, 403, 404, 409, 422),
     },
 )
 def get_plan_timeline(
-    request: Request, plan_id: PlanId, format: str = Query("json", pattern="^(json|csv)$")
+    settings: SettingsDep, plan_id: PlanId, format: str = Query("json", pattern="^(json|csv)$")
 ) -> Any:
     """Loading, sailing, daylight waits and unloading per vessel, for a Gantt chart."""
-    text = plans.finished(deps.settings(request), plan_id).timeline
+    text = plans.finished(settings, plan_id).timeline
     return CSVResponse(text) if format == "csv" else {"rows": views.csv_rows(text)}
 
 
 @router.post(
     "/plans/{plan_id}/cancel",
     status_code=202,
+    response_model=PlanSummary,
+    response_model_exclude_unset=True,
     dependencies=[auth.planner],
     responses=problems(401, 403, 404, 409, 422),
 )
-def cancel_plan(request: Request, plan_id: PlanId) -> dict[str, Any]:
+def cancel_plan(settings: SettingsDep, plan_id: PlanId) -> dict[str, Any]:
     """Stop a plan; a plan being solved keeps the best plan found so far."""
-    return plans.cancel(deps.settings(request), plan_id)
+    return plans.cancel(settings, plan_id)
 
 
-@router.get("/limits")
-def limits(settings: Settings = Depends(deps.settings)) -> dict[str, Any]:
+@router.get("/limits", response_model=Limits)
+def limits(settings: SettingsDep) -> dict[str, Any]:
     """The service's limits: request size, solving budgets, waiting, workers."""
     return {
         "max_body_bytes": settings.max_body_bytes,

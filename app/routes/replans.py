@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from app import auth, deps
-from app.deps import PlanId
+from app import auth
+from app.deps import PlanId, SettingsDep
 from app.errors import problems
-from app.models import ReplanRequest, budget_of
+from app.models import PlanSummary, ReplanRequest, budget_of
 from app.routes.plans import ACCEPTED, answer
 from app.services import plans
 from routing.outputs.export import jsonable
@@ -20,14 +20,16 @@ router = APIRouter(tags=["plans"])
 @router.post(
     "/plans/{plan_id}/replan",
     status_code=202,
+    response_model=PlanSummary,
     dependencies=[auth.planner],
     responses={**ACCEPTED, **problems(401, 403, 404, 409, 413, 422)},
 )
-async def replan_plan(request: Request, plan_id: PlanId, body: ReplanRequest) -> Response:
+async def replan_plan(
+    request: Request, settings: SettingsDep, plan_id: PlanId, body: ReplanRequest
+) -> Response:
     """Plan the rest of a plan: its field events are the state, the change is applied, what is
     delivered stays delivered and vessels under way go on with what they carry. The new plan's
     `result.replan.diff` lists moved and retimed deliveries."""
-    settings = deps.settings(request)
     budget = budget_of(body)
     plans.check_budget(settings, budget)
     change = jsonable(body.change.model_dump(by_alias=True, exclude_none=True))

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from app import auth, deps
-from app.deps import PlanId, RiskId
+from app import auth
+from app.deps import PlanId, RiskId, SettingsDep
 from app.errors import problems
+from app.models import RiskRun, RiskRuns
 from app.services import risk
 from routing.inputs.schema import WHOLE
 
@@ -39,9 +40,12 @@ class RiskRequest(BaseModel):
     "/plans/{plan_id}/risk",
     status_code=202,
     dependencies=[auth.planner],
+    response_model=RiskRun,
     responses=problems(401, 403, 404, 409, 413, 422),
 )
-def start_risk(request: Request, plan_id: PlanId, body: RiskRequest) -> JSONResponse:
+def start_risk(
+    request: Request, settings: SettingsDep, plan_id: PlanId, body: RiskRequest
+) -> JSONResponse:
     """Start a risk run of a finished plan (202, `Location: /risk/{id}`): `runs` runs, each
     sampling the waves per sea area from data/climate.toml (rough spells, BMKG's classes),
     each vessel's speed and loading times and its breakdowns, and timing the plan's trips again
@@ -53,7 +57,6 @@ def start_risk(request: Request, plan_id: PlanId, body: RiskRequest) -> JSONResp
     in all: `too_many_risk_runs`). The body is required (`{}` takes the defaults). The run is a
     job of the plans' queue: any worker takes it up, again after a restart, and
     `POST /risk/{id}/cancel` stops it."""
-    settings = deps.settings(request)
     risk_id = risk.queue(
         settings,
         plan_id,
@@ -69,28 +72,40 @@ def start_risk(request: Request, plan_id: PlanId, body: RiskRequest) -> JSONResp
 
 
 @router.get(
-    "/plans/{plan_id}/risk", dependencies=[auth.reader], responses=problems(401, 403, 404, 422)
+    "/plans/{plan_id}/risk",
+    dependencies=[auth.reader],
+    response_model=RiskRuns,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 404, 422),
 )
-def list_risk(request: Request, plan_id: PlanId) -> dict[str, Any]:
+def list_risk(settings: SettingsDep, plan_id: PlanId) -> dict[str, Any]:
     """A plan's risk runs, newest first, with their phase and progress (not their reports)."""
-    return {"risk_runs": risk.of_plan(deps.settings(request), plan_id)}
+    return {"risk_runs": risk.of_plan(settings, plan_id)}
 
 
-@router.get("/risk/{risk_id}", dependencies=[auth.reader], responses=problems(401, 403, 404, 422))
-def get_risk(request: Request, risk_id: RiskId) -> dict[str, Any]:
+@router.get(
+    "/risk/{risk_id}",
+    dependencies=[auth.reader],
+    response_model=RiskRun,
+    response_model_exclude_unset=True,
+    responses=problems(401, 403, 404, 422),
+)
+def get_risk(settings: SettingsDep, risk_id: RiskId) -> dict[str, Any]:
     """A risk run: its phase, progress (`runs_done` of `runs`) and, once completed, its
     report."""
-    return risk.get(deps.settings(request), risk_id)
+    return risk.get(settings, risk_id)
 
 
 @router.post(
     "/risk/{risk_id}/cancel",
     status_code=202,
     dependencies=[auth.planner],
+    response_model=RiskRun,
+    response_model_exclude_unset=True,
     responses=problems(401, 403, 404, 409, 422),
 )
-def cancel_risk(request: Request, risk_id: RiskId) -> dict[str, Any]:
+def cancel_risk(settings: SettingsDep, risk_id: RiskId) -> dict[str, Any]:
     """Stop a risk run (202 with its state): a queued one is `cancelled` at once, a running one
     within a few seconds (`cancel_requested` until then; the runs done so far stay counted in
     its progress, without a report). A run already finished is a 409 (`already_done`)."""
-    return risk.cancel(deps.settings(request), risk_id)
+    return risk.cancel(settings, risk_id)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool
 
-from app import auth, deps
-from app.deps import ScenarioId, VesselId
+from app import auth
+from app.deps import ScenarioId, SettingsDep, VesselId
 from app.errors import problems
+from app.models import Scenarios, StoredScenario, VesselRecord
 from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from app.services import scenarios, vessels
 from routing.errors import DataError, Issue
@@ -25,26 +26,35 @@ router = APIRouter(tags=["scenarios and vessels"])
     "/scenarios",
     status_code=201,
     dependencies=[auth.planner],
+    response_model=StoredScenario,
     responses=problems(401, 403, 413, 422),
 )
-def create_scenario(request: Request, scenario: ScenarioModel) -> JSONResponse:
+def create_scenario(settings: SettingsDep, scenario: ScenarioModel) -> JSONResponse:
     """Store a scenario (the same fields as data/scenarios/*.toml) after checking it in full."""
-    stored = scenarios.create(deps.settings(request), scenario.to_raw())
+    stored = scenarios.create(settings, scenario.to_raw())
     return JSONResponse(stored, status_code=201, headers={"Location": f"/scenarios/{stored['id']}"})
 
 
-@router.get("/scenarios", dependencies=[auth.reader], responses=problems(401, 403))
-def list_scenarios(request: Request) -> dict[str, Any]:
+@router.get(
+    "/scenarios",
+    dependencies=[auth.reader],
+    response_model=Scenarios,
+    responses=problems(401, 403),
+)
+def list_scenarios(settings: SettingsDep) -> dict[str, Any]:
     """Stored scenarios, newest first, and the names of the bundled ones."""
-    return scenarios.listing(deps.settings(request))
+    return scenarios.listing(settings)
 
 
 @router.get(
-    "/scenarios/{scenario_id}", dependencies=[auth.reader], responses=problems(401, 403, 404, 422)
+    "/scenarios/{scenario_id}",
+    dependencies=[auth.reader],
+    response_model=StoredScenario,
+    responses=problems(401, 403, 404, 422),
 )
-def get_scenario(request: Request, scenario_id: ScenarioId) -> dict[str, Any]:
+def get_scenario(settings: SettingsDep, scenario_id: ScenarioId) -> dict[str, Any]:
     """One stored scenario."""
-    return scenarios.get(deps.settings(request), scenario_id)
+    return scenarios.get(settings, scenario_id)
 
 
 class VesselUpdate(BaseModel):
@@ -84,10 +94,15 @@ class VesselUpdate(BaseModel):
     }
 
 
-@router.get("/vessels", dependencies=[auth.reader], responses=problems(401, 403))
-def list_vessels(request: Request) -> list[dict[str, Any]]:
+@router.get(
+    "/vessels",
+    dependencies=[auth.reader],
+    response_model=list[VesselRecord],
+    responses=problems(401, 403),
+)
+def list_vessels(settings: SettingsDep) -> list[dict[str, Any]]:
     """The fleet's vessels with their class, home depot, availability window and active flag."""
-    return vessels.listing(deps.settings(request))
+    return vessels.listing(settings)
 
 
 ETAG = etag_header("vessel")
@@ -96,22 +111,24 @@ ETAG = etag_header("vessel")
 @router.get(
     "/vessels/{vessel_id}",
     dependencies=[auth.reader],
+    response_model=VesselRecord,
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 422)},
 )
-def get_vessel(request: Request, vessel_id: VesselId) -> JSONResponse:
+def get_vessel(settings: SettingsDep, vessel_id: VesselId) -> JSONResponse:
     """One vessel with its class, home depot, availability window and active flag, and its
     ETag (for If-Match)."""
-    found, tag = vessels.one(deps.settings(request), vessel_id)
+    found, tag = vessels.one(settings, vessel_id)
     return JSONResponse(found, headers={"ETag": tag})
 
 
 @router.put(
     "/vessels/{vessel_id}",
     dependencies=[auth.planner],
+    response_model=VesselRecord,
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 412, 413, 422, 428)},
 )
 def put_vessel(
-    request: Request,
+    settings: SettingsDep,
     vessel_id: VesselId,
     body: VesselUpdate,
     if_match: IfMatch = None,
@@ -129,7 +146,7 @@ def put_vessel(
         why = "must be after available_from"
         raise DataError([Issue("bad_time", "/available_until", why)], source="request")
     found, tag = vessels.set_availability(
-        deps.settings(request),
+        settings,
         vessel_id,
         available_from=a,
         available_until=b,

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from app.config import Settings
+from app.models import JSONSchemaDocument
 from app.services.scenarios import bundled_names
 from app.services.vessels import fleet_vessels
 from routing.inputs.schema import NO_CONTROL
@@ -38,21 +39,23 @@ def _capacity_schema() -> dict[str, Any]:
 @router.get(
     "/schemas/plan.json",
     response_class=SchemaResponse,
+    response_model=JSONSchemaDocument,
     responses={200: {"description": "JSON Schema (draft 2020-12) of a plan's `result`"}},
 )
-def get_plan_schema() -> dict[str, Any]:
+def get_plan_schema() -> SchemaResponse:
     """The JSON Schema of a plan document (plan.json, the `result` of a plan or re-plan)."""
-    return _plan_schema()
+    return SchemaResponse(_plan_schema())
 
 
 @router.get(
     "/schemas/capacity.json",
     response_class=SchemaResponse,
+    response_model=JSONSchemaDocument,
     responses={200: {"description": "JSON Schema (draft 2020-12) of a capacity plan's `result`"}},
 )
-def get_capacity_schema() -> dict[str, Any]:
+def get_capacity_schema() -> SchemaResponse:
     """The JSON Schema of a capacity plan's `result`: the capacity report with its plan."""
-    return _capacity_schema()
+    return SchemaResponse(_capacity_schema())
 
 
 def constrained(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:

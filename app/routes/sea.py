@@ -4,36 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse, Response
 
-from app import deps, views
-from app.config import Settings
-from app.deps import ClassId
+from app import views
+from app.deps import ArchipelagoDep, ClassId, FleetDep, SettingsDep
 from app.errors import problems
+from app.models import Feature, MatrixRecord, VesselClassRecord
 from app.services import hazards
 from routing import inputs as data
-from routing.domain import VesselClass
 from routing.inputs.fleet import vessel_class
-from routing.inputs.geodata import Archipelago
 from routing.inputs.places import resolve_place
 from routing.inputs.schema import NO_CONTROL
 
 router = APIRouter(tags=["sea routes"])
 
 
-@router.get("/vessel-classes")
+@router.get("/vessel-classes", response_model=list[VesselClassRecord])
 def list_vessel_classes(
-    fleet: dict[str, VesselClass] = Depends(deps.fleet),
+    fleet: FleetDep,
 ) -> list[dict[str, Any]]:
     """Vessel classes with speed, capacity, draft, clearance and the source of every value."""
     return [views.vessel_class_record(vc) for vc in fleet.values()]
 
 
-@router.get("/vessel-classes/{class_id}", responses=problems(404))
-def get_vessel_class(
-    class_id: ClassId, fleet: dict[str, VesselClass] = Depends(deps.fleet)
-) -> dict[str, Any]:
+@router.get("/vessel-classes/{class_id}", response_model=VesselClassRecord, responses=problems(404))
+def get_vessel_class(class_id: ClassId, fleet: FleetDep) -> dict[str, Any]:
     """One vessel class."""
     return views.vessel_class_record(vessel_class(fleet, class_id))
 
@@ -59,6 +55,7 @@ def _place_query(alias: str, example: str) -> Any:
 @router.get(
     "/sea-routes",
     response_class=views.GeoJSONResponse,
+    response_model=Feature,
     responses={
         200: {"content": {"application/geo+json": {"example": {"type": "Feature"}}}},
         **problems(404, 422),
@@ -77,9 +74,9 @@ def sea_route(
             pattern=NO_CONTROL,
         ),
     ],
-    settings: Settings = Depends(deps.settings),
-    arch: Archipelago = Depends(deps.archipelago),
-) -> dict[str, Any]:
+    settings: SettingsDep,
+    arch: ArchipelagoDep,
+) -> Response:
     """The shortest sea path between two places for a vessel class, as a GeoJSON Feature.
 
     Each end is a place id or name; ``from_resolved`` and ``to_resolved`` say which depot or
@@ -97,14 +94,18 @@ def sea_route(
     props["from_query"], props["to_query"] = origin, destination
     props["from_resolved"] = views.resolved_record(a)
     props["to_resolved"] = views.resolved_record(b)
-    return feature
+    return views.GeoJSONResponse(feature)
 
 
-@router.get("/matrices/{class_id}", responses={200: {"content": {"text/csv": {}}}, **problems(404)})
+@router.get(
+    "/matrices/{class_id}",
+    response_model=MatrixRecord,
+    responses={200: {"content": {"text/csv": {}}}, **problems(404)},
+)
 def get_matrix(
     class_id: ClassId,
+    settings: SettingsDep,
     format: str = Query("json", pattern="^(json|csv)$", description="json or csv"),
-    settings: Settings = Depends(deps.settings),
 ) -> Any:
     """Integer metres and seconds between all depots and landing points for a vessel class."""
     m = data.matrix(
