@@ -6,7 +6,7 @@ import { $, h, translatePage } from "./shared/dom.js";
 import { keepLang, named, storedLang, translator, wordsOf } from "./shared/text.js";
 import { nowIso, wibWithDay } from "./shared/time.js";
 import { decodeImage, handoverCode, qrDetector } from "./field/qr.js";
-import { addAction, deleteAction, loadActions, putAction } from "./field/queue.js";
+import { addAction, deleteAction, getAction, loadActions, putAction } from "./field/queue.js";
 
 const PARAMS = new URLSearchParams(location.search);
 const RETRY_MS = Number(PARAMS.get("retry_ms")) || 15000; // a periodic try of the queue
@@ -776,7 +776,7 @@ async function sendRound() {
   try {
     await refreshActions();
     for (const { seq } of state.actions.filter((a) => a.state === "pending")) {
-      const action = await withStore("readonly", (s) => s.get(seq)); // withdrawn meanwhile?
+      const action = await getAction(seq); // withdrawn meanwhile?
       if (!action || action.state !== "pending") continue;
       const outcome = await sendOne(action);
       if (outcome === "stop") break;

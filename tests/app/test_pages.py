@@ -1,11 +1,14 @@
 """The dashboard and the field page share their code rather than copy it: a detector of
 repeated code (jscpd, a pinned version that npx fetches from the npm registry) finds no run of
 code that the two pages' scripts both carry. The shared helpers live in ``app/static/shared/``,
-imported by both as ES modules. Needs Node.js with npx (as CI has it); never skipped."""
+imported by both as ES modules. And every page script defines or imports each name it uses
+(ESLint's no-undef and no-unused-vars), so a helper moved into a module is imported where it is
+still used. Needs Node.js with npx (as CI has it); never skipped."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -86,3 +89,49 @@ def test_the_detector_finds_a_copied_helper(tmp_path: Path) -> None:
         pages[page] = [copy]
     found, _ = clones(pages, tmp_path / "run")
     assert between_pages(found)
+
+
+ESLINT = "eslint@8.57.1"  # its own browser globals (--env), no configuration file needed
+
+
+def undefined_names(files: list[Path]) -> list[str]:
+    """ESLint's no-undef and no-unused-vars over ``files`` (as ES modules in a browser or a
+    service worker), as readable lines: a name a module uses but neither defines nor imports
+    (as a helper moved into a module of its own and not imported back) fails at run time."""
+    npx = shutil.which("npx")
+    if npx is None:
+        pytest.fail("npx (Node.js) is needed to run ESLint")
+    command = [
+        npx, "--yes", "--package", ESLINT, "eslint",
+        "--no-eslintrc", "--env", "browser,es2022,serviceworker",
+        "--parser-options", "sourceType:module", "--parser-options", "ecmaVersion:2024",
+        "--rule", "no-undef: error", "--rule", "no-unused-vars: error",
+        "--format", "json", *map(str, files),
+    ]  # fmt: skip
+    env = {**os.environ, "ESLINT_USE_FLAT_CONFIG": "false"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    report = json.loads(done.stdout)
+    assert len(report) == len(files), done.stderr  # every file read
+    return [
+        f"{Path(r['filePath']).name}:{m['line']}: {m['message']}"
+        for r in report
+        for m in r["messages"]
+    ]
+
+
+def test_every_page_script_defines_or_imports_each_name_it_uses() -> None:
+    files = [f for page in PAGES for f in page_scripts(page)]
+    files += [STATIC / "field-sw.js", *sorted((STATIC / "shared").glob("*.js"))]
+    assert undefined_names(files) == []
+
+
+def test_a_name_left_behind_in_a_move_is_found(tmp_path: Path) -> None:
+    """The check above can fail: a helper used but no longer imported shows."""
+    script = tmp_path / "page.js"
+    script.write_text(
+        'import { loadActions } from "./queue.js";\n'
+        "export async function send(seq) {\n"
+        '  await loadActions();\n  return withStore("readonly", (s) => s.get(seq));\n}\n',
+        encoding="utf-8",
+    )
+    assert undefined_names([script]) == ["page.js:4: 'withStore' is not defined."]

@@ -28,6 +28,7 @@ async function withStore(mode, fn) {
 }
 
 export const loadActions = () => withStore("readonly", (s) => s.getAll());
+export const getAction = (seq) => withStore("readonly", (s) => s.get(seq));
 export const addAction = (action) => withStore("readwrite", (s) => s.add(action));
 export const putAction = (action) => withStore("readwrite", (s) => s.put(action));
 export const deleteAction = (seq) => withStore("readwrite", (s) => s.delete(seq));
