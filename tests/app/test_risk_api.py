@@ -287,9 +287,8 @@ def test_a_risk_run_whose_worker_died_is_taken_up_by_another(
     assert _row(settings.database, risk_id).lease_owner == owner
 
 
-def test_a_server_stopped_by_sigterm_leaves_its_risk_runs_to_the_next_start(
-    database: str, network_cache: Path
-) -> None:
+def _server(database: str, network_cache: Path) -> tuple[dict, dict, dict, int]:
+    """A real server's environment on ``database``, a planner's and a viewer's headers, a port."""
     env = dict(
         os.environ,
         BALLOT_DATABASE_URL=database,
@@ -298,20 +297,37 @@ def test_a_server_stopped_by_sigterm_leaves_its_risk_runs_to_the_next_start(
     )
     keys = localserver.create_keys(env, ("planner", "viewer"))
     planner, viewer = {"X-API-Key": keys["planner"]}, {"X-API-Key": keys["viewer"]}
-    port = localserver.free_port()
+    return env, planner, viewer, localserver.free_port()
+
+
+def _running(base: str, planner: dict, viewer: dict, plan_id: str, runs: int) -> dict:
+    """A risk run of ``runs`` started on the plan, once a worker runs it."""
+    url = f"{base}/plans/{plan_id}/risk"
+    started = httpx.post(url, json={"runs": runs, "seed": 7}, headers=planner).json()
+    return _until(httpx, {"viewer": viewer}, f"{base}/risk/{started['id']}", "running")
+
+
+def _final(base: str, viewer: dict, risk_id: str, timeout: float = 300) -> dict:
+    """The risk run once it is completed, failed or cancelled."""
+    end = time.monotonic() + timeout
+    while (r := httpx.get(f"{base}/risk/{risk_id}", headers=viewer).json())["phase"] not in FINAL:
+        assert time.monotonic() < end, r
+        time.sleep(0.2)
+    return r
+
+
+def test_a_server_stopped_by_sigterm_leaves_its_risk_runs_to_the_next_start(
+    database: str, network_cache: Path
+) -> None:
+    env, planner, viewer, port = _server(database, network_cache)
     base = f"http://127.0.0.1:{port}"
     server = localserver.start(env, port)
     try:
+        keys = {"planner": planner["X-API-Key"], "viewer": viewer["X-API-Key"]}
         plan = localserver.completed_plan(base, keys, iterations=200, scenario=SAPUDI)
         assert plan["phase"] == "completed", plan
+        running = _running(base, planner, viewer, plan["id"], 5000)
         url = f"{base}/plans/{plan['id']}/risk"
-        running = httpx.post(url, json={"runs": 5000, "seed": 7}, headers=planner).json()
-        end = time.monotonic() + 120
-        while (r := httpx.get(f"{base}/risk/{running['id']}", headers=viewer).json())[
-            "phase"
-        ] != "running":
-            assert r["phase"] == "queued" and time.monotonic() < end, r
-            time.sleep(0.05)
         queued = httpx.post(url, json={"runs": 30, "seed": 7}, headers=planner).json()
         os.kill(server.pid, signal.SIGTERM)  # the main process only, as a container runtime does
         server.wait(timeout=60)
@@ -321,15 +337,33 @@ def test_a_server_stopped_by_sigterm_leaves_its_risk_runs_to_the_next_start(
         assert _row(database, queued["id"]).phase == "queued"
         server = localserver.start(env, port)
         for started, runs in ((running, 5000), (queued, 30)):
-            end = time.monotonic() + 300
-            while (r := httpx.get(f"{base}/risk/{started['id']}", headers=viewer).json())[
-                "phase"
-            ] not in FINAL:
-                assert time.monotonic() < end, r
-                time.sleep(0.2)
+            r = _final(base, viewer, started["id"])
             assert r["phase"] == "completed" and r["progress"]["runs_done"] == runs, r
         assert _row(database, running["id"]).attempts == 2
         assert _row(database, queued["id"]).attempts == 1
+    finally:
+        localserver.stop(server, signal.SIGKILL)
+
+
+def test_a_server_killed_mid_run_takes_the_run_up_again_once_its_lease_lapses(
+    tmp_path: Path, network_cache: Path
+) -> None:
+    """Risk runs are jobs of the same queue as plans: a server killed (SIGKILL: nothing
+    released) in the middle of one takes it up again after a restart, once its lease lapses."""
+    database = f"sqlite:///{tmp_path}/killed.db"
+    env, planner, viewer, port = _server(database, network_cache)
+    base = f"http://127.0.0.1:{port}"
+    server = localserver.start(env, port)
+    try:
+        keys = {"planner": planner["X-API-Key"], "viewer": viewer["X-API-Key"]}
+        plan = localserver.completed_plan(base, keys, iterations=200, scenario=SAPUDI)
+        assert plan["phase"] == "completed", plan
+        running = _running(base, planner, viewer, plan["id"], 3000)
+        localserver.stop(server, signal.SIGKILL)  # the server and its solver processes
+        server = localserver.start(env, port)
+        r = _final(base, viewer, running["id"])
+        assert r["phase"] == "completed" and r["progress"]["runs_done"] == 3000, r
+        assert r["attempts"] == 2  # claimed by the killed server, then by the restarted one
     finally:
         localserver.stop(server, signal.SIGKILL)
 
