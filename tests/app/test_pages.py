@@ -24,6 +24,14 @@ MIN_LINES = 3
 PAGES = ("dashboard", "field")
 
 
+def _npx(tool: str) -> str:
+    """npx, which fetches ``tool`` from the npm registry; without it the test fails, never skips."""
+    npx = shutil.which("npx")
+    if npx is None:
+        pytest.fail(f"npx (Node.js) is needed to run {tool}")
+    return npx
+
+
 def page_scripts(page: str) -> list[Path]:
     """A page's own scripts: ``<page>.js`` and any modules of its own under ``<page>/``."""
     return [STATIC / f"{page}.js", *sorted((STATIC / page).glob("**/*.js"))]
@@ -32,9 +40,7 @@ def page_scripts(page: str) -> list[Path]:
 def clones(sources: dict[str, list[Path]], work: Path) -> tuple[list[dict], dict]:
     """jscpd's clones over ``sources`` (a folder name -> the files copied into it) and its
     statistics."""
-    npx = shutil.which("npx")
-    if npx is None:
-        pytest.fail("npx (Node.js) is needed to run the copy detector jscpd")
+    npx = _npx("the copy detector jscpd")
     tree = work / "src"
     for folder, files in sources.items():
         (tree / folder).mkdir(parents=True)
@@ -98,9 +104,7 @@ def undefined_names(files: list[Path]) -> list[str]:
     """ESLint's no-undef and no-unused-vars over ``files`` (as ES modules in a browser or a
     service worker), as readable lines: a name a module uses but neither defines nor imports
     (as a helper moved into a module of its own and not imported back) fails at run time."""
-    npx = shutil.which("npx")
-    if npx is None:
-        pytest.fail("npx (Node.js) is needed to run ESLint")
+    npx = _npx("ESLint")
     command = [
         npx, "--yes", "--package", ESLINT, "eslint",
         "--no-eslintrc", "--env", "browser,es2022,serviceworker",
