@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
+from app.errors import ProblemItem
 from app.services.plans import Budget
 from routing.inputs.schema import (
     MAX_FIXED_COST_IDR,
@@ -243,18 +244,12 @@ class Timeline(BaseModel):
     rows: list[dict[str, str]] = Field(..., description="The timeline CSV's rows as records")
 
 
-class Problem(BaseModel):
-    code: str = Field(..., description="A stable code")
-    path: str = Field(..., description="A JSON pointer to what it is about")
-    message: str
-
-
 class Validation(BaseModel):
     """A plan request's problems, found without solving."""
 
     valid: bool
     scenario: str | None = Field(None, description="The scenario's name, when valid")
-    errors: list[Problem]
+    errors: list[ProblemItem]  # the same items as an error answer's
 
 
 class PlanProgress(BaseModel):
