@@ -14,7 +14,8 @@ fi
 target=$(date -d "$1" +%s) || { echo "scripts/with_date.sh: cannot read the date '$1'" >&2; exit 2; }
 shift
 now=$(date +%s)
-# A bare day keeps the time of day: move by whole days.
+# A bare day keeps the time of day: move by whole days (a time of exactly 00:00 reads as a bare
+# day too).
 day_start=$(date -d "$(date -d "@$target" +%F)" +%s)
 today_start=$(date -d "$(date +%F)" +%s)
 shift_s=$(( target == day_start ? day_start - today_start : target - now ))
