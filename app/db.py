@@ -84,10 +84,7 @@ plans = Table(
     Column("phase", String(16), nullable=False, index=True),
     Column("elapsed_s", Float, nullable=False, default=0.0),
     Column("best_objective", Float),
-    Column("result", Text),  # plan.json (or the capacity report)
-    Column("geojson", Text),
-    Column("manifests", Text),
-    Column("timeline", Text),
+    Column("result", Text),  # plan.json (or the capacity report); its files render from it
     Column("error", Text),
     Column("cancel_requested", Boolean, nullable=False, default=False),
     Column("lease_until", Float),

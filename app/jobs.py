@@ -31,7 +31,6 @@ from routing.capacity import capacity_report
 from routing.domain import Budget
 from routing.errors import DataError, Issue, RoutingError
 from routing.inputs.scenario import parse_scenario
-from routing.outputs.export import manifests_csv, plan_geojson, timeline_csv
 from routing.plandoc import CapacityDocument, PlanDocument
 
 log = logging.getLogger(__name__)
@@ -160,7 +159,7 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
             progress=progress,
         )
     phase = "cancelled" if progress.cancelled else run.document["status"]
-    _store(engine, plan_id, row.kind, run, phase, given, time.monotonic() - started)
+    _store(engine, plan_id, row.kind, run, phase, time.monotonic() - started)
     return phase
 
 
@@ -170,15 +169,14 @@ def _store(
     kind: str,
     run: pipeline.PlanRun,
     phase: str,
-    given: pipeline.Inputs,
     elapsed_s: float,
 ) -> None:
-    """Store a finished plan: its document (a capacity plan's inside its report) and files."""
+    """Store a finished plan: its document (a capacity plan's inside its report); its files
+    render from it on request (``routing.outputs.formats``)."""
     document: dict[str, Any] = run.document
     if kind == "capacity":
         report = {**capacity_report(run.plan), "plan": run.document}
         document = CapacityDocument.from_json(report).to_json()
-    geojson = plan_geojson(run.plan, pipeline.places(given.archipelago))
     queue.set_plan(
         engine,
         plan_id,
@@ -186,9 +184,6 @@ def _store(
         elapsed_s=elapsed_s,
         best_objective=run.plan.objective if math.isfinite(run.plan.objective) else None,
         result=json.dumps(document, ensure_ascii=False),
-        geojson=json.dumps(geojson, ensure_ascii=False),
-        manifests=manifests_csv(run.plan),
-        timeline=timeline_csv(run.plan),
         lease_until=None,
     )
 

@@ -240,6 +240,41 @@ class MatrixRecord(BaseModel):
     unreachable_pairs: int
 
 
+class PlanFile(BaseModel):
+    """One format a finished plan can be read as (``routing.outputs.formats``)."""
+
+    name: str = Field(..., description="The file name, as `ballot-routing plan --out` writes it")
+    title: str
+    media_type: str
+    per_vessel: bool = Field(..., description="One file per vessel (the voyage papers)")
+    hrefs: list[str] = Field(..., description="Where to read it (one per vessel if per vessel)")
+
+
+class PlanFiles(BaseModel):
+    files: list[PlanFile]
+
+
+FILE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "description": "plan.json: the plan document; its whole JSON Schema is served at "
+            "/schemas/plan.json",
+            "properties": {
+                "status": {"type": "string"},
+                "scenario": {"type": "string"},
+                "voyages": {"type": "array", "items": {"type": "object"}},
+                "unassigned": {"type": "array", "items": {"type": "object"}},
+                "kpis": {"type": "object"},
+            },
+            "required": ["status", "scenario", "voyages", "unassigned", "kpis"],
+        }
+    },
+    "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}},
+}
+"""The schemas of a plan's files in JSON (``GET /plans/{id}/files/{name}``)."""
+
+
 class Timeline(BaseModel):
     rows: list[dict[str, str]] = Field(..., description="The timeline CSV's rows as records")
 

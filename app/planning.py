@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,8 +18,10 @@ from routing import pipeline
 from routing.domain import Problem
 from routing.inputs import Inputs, load_inputs
 from routing.inputs.climate import Climate, load_climate
+from routing.inputs.fleet import load_class_names
 from routing.inputs.scenario import Scenario, load_scenario
-from routing.outputs import export
+from routing.local import Lang
+from routing.outputs import formats
 from routing.plandoc import PlanDocument
 
 
@@ -36,31 +38,57 @@ def inputs(settings: Settings, *, hazard_changes: bool = False) -> Inputs:
 
 
 def write_plan(
-    settings: Settings, run: pipeline.PlanRun, out: Path, *, gpkg: bool = False
+    settings: Settings,
+    run: pipeline.PlanRun,
+    out: Path,
+    *,
+    names: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Write plan.json, plan.geojson, manifests.csv and timeline.csv into ``out`` (and, with
-    ``gpkg``, plan.gpkg for QGIS); returns the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    files = {
-        "plan.json": json.dumps(run.document, indent=1, ensure_ascii=False) + "\n",
-        "plan.geojson": json.dumps(
-            export.plan_geojson(run.plan, pipeline.places(data.archipelago(settings.data_dir))),
-            ensure_ascii=False,
-        )
-        + "\n",
-        "manifests.csv": export.manifests_csv(run.plan),
-        "timeline.csv": export.timeline_csv(run.plan),
-    }
-    paths = []
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-        paths.append(out / name)
-    if gpkg:
-        from routing.outputs.gpkg import write_gpkg
-        from routing.plandoc import PlanDocument
+    """Write a plan's files into ``out``: the formats of the registry named (default: those
+    it writes by default, plan.json, plan.geojson, manifests.csv and timeline.csv), each
+    rendered from the plan document; returns the paths written."""
+    return write_files(settings, PlanDocument.from_json(run.document), out, names=names)
 
-        arch = data.archipelago(settings.data_dir)
-        paths.append(write_gpkg(PlanDocument.from_json(run.document), arch, out / "plan.gpkg"))
+
+def write_files(
+    settings: Settings,
+    document: PlanDocument,
+    out: Path,
+    *,
+    names: Sequence[str] | None = None,
+    lang: Lang = "id",
+    vessels: Sequence[str] = (),
+    plan_id: str | None = None,
+) -> list[Path]:
+    """Write a plan document's files into ``out`` in the formats of the registry named
+    (``routing.outputs.formats``; default: those written by default), a per-vessel format
+    (the papers) once per vessel of ``vessels`` (default: every vessel the plan uses), in
+    ``lang``. ``NotFound`` names an unknown format (``/format``) before anything is written."""
+    chosen = (
+        [formats.get(n) for n in dict.fromkeys(names)]
+        if names
+        else [f for f in formats.FORMATS.values() if f.default]
+    )
+    used = [v.vessel_id for v in document.voyages]
+    context = formats.Context(
+        lambda: data.archipelago(settings.data_dir),
+        lang=lang,
+        plan_id=plan_id,
+        class_names=load_class_names(settings.fleet_file),
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in chosen:
+        if not fmt.per_vessel:
+            paths.append(out / fmt.name)
+            paths[-1].write_bytes(fmt.render(document, context))
+            continue
+        from routing.outputs.papers import filename
+
+        for vessel in vessels or used:
+            context.vessel_id = vessel
+            paths.append(out / filename(vessel, lang, fmt.extension))
+            paths[-1].write_bytes(fmt.render(document, context))
     return paths
 
 

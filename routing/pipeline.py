@@ -23,7 +23,6 @@ from routing.domain import Budget, Plan, Problem, Vessel, VesselClass
 from routing.errors import DataError, Issue, RoutingError
 from routing.inputs import Inputs
 from routing.inputs.climate import Climate
-from routing.inputs.geodata import Archipelago
 from routing.inputs.scenario import Scenario, build_problem
 from routing.outputs import export
 from routing.plandoc import PlanDocument
@@ -234,13 +233,6 @@ def replan(
         versions=plan_versions(result.plan.problem),
     )
     return PlanRun(result.plan, document, matrices, time.monotonic() - started)
-
-
-def places(arch: Archipelago) -> dict[str, tuple[float, float]]:
-    """Lon/lat of every depot and landing point (for the plan's GeoJSON)."""
-    out = {d.id: (d.lon, d.lat) for d in arch.depots.values()}
-    out.update({lp.id: (lp.lon, lp.lat) for lp in arch.landing_points.values()})
-    return out
 
 
 def risk_model(

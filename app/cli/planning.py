@@ -1,4 +1,5 @@
-"""Planning's commands: ``plan``, ``risk``, ``replan``, ``batch``, ``capacity`` and ``papers``,
+"""Planning's commands: ``plan``, ``risk``, ``replan``, ``batch``, ``capacity``, ``papers`` and
+``export``,
 with the plan summary tables they print."""
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from app.cli.base import (
 )
 from app.config import get_settings
 from routing.domain import Budget
-from routing.errors import DataError, RoutingError
+from routing.errors import DataError, Issue, RoutingError
 from routing.inputs.scenario import load_scenario
+from routing.outputs import formats
+from routing.plandoc import PlanDocument
 from routing.text import reason_labels, word
 
 SUMMARY_TEXT: dict[str, dict[str, str]] = {
@@ -236,6 +239,43 @@ def _scenario_file(scenario: Path | None, bundled: str | None) -> Path:
     return folder / f"{bundled}.toml"
 
 
+FORMAT_OPTION = typer.Option(
+    None,
+    "--format",
+    help="A file to write, by name (repeat for several): "
+    + ", ".join(f.name for f in formats.FORMATS.values())
+    + "; default: "
+    + ", ".join(f.name for f in formats.FORMATS.values() if f.default),
+)
+
+
+def _format_names(names: list[str] | None, *, gpkg: bool = False) -> list[str] | None:
+    """The formats asked for, each checked against the registry before any work (a usage error
+    naming ``--format`` and the formats there are); ``--gpkg`` adds plan.gpkg to them (or to
+    the defaults)."""
+    for name in names or ():
+        if name not in formats.FORMATS:
+            known = ", ".join(formats.FORMATS)
+            raise typer.BadParameter(
+                f"no format {name!r}; the formats are: {known}", param_hint="--format"
+            )
+    if not gpkg:
+        return names or None
+    base = names or [f.name for f in formats.FORMATS.values() if f.default]
+    return [*base, "plan.gpkg"]
+
+
+def _read_document(plan_file: Path, source: str) -> PlanDocument:
+    """A plan.json (of a plan or a re-plan; a capacity plan's result too) as its document."""
+    try:
+        raw = json.loads(plan_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError([Issue("unreadable_file", "", str(exc))], source=source) from exc
+    if isinstance(raw, dict) and "plan" in raw and "voyages" not in raw:
+        raw = raw["plan"]  # a capacity plan's result: the plan is inside it
+    return PlanDocument.from_json(raw)
+
+
 @cli.command()
 def plan(
     scenario: Path = typer.Option(None, "--scenario", help="Scenario file (TOML)"),
@@ -261,6 +301,7 @@ def plan(
     gpkg: bool = typer.Option(
         False, "--gpkg", help="Also write plan.gpkg (GeoPackage for QGIS: islands, villages, ...)"
     ),
+    format: list[str] = FORMAT_OPTION,
     target_on_time: float = typer.Option(
         None,
         "--target-on-time",
@@ -283,6 +324,7 @@ def plan(
     settings = get_settings()
     scenario = _scenario_file(scenario, bundled)
     try:
+        names = _format_names(format, gpkg=gpkg)
         chosen = load_scenario(scenario)
         if direction is not None:
             chosen = dataclasses.replace(chosen, direction=direction.value)
@@ -313,7 +355,7 @@ def plan(
                     iterations=iterations,
                     progress=update,
                 )
-        written = planning.write_plan(settings, run, out, gpkg=gpkg)
+        written = planning.write_plan(settings, run, out, names=names)
         if report is not None:
             (out / "risk.json").write_text(
                 json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
@@ -852,32 +894,67 @@ def papers(
 ) -> None:
     """Write each vessel's voyage papers (per trip: loading list, stops, handover records with a
     QR code per consignment); print the files written on stdout."""
-    from routing.errors import Issue
-    from routing.outputs import papers as voyage
-    from routing.plandoc import PlanDocument
+    from app import planning
 
     try:
-        try:
-            raw = json.loads(plan_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DataError([Issue("unreadable_file", "", str(exc))], source="papers") from exc
-        if isinstance(raw, dict) and "plan" in raw and "voyages" not in raw:
-            raw = raw["plan"]  # a capacity plan's result: the plan is inside it
-        document = PlanDocument.from_json(raw)
-        used = {v.vessel_id: v.vessel_name or "" for v in document.voyages}
-        wanted = [resolve_vessel(v, used) for v in vessel] if vessel else list(used)
-        built = [voyage.voyage_papers(document, v, plan=plan_id, lang=lang.value) for v in wanted]
-        out.mkdir(parents=True, exist_ok=True)
+        document = _read_document(plan_file, "papers")
+        used = {v.vessel_id: v for v in document.voyages}
+        names = {v: found.vessel_name or "" for v, found in used.items()}
+        wanted = [resolve_vessel(v, names) for v in vessel] if vessel else list(used)
         kinds = ("pdf", "html") if format is PapersFormat.both else (format.value,)
-        for found in built:
-            said = clitext.words(lang)["papers_of"]
-            typer.echo(said.format(vessel=found.vessel, trips=len(found.trips)), err=True)
-            for kind in kinds:
-                path = out / voyage.filename(found.vessel_id, lang.value, kind)
-                if kind == "pdf":
-                    path.write_bytes(voyage.papers_pdf(found))
-                else:
-                    path.write_text(voyage.papers_html(found), encoding="utf-8")
+        said = clitext.words(lang)["papers_of"]
+        for v in wanted:
+            found = used[v]
+            typer.echo(said.format(vessel=found.vessel_name or v, trips=found.trips), err=True)
+            for path in planning.write_files(
+                get_settings(),
+                document,
+                out,
+                names=[f"papers.{kind}" for kind in kinds],
+                lang=lang.value,
+                vessels=[v],
+                plan_id=plan_id,
+            ):
                 sys.stdout.write(f"{path}\n")
+    except (RoutingError, OSError) as exc:
+        fail(exc)
+
+
+@cli.command()
+def export(
+    plan_file: Path = typer.Option(
+        ..., "--plan", help="plan.json (of a plan or a re-plan; a capacity plan's result too)"
+    ),
+    out: Path = typer.Option(..., "--out", help="Folder to write the files in"),
+    format: list[str] = FORMAT_OPTION,
+    vessel: list[str] = typer.Option(
+        None, "--vessel", help="Papers: only this vessel (repeat for several; default: every one)"
+    ),
+    lang: Lang = LANG_OPTION,
+    plan_id: str = typer.Option(
+        None,
+        "--plan-id",
+        help="The plan's id in the service, for the papers' QR codes (default: its input hash)",
+    ),
+) -> None:
+    """Write a plan's files from its plan.json in any format of the registry (a GeoPackage of
+    an older plan, its papers, its tables again); print the files written on stdout."""
+    from app import planning
+
+    try:
+        names = _format_names(format)
+        document = _read_document(plan_file, "export")
+        used = {v.vessel_id: v.vessel_name or "" for v in document.voyages}
+        vessels = [resolve_vessel(v, used) for v in vessel] if vessel else []
+        for path in planning.write_files(
+            get_settings(),
+            document,
+            out,
+            names=names,
+            lang=lang.value,
+            vessels=vessels,
+            plan_id=plan_id,
+        ):
+            sys.stdout.write(f"{path}\n")
     except (RoutingError, OSError) as exc:
         fail(exc)

@@ -1,10 +1,10 @@
 """Voyage papers: a vessel's papers per trip (loading list, stops, handover records with QR
-codes), as HTML to print and as PDF."""
+codes), as HTML to print and as PDF; the per-vessel formats of the registry
+(``routing.outputs.formats``), rendered from the plan's document."""
 
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from app import auth
 from app.deps import PlanId, SettingsDep, VesselId
 from app.errors import problems
-from app.services import papers as service
+from app.services import files
 from routing.outputs import papers
 
 router = APIRouter(tags=["plans"])
@@ -38,9 +38,9 @@ def get_papers_pdf(
 ) -> Response:
     """A vessel's voyage papers as an A4 PDF: per trip the loading list, the stops and a
     handover record per village with a QR code per consignment."""
-    found = service.voyage_papers(settings, plan_id, vessel_id, lang)
+    _, body = files.render(settings, plan_id, "papers.pdf", lang=lang, vessel_id=vessel_id)
     disposition = f'inline; filename="{papers.filename(vessel_id, lang, "pdf")}"'
-    return PDFResponse(papers.papers_pdf(found), headers={"Content-Disposition": disposition})
+    return PDFResponse(body, headers={"Content-Disposition": disposition})
 
 
 @router.get(
@@ -53,10 +53,5 @@ def get_papers_html(
     settings: SettingsDep, plan_id: PlanId, vessel_id: VesselId, lang: Literal["id", "en"] = LANG
 ) -> HTMLResponse:
     """A vessel's voyage papers as an HTML page to print (A4, a page per trip)."""
-    found = service.voyage_papers(settings, plan_id, vessel_id, lang)
-    other = "en" if lang == "id" else "id"
-    here = quote(vessel_id, safe="")
-    html = papers.papers_html(
-        found, switch_href=f"{here}?lang={other}", pdf_href=f"{here}.pdf?lang={lang}"
-    )
-    return HTMLResponse(html)
+    _, body = files.render(settings, plan_id, "papers.html", lang=lang, vessel_id=vessel_id)
+    return HTMLResponse(body)

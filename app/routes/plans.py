@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -13,9 +14,11 @@ from app.config import Settings
 from app.deps import PlanId, SettingsDep, StoppingDep
 from app.errors import problems
 from app.models import (
+    FILE_SCHEMAS,
     CapacityRequest,
     FeatureCollection,
     Limits,
+    PlanFiles,
     PlanList,
     PlanRequest,
     PlanSummary,
@@ -23,9 +26,10 @@ from app.models import (
     Validation,
     budget_of,
 )
-from app.services import plans
+from app.services import files, plans
 from routing.errors import DataError
 from routing.inputs.schema import NO_CONTROL
+from routing.outputs.formats import FORMATS
 
 router = APIRouter(tags=["plans"])
 ACCEPTED: dict[int | str, dict[str, Any]] = {
@@ -150,6 +154,78 @@ class GeoPackageResponse(Response):
     media_type = "application/geopackage+sqlite3"
 
 
+def _file(settings: Settings, plan_id: str, name: str) -> Response:
+    """A finished plan's file in a format of the registry, as its media type."""
+    fmt, body = files.render(settings, plan_id, name)
+    return Response(body, media_type=fmt.media_type)
+
+
+@router.get(
+    "/plans/{plan_id}/files",
+    dependencies=[auth.reader],
+    response_model=PlanFiles,
+    responses=problems(401, 403, 404, 409, 422),
+)
+def list_plan_files(settings: SettingsDep, plan_id: PlanId) -> dict[str, Any]:
+    """The files a finished plan can be read as (``routing.outputs.formats``): one per plan
+    under ``/plans/{id}/files/{name}``, and a vessel's papers under
+    ``/plans/{id}/papers/{vessel_id}`` (HTML) and ``.pdf``."""
+    document = plans.document(plans.finished(settings, plan_id))
+    vessels = [v.vessel_id for v in document.voyages]
+    out = []
+    for fmt in FORMATS.values():
+        if fmt.per_vessel:
+            suffix = "" if fmt.extension == "html" else f".{fmt.extension}"
+            hrefs = [f"/plans/{plan_id}/papers/{quote(v, safe='')}{suffix}" for v in vessels]
+        else:
+            hrefs = [f"/plans/{plan_id}/files/{fmt.name}"]
+        out.append(
+            {
+                "name": fmt.name,
+                "title": fmt.title,
+                "media_type": fmt.media_type,
+                "per_vessel": fmt.per_vessel,
+                "hrefs": hrefs,
+            }
+        )
+    return {"files": out}
+
+
+@router.get(
+    "/plans/{plan_id}/files/{name}",
+    dependencies=[auth.reader],
+    responses={
+        200: {
+            "description": "The file, in its format's media type",
+            "content": {
+                f.media_type.split(";")[0]: FILE_SCHEMAS.get(
+                    f.media_type.split(";")[0], {"schema": {"type": "string", "format": "binary"}}
+                )
+                for f in FORMATS.values()
+                if not f.per_vessel
+            },
+        },
+        **problems(401, 403, 404, 409, 422),
+    },
+)
+def get_plan_file(
+    settings: SettingsDep,
+    plan_id: PlanId,
+    name: str = Path(
+        ...,
+        description="The file's name, as `ballot-routing plan --out` writes it: "
+        + ", ".join(f"`{f.name}`" for f in FORMATS.values() if not f.per_vessel),
+        max_length=100,
+        pattern=NO_CONTROL,
+    ),
+) -> Response:
+    """A finished plan's file in one of the formats of ``GET /plans/{id}/files``, rendered
+    from the plan's document."""
+    fmt, body = files.render(settings, plan_id, name)
+    disposition = f'attachment; filename="{plan_id}-{fmt.name}"'
+    return Response(body, media_type=fmt.media_type, headers={"Content-Disposition": disposition})
+
+
 @router.get(
     "/plans/{plan_id}.gpkg",
     response_class=GeoPackageResponse,
@@ -157,11 +233,11 @@ class GeoPackageResponse(Response):
     responses=problems(401, 403, 404, 409, 422),
 )
 def get_plan_gpkg(settings: SettingsDep, plan_id: PlanId) -> Response:
-    """The plan as a GeoPackage for QGIS: layers islands, island_points, villages,
-    landing_points, legs and stops, with names beside the codes, times (UTC, and WIB as text)
-    and loads. Declared before ``/plans/{plan_id}``, which would otherwise take the name."""
-    document = plans.document(plans.finished(settings, plan_id))
-    body = plans.geopackage(settings, document)
+    """The plan as a GeoPackage for QGIS (``/plans/{id}/files/plan.gpkg``): layers islands,
+    island_points, villages, landing_points, legs and stops, with names beside the codes,
+    times (UTC, and WIB as text) and loads. Declared before ``/plans/{plan_id}``, which would
+    otherwise take the name."""
+    _, body = files.render(settings, plan_id, "plan.gpkg")
     return GeoPackageResponse(
         body, headers={"Content-Disposition": f'attachment; filename="{plan_id}.gpkg"'}
     )
@@ -196,9 +272,9 @@ async def get_plan(
     responses=problems(401, 403, 404, 409, 422),
 )
 def get_plan_geojson(settings: SettingsDep, plan_id: PlanId) -> Response:
-    """The plan's legs (LineStrings) and stops (Points) as GeoJSON."""
-    row = plans.finished(settings, plan_id)
-    return Response(row.geojson, media_type="application/geo+json")
+    """The plan's legs (LineStrings) and stops (Points) as GeoJSON
+    (``/plans/{id}/files/plan.geojson``)."""
+    return _file(settings, plan_id, "plan.geojson")
 
 
 @router.get(
@@ -208,8 +284,9 @@ def get_plan_geojson(settings: SettingsDep, plan_id: PlanId) -> Response:
     responses=problems(401, 403, 404, 409, 422),
 )
 def get_plan_manifests(settings: SettingsDep, plan_id: PlanId) -> Response:
-    """What is handed over where and when, one row per consignment (CSV)."""
-    return CSVResponse(plans.finished(settings, plan_id).manifests)
+    """What is handed over where and when, one row per consignment (CSV;
+    ``/plans/{id}/files/manifests.csv``)."""
+    return _file(settings, plan_id, "manifests.csv")
 
 
 @router.get(
@@ -224,9 +301,12 @@ def get_plan_manifests(settings: SettingsDep, plan_id: PlanId) -> Response:
 def get_plan_timeline(
     settings: SettingsDep, plan_id: PlanId, format: str = Query("json", pattern="^(json|csv)$")
 ) -> Any:
-    """Loading, sailing, daylight waits and unloading per vessel, for a Gantt chart."""
-    text = plans.finished(settings, plan_id).timeline
-    return CSVResponse(text) if format == "csv" else {"rows": views.csv_rows(text)}
+    """Loading, sailing, daylight waits and unloading per vessel, for a Gantt chart
+    (``/plans/{id}/files/timeline.csv`` as records, or as CSV)."""
+    if format == "csv":
+        return _file(settings, plan_id, "timeline.csv")
+    _, body = files.render(settings, plan_id, "timeline.csv")
+    return {"rows": views.csv_rows(body.decode())}
 
 
 @router.post(

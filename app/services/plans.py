@@ -7,13 +7,11 @@ import asyncio
 import contextlib
 import json
 import logging
-import tempfile
 import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -22,7 +20,6 @@ import routing.domain
 from app import db
 from app.config import Settings
 from app.services import Conflict, changes, scenarios
-from routing import inputs as data
 from routing.errors import DataError, Issue, NotFound
 from routing.plandoc import PlanDocument
 from routing.replan import apply_change
@@ -215,16 +212,6 @@ def document_of(conn: Connection, plan_id: str, updated_at: float) -> PlanDocume
         while len(_DOCUMENTS) > DOCUMENTS_KEPT:
             _DOCUMENTS.popitem(last=False)
     return parsed
-
-
-def geopackage(settings: Settings, document: PlanDocument) -> bytes:
-    """A plan document as GeoPackage bytes (``routing.outputs.gpkg``), over the service's
-    dataset."""
-    from routing.outputs.gpkg import write_gpkg
-
-    arch = data.archipelago(settings.data_dir)
-    with tempfile.TemporaryDirectory(prefix="plan-gpkg-") as tmp:
-        return write_gpkg(document, arch, Path(tmp) / "plan.gpkg").read_bytes()
 
 
 class StoredDocumentError(RuntimeError):

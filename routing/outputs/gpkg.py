@@ -17,6 +17,7 @@ reads them), each with a text column in local time beside it (``depart_wib``).
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -232,3 +233,10 @@ def write_gpkg(document: PlanDocument, arch: Archipelago, path: Path) -> Path:
 def when(value: Any) -> datetime:
     """A time read back from a layer as an aware datetime (for readers and tests)."""
     return pd.Timestamp(value).to_pydatetime()
+
+
+def render(document: PlanDocument, context: Any) -> bytes:
+    """``plan.gpkg`` (``routing.outputs.formats``): the GeoPackage's bytes, over the context's
+    dataset."""
+    with tempfile.TemporaryDirectory(prefix="plan-gpkg-") as tmp:
+        return write_gpkg(document, context.dataset, Path(tmp) / "plan.gpkg").read_bytes()

@@ -1069,3 +1069,36 @@ def papers_pdf(papers: VoyagePapers) -> bytes:
         for call in trip.calls:
             _call_block(pdf, papers, call)
     return bytes(pdf.output())
+
+
+def _papers_of(document: PlanDocument, context: Any) -> VoyagePapers:
+    if context.vessel_id is None:
+        raise ValueError("the papers are a vessel's: the context names no vessel")
+    return voyage_papers(
+        document,
+        context.vessel_id,
+        plan=context.plan_id,
+        lang=context.lang,
+        class_names=context.class_names,
+        daylight=context.daylight or DAYLIGHT,
+    )
+
+
+def render_html(document: PlanDocument, context: Any) -> bytes:
+    """``papers.html`` (``routing.outputs.formats``): the context's vessel's papers in its
+    language; served by the API (``context.served``), with links to the same papers in the
+    other language and to their PDF."""
+    found = _papers_of(document, context)
+    if not context.served:
+        return papers_html(found).encode()
+    other = "en" if context.lang == "id" else "id"
+    here = quote(found.vessel_id, safe="")
+    html = papers_html(
+        found, switch_href=f"{here}?lang={other}", pdf_href=f"{here}.pdf?lang={context.lang}"
+    )
+    return html.encode()
+
+
+def render_pdf(document: PlanDocument, context: Any) -> bytes:
+    """``papers.pdf`` (``routing.outputs.formats``): the context's vessel's papers as A4 PDF."""
+    return papers_pdf(_papers_of(document, context))

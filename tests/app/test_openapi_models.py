@@ -107,6 +107,8 @@ def test_real_answers_validate_against_the_document(sapudi_plan) -> None:
         ("/plans/{plan_id}", f"/plans/{plan_id}"),
         ("/plans/{plan_id}/status", f"/plans/{plan_id}/status"),
         ("/plans/{plan_id}/geojson", f"/plans/{plan_id}/geojson"),
+        ("/plans/{plan_id}/files", f"/plans/{plan_id}/files"),
+        ("/plans/{plan_id}/files/{name}", f"/plans/{plan_id}/files/plan.json"),
         ("/schemas/plan.json", "/schemas/plan.json"),
         ("/plans/{plan_id}/events", f"/plans/{plan_id}/events"),
         ("/plans/{plan_id}/risk", f"/plans/{plan_id}/risk"),

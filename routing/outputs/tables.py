@@ -1,0 +1,166 @@
+"""A plan as the tables people read in a spreadsheet, rendered from the plan document:
+``manifests.csv`` (what is handed over where and when, one row per consignment) and
+``timeline.csv`` (what each vessel does when). Names stand beside the codes; times are RFC 3339
+with their offset, as in plan.json."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from routing.outputs.formats import Context
+from routing.plandoc import PlanDocument, Stop
+
+MANIFEST_COLUMNS = (
+    "vessel_id",
+    "vessel_name",
+    "trip",
+    "stop",
+    "landing_id",
+    "landing_name",
+    "village_code",
+    "village_name",
+    "district_code",
+    "district_name",
+    "island_code",
+    "island_name",
+    "consignment",
+    "tps",
+    "ballot_boxes",
+    "weight_kg",
+    "volume_m3",
+    "operation",
+    "access",
+    "arrival",
+    "done_at",
+    "deadline",
+)
+TIMELINE_COLUMNS = (
+    "vessel_id",
+    "vessel_name",
+    "vessel_class",
+    "trip",
+    "activity",
+    "where",
+    "where_name",
+    "villages",
+    "start",
+    "end",
+    "hours",
+    "note",
+)
+
+
+def _csv(header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def _name(name: str | None) -> str:
+    return name or ""
+
+
+def _t(when: datetime) -> str:
+    return when.isoformat()
+
+
+def manifests(document: PlanDocument, context: Context) -> bytes:
+    """``manifests.csv``: one row per consignment handed over (or collected, returning), by
+    vessel and trip in stop order."""
+    rows = []
+    for v in document.voyages:
+        for n, s in enumerate(v.stops):
+            if s.kind != "landing":
+                continue
+            for c in s.manifest:
+                rows.append(
+                    [
+                        v.vessel_id,
+                        _name(v.vessel_name),
+                        s.trip,
+                        n,
+                        s.id,
+                        _name(s.name),
+                        c.village_code,
+                        _name(c.village_name),
+                        c.district_code,
+                        _name(c.district_name),
+                        s.island_code or "",
+                        _name(s.island_name),
+                        c.consignment,
+                        c.tps,
+                        c.ballot_boxes,
+                        c.weight_kg,
+                        c.volume_m3,
+                        s.operation,
+                        s.access,
+                        _t(s.arrival),
+                        _t(s.work_end),
+                        _t(c.deadline),
+                    ]
+                )
+    return _csv(MANIFEST_COLUMNS, rows)
+
+
+def _villages(stop: Stop) -> str:
+    """The names of the villages a stop serves ("Masalembu; Sukajeruk"), codes where unknown."""
+    named = {v.code: v.name for v in stop.villages}
+    return "; ".join(named.get(code) or code for code in stop.village_codes)
+
+
+def timeline(document: PlanDocument, context: Context) -> bytes:
+    """``timeline.csv``: per vessel, loading, sailing, waiting for daylight, weather holds and
+    unloading, in time order."""
+    rows = []
+    for v in document.voyages:
+        events = []
+        for s in v.stops:
+            here = (s.trip, s.id, _name(s.name), _villages(s))
+            if s.kind == "depot" and s.consignments:
+                activity = "unloading" if s.operation == "unload" else "loading"
+                events.append((s.work_start, s.work_end, activity, *here, ""))
+            elif s.kind == "landing":
+                if s.work_start > s.arrival:
+                    events.append((s.arrival, s.work_start, "waiting", *here, "daylight"))
+                activity = "loading" if s.operation == "collect" else "unloading"
+                events.append((s.work_start, s.work_end, activity, *here, s.access))
+            if s.departure > s.work_end:
+                events.append((s.work_end, s.departure, "weather_hold", *here, s.hold_reason))
+        for leg in v.legs:
+            events.append(
+                (
+                    leg.depart,
+                    leg.arrive,
+                    "sailing",
+                    leg.trip,
+                    f"{leg.from_}->{leg.to}",
+                    f"{_name(leg.from_name)} -> {_name(leg.to_name)}",
+                    "",
+                    leg.note,
+                )
+            )
+        for start, end, activity, trip, where, where_name, villages, note in sorted(
+            events, key=lambda e: (e[0], e[1])
+        ):
+            rows.append(
+                [
+                    v.vessel_id,
+                    _name(v.vessel_name),
+                    v.vessel_class,
+                    trip,
+                    activity,
+                    where,
+                    where_name,
+                    villages,
+                    _t(start),
+                    _t(end),
+                    round((end - start).total_seconds() / 3600, 2),
+                    note,
+                ]
+            )
+    return _csv(TIMELINE_COLUMNS, rows)
