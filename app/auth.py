@@ -10,7 +10,7 @@ Bearer`` header, never from the query string. What a key may do is looked up aga
 A field key bound to a vessel (``KeyRecord.vessel_id``) reads only what the field page needs:
 routes that take such a key say so (``require(..., bound_ok=True)``: the event types, the
 vessel's voyage, posting events); every other route refuses it (403). What it may post (its
-vessel, its plan) is checked where the request's body is known (``app.services.events``).
+vessel, its plan) is checked where the request's body is known (``app.events.service``).
 The key's record is ``request.state.key`` (``key_of``).
 """
 
@@ -32,8 +32,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import Settings
 from app.errors import problem_response
-from app.services import keys
-from app.services.keys import ROLES, KeyRecord
+from app.keys import service as keys
+from app.keys.service import ROLES, KeyRecord
 
 __all__ = [
     "ROLES",

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     event_clock_skew_s: Annotated[float, Field(ge=0, le=86_400)] = (
         DEFAULT_CLOCK_SKEW.total_seconds()
     )
-    # The live status (app.services.livestatus): how often a worker looks for changes made by
+    # The live status (app.live.service): how often a worker looks for changes made by
     # other processes where PostgreSQL's LISTEN/NOTIFY does not tell it (SQLite, or while the
     # listening connection is down), and how often an idle status stream sends a keep-alive.
     status_check_s: Annotated[float, Field(gt=0, le=60)] = 0.3

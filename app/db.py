@@ -149,7 +149,7 @@ risk_runs = Table(
     "risk_runs",
     metadata,
     # A Monte Carlo of a finished plan (routing.risk): its options, progress and report; a job
-    # of the queue (app.services.queue) with a lease like a plan's.
+    # of the queue (app.jobs.queue) with a lease like a plan's.
     Column("id", String(36), primary_key=True),
     Column("plan_id", String(36), ForeignKey("plans.id"), nullable=False, index=True),
     Column("runs", Integer, nullable=False),

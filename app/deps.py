@@ -11,8 +11,8 @@ from fastapi.exceptions import RequestValidationError
 
 from app.auth import key_of
 from app.config import Settings
-from app.services.keys import KeyRecord
-from app.services.livestatus import LiveStatus
+from app.keys.service import KeyRecord
+from app.live.service import LiveStatus
 from routing import inputs as data
 from routing.domain import VesselClass
 from routing.inputs.demand import Kit

@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.exceptions import Conflict, Forbidden
 from app.preconditions import PreconditionFailed
-from app.services import Conflict, Forbidden
 from routing.errors import Ambiguous, Candidate, DataError, Issue, NoSeaPath, NotFound, RoutingError
 from routing.inputs.schema import error_issues
 

@@ -26,26 +26,26 @@ from starlette.types import Message, Receive, Scope, Send
 from app import accesslog, auth, db, deps
 from app.accesslog import AccessLog
 from app.config import Settings, get_settings
+from app.dataset import endpoints as dataset
+from app.dataset import sea
 from app.errors import BodyLimit, install_error_handlers, problem_json_openapi, problems
-from app.routes import (
-    dataset,
-    events,
-    fieldpage,
-    hazards,
-    health,
-    keys,
-    papers,
-    plans,
-    replans,
-    risk,
-    scenarios,
-    schemas,
-    sea,
-)
-from app.routes import field as field_voyage
-from app.runner import JobRunner
+from app.events import endpoints as events
+from app.field import endpoints as field_voyage
+from app.field import page as fieldpage
+from app.hazards import endpoints as hazards
+from app.health import endpoints as health
+from app.jobs.runner import JobRunner
+from app.keys import endpoints as keys
+from app.live import endpoints as live
+from app.live import fastpath
+from app.live.service import LiveStatus
+from app.plans import endpoints as plans
+from app.plans import json_schemas as schemas
+from app.plans import papers, replans
+from app.risk import endpoints as risk
+from app.scenarios import endpoints as scenarios
 from app.security import SecurityHeaders
-from app.services.livestatus import LiveStatus
+from app.vessels import endpoints as vessels
 from routing import inputs as data
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ voyage (`GET /field/voyage`) and the event types: any other request with it is a
 class Service(FastAPI):
     """The app: FastAPI, with two things ahead of its middleware: a poll of a status this
     worker keeps fresh, by a caller whose key is known, is answered at once
-    (``events.answer_now``: hundreds of dashboards poll every second, and the middleware and
+    (``fastpath.answer_now``: hundreds of dashboards poll every second, and the middleware and
     routing would cost each poll several times the answer itself), and every request goes to
     the access log (``app.accesslog``)."""
 
@@ -88,7 +88,7 @@ class Service(FastAPI):
             return
         started = time.perf_counter()
         access: AccessLog = self.state.access_log
-        answer = events.answer_now(self, scope)
+        answer = fastpath.answer_now(self, scope)
         if answer is not None:
             await answer(scope, receive, send)
             access.request(scope, answer.status_code, len(answer.body), started)
@@ -177,7 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
     )
-    app.add_middleware(events.FreshStatus)  # inside KeyCheck: the key is checked first
+    app.add_middleware(fastpath.FreshStatus)  # inside KeyCheck: the key is checked first
     app.add_middleware(auth.KeyCheck)  # no key, no reading of the request
     app.add_middleware(SecurityHeaders)  # outermost: refusals carry the headers too
     auth.redact_access_log()
@@ -191,8 +191,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(papers.router)
     app.include_router(replans.router)
     app.include_router(events.router)
+    app.include_router(live.router)
     app.include_router(field_voyage.router)
     app.include_router(scenarios.router)
+    app.include_router(vessels.router)
     app.include_router(keys.router)
     app.include_router(hazards.router)
     app.include_router(risk.router)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from app.errors import ProblemItem
-from app.services.plans import Budget
+from app.plans.service import Budget
 from routing.inputs.schema import (
     MAX_FIXED_COST_IDR,
     WHOLE,

@@ -28,10 +28,10 @@ from routing.plandoc import PlanDocument
 def inputs(settings: Settings, *, hazard_changes: bool = False) -> Inputs:
     """What the planning pipeline needs besides a scenario, from the settings' data folder;
     with ``hazard_changes`` (the service), the hazards in force are the file's with the changes
-    made through the API (``app.services.hazards``), else the file's."""
+    made through the API (``app.hazards.service``), else the file's."""
     in_force = None
     if hazard_changes:
-        from app.services import hazards
+        from app.hazards import service as hazards
 
         in_force = hazards.in_force(settings).hazards
     return load_inputs(settings.data_dir, cache_dir=settings.matrix_cache_dir, in_force=in_force)

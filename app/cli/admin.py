@@ -80,7 +80,7 @@ def keys_create(
     With --qr, the next line is the field page's link (the key in its fragment, which never
     reaches a server) and a QR code of it follows, for the crew's phone to scan."""
     from app import db
-    from app.services import keys
+    from app.keys import service as keys
 
     settings = get_settings()
     if role not in keys.ROLES:
@@ -96,7 +96,7 @@ def keys_create(
     if qr_file is not None and qr_file.suffix.lower() not in (".png", ".svg"):
         fail(ValueError(f"--qr-file: {qr_file} is neither a .png nor a .svg file"))
     if vessel is not None and role == "field":
-        from app.services.vessels import fleet_vessels
+        from app.vessels.service import fleet_vessels
 
         try:
             fleet = {v.id: v.name for v in fleet_vessels(settings).values()}
@@ -126,7 +126,7 @@ def _field_link(settings: Settings, key: str, *, qr: bool, qr_file: Path | None,
     URL or the page cannot keep its queue), and its QR code on stdout (``qr``) or in a file."""
     import segno
 
-    from app.services import keys
+    from app.keys import service as keys
 
     link = keys.field_url(settings.public_url, key)
     typer.echo(link)
@@ -176,7 +176,7 @@ def keys_list(
     """The keys: id, role, holder, vessel and plan (of a bound field key), created, expires,
     state (never the key itself)."""
     from app import db
-    from app.services import keys
+    from app.keys import service as keys
 
     settings = get_settings()
     db.migrate(settings.database)
@@ -208,7 +208,7 @@ def keys_list(
 def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from keys list)")) -> None:
     """Revoke a key: every running worker refuses it within a second."""
     from app import db
-    from app.services import keys
+    from app.keys import service as keys
 
     settings = get_settings()
     db.migrate(settings.database)

@@ -1,5 +1,5 @@
 """The service's access log (``app.accesslog``) and the poll answered ahead of the middleware
-(``app.routes.events.answer_now``), through the app as served (``app.main.Service``).
+(``app.live.fastpath.answer_now``), through the app as served (``app.main.Service``).
 
 A line per request names the key by its id (never the key), redacts a key sent in the query
 string, and gives status, bytes and time; status polls answered 200 or 304 are counted and
@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 
 from app.auth import create_key
 from app.config import Settings
+from app.keys import service as key_store
+from app.live import fastpath
 from app.main import create_app
-from app.routes import events
-from app.services import keys as key_store
 from tests.app.test_live_status import SMALL, _landing, delay
 from tests.conftest import DATA
 
@@ -136,14 +136,14 @@ def test_only_a_fresh_status_and_a_key_known_now_are_answered_ahead(served) -> N
     url = f"/plans/{plan['id']}/status"
     viewer = {"X-API-Key": keys["viewer"]}
     tag = client.get(url, headers=viewer).headers["ETag"]  # computed and kept; key looked up
-    answer = events.answer_now(app, _scope(url, {**viewer, "If-None-Match": tag}))
+    answer = fastpath.answer_now(app, _scope(url, {**viewer, "If-None-Match": tag}))
     assert answer is not None and answer.status_code == 304
     assert dict(answer.raw_headers)[b"etag"] == tag.encode()
-    full = events.answer_now(app, _scope(url, {**viewer, "Accept-Encoding": "gzip"}))
+    full = fastpath.answer_now(app, _scope(url, {**viewer, "Accept-Encoding": "gzip"}))
     assert full is not None and full.status_code == 200
     assert dict(full.raw_headers)[b"content-encoding"] == b"gzip"
     # The same answer object for every poller of this status: made once.
-    assert events.answer_now(app, _scope(url, {**viewer, "If-None-Match": tag})) is answer
+    assert fastpath.answer_now(app, _scope(url, {**viewer, "If-None-Match": tag})) is answer
 
     r = client.post(
         "/keys",
@@ -161,10 +161,10 @@ def test_only_a_fresh_status_and_a_key_known_now_are_answered_ahead(served) -> N
         _scope(url, bound),  # bound to a vessel: the route's 403
         _scope(url, {**viewer, "If-None-Match": '"' + "x" * 2001 + '"'}),  # the route's 422
     ):
-        assert events.answer_now(app, scope) is None, scope
+        assert fastpath.answer_now(app, scope) is None, scope
     twice = _scope(url, viewer)
     twice["headers"] += [(b"if-none-match", tag.encode())] * 2
-    assert events.answer_now(app, twice) is None
+    assert fastpath.answer_now(app, twice) is None
 
     # A change makes the status stale: the next poll waits for it behind the middleware.
     vessel, stop = _landing(plan)
@@ -174,10 +174,10 @@ def test_only_a_fresh_status_and_a_key_known_now_are_answered_ahead(served) -> N
         headers={"X-API-Key": keys["field"]},
     )
     assert r.status_code == 201
-    assert events.answer_now(app, _scope(url, {**viewer, "If-None-Match": tag})) is None
+    assert fastpath.answer_now(app, _scope(url, {**viewer, "If-None-Match": tag})) is None
     new = client.get(url, headers={**viewer, "If-None-Match": tag})
     assert new.status_code == 200 and new.headers["ETag"] != tag
-    again = events.answer_now(app, _scope(url, {**viewer, "If-None-Match": new.headers["ETag"]}))
+    again = fastpath.answer_now(app, _scope(url, {**viewer, "If-None-Match": new.headers["ETag"]}))
     assert again is not None and again.status_code == 304
 
 

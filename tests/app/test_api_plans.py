@@ -230,7 +230,7 @@ def test_an_unexpected_error_is_a_problem_without_a_trace(settings: Settings) ->
 def test_inactive_vessels_and_new_windows_reach_the_planner(
     client: TestClient, settings: Settings
 ) -> None:
-    from app.services.vessels import with_overrides
+    from app.vessels.service import with_overrides
     from routing.inputs.scenario import load_scenario, parse_scenario
 
     planner = {"X-API-Key": create_key(settings.database, "planner")}

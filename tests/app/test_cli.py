@@ -415,7 +415,7 @@ def test_wrong_values_list_the_valid_ones(tmp_path: Path, network_cache: Path) -
     import os
 
     from app.config import Settings
-    from app.services.vessels import fleet_vessels
+    from app.vessels.service import fleet_vessels
     from routing.inputs.fleet import load_fleet
 
     env = dict(os.environ, BALLOT_CACHE_DIR=str(network_cache))

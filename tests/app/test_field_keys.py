@@ -15,7 +15,7 @@ import zxingcpp
 from PIL import Image, ImageDraw
 
 from app import auth
-from app.services import keys as key_service
+from app.keys import service as key_service
 from testkit import localserver
 from tests.app.conftest import wait_done
 from tests.conftest import DATA

@@ -9,7 +9,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from app.routes.fieldpage import STATIC
+from app.field.page import STATIC
 
 # jsQR 1.4.0 as published on npm (https://registry.npmjs.org/jsqr/-/jsqr-1.4.0.tgz), dist/jsQR.js
 JSQR_SHA256 = "bc40c8a15196236b2314db0856f72ca0b49980cd5413b8c852a7349f5fee0859"

@@ -20,7 +20,7 @@ from alembic.config import Config
 
 from app import db
 from app.config import Settings
-from app.services import hazards as hazard_service
+from app.hazards import service as hazard_service
 from tests.conftest import DATA
 
 PROBLEM_JSON = "application/problem+json"

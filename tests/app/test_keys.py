@@ -13,7 +13,7 @@ import httpx
 import sqlalchemy as sa
 
 from app import auth
-from app.services import keys as key_service
+from app.keys import service as key_service
 from testkit import localserver
 from tests.conftest import DATA
 

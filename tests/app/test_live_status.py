@@ -1,4 +1,4 @@
-"""The live status kept per worker (``app.services.livestatus``), on SQLite and on PostgreSQL: an
+"""The live status kept per worker (``app.live.service``), on SQLite and on PostgreSQL: an
 unchanged status is answered from memory without a database query, a status is computed once
 however many ask at once, a change in one worker process reaches the pollers and the streams of
 another within seconds (PostgreSQL's LISTEN/NOTIFY, SQLite's periodic check), the listener
@@ -36,10 +36,10 @@ from fastapi.testclient import TestClient
 from app import db
 from app.auth import create_key
 from app.config import Settings
+from app.keys import service as keys_service
+from app.live import service as livestatus
+from app.live.service import LiveStatus
 from app.main import create_app
-from app.services import keys as keys_service
-from app.services import livestatus
-from app.services.livestatus import LiveStatus
 from routing.outputs.export import jsonable
 from testkit import localserver
 from tests.app.conftest import PG_BASE
@@ -653,7 +653,7 @@ def test_more_open_streams_than_the_servers_default_leave_room_for_polls(
         assert asyncio.run(open_streams(1100)) == 200
 
 
-# The poll answered before routing (``app.routes.events.FreshStatus``), gzip, key lookups.
+# The poll answered before routing (``app.live.fastpath.FreshStatus``), gzip, key lookups.
 
 
 def _raw(client: TestClient, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
@@ -727,9 +727,9 @@ def test_a_known_status_is_answered_before_routing_as_the_route_answers_it(live_
     ],
 )
 def test_accept_encoding_is_read_as_rfc_9110_says(accept: str, takes: bool) -> None:
-    from app.routes.events import _accepts_gzip
+    from app.live.wire import accepts_gzip
 
-    assert _accepts_gzip(accept) is takes
+    assert accepts_gzip(accept) is takes
 
 
 def test_many_requests_with_a_key_due_for_lookup_share_one_lookup(live_plan, monkeypatch) -> None:

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from app import db
 from app.config import Settings
 from app.main import create_app
-from app.services import risk as risk_service
+from app.risk import service as risk_service
 from testkit import localserver
 from tests.app.conftest import SAPUDI, wait_done
 from tests.app.test_live_status import PROBLEM_JSON, SMALL

@@ -1,4 +1,4 @@
-"""Risk runs become jobs of the one queue (app.services.queue): a lease (``lease_until``,
+"""Risk runs become jobs of the one queue (app.jobs.queue): a lease (``lease_until``,
 ``lease_owner``), the attempts counted, a cancel asked for; an index on the phase the queue
 claims by. Runs left queued or running by an earlier version are taken up by the next start.
 

@@ -1,0 +1,2 @@
+"""Field events: what crews report at voyage stops, checked against the plan and stored once
+(Idempotency-Key)."""

@@ -1,0 +1,1 @@
+"""Health and the service's limits."""

@@ -1,0 +1,1 @@
+"""Scenarios stored in the service and the ones it carries."""
