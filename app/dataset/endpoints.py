@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 
 from app import views
+from app.dataset.schemas import VillageRecord, Villages
 from app.deps import ArchipelagoDep, KitDep, PlaceCode, SettingsDep
 from app.errors import problems
-from app.models import Feature, FeatureCollection, VillageRecord, Villages
+from app.models import Feature, FeatureCollection
 from routing import inputs as data
 from routing.inputs.schema import NO_CONTROL
 from routing.sea.weather import area_features

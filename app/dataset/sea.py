@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from app import views
+from app.dataset.schemas import MatrixRecord, VesselClassRecord
 from app.deps import ArchipelagoDep, ClassId, FleetDep, SettingsDep
 from app.errors import problems
 from app.hazards import service as hazards
-from app.models import Feature, MatrixRecord, VesselClassRecord
+from app.models import Feature
 from routing import inputs as data
 from routing.inputs.fleet import vessel_class
 from routing.inputs.places import resolve_place

@@ -12,7 +12,7 @@ from app import auth
 from app.deps import CurrentKey, PlanId, SettingsDep
 from app.errors import problems
 from app.events import service as events
-from app.models import EventRecord, Events, EventTypeRecord
+from app.events.schemas import EventRecord, Events, EventTypeRecord
 from routing import fieldlog
 from routing.fieldlog import EventType
 from routing.inputs.schema import NO_CONTROL, WHOLE, Id, Name, Text, Time

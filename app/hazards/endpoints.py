@@ -29,7 +29,7 @@ from app import auth
 from app.deps import CurrentKey, HazardId, SettingsDep
 from app.errors import problems
 from app.hazards import service as hazards
-from app.models import HazardChange, HazardCollection, HazardFeature, HazardHistory
+from app.hazards.schemas import HazardChange, HazardCollection, HazardFeature, HazardHistory
 from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from routing.inputs.hazards import KINDS, MAX_RING_SPAN_DEG, STATUSES
 from routing.inputs.schema import Name, Text

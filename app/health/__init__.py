@@ -1,1 +1,1 @@
-"""Health and the service's limits."""
+"""Health: liveness and the size of the loaded dataset."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app import deps
-from app.models import Health
+from app.health.schemas import Health
 
 router = APIRouter(tags=["health"])
 

@@ -15,7 +15,7 @@ from app import auth, db
 from app.deps import KeyId, SettingsDep
 from app.errors import problems
 from app.keys import service as keys
-from app.models import KeyList, KeyRecord, NewKey
+from app.keys.schemas import KeyList, KeyRecord, NewKey
 from routing.inputs.schema import WHOLE, Id, Name
 
 router = APIRouter(tags=["API keys"], dependencies=[auth.planner])

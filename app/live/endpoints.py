@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Request, Response
 from app import auth
 from app.deps import LiveStatusDep, PlanId, SettingsDep
 from app.errors import problems
+from app.live.schemas import PlanStatus
 from app.live.wire import (
     KEEP_ALIVE,
     KEEP_ALIVE_DEFLATED,
@@ -22,7 +23,6 @@ from app.live.wire import (
     status_frame,
     status_frame_deflated,
 )
-from app.models import PlanStatus
 
 router = APIRouter(tags=["field events and status"])
 

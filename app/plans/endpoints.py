@@ -13,10 +13,12 @@ from app import auth, db, deps, views
 from app.config import Settings
 from app.deps import PlanId, SettingsDep, StoppingDep
 from app.errors import problems
-from app.models import (
+from app.models import FeatureCollection
+from app.plans import files
+from app.plans import service as plans
+from app.plans.schemas import (
     FILE_SCHEMAS,
     CapacityRequest,
-    FeatureCollection,
     Limits,
     PlanFiles,
     PlanList,
@@ -26,8 +28,6 @@ from app.models import (
     Validation,
     budget_of,
 )
-from app.plans import files
-from app.plans import service as plans
 from routing.errors import DataError
 from routing.inputs.schema import NO_CONTROL
 from routing.outputs.formats import FORMATS

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from app.config import Settings
-from app.models import JSONSchemaDocument
+from app.plans.schemas import JSONSchemaDocument
 from app.scenarios.service import bundled_names
 from app.vessels.service import fleet_vessels
 from routing.inputs.schema import NO_CONTROL

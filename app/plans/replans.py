@@ -9,9 +9,9 @@ from starlette.concurrency import run_in_threadpool
 from app import auth
 from app.deps import PlanId, SettingsDep
 from app.errors import problems
-from app.models import PlanSummary, ReplanRequest, budget_of
 from app.plans import service as plans
 from app.plans.endpoints import ACCEPTED, answer
+from app.plans.schemas import PlanSummary, ReplanRequest, budget_of
 from routing.outputs.export import jsonable
 
 router = APIRouter(tags=["plans"])

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 from app import auth
 from app.deps import PlanId, RiskId, SettingsDep
 from app.errors import problems
-from app.models import RiskRun, RiskRuns
 from app.risk import service as risk
+from app.risk.schemas import RiskRun, RiskRuns
 from routing.inputs.schema import WHOLE
 
 router = APIRouter(tags=["risk"])

@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from app import auth
 from app.deps import ScenarioId, SettingsDep
 from app.errors import problems
-from app.models import Scenarios, StoredScenario
 from app.scenarios import service as scenarios
+from app.scenarios.schemas import Scenarios, StoredScenario
 from routing.inputs.schema import ScenarioModel
 
 router = APIRouter(tags=["scenarios and vessels"])

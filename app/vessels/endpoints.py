@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field, StrictBool
 from app import auth
 from app.deps import SettingsDep, VesselId
 from app.errors import problems
-from app.models import VesselRecord
 from app.preconditions import IfMatch, IfNoneMatch, Preconditions, etag_header
 from app.vessels import service as vessels
+from app.vessels.schemas import VesselRecord
 from routing.errors import DataError, Issue
 from routing.inputs.schema import Time
 
