@@ -230,8 +230,9 @@ def list_hazards(settings: SettingsDep) -> dict[str, Any]:
     """The hazards in force (data/hazards.geojson with the changes made here) as a GeoJSON
     FeatureCollection: `version` (a hash of their content, recorded by each plan as
     `versions.hazards`), `revision` (changes made here so far) and per hazard its least depth or
-    `no_go`, `status` (`verified`, or `unverified`: a candidate nobody confirmed, avoided only by
-    scenarios with `unverified_hazards`), `source` and `last_change` (who, when, why; null: as
+    `no_go`, `status` (`verified`; `reported`: a grounding or wreck at a reported `position`, kept
+    clear by `radius_m`; or `unverified`: a candidate nobody confirmed, avoided only by scenarios
+    with `unverified_hazards`), `source` and `last_change` (who, when, why; null: as
     the file has it)."""
     return hazards.listing(settings)
 

@@ -1,12 +1,15 @@
 """Hazards to navigation (reefs, shoals, restricted waters) and which of them a vessel avoids.
 
 ``data/hazards.geojson`` holds one polygon per hazard with its least depth (metres below chart
-datum) or ``no_go``, a source and a status: ``verified`` (charted or reported by a named
-source) or ``unverified`` (a candidate nobody has confirmed, such as the places where an
-independent land mask sees land and OSM does not: ``ballot-routing data check-coast``). A
-vessel class avoids every hazard that is ``no_go`` or whose least depth is less than its
-draft times the under-keel ratio of ``data/fleet.toml`` (``[under_keel]``, with its source);
-unverified hazards count only where the caller says so (a scenario's ``unverified_hazards``).
+datum) or ``no_go``, a source and a status: ``verified`` (charted, or confirmed by a person with
+a source), ``reported`` (a grounding or wreck reported at a position by a named source: the
+position, the date (``reported_on``) and the radius taken round it (``radius_m``, with why, in
+``radius_source``) are in its properties and its polygon is that circle, ``reported_circle``)
+or ``unverified`` (a candidate nobody has confirmed, such as the places where an independent
+land mask sees land and OSM does not: ``ballot-routing data check-coast``). A vessel class
+avoids every hazard that is ``no_go`` or whose least depth is less than its draft times the
+under-keel ratio of ``data/fleet.toml`` (``[under_keel]``, with its source); unverified hazards
+count only where the caller says so (a scenario's ``unverified_hazards``).
 
 The sea network of a class treats the hazards it avoids as land (``routing.sea.graph``), and the
 network's cache key includes them, so a change to the file rebuilds only the networks it
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,8 +35,12 @@ from shapely.validation import explain_validity
 
 from routing.errors import DataError, Issue
 
-STATUSES = ("verified", "unverified")
-KINDS = ("reef", "shoal", "restricted", "land_mask_disagreement")
+STATUSES = ("verified", "reported", "unverified")
+KINDS = ("reef", "shoal", "restricted", "wreck", "grounding", "land_mask_disagreement")
+COUNTED = ("verified", "reported")
+"""The statuses every plan keeps out of; ``unverified`` only where a scenario asks."""
+CIRCLE_SIDES = 32
+"""The sides of the polygon that stands for a reported hazard's circle."""
 # A hazard lies in the planning region: the bounding box of the dataset's land (the OSM land
 # polygons clipped to the archipelago's box, ``routing.inputs.geodata.load_land``) widened by this
 # much on each side, about 55 km at these latitudes: the open sea beyond the outermost islands
@@ -57,6 +65,10 @@ class Hazard:
     status: str
     source: str
     note: str = ""
+    reported_on: str | None = None  # a reported hazard: the date of the report (ISO 8601)
+    position: tuple[float, float] | None = None  # ... the position reported (lon, lat)
+    radius_m: float | None = None  # ... the radius of the circle kept clear round it
+    radius_source: str | None = None  # ... why that radius (an assumption, stated)
 
     def blocks(self, draft_m: float, rule: KeelRule) -> bool:
         """Whether a vessel of this draft must keep out (the status aside)."""
@@ -131,6 +143,8 @@ def parse_hazards(raw: Any, *, source: str = "hazards") -> tuple[Hazard, ...]:
         found = _property_problems(props, base, seen)
         geom, wrong = _geometry(feature.get("geometry"), base)
         found += wrong
+        if props.get("status") == "reported":
+            found += _reported_problems(props, geom, base)
         problems += found
         if found or geom is None:
             continue
@@ -146,6 +160,7 @@ def parse_hazards(raw: Any, *, source: str = "hazards") -> tuple[Hazard, ...]:
                 status=str(props["status"]),
                 source=str(props["source"]),
                 note=str(props.get("note") or ""),
+                **_reported(props),
             )
         )
     if problems:
@@ -194,6 +209,68 @@ def _property_problems(props: dict[str, Any], base: str, seen: set[str]) -> list
             )
         )
     return problems
+
+
+REPORTED_FIELDS = ("reported_on", "position", "radius_m", "radius_source")
+
+
+def _reported(props: dict[str, Any]) -> dict[str, Any]:
+    if props.get("status") != "reported":
+        return {}
+    lon, lat = props["position"]
+    return {
+        "reported_on": str(props["reported_on"]),
+        "position": (float(lon), float(lat)),
+        "radius_m": float(props["radius_m"]),
+        "radius_source": str(props["radius_source"]),
+    }
+
+
+def _reported_problems(props: dict[str, Any], geom: BaseGeometry | None, base: str) -> list[Issue]:
+    """The problems of a reported hazard: its date, position, radius and why, and a polygon
+    round the position."""
+    problems: list[Issue] = []
+    at = f"{base}/properties"
+    when = props.get("reported_on")
+    if not isinstance(when, str) or not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", when):
+        problems.append(Issue("bad_value", f"{at}/reported_on", "the date reported: YYYY-MM-DD"))
+    position = props.get("position")
+    ok_position = (
+        isinstance(position, list)
+        and len(position) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)
+        and abs(position[0]) <= 180
+        and abs(position[1]) <= 90
+    )
+    if not ok_position:
+        problems.append(Issue("bad_value", f"{at}/position", "[longitude, latitude] (WGS 84)"))
+    radius = props.get("radius_m")
+    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not radius > 0:
+        problems.append(Issue("bad_value", f"{at}/radius_m", "a number of metres > 0"))
+    why = props.get("radius_source")
+    if not isinstance(why, str) or not why.strip():
+        problems.append(
+            Issue("missing_field", f"{at}/radius_source", "say why this radius (or 'assumed')")
+        )
+    if ok_position and geom is not None and not geom.contains(shapely.Point(position)):
+        problems.append(
+            Issue("bad_value", f"{base}/geometry", "the polygon must lie round the position")
+        )
+    return problems
+
+
+def reported_circle(lon: float, lat: float, radius_m: float) -> Polygon:
+    """The polygon of ``CIRCLE_SIDES`` sides on the WGS 84 ellipsoid, ``radius_m`` round a
+    reported position (lon/lat; positions rounded to 1e-6 degrees, about 0.1 m)."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    azimuths = [360.0 * k / CIRCLE_SIDES for k in range(CIRCLE_SIDES)]
+    lons, lats, _ = geod.fwd(
+        [lon] * CIRCLE_SIDES, [lat] * CIRCLE_SIDES, azimuths, [radius_m] * CIRCLE_SIDES
+    )
+    ring = [(round(x, 6), round(y, 6)) for x, y in zip(lons, lats, strict=True)]
+    return Polygon([*ring, ring[0]])
 
 
 def _geometry(geometry: Any, base: str) -> tuple[Polygon | MultiPolygon | None, list[Issue]]:
@@ -287,9 +364,10 @@ def load_hazards(path: Path) -> tuple[Hazard, ...]:
 def avoided(
     hazards: Iterable[Hazard], draft_m: float, rule: KeelRule, *, unverified: bool = False
 ) -> tuple[Hazard, ...]:
-    """The hazards a vessel of ``draft_m`` keeps out of; unverified ones only when asked."""
+    """The hazards a vessel of ``draft_m`` keeps out of (verified and reported ones; unverified
+    ones only when asked)."""
     return tuple(
-        h for h in hazards if (h.status == "verified" or unverified) and h.blocks(draft_m, rule)
+        h for h in hazards if (h.status in COUNTED or unverified) and h.blocks(draft_m, rule)
     )
 
 
@@ -316,6 +394,13 @@ def feature(h: Hazard) -> dict[str, Any]:
     }
     if h.note:
         props["note"] = h.note
+    if h.status == "reported":
+        props.update(
+            reported_on=h.reported_on,
+            position=list(h.position) if h.position else None,
+            radius_m=h.radius_m,
+            radius_source=h.radius_source,
+        )
     return {
         "type": "Feature",
         "properties": props,

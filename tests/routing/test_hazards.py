@@ -90,13 +90,65 @@ def test_the_hazard_file_is_valid_and_every_feature_has_a_status_and_a_source() 
     raw = json.loads((DATA / "hazards.geojson").read_text(encoding="utf-8"))
     for f in raw["features"]:
         props = f["properties"]
-        assert props["status"] in ("verified", "unverified")
+        assert props["status"] in ("verified", "reported", "unverified")
         assert props["source"].strip()
         assert props["least_depth_m"] is not None or props["no_go"] is True
-    # Unverified candidates nobody confirmed: none counts for a plan by default.
-    assert all(h.status == "unverified" for h in hazards)
-    assert avoided(hazards, 3.0, RULE) == ()
+    # Unverified candidates nobody confirmed count for no plan by default; the reported ones
+    # count for every class, the shallowest draft included.
+    counted = {h.id for h in avoided(hazards, 0.1, RULE)}
+    assert counted == {h.id for h in hazards if h.status == "reported"}
     assert version_of(hazards) == version_of(tuple(reversed(hazards)))
+
+
+# The hazards on record (research/domain-facts.md section 10.4): position (lon, lat), kind, date.
+ON_RECORD = {
+    "rep-sapatako-2022": ((115.68813, -6.94009), "reef", "2022-05-05"),
+    "rep-batuguluk-2024": ((115.2276, -6.8342), "grounding", "2024-03-11"),
+    "rep-sapudi-2022": ((114.3079, -7.2359), "wreck", "2022-05-23"),
+}
+
+
+def test_the_hazards_on_record_are_circles_round_their_reported_positions() -> None:
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    found = {h.id: h for h in load_hazards(DATA / "hazards.geojson") if h.status == "reported"}
+    assert set(found) == set(ON_RECORD)
+    for ident, (position, kind, day) in ON_RECORD.items():
+        h = found[ident]
+        assert (h.position, h.kind, h.reported_on) == (position, kind, day)
+        assert h.no_go and h.source.startswith(("Matamadura", "Kompas"))
+        assert h.radius_m and h.radius_source and h.radius_source.startswith("assumed")
+        ring = shapely.get_coordinates(h.geometry)
+        _, _, dist = geod.inv([position[0]] * len(ring), [position[1]] * len(ring), *ring.T)
+        assert np.allclose(dist, h.radius_m, rtol=0.001), ident  # every vertex at the radius
+        assert h.geometry.contains(shapely.Point(position))
+
+
+@pytest.mark.parametrize(
+    ("drop", "path"),
+    [
+        ("position", "/features/0/properties/position"),
+        ("radius_m", "/features/0/properties/radius_m"),
+        ("radius_source", "/features/0/properties/radius_source"),
+        ("reported_on", "/features/0/properties/reported_on"),
+    ],
+)
+def test_a_reported_hazard_without_its_position_date_or_radius_is_refused(
+    drop: str, path: str
+) -> None:
+    raw = json.loads((DATA / "hazards.geojson").read_text(encoding="utf-8"))
+    reported = next(f for f in raw["features"] if f["properties"]["status"] == "reported")
+    assert parse_hazards({"features": [reported]})[0].status == "reported"
+    props = {k: v for k, v in reported["properties"].items() if k != drop}
+    with pytest.raises(DataError) as caught:
+        parse_hazards({"features": [{**reported, "properties": props}]})
+    assert path in {p.path for p in caught.value.problems}
+    # a polygon that is not round the position reported
+    moved = {**reported, "properties": {**reported["properties"], "position": [114.0, -7.0]}}
+    with pytest.raises(DataError) as caught:
+        parse_hazards({"features": [moved]})
+    assert "/features/0/geometry" in {p.path for p in caught.value.problems}
 
 
 @pytest.mark.parametrize(
@@ -106,7 +158,7 @@ def test_the_hazard_file_is_valid_and_every_feature_has_a_status_and_a_source() 
         ({"status": "rumoured"}, "/features/0/properties/status"),
         ({"least_depth_m": -1}, "/features/0/properties/least_depth_m"),
         ({"least_depth_m": None, "no_go": False}, "/features/0/properties/least_depth_m"),
-        ({"kind": "wreck"}, "/features/0/properties/kind"),
+        ({"kind": "wreckage"}, "/features/0/properties/kind"),
         ({"id": ""}, "/features/0/properties/id"),
     ],
 )
@@ -235,3 +287,29 @@ def test_check_coast_lists_the_land_mask_disagreements_on_file() -> None:
         assert near, (lat, lon, found)
     on_file = {h.id for h in load_hazards(DATA / "hazards.geojson")}
     assert {f[2] for f in found} <= on_file
+
+
+def test_no_class_sails_through_a_hazard_on_record(network_cache: Path, sea_nets) -> None:
+    """Every edge of every class's sea network (the networks a plan is made on, built by
+    ``load_inputs`` from the bundled data) keeps out of the three reported hazards, and each
+    class reaches every landing it reaches without them."""
+    from routing import load_inputs
+    from routing.inputs.fleet import load_fleet
+
+    given = load_inputs(DATA, cache_dir=network_cache)
+    reported = [
+        h.geometry for h in load_hazards(DATA / "hazards.geojson") if h.status == "reported"
+    ]
+    assert len(reported) == 3
+    tree = shapely.STRtree(reported)
+    for class_id in load_fleet(DATA / "fleet.toml"):
+        graph = given.network(class_id).graph
+        edges = graph.G.tocoo()
+        lines = shapely.linestrings(
+            np.stack([graph.node_xy[edges.row], graph.node_xy[edges.col]], axis=1)
+        )
+        hits = tree.query(lines, predicate="intersects")
+        assert hits.size == 0, (class_id, hits[:, :5])
+        reached = np.isfinite(given.network(class_id).paths.terminal_dist_m)
+        before = np.isfinite(sea_nets[class_id].paths.terminal_dist_m)
+        assert (reached == before).all(), class_id
