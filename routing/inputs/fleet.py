@@ -57,8 +57,107 @@ def _clearance_rule(raw: Any, problems: list[Issue]) -> ClearanceRule | None:
     return ClearanceRule(base_m, reference_draft_m, per_m_of_draft, source)
 
 
+RULE_KINDS = ("regulation", "published table", "practice")
+SPOKEN_OF = ("forecast", "met")
+
+
+@dataclass(frozen=True)
+class SailingRule:
+    """A rule on record that sets a wave limit (``[sailing_rules.<id>]`` of the catalogue)."""
+
+    id: str
+    kind: str  # regulation, published table or practice
+    speaks_of: str  # the waves forecast (significant height) or the waves a vessel meets
+    wave_m: float
+    applies_to: str
+    source: str
+
+    def forecast_limit_m(self, largest_wave_factor: float) -> float:
+        """The rule's limit as a forecast: a rule on the waves met, over the factor from the
+        significant height to the largest waves."""
+        return self.wave_m / largest_wave_factor if self.speaks_of == "met" else self.wave_m
+
+
+@dataclass(frozen=True)
+class SailingRules:
+    largest_wave_factor: float
+    rules: dict[str, SailingRule]
+
+
+def _sailing_rules(raw: Any, problems: list[Issue]) -> SailingRules:
+    """The ``[sailing_rules]`` table: ``largest_wave_factor`` and one table per rule."""
+    if raw is None:
+        return SailingRules(2.0, {})
+    if not isinstance(raw, dict):
+        problems.append(Issue("bad_value", "/sailing_rules", "expected a table"))
+        return SailingRules(2.0, {})
+    factor, _ = _sourced(
+        raw.get("largest_wave_factor"), "/sailing_rules/largest_wave_factor", problems
+    )
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor >= 1:
+        problems.append(
+            Issue("bad_value", "/sailing_rules/largest_wave_factor/value", "a number >= 1")
+        )
+        factor = 2.0
+    rules = {}
+    for ident, body in raw.items():
+        if ident == "largest_wave_factor":
+            continue
+        base = f"/sailing_rules/{ident}"
+        body = body if isinstance(body, dict) else {}
+        found = len(problems)
+        for name, allowed in (("kind", RULE_KINDS), ("speaks_of", SPOKEN_OF)):
+            if body.get(name) not in allowed:
+                problems.append(Issue("bad_value", f"{base}/{name}", f"one of {allowed}"))
+        wave = body.get("wave_m")
+        if isinstance(wave, bool) or not isinstance(wave, (int, float)) or not wave > 0:
+            problems.append(Issue("bad_value", f"{base}/wave_m", "a number of metres > 0"))
+        for name in ("applies_to", "source"):
+            if not isinstance(body.get(name), str) or not body[name].strip():
+                problems.append(Issue("missing_field", f"{base}/{name}", "needs a text"))
+        if len(problems) == found:
+            rules[ident] = SailingRule(
+                ident,
+                body["kind"],
+                body["speaks_of"],
+                float(wave),  # type: ignore[arg-type]
+                body["applies_to"],
+                body["source"],
+            )
+    return SailingRules(float(factor), rules)
+
+
+def _wave_rule(base: str, raw: Any, value: Any, rules: SailingRules, problems: list[Issue]) -> None:
+    """A class's wave limit against the rule it names: the rule's limit as a forecast; no rule
+    named, the limit must say it is assumed."""
+    if not isinstance(raw, dict):
+        return
+    path = f"{base}/max_wave_m"
+    ident = raw.get("rule")
+    if ident is None:
+        if raw.get("status") != "assumed":
+            why = "name the rule it comes from (a table of [sailing_rules]) or mark it assumed"
+            problems.append(Issue("missing_field", f"{path}/rule", why))
+        return
+    rule = rules.rules.get(ident) if isinstance(ident, str) else None
+    if rule is None:
+        known = ", ".join(rules.rules) or "none"
+        problems.append(
+            Issue("bad_value", f"{path}/rule", f"no rule {ident!r}; the rules: {known}")
+        )
+        return
+    limit = rule.forecast_limit_m(rules.largest_wave_factor)
+    if isinstance(value, (int, float)) and abs(value - limit) > 1e-9:
+        why = f"the rule {ident} gives {limit:g} m as a forecast, not {value:g}"
+        problems.append(Issue("bad_value", f"{path}/value", why))
+
+
 def _vessel_class(
-    ident: str, raw: dict[str, Any], rule: ClearanceRule | None, problems: list[Issue]
+    ident: str,
+    raw: dict[str, Any],
+    rule: ClearanceRule | None,
+    problems: list[Issue],
+    rules: SailingRules | None = None,
 ) -> VesselClass | None:
     base = f"/classes/{ident}"
     values: dict[str, Any] = {}
@@ -77,6 +176,8 @@ def _vessel_class(
         elif value < 0 or (name in POSITIVE and value == 0):
             problems.append(Issue("bad_value", f"{base}/{name}/value", f"{name} must be > 0"))
         values[name] = value
+    if rules is not None:
+        _wave_rule(base, raw.get("max_wave_m"), values.get("max_wave_m"), rules, problems)
     if "clearance_m" not in values and isinstance(values.get("draft_m"), (int, float)) and rule:
         values["clearance_m"] = rule.clearance_m(float(values["draft_m"]))
         sources["clearance_m"] = Sourced("derived", f"clearance rule from draft ({rule.source})")
@@ -120,13 +221,25 @@ def parse_fleet(raw: dict[str, Any], *, source: str = "fleet") -> dict[str, Vess
         raise DataError([Issue("missing_field", "/classes", "no vessel classes")], source=source)
     out = {}
     rule = _clearance_rule(raw.get("clearance"), problems)
+    rules = _sailing_rules(raw.get("sailing_rules"), problems)
     for ident, body in sorted(classes.items()):
-        vc = _vessel_class(ident, body if isinstance(body, dict) else {}, rule, problems)
+        vc = _vessel_class(ident, body if isinstance(body, dict) else {}, rule, problems, rules)
         if vc is not None:
             out[ident] = vc
     if problems:
         raise DataError(problems, source=source)
     return out
+
+
+def load_sailing_rules(path: Path) -> SailingRules:
+    """The sailing rules on record of a catalogue file (``[sailing_rules]``)."""
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    problems: list[Issue] = []
+    found = _sailing_rules(raw.get("sailing_rules"), problems)
+    if problems:
+        raise DataError(problems, source=str(path))
+    return found
 
 
 def load_fleet(path: Path) -> dict[str, VesselClass]:
