@@ -5,7 +5,7 @@ from __future__ import annotations
 
 # The order of these imports is the order of the commands in --help.
 # isort: off
-from app.cli import serve, data, planning, admin  # noqa: F401  (registers their commands)
+from app.cli import serve, data, planning, timetables, admin  # noqa: F401  (registers their commands)
 
 # isort: on
 from app.cli.base import cli, main
