@@ -184,6 +184,33 @@ def risk(
     )
 
 
+def closures(
+    settings: Settings,
+    document: dict[str, Any],
+    scenario: Scenario,
+    *,
+    episodes: Path | None = None,
+    iterations: int = 100,
+    hazard_changes: bool = False,
+    progress: Callable[[int, int], object] | None = None,
+) -> dict[str, Any]:
+    """The closures on record (``data/closures.toml``, or the file ``episodes``) replayed over a
+    plan from each day of its window (``routing.stress``), from the scenario it was made from."""
+    from routing.inputs.closures import load_closures
+
+    given = inputs(settings, hazard_changes=hazard_changes)
+    problem = pipeline.problem_for(given, scenario)
+    path = episodes or data.DataFiles(settings.data_dir).closures
+    found = load_closures(path, [a.id for a in problem.sea_areas])
+    raw = document.get("plan", document) if "voyages" not in document else document
+    plan = PlanDocument.from_json(raw)
+    report = pipeline.closures_replay(
+        given, problem, plan, found, iterations=iterations, progress=progress
+    )
+    report["closures_file"] = str(path)
+    return report
+
+
 def _risk_report(
     given: Inputs,
     problem: Problem,

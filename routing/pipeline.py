@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import shapely
 
+from routing import stress
 from routing.domain import Budget, Plan, Problem, Vessel, VesselClass
 from routing.errors import DataError, Issue, RoutingError
 from routing.inputs import Inputs
 from routing.inputs.climate import Climate
+from routing.inputs.closures import Episode
 from routing.inputs.scenario import Scenario, build_problem
 from routing.outputs import export
 from routing.plandoc import PlanDocument
@@ -318,3 +320,39 @@ def _risk_replan(
     matrices: Mapping[str, Matrix], document: PlanDocument, iterations: int
 ) -> _RiskReplan:
     return _RiskReplan(dict(matrices), document, iterations)
+
+
+def closures_replay(
+    inputs: Inputs,
+    problem: Problem,
+    document: PlanDocument,
+    episodes: Sequence[Episode],
+    *,
+    iterations: int = 100,
+    progress: Callable[[int, int], object] | None = None,
+) -> dict[str, Any]:
+    """The closures on record replayed over a plan (``routing.stress``): each episode from each
+    day of the plan's window, the rest planned again by the re-planner (``iterations`` each,
+    seed 0) knowing the closure, with sea paths around closed areas."""
+    started = time.monotonic()
+    matrices, path = sea(inputs, problem)
+
+    def replan_with(
+        closed: Problem, events: list[dict[str, Any]], as_of: datetime
+    ) -> dict[str, datetime]:
+        result = replan_rest(
+            closed,
+            document,
+            events,
+            matrices,
+            options=SolveOptions(seed=0, max_iterations=iterations),
+            as_of=as_of,
+            path=path,
+            detour=detours(inputs, closed),
+        )
+        return {**result.state.delivered, **result.plan.delivered}
+
+    report = stress.replay(problem, document, episodes, replan_with, progress=progress)
+    report["iterations"] = iterations
+    report["runtime_s"] = round(time.monotonic() - started, 1)
+    return report

@@ -22,6 +22,7 @@ from app.cli.base import (
     Lang,
     TableFormat,
     cli,
+    err_console,
     fail,
     fail_listing,
     out_console,
@@ -416,12 +417,23 @@ def risk(
         False, "--replan-breakdowns", help="Plan the rest again after a breakdown (slower)"
     ),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Processes to run on"),
+    closures: str = typer.Option(
+        None,
+        "--closures",
+        help="history: replay each closure on record (data/closures.toml; or a TOML file of "
+        "episodes) from each day of the plan's window through the re-planner, instead of the "
+        "Monte Carlo",
+    ),
+    replan_iterations: int = typer.Option(
+        100, "--replan-iterations", min=1, max=100_000, help="Iterations of each re-plan"
+    ),
     out: Path = typer.Option(None, "--out", help="Also write the report (JSON) here"),
     lang: Lang = LANG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """How likely a plan is to hold: per district the chance of delivery by its deadline and by
-    H-5 under sampled weather (data/climate.toml), speeds, loading times and breakdowns."""
+    H-5 under sampled weather (data/climate.toml), speeds, loading times and breakdowns; with
+    --closures history, which day's closure on record breaks it, and for which district."""
     from concurrent.futures import ProcessPoolExecutor
 
     from app import planning
@@ -439,6 +451,9 @@ def risk(
         if not name or not scenario.exists():
             fail(ValueError(f"--scenario: no scenario file {scenario}; give --scenario"))
         typer.echo(clitext.words(lang)["scenario"].format(path=scenario), err=True)
+    if closures is not None:
+        _closures(settings, document, scenario, closures, replan_iterations, out, lang, as_json)
+        return
     dask: Any = None
     executor: Any = None
     try:
@@ -482,6 +497,94 @@ def risk(
         print_json(result)
         return
     _print_risk(result, runs, seed, lang)
+
+
+CLOSURE_TEXT = {
+    "id": {
+        "title": "Penutupan pelayaran yang tercatat, dimulai tiap hari ({n} kali rencana ulang)",
+        "day": "Mulai",
+        "ok": "semua tepat waktu",
+        "unserved": "tak terlayani",
+    },
+    "en": {
+        "title": "Closures on record, starting on each day ({n} re-plans)",
+        "day": "Starts",
+        "ok": "all on time",
+        "unserved": "unserved",
+    },
+}
+
+
+def _closures(
+    settings: Any,
+    document: dict[str, Any],
+    scenario: Path,
+    which: str,
+    iterations: int,
+    out: Path | None,
+    lang: Lang,
+    as_json: bool,
+) -> None:
+    """``risk --closures``: the closures on record replayed over the plan, as a table of start
+    days against episodes naming the districts each one makes late."""
+    from app import planning
+
+    episodes = None if which == "history" else Path(which)
+    if episodes is not None and not episodes.is_file():
+        fail(ValueError(f"--closures: history, or a TOML file of episodes; no file {which}"))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.table import Table
+
+    said = clitext.words(lang)
+    bar = Progress(
+        said["simulating"],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        console=err_console(),
+    )
+    task = bar.add_task(said["simulating"], total=None)
+    try:
+        chosen = load_scenario(scenario)
+        with bar:
+            result = planning.closures(
+                settings,
+                document,
+                chosen,
+                episodes=episodes,
+                iterations=iterations,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except RoutingError as exc:
+        fail(exc)
+    except ValueError as exc:  # not a plan document
+        fail(ValueError(f"--plan: not a plan document: {exc}"))
+    if out is not None:
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        wrote([out], lang)
+    if as_json:
+        print_json(result)
+        return
+    t = CLOSURE_TEXT[lang.value]
+    cells = sum(len(e["starts"]) for e in result["episodes"])
+    table = Table(title=t["title"].format(n=cells), show_lines=True)
+    table.add_column(t["day"])
+    for e in result["episodes"]:
+        areas = ", ".join(e["areas"])
+        table.add_column(f"{e['name']}\n{e['days']} d, {e['wave_m']} m, {areas}")
+    for n, day in enumerate(result["start_days"]):
+        row = [day]
+        for e in result["episodes"]:
+            start = e["starts"][n]
+            late = [
+                (x["district_name"] or x["district_code"])
+                + (f" ({t['unserved']} {x['unserved']})" if x["unserved"] else "")
+                for x in start["late"]
+            ]
+            row.append(", ".join(late) if late else t["ok"])
+        table.add_row(*row)
+    out_console().print(table)
 
 
 def _print_risk(result: dict[str, Any], runs: int, seed: int, lang: str) -> None:

@@ -79,6 +79,14 @@ class DataFiles:
         return self.root / "climate.toml"
 
     @property
+    def closures(self) -> Path:
+        return self.root / "closures.toml"
+
+    @property
+    def timetables_dir(self) -> Path:
+        return self.root / "timetables"
+
+    @property
     def scenarios(self) -> Path:
         return self.root / "scenarios"
 
