@@ -156,6 +156,10 @@ risk_runs = Table(
     Column("seed", Integer, nullable=False),
     Column("breakdowns", Boolean, nullable=False),
     Column("replan_breakdowns", Boolean, nullable=False),
+    # "history": the closures on record replayed through the re-planner (routing.stress)
+    # instead of the Monte Carlo; runs and runs_done then count its re-plans
+    Column("closures", String(16)),
+    Column("replan_iterations", Integer),
     # queued, running, completed, failed, cancelled
     Column("phase", String(16), nullable=False, index=True),
     Column("runs_done", Integer, nullable=False, default=0),

@@ -156,7 +156,9 @@ def set_risk(engine: Engine, risk_id: str, owner: str, **values: Any) -> bool:
     return bool(done.rowcount)
 
 
-def record_risk_progress(engine: Engine, risk_id: str, owner: str, *, runs_done: int) -> bool:
+def record_risk_progress(
+    engine: Engine, risk_id: str, owner: str, *, runs_done: int, runs: int | None = None
+) -> bool:
     """Record a risk run's progress (renewing its lease); whether it should stop: a cancel is
     asked for, or the run is no longer this worker's."""
     r = db.risk_runs
@@ -166,7 +168,12 @@ def record_risk_progress(engine: Engine, risk_id: str, owner: str, *, runs_done:
             update(r)
             .where(r.c.id == risk_id, r.c.lease_owner == owner)
             .where(r.c.phase.in_(RISK_ACTIVE_PHASES))
-            .values(runs_done=runs_done, lease_until=t + LEASE_S, updated_at=t)
+            .values(
+                runs_done=runs_done,
+                **({} if runs is None else {"runs": runs}),
+                lease_until=t + LEASE_S,
+                updated_at=t,
+            )
         )
         row = conn.execute(
             select(r.c.cancel_requested, r.c.phase, r.c.lease_owner).where(r.c.id == risk_id)

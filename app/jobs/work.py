@@ -263,7 +263,9 @@ class _RiskProgress:
         if done < total and time.monotonic() - self.last < PROGRESS_EVERY_S:
             return
         self.last = time.monotonic()
-        if queue.record_risk_progress(self.engine, self.risk_id, self.owner, runs_done=done):
+        if queue.record_risk_progress(
+            self.engine, self.risk_id, self.owner, runs_done=done, runs=total
+        ):
             raise _Stopped
 
 
@@ -283,6 +285,8 @@ def _simulate(settings: Settings, engine: Engine, risk_id: str, owner: str) -> s
     )
     # The runs one after another in this job's process: the job holds one place of the
     # runner's executor, as a plan does.
+    if r.closures:
+        return _replay_closures(settings, engine, r, json.loads(p.result), scenario, owner)
     result = planning.risk(
         settings,
         json.loads(p.result),
@@ -301,6 +305,35 @@ def _simulate(settings: Settings, engine: Engine, risk_id: str, owner: str) -> s
         owner,
         phase="completed",
         runs_done=r.runs,
+        result=json.dumps(result, ensure_ascii=False),
+        lease_until=None,
+    )
+    return "completed" if stored else "taken over"
+
+
+def _replay_closures(
+    settings: Settings, engine: Engine, r: Any, plan: dict[str, Any], scenario: Any, owner: str
+) -> str:
+    """A risk run that replays the closures on record (``routing.stress``): its re-plans are
+    its runs."""
+    progress = _RiskProgress(engine, r.id, owner)
+    result = planning.closures(
+        settings,
+        plan,
+        scenario,
+        iterations=r.replan_iterations or 100,
+        hazard_changes=True,
+        progress=progress,
+    )
+    result["plan_id"] = r.plan_id
+    total = sum(len(e["starts"]) for e in result["episodes"])
+    stored = queue.set_risk(
+        engine,
+        r.id,
+        owner,
+        phase="completed",
+        runs=total,
+        runs_done=total,
         result=json.dumps(result, ensure_ascii=False),
         lease_until=None,
     )

@@ -4,7 +4,7 @@ progress, a report and a cancel."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -32,6 +32,15 @@ class RiskRequest(BaseModel):
         description="After a breakdown, plan the rest again with the re-planner (slower); "
         "else what the vessel had not handed over is not delivered",
     )
+    closures: Literal["history"] | None = Field(
+        default=None,
+        description="history: instead of the Monte Carlo, replay each closure on record "
+        "(data/closures.toml) from each day of the plan's window through the re-planner; the "
+        "report names per episode and start day the districts that miss their deadline",
+    )
+    replan_iterations: Annotated[StrictInt, Field(ge=1, le=5000), WHOLE] = Field(
+        default=100, description="closures: iterations of each re-plan"
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -56,7 +65,9 @@ def start_risk(
     is a run beyond the caps on runs queued or running (per plan: `too_many_risk_runs_of_plan`,
     in all: `too_many_risk_runs`). The body is required (`{}` takes the defaults). The run is a
     job of the plans' queue: any worker takes it up, again after a restart, and
-    `POST /risk/{id}/cancel` stops it."""
+    `POST /risk/{id}/cancel` stops it. With `closures: "history"` the run replays the closures
+    on record instead (`routing.stress`): its runs are the re-plans, one per episode and start
+    day, and the report has per episode and start day the districts on time and those late."""
     risk_id = risk.queue(
         settings,
         plan_id,
@@ -64,6 +75,8 @@ def start_risk(
         seed=body.seed,
         breakdowns=body.breakdowns,
         replan_breakdowns=body.replan_breakdowns,
+        closures=body.closures,
+        replan_iterations=body.replan_iterations if body.closures else None,
     )
     request.app.state.submit(risk_id)
     return JSONResponse(

@@ -12,10 +12,14 @@ class RiskOptions(BaseModel):
     seed: int
     breakdowns: bool
     replan_breakdowns: bool
+    closures: str | None = Field(
+        None, description="history: the closures on record replayed instead of the Monte Carlo"
+    )
+    replan_iterations: int | None = Field(None, description="Iterations of each re-plan")
 
 
 class RiskProgress(BaseModel):
-    runs_done: int
+    runs_done: int = Field(..., description="Runs done (re-plans, replaying closures)")
     runs: int
 
 

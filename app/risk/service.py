@@ -42,6 +42,8 @@ def record(r: Any, *, full: bool = True) -> dict[str, Any]:
             "seed": r.seed,
             "breakdowns": r.breakdowns,
             "replan_breakdowns": r.replan_breakdowns,
+            "closures": r.closures,
+            "replan_iterations": r.replan_iterations,
         },
         "progress": {"runs_done": r.runs_done, "runs": r.runs},
         "cancel_requested": bool(r.cancel_requested),
@@ -69,6 +71,8 @@ def queue(
     seed: int,
     breakdowns: bool,
     replan_breakdowns: bool,
+    closures: str | None = None,
+    replan_iterations: int | None = None,
 ) -> str:
     """Queue a risk run of a finished plan; its id (the caller wakes the job runner). Refused
     (409) while the plan, or the service, has as many runs queued or running as it may."""
@@ -113,6 +117,8 @@ def queue(
             seed=seed,
             breakdowns=breakdowns,
             replan_breakdowns=replan_breakdowns,
+            closures=closures,
+            replan_iterations=replan_iterations,
             runs_done=0,
         )
     return risk_id

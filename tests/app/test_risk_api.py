@@ -64,6 +64,8 @@ def test_a_risk_run_of_a_plan_reports_each_district(service) -> None:
         "seed": 4,
         "breakdowns": True,
         "replan_breakdowns": False,
+        "closures": None,
+        "replan_iterations": None,
     }
     done = _done(client, keys, f"/risk/{started['id']}")
     assert done["phase"] == "completed", done
@@ -82,6 +84,41 @@ def test_a_risk_run_of_a_plan_reports_each_district(service) -> None:
     # The same seed again: the same report.
     again = client.post(url, json={"runs": 60, "seed": 4}, headers=keys["planner"]).json()
     assert _done(client, keys, f"/risk/{again['id']}")["result"] == report
+
+
+def test_a_risk_run_replays_the_closures_on_record(service) -> None:
+    """``closures: "history"``: each closure on record from each day of the plan's window,
+    through the re-planner; its runs are the re-plans, the report names the late districts."""
+    client, keys = service
+    plan = _finished(client, keys)
+    body = {"closures": "history", "replan_iterations": 20}
+    r = client.post(f"/plans/{plan['id']}/risk", json=body, headers=keys["planner"])
+    assert r.status_code == 202, r.text
+    assert r.json()["options"]["closures"] == "history"
+    done = _done(client, keys, f"/risk/{r.json()['id']}")
+    assert done["phase"] == "completed", done
+    report = done["result"]
+    episodes = report["episodes"]
+    assert {"masalembu-2023-02", "kalianget-2024-03"} <= {e["id"] for e in episodes}
+    assert (
+        done["progress"]["runs_done"]
+        == done["progress"]["runs"]
+        == sum(len(e["starts"]) for e in episodes)
+    )
+    for e in episodes:
+        assert [s["day"] for s in e["starts"]] == report["start_days"]
+        for start in e["starts"]:
+            late = {x["district_code"] for x in start["late"]}
+            assert late | set(start["on_time"]) == {"35.29.20"} and not late & set(start["on_time"])
+    # Ten days of every route closed to all but the largest ships (January 2026), from the
+    # first day, hold Gayam's ferry past its deadline; from the last day, the kits are there.
+    january = next(e for e in episodes if e["id"] == "all-but-large-2026-01")
+    assert january["starts"][0]["late"][0]["district_name"] == "Gayam"
+    assert january["starts"][-1]["late"] == []
+    bad = client.post(
+        f"/plans/{plan['id']}/risk", json={"closures": "rumours"}, headers=keys["planner"]
+    )
+    assert bad.status_code == 422 and "closures" in bad.text
 
 
 def test_risk_runs_refuse_what_they_cannot_simulate(service) -> None:
