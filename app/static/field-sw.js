@@ -4,14 +4,20 @@
 // Reports (field events) are never handled here: the page keeps them in IndexedDB and sends them.
 "use strict";
 
-const SHELL_CACHE = "ballot-field-shell-v2"; // v2: the page as ES modules, with the text catalogue
+const SHELL_CACHE = "ballot-field-shell-v3"; // v3: the page's parts in modules of field/
 const DATA_CACHE = "ballot-field-data-v1"; // the page clears it when its key changes
 const SHELL = [
   "/field",
   "/static/field.js",
   "/static/field.css",
+  "/static/field/form.js",
   "/static/field/qr.js",
   "/static/field/queue.js",
+  "/static/field/scan.js",
+  "/static/field/send.js",
+  "/static/field/state.js",
+  "/static/field/voyage.js",
+  "/static/field/words.js",
   "/static/shared/text.js",
   "/static/shared/time.js",
   "/static/shared/api.js",

@@ -84,9 +84,11 @@ def test_each_reason_label_is_written_once_in_the_catalogue() -> None:
 
 
 def test_the_pages_keep_no_copy_of_the_shared_words() -> None:
-    for page in ("dashboard.js", "field.js"):
-        script = (ROOT / "app" / "static" / page).read_text(encoding="utf-8")
-        for section in ("words", "pages"):
-            for key in text.catalogue()[section]:
-                assert not re.search(rf"\b{key}: \"", script), (page, key)
-        assert "reason_" not in script.replace("`reason_${", "")
+    static = ROOT / "app" / "static"
+    for page in ("dashboard", "field"):  # the page's script and its modules (its words among them)
+        for path in (static / f"{page}.js", *sorted((static / page).glob("*.js"))):
+            script = path.read_text(encoding="utf-8")
+            for section in ("words", "pages"):
+                for key in text.catalogue()[section]:
+                    assert not re.search(rf"\b{key}: \"", script), (path.name, key)
+            assert "reason_" not in script.replace("`reason_${", "")
