@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -439,6 +439,66 @@ def _check_calendar(cal: Rows | None, dates: Rows | None, problems: list[Issue])
     return services
 
 
+def _tables(folder: Path, problems: list[Issue]) -> dict[str, Rows | None]:
+    """Every file of the feed read (``None``: not there), the missing ones named."""
+    if not folder.is_dir():
+        raise DataError(
+            [Issue("missing_file", "", f"{folder} is not a folder")], source=str(folder)
+        )
+    tables = {name: _read(folder, name, problems) for name in (*REQUIRED, *CALENDARS)}
+    for name in REQUIRED:
+        if tables[name] is None:
+            problems.append(Issue("missing_file", f"/{name}", f"the feed has no {name}"))
+    if tables["calendar.txt"] is None and tables["calendar_dates.txt"] is None:
+        why = "the feed has no calendar.txt or calendar_dates.txt"
+        problems.append(Issue("missing_file", "/calendar.txt", why))
+    return tables
+
+
+def _check_zone(rows: Rows, problems: list[Issue]) -> ZoneInfo | None:
+    """The feed's one time zone (every agency's ``agency_timezone``)."""
+    zones = {row["agency_timezone"] for _, row in rows}
+    if len(zones) != 1:
+        why = "every agency needs the same agency_timezone"
+        problems.append(Issue("bad_value", "/agency.txt", why))
+        return None
+    try:
+        return ZoneInfo(zones.pop())
+    except (ZoneInfoNotFoundError, ValueError):
+        where = _at("agency.txt", 2, "agency_timezone")
+        problems.append(Issue("bad_value", where, "an IANA time zone (Asia/Jakarta)"))
+        return None
+
+
+def _check_routes(
+    rows: Rows, agencies: Mapping[str, str], problems: list[Issue]
+) -> dict[str, tuple[str, str]]:
+    """Each route's name and agency's name; a route that is no ferry or of no agency named."""
+    routes: dict[str, tuple[str, str]] = {}
+    for line, row in rows:
+        if row["route_type"] != FERRY:
+            where = _at("routes.txt", line, "route_type")
+            problems.append(Issue("bad_value", where, f"row {line}: 4 (ferry)"))
+        if row["agency_id"] not in agencies:
+            where = _at("routes.txt", line, "agency_id")
+            why = f"row {line}: no agency {row['agency_id']!r}"
+            problems.append(Issue("unknown_agency", where, why))
+        name = row["route_long_name"] or row["route_short_name"]
+        routes[row["route_id"]] = (name, agencies.get(row["agency_id"], ""))
+    return routes
+
+
+def _check_dates(rows: Rows, problems: list[Issue]) -> tuple[date | None, date | None, str]:
+    """The feed's first and last day and its version (``feed_info.txt``)."""
+    info = rows[0][1] if rows else {}
+    first, last = _day(info.get("feed_start_date", "")), _day(info.get("feed_end_date", ""))
+    if first is None or last is None or last < first:
+        where = _at("feed_info.txt", 2, "feed_start_date")
+        why = "feed_start_date and feed_end_date (YYYYMMDD), the start first"
+        problems.append(Issue("bad_value", where, why))
+    return first, last, info.get("feed_version", "")
+
+
 def load_timetable(folder: Path, *, known_stops: Collection[str] | None = None) -> Timetable:
     """Read and check a GTFS feed (a folder of ``.txt`` files); every problem at once.
 
@@ -456,104 +516,38 @@ def load_timetable(folder: Path, *, known_stops: Collection[str] | None = None) 
         route, service, trip or stop, a bad date, number or status.
     """
     problems: list[Issue] = []
-    if not folder.is_dir():
-        raise DataError(
-            [Issue("missing_file", "", f"{folder} is not a folder")], source=str(folder)
-        )
-    tables = {name: _read(folder, name, problems) for name in (*REQUIRED, *CALENDARS)}
-    for name in REQUIRED:
-        if tables[name] is None:
-            problems.append(Issue("missing_file", f"/{name}", f"the feed has no {name}"))
-    if tables["calendar.txt"] is None and tables["calendar_dates.txt"] is None:
-        problems.append(
-            Issue(
-                "missing_file",
-                "/calendar.txt",
-                "the feed has no calendar.txt or calendar_dates.txt",
-            )
-        )
+    tables = _tables(folder, problems)
     if problems:
         raise DataError(problems, source=str(folder))
     t = {k: v or [] for k, v in tables.items()}
-    zones = {row["agency_timezone"] for _, row in t["agency.txt"]}
+    zone = _check_zone(t["agency.txt"], problems)
     agencies = {row["agency_id"]: row["agency_name"] for _, row in t["agency.txt"]}
-    zone = None
-    if len(zones) != 1:
-        problems.append(
-            Issue("bad_value", "/agency.txt", "every agency needs the same agency_timezone")
-        )
-    else:
-        try:
-            zone = ZoneInfo(zones.pop())
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(
-                Issue(
-                    "bad_value",
-                    _at("agency.txt", 2, "agency_timezone"),
-                    "an IANA time zone (Asia/Jakarta)",
-                )
-            )
     stops = _check_stops(t["stops.txt"], known_stops, problems)
-    routes: dict[str, tuple[str, str]] = {}
-    for line, row in t["routes.txt"]:
-        if row["route_type"] != FERRY:
-            problems.append(
-                Issue("bad_value", _at("routes.txt", line, "route_type"), f"row {line}: 4 (ferry)")
-            )
-        if row["agency_id"] not in agencies:
-            problems.append(
-                Issue(
-                    "unknown_agency",
-                    _at("routes.txt", line, "agency_id"),
-                    f"row {line}: no agency {row['agency_id']!r}",
-                )
-            )
-        routes[row["route_id"]] = (
-            row["route_long_name"] or row["route_short_name"],
-            agencies.get(row["agency_id"], ""),
-        )
+    routes = _check_routes(t["routes.txt"], agencies, problems)
     services = _check_calendar(tables["calendar.txt"], tables["calendar_dates.txt"], problems)
     trips = _check_trips(t["trips.txt"], routes, services, problems)
     calls = _check_stop_times(t["stop_times.txt"], trips, stops, problems)
     cargo = _check_cargo(t["cargo.txt"], trips, problems)
-    info = t["feed_info.txt"][0][1] if t["feed_info.txt"] else {}
-    first, last = _day(info.get("feed_start_date", "")), _day(info.get("feed_end_date", ""))
-    if first is None or last is None or last < first:
-        problems.append(
-            Issue(
-                "bad_value",
-                _at("feed_info.txt", 2, "feed_start_date"),
-                "feed_start_date and feed_end_date (YYYYMMDD), the start first",
-            )
-        )
-    if problems:
+    first, last, version = _check_dates(t["feed_info.txt"], problems)
+    if problems or zone is None or first is None or last is None:
         raise DataError(problems, source=str(folder))
-    assert zone is not None and first is not None and last is not None
+    built = {
+        tid: Trip(
+            trip_id=tid,
+            route_id=row["route_id"],
+            route_name=routes[row["route_id"]][0],
+            agency=routes[row["route_id"]][1],
+            service_id=row["service_id"],
+            recorded=row["recorded"],
+            status=row["status"],
+            source=row["source"],
+            calls=calls[tid],
+            cargo=cargo[tid],
+        )
+        for tid, row in trips.items()
+    }
     runs_on = _service_dates(folder, trips, first, last)
-    return Timetable(
-        path=folder,
-        version=info.get("feed_version", ""),
-        timezone=zone,
-        first_day=first,
-        last_day=last,
-        stops=stops,
-        trips={
-            tid: Trip(
-                trip_id=tid,
-                route_id=row["route_id"],
-                route_name=routes[row["route_id"]][0],
-                agency=routes[row["route_id"]][1],
-                service_id=row["service_id"],
-                recorded=row["recorded"],
-                status=row["status"],
-                source=row["source"],
-                calls=calls[tid],
-                cargo=cargo[tid],
-            )
-            for tid, row in trips.items()
-        },
-        runs_on=runs_on,
-    )
+    return Timetable(folder, version, zone, first, last, stops, built, runs_on)
 
 
 def _service_dates(
