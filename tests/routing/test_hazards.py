@@ -28,6 +28,7 @@ from routing.inputs.hazards import (
 )
 from routing.outputs.export import UNKNOWN_DEPTH
 from routing.sea.graph import Terminal, all_pairs, build_sea_graph, sea_path
+from routing.sea.network import sea_network
 from tests.conftest import DATA
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -289,7 +290,7 @@ def test_check_coast_lists_the_land_mask_disagreements_on_file() -> None:
     assert {f[2] for f in found} <= on_file
 
 
-def test_no_class_sails_through_a_hazard_on_record(network_cache: Path, sea_nets) -> None:
+def test_no_class_sails_through_a_hazard_on_record(network_cache: Path, sea_land, arch) -> None:
     """Every edge of every class's sea network (the networks a plan is made on, built by
     ``load_inputs`` from the bundled data) keeps out of the three reported hazards, and each
     class reaches every landing it reaches without them."""
@@ -311,5 +312,9 @@ def test_no_class_sails_through_a_hazard_on_record(network_cache: Path, sea_nets
         hits = tree.query(lines, predicate="intersects")
         assert hits.size == 0, (class_id, hits[:, :5])
         reached = np.isfinite(given.network(class_id).paths.terminal_dist_m)
-        before = np.isfinite(sea_nets[class_id].paths.terminal_dist_m)
+        clearance = load_fleet(DATA / "fleet.toml")[class_id].clearance_m
+        without = sea_network(
+            sea_land, arch.terminals(), clearance_m=clearance, cache_dir=network_cache
+        )
+        before = np.isfinite(without.paths.terminal_dist_m)
         assert (reached == before).all(), class_id
