@@ -173,6 +173,18 @@ risk_runs = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+timetables = Table(
+    "timetables",
+    metadata,
+    # A GTFS feed of the regular sailings (routing.inputs.timetable), checked before it is kept;
+    # its files as JSON {name: text}.
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("version", String(200), nullable=False, default=""),
+    Column("files", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
 Phase = Literal[
     "queued", "building_matrix", "solving", "completed", "infeasible", "failed", "cancelled"
 ]

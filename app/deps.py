@@ -90,6 +90,7 @@ PlaceCode = Annotated[str, _id_param("Island or village code")]
 KeyId = Annotated[str, _id_param("API key id (not the key itself)")]
 HazardId = Annotated[str, _id_param("Hazard id")]
 RiskId = Annotated[str, _id_param("Risk run id")]
+TimetableId = Annotated[str, _id_param("Timetable id")]
 
 
 def clean_query(request: Request) -> None:

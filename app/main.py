@@ -45,6 +45,7 @@ from app.plans import papers, replans
 from app.risk import endpoints as risk
 from app.scenarios import endpoints as scenarios
 from app.security import SecurityHeaders
+from app.timetables import endpoints as timetables
 from app.vessels import endpoints as vessels
 from routing import inputs as data
 
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(hazards.router)
     app.include_router(risk.router)
+    app.include_router(timetables.router)
     app.include_router(schemas.router)
     app.include_router(fieldpage.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -13,7 +13,7 @@ from app.cli.base import JSON_OPTION, LANG_OPTION, MARKUP, Lang, cli, fail, out_
 from app.config import get_settings
 from routing import inputs as data
 from routing.errors import RoutingError
-from routing.inputs.timetable import Sailing, load_timetable
+from routing.inputs.timetable import load_timetable
 from routing.local import named, number, stamp
 
 timetable_cli = typer.Typer(
@@ -45,27 +45,6 @@ TEXT = {
         "ok": "feed {path} passes: {trips} trips, {stops} ports",
     },
 }
-
-
-def _record(s: Sailing) -> dict[str, object]:
-    return {
-        "trip_id": s.trip_id,
-        "route_id": s.route_id,
-        "route_name": s.route_name,
-        "service_date": s.service_date.isoformat(),
-        "cutoff": s.cutoff.isoformat(),
-        "capacity_kg": s.cargo.capacity_kg.value,
-        "capacity_m3": s.cargo.capacity_m3.value,
-        "calls": [
-            {
-                "stop_id": c.stop_id,
-                "stop_name": c.stop_name,
-                "arrival": c.arrival.isoformat(),
-                "departure": c.departure.isoformat(),
-            }
-            for c in s.calls
-        ],
-    }
 
 
 @timetable_cli.command("check")
@@ -102,7 +81,7 @@ def timetable_check(
                 "first_day": found.first_day.isoformat(),
                 "last_day": found.last_day.isoformat(),
                 "trips": len(found.trips),
-                "sailings": [_record(s) for s in sailings],
+                "sailings": [s.to_json() for s in sailings],
             }
         )
         return

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routing.errors import DataError, Issue
@@ -142,6 +143,27 @@ class Sailing:
     def cutoff(self) -> datetime:
         """When cargo must be on the quay: ``cutoff_h`` before departure."""
         return self.departure - timedelta(hours=self.cargo.cutoff_h.value)
+
+    def to_json(self) -> dict[str, Any]:
+        """The sailing as JSON values (times RFC 3339 with their offset)."""
+        return {
+            "trip_id": self.trip_id,
+            "route_id": self.route_id,
+            "route_name": self.route_name,
+            "service_date": self.service_date.isoformat(),
+            "cutoff": self.cutoff.isoformat(),
+            "capacity_kg": self.cargo.capacity_kg.value,
+            "capacity_m3": self.cargo.capacity_m3.value,
+            "calls": [
+                {
+                    "stop_id": c.stop_id,
+                    "stop_name": c.stop_name,
+                    "arrival": c.arrival.isoformat(),
+                    "departure": c.departure.isoformat(),
+                }
+                for c in self.calls
+            ],
+        }
 
 
 @dataclass(frozen=True)
