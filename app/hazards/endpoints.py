@@ -185,6 +185,22 @@ class HazardIn(BaseModel):
         ..., description="Who or what says so (a chart, a survey, a harbour master's report)"
     )
     note: Text | None = None
+    reported_on: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = Field(
+        None, description="status reported: the date of the report (YYYY-MM-DD)"
+    )
+    position: (
+        tuple[
+            Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)],
+            Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)],
+        ]
+        | None
+    ) = Field(None, description="status reported: the position reported, [lon, lat]")
+    radius_m: Annotated[StrictFloat, Field(gt=0, le=100_000, allow_inf_nan=False)] | None = Field(
+        None, description="status reported: the radius kept clear round the position, metres"
+    )
+    radius_source: Text | None = Field(
+        None, description="status reported: why that radius (or 'assumed: ...')"
+    )
     geometry: Geometry = Field(
         ...,
         description="A GeoJSON Polygon or MultiPolygon, lon/lat (WGS 84): closed rings of 2-D "

@@ -15,6 +15,7 @@ from app.deps import PlanId, RiskId, SettingsDep
 from app.errors import problems
 from app.risk import service as risk
 from app.risk.schemas import RiskRun, RiskRuns
+from routing.errors import DataError, Issue
 from routing.inputs.schema import WHOLE
 
 router = APIRouter(tags=["risk"])
@@ -45,6 +46,20 @@ class RiskRequest(BaseModel):
     model_config = {"extra": "forbid"}
 
 
+def _one_mode(body: RiskRequest) -> None:
+    """A Monte Carlo's options and a replay's are not given together: a field that would be
+    ignored is refused, named."""
+    given = body.model_fields_set
+    if body.closures:
+        wrong = sorted(given & {"runs", "seed", "breakdowns", "replan_breakdowns"})
+        why = "applies to the Monte Carlo, not to a replay of the closures on record"
+    else:
+        wrong = sorted(given & {"replan_iterations"})
+        why = 'applies to a replay of the closures on record (closures: "history") only'
+    if wrong:
+        raise DataError([Issue("not_applicable", f"/{f}", why) for f in wrong], source="request")
+
+
 @router.post(
     "/plans/{plan_id}/risk",
     status_code=202,
@@ -68,6 +83,7 @@ def start_risk(
     `POST /risk/{id}/cancel` stops it. With `closures: "history"` the run replays the closures
     on record instead (`routing.stress`): its runs are the re-plans, one per episode and start
     day, and the report has per episode and start day the districts on time and those late."""
+    _one_mode(body)
     risk_id = risk.queue(
         settings,
         plan_id,

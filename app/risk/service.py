@@ -42,8 +42,6 @@ def record(r: Any, *, full: bool = True) -> dict[str, Any]:
             "seed": r.seed,
             "breakdowns": r.breakdowns,
             "replan_breakdowns": r.replan_breakdowns,
-            "closures": r.closures,
-            "replan_iterations": r.replan_iterations,
         },
         "progress": {"runs_done": r.runs_done, "runs": r.runs},
         "cancel_requested": bool(r.cancel_requested),
@@ -56,6 +54,8 @@ def record(r: Any, *, full: bool = True) -> dict[str, Any]:
             "cancel": f"/risk/{r.id}/cancel",
         },
     }
+    if r.closures:  # a replay of the closures on record: its re-plans are its runs
+        out["options"].update(closures=r.closures, replan_iterations=r.replan_iterations)
     if r.error:
         out["errors"] = json.loads(r.error)
     if full and r.result:

@@ -25,6 +25,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -232,20 +233,28 @@ def _reported_problems(props: dict[str, Any], geom: BaseGeometry | None, base: s
     problems: list[Issue] = []
     at = f"{base}/properties"
     when = props.get("reported_on")
-    if not isinstance(when, str) or not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", when):
+    if not isinstance(when, str) or not _is_day(when):
         problems.append(Issue("bad_value", f"{at}/reported_on", "the date reported: YYYY-MM-DD"))
     position = props.get("position")
     ok_position = (
-        isinstance(position, list)
+        isinstance(position, (list, tuple))
         and len(position) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)
+        and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in position
+        )
         and abs(position[0]) <= 180
         and abs(position[1]) <= 90
     )
     if not ok_position:
         problems.append(Issue("bad_value", f"{at}/position", "[longitude, latitude] (WGS 84)"))
     radius = props.get("radius_m")
-    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not radius > 0:
+    if (
+        isinstance(radius, bool)
+        or not isinstance(radius, (int, float))
+        or not math.isfinite(radius)
+        or not radius > 0
+    ):
         problems.append(Issue("bad_value", f"{at}/radius_m", "a number of metres > 0"))
     why = props.get("radius_source")
     if not isinstance(why, str) or not why.strip():
@@ -257,6 +266,14 @@ def _reported_problems(props: dict[str, Any], geom: BaseGeometry | None, base: s
             Issue("bad_value", f"{base}/geometry", "the polygon must lie round the position")
         )
     return problems
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
 
 
 def reported_circle(lon: float, lat: float, radius_m: float) -> Polygon:

@@ -161,3 +161,36 @@ def test_a_scenario_that_counts_unverified_hazards_goes_around_them(service) -> 
     # Without it, the same plan may cross them: the file's candidates are not trusted silently.
     plain = _plan(client, keys)
     assert plain["result"]["versions"]["hazards"] == listed["version"]
+
+
+def test_a_reported_hazard_is_set_with_its_position_date_and_radius(service) -> None:
+    """``status: reported``: a grounding or wreck at a reported position, kept clear by a
+    stated radius; without its position, date or radius it is refused, named."""
+    from routing.inputs.hazards import reported_circle
+
+    client, keys = service
+    body = {
+        "name": "Kandas uji",
+        "kind": "grounding",
+        "no_go": True,
+        "status": "reported",
+        "source": "test: a news report",
+        "reported_on": "2025-01-03",
+        "position": [114.62, -7.16],
+        "radius_m": 400.0,
+        "radius_source": "assumed: the report gives a point",
+        "geometry": shapely.geometry.mapping(reported_circle(114.62, -7.16, 400.0)),
+    }
+    r = client.put("/hazards/test-grounding", json=body, headers=keys["planner"])
+    assert r.status_code == 201, r.text
+    props = r.json()["properties"]
+    assert props["position"] == [114.62, -7.16] and props["radius_m"] == 400.0
+    assert props["reported_on"] == "2025-01-03"
+    for drop in ("position", "radius_m", "reported_on", "radius_source"):
+        partial = {k: v for k, v in body.items() if k != drop}
+        r = client.put("/hazards/test-partial", json=partial, headers=keys["planner"])
+        assert r.status_code == 422, (drop, r.text)
+        assert any(drop in e["path"] for e in r.json()["errors"]), (drop, r.text)
+    wrong = {**body, "reported_on": "2025-13-40"}
+    r = client.put("/hazards/test-partial", json=wrong, headers=keys["planner"])
+    assert r.status_code == 422 and "reported_on" in r.text

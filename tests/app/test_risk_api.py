@@ -64,8 +64,6 @@ def test_a_risk_run_of_a_plan_reports_each_district(service) -> None:
         "seed": 4,
         "breakdowns": True,
         "replan_breakdowns": False,
-        "closures": None,
-        "replan_iterations": None,
     }
     done = _done(client, keys, f"/risk/{started['id']}")
     assert done["phase"] == "completed", done
@@ -119,6 +117,13 @@ def test_a_risk_run_replays_the_closures_on_record(service) -> None:
         f"/plans/{plan['id']}/risk", json={"closures": "rumours"}, headers=keys["planner"]
     )
     assert bad.status_code == 422 and "closures" in bad.text
+    # Options of the other mode would be ignored: refused, named.
+    for wrong, path in (
+        ({"closures": "history", "runs": 50}, "/runs"),
+        ({"replan_iterations": 20}, "/replan_iterations"),
+    ):
+        bad = client.post(f"/plans/{plan['id']}/risk", json=wrong, headers=keys["planner"])
+        assert bad.status_code == 422 and bad.json()["errors"][0]["path"] == path, bad.text
 
 
 def test_risk_runs_refuse_what_they_cannot_simulate(service) -> None:

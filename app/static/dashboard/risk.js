@@ -21,7 +21,7 @@ let riskTimer = null;
 // The latest completed run's report for a district, if any.
 export function riskOf(code) {
   const r = state.risk.report;
-  return (r && r.result && r.result.districts.find((d) => d.district_code === code)) || null;
+  return (r && r.result && (r.result.districts || []).find((d) => d.district_code === code)) || null;
 }
 
 export function riskCells(code) {
@@ -104,7 +104,8 @@ export async function loadRisk(planId) {
     const { body } = await api(`/plans/${planId}/risk`);
     if (state.risk.planId !== planId) return;
     const runs = body.risk_runs || [];
-    const done = runs.find((x) => x.phase === "completed");
+    // The board shows a Monte Carlo's chances; a replay of the closures on record has none.
+    const done = runs.find((x) => x.phase === "completed" && !(x.options && x.options.closures));
     if (done) {
       const r = await api(`/risk/${done.id}`);
       if (state.risk.planId !== planId) return;
@@ -150,7 +151,7 @@ async function pollRisk(planId, riskId) {
   }
   if (state.risk.planId !== planId) return;
   if (body.phase === "completed") {
-    if (body.result) state.risk.report = body;
+    if (body.result && body.result.districts) state.risk.report = body;
     state.risk.active = null;
     drawBoard();
     drawRisk();
