@@ -1,9 +1,7 @@
-"""Services: the only code that reads or writes the database. A route parses its request, calls
-one service function and renders the answer; the command line calls the same functions.
-
-Services speak in the engine's errors (``DataError`` for bad input, ``NotFound``) and in
-``Conflict`` for a request that the resource's state refuses; ``app.errors`` maps each to its
-HTTP status."""
+"""The service's own failures beside the engine's: ``Conflict`` (a request the resource's state
+refuses, 409) and ``Forbidden`` (a key that may not do this, 403), and a failed job's errors as
+stored. Each domain's service speaks in these and in the engine's errors (``DataError`` for bad
+input, ``NotFound``); ``app.errors`` maps each to its HTTP status."""
 
 from __future__ import annotations
 

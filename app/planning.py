@@ -8,7 +8,7 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,15 @@ def write_plan(
     out: Path,
     *,
     names: Sequence[str] | None = None,
+    lang: Lang = "id",
+    daylight: tuple[time, time] | None = None,
 ) -> list[Path]:
     """Write a plan's files into ``out``: the formats of the registry named (default: those
     it writes by default, plan.json, plan.geojson, manifests.csv and timeline.csv), each
-    rendered from the plan document; returns the paths written."""
-    return write_files(settings, PlanDocument.from_json(run.document), out, names=names)
+    rendered from the plan document (the papers in ``lang``, with the scenario's handover
+    hours ``daylight``); returns the paths written."""
+    document = PlanDocument.from_json(run.document)
+    return write_files(settings, document, out, names=names, lang=lang, daylight=daylight)
 
 
 def write_files(
@@ -59,6 +63,7 @@ def write_files(
     lang: Lang = "id",
     vessels: Sequence[str] = (),
     plan_id: str | None = None,
+    daylight: tuple[time, time] | None = None,
 ) -> list[Path]:
     """Write a plan document's files into ``out`` in the formats of the registry named
     (``routing.outputs.formats``; default: those written by default), a per-vessel format
@@ -75,6 +80,7 @@ def write_files(
         lang=lang,
         plan_id=plan_id,
         class_names=load_class_names(settings.fleet_file),
+        daylight=daylight,
     )
     out.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -356,7 +356,9 @@ def plan(
                     iterations=iterations,
                     progress=update,
                 )
-        written = planning.write_plan(settings, run, out, names=names)
+        written = planning.write_plan(
+            settings, run, out, names=names, lang=lang.value, daylight=chosen.daylight
+        )
         if report is not None:
             (out / "risk.json").write_text(
                 json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"

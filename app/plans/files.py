@@ -22,7 +22,7 @@ from app.config import Settings
 from app.exceptions import Conflict
 from app.plans import service as plans
 from routing import inputs as data
-from routing.errors import NotFound
+from routing.errors import DataError, NotFound
 from routing.inputs.fleet import load_class_names
 from routing.inputs.schema import Daylight
 from routing.local import Lang
@@ -92,8 +92,15 @@ def render(
     )
     try:
         body = fmt.render(document, context)
-    except NotFound as exc:  # a vessel the plan does not use
+    except NotFound as exc:
+        if not fmt.per_vessel:
+            raise
+        # a vessel the plan does not use
         raise NotFound(exc.kind, exc.ident, exc.candidates, path="/path/vessel_id") from None
+    except DataError as exc:  # the plan names a place the service's dataset no longer has
+        first = exc.problems[0]
+        why = f"the plan was made on another dataset: {first.message}"
+        raise Conflict("stale_dataset", first.path, why) from None
     with _LOCK:
         _KEPT[key] = body
         while len(_KEPT) > KEPT:

@@ -105,5 +105,9 @@ def parse_closures(
 
 def load_closures(path: Path, areas: Sequence[str]) -> tuple[Episode, ...]:
     """The closures on record of a file (``data/closures.toml``)."""
-    with path.open("rb") as fh:
-        return parse_closures(tomllib.load(fh), areas, source=str(path))
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError([Issue("unreadable_file", "", str(exc))], source=str(path)) from None
+    return parse_closures(raw, areas, source=str(path))

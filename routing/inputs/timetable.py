@@ -32,8 +32,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routing.errors import DataError, Issue
+from routing.local import WIB
 
 STATUSES = ("verified", "derived", "assumed")
+MAX_DAYS = 400
+"""The longest span of days a feed may cover (its sailings are listed day by day)."""
 FERRY = "4"
 """GTFS ``route_type`` of a ferry."""
 
@@ -194,12 +197,13 @@ class Timetable:
         # GTFS times count from noon minus 12 h of the service day, which is midnight except
         # on days the clock changes (none in Asia/Jakarta).
         midnight = datetime(day.year, day.month, day.day, tzinfo=self.timezone)
+        # Shown and planned in WIB, whatever zone the feed keeps its clock in.
         calls = tuple(
             SailingCall(
                 c.stop_id,
                 self.stops[c.stop_id],
-                midnight + timedelta(seconds=c.arrival_s),
-                midnight + timedelta(seconds=c.departure_s),
+                (midnight + timedelta(seconds=c.arrival_s)).astimezone(WIB),
+                (midnight + timedelta(seconds=c.departure_s)).astimezone(WIB),
             )
             for c in trip.calls
         )
@@ -292,6 +296,9 @@ def _check_cargo(rows: Rows, trip_ids: Iterable[str], problems: list[Issue]) -> 
         if tid in seen:
             problems.append(Issue("duplicate", _at("cargo.txt", line, "trip_id"), f"{tid} twice"))
             continue
+        if tid not in trip_ids:
+            why = f"row {line}: no trip {tid!r} in trips.txt"
+            problems.append(Issue("unknown_trip", _at("cargo.txt", line, "trip_id"), why))
         seen.add(tid)
         values = {}
         for col in CARGO_VALUES:
@@ -428,6 +435,10 @@ def _check_calendar(cal: Rows | None, dates: Rows | None, problems: list[Issue])
     services: set[str] = set()
     for line, row in cal or ():
         services.add(row["service_id"])
+        start, end = _day(row["start_date"]), _day(row["end_date"])
+        if start is not None and end is not None and end < start:
+            where = _at("calendar.txt", line, "end_date")
+            problems.append(Issue("bad_value", where, f"row {line}: ends before it starts"))
         for col in ("start_date", "end_date"):
             if _day(row[col]) is None:
                 problems.append(
@@ -498,6 +509,9 @@ def _check_routes(
     """Each route's name and agency's name; a route that is no ferry or of no agency named."""
     routes: dict[str, tuple[str, str]] = {}
     for line, row in rows:
+        if row["route_id"] in routes or not row["route_id"]:
+            where = _at("routes.txt", line, "route_id")
+            problems.append(Issue("duplicate", where, f"row {line}: a route id given once"))
         if row["route_type"] != FERRY:
             where = _at("routes.txt", line, "route_type")
             problems.append(Issue("bad_value", where, f"row {line}: 4 (ferry)"))
@@ -518,6 +532,12 @@ def _check_dates(rows: Rows, problems: list[Issue]) -> tuple[date | None, date |
         where = _at("feed_info.txt", 2, "feed_start_date")
         why = "feed_start_date and feed_end_date (YYYYMMDD), the start first"
         problems.append(Issue("bad_value", where, why))
+    elif (last - first).days >= MAX_DAYS:
+        where = _at("feed_info.txt", 2, "feed_end_date")
+        span = (last - first).days + 1
+        why = f"a feed covers at most {MAX_DAYS} days (an election's weeks), not {span}"
+        problems.append(Issue("bad_value", where, why))
+        last = None
     return first, last, info.get("feed_version", "")
 
 
@@ -578,7 +598,11 @@ def _service_dates(
     """The dates each trip runs on within the feed's dates, as gtfs-kit reads the calendars."""
     import gtfs_kit
 
-    feed = gtfs_kit.read_feed(folder, dist_units="km")
+    try:
+        feed = gtfs_kit.read_feed(folder, dist_units="km")
+    except Exception as exc:  # pandas and gtfs-kit raise many kinds; the checks above passed
+        why = f"gtfs-kit cannot read the feed: {exc}"
+        raise DataError([Issue("unreadable_feed", "", why)], source=str(folder)) from None
     out: dict[str, list[date]] = {tid: [] for tid in trips}
     day = first
     while day <= last:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from routing.errors import DataError, Issue
 from routing.outputs.formats import Context
 from routing.plandoc import PlanDocument
 
@@ -14,6 +15,14 @@ from routing.plandoc import PlanDocument
 def features(document: PlanDocument, context: Context) -> dict[str, Any]:
     """The plan's FeatureCollection: a vessel's legs, then its stops, vessel by vessel."""
     places = context.places
+    missing = [
+        Issue("unknown_place", f"/voyages/{i}/stops/{n}/id", f"{s.id} is no place of the dataset")
+        for i, v in enumerate(document.voyages)
+        for n, s in enumerate(v.stops)
+        if s.id not in places
+    ]
+    if missing:
+        raise DataError(missing, source="plan")
     out: list[dict[str, Any]] = []
     for v in document.voyages:
         vessel = {

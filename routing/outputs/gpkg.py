@@ -27,6 +27,7 @@ import pandas as pd
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from routing.errors import DataError, Issue
 from routing.inputs.geodata import Archipelago
 from routing.local import stamp
 from routing.plandoc import PlanDocument, Stop
@@ -67,6 +68,9 @@ def _place_point(arch: Archipelago, ident: str) -> Point:
     if ident in arch.depots:
         d = arch.depots[ident]
         return Point(d.lon, d.lat)
+    if ident not in arch.landing_points:
+        why = f"{ident} is no landing point or depot of the dataset"
+        raise DataError([Issue("unknown_place", "/voyages", why)], source="plan")
     lp = arch.landing_points[ident]
     return Point(lp.lon, lp.lat)
 

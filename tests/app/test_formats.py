@@ -130,3 +130,20 @@ def test_a_plan_stored_before_the_registry_keeps_its_files(database: str, sapudi
     with TestClient(create_app(settings)) as client:
         r = client.get(f"/plans/{plan['id']}/files/manifests.csv", headers=keys["viewer"])
     assert r.status_code == 200 and r.text.startswith("vessel_id,vessel_name,trip"), r.text
+
+
+def test_a_plan_naming_a_place_the_dataset_lacks_is_named_not_a_crash(
+    sapudi_plan, tmp_path: Path
+) -> None:
+    """A plan made on another dataset (a landing since renamed): the GeoJSON cannot place it;
+    the command line names the stop (the API answers 409, stale_dataset)."""
+    import copy
+
+    settings, keys, plan = sapudi_plan
+    doc = copy.deepcopy(plan["result"])
+    doc["voyages"][0]["stops"][1]["id"] = "lp-gone"
+    (tmp_path / "plan.json").write_text(json.dumps(doc), encoding="utf-8")
+    code, output = _export(
+        tmp_path / "out", "--plan", str(tmp_path / "plan.json"), "--format", "plan.geojson"
+    )
+    assert code == 2 and "/voyages/0/stops/1/id" in output and "lp-gone" in output, output
