@@ -353,9 +353,10 @@ def test_field_page_records_a_voyage_offline_and_sends_it_once(server) -> None:
             ("Siti Aminah", "Ketua PPS"),
             ("Moh. Rofiq", "Sekretaris PPS"),
         ]
+        # A handover code is one consignment's: its boxes (a stop may hand over several).
         assert [e["boxes"] for e in handed] == [
-            stops[first]["ballot_boxes"],
-            stops[second]["ballot_boxes"],
+            parse_handover(scanned).boxes,
+            parse_handover(typed).boxes,
         ]
 
         # Indonesian first, a complete English switch.
