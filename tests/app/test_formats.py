@@ -139,7 +139,7 @@ def test_a_plan_naming_a_place_the_dataset_lacks_is_named_not_a_crash(
     the command line names the stop (the API answers 409, stale_dataset)."""
     import copy
 
-    settings, keys, plan = sapudi_plan
+    plan = sapudi_plan[2]
     doc = copy.deepcopy(plan["result"])
     doc["voyages"][0]["stops"][1]["id"] = "lp-gone"
     (tmp_path / "plan.json").write_text(json.dumps(doc), encoding="utf-8")
