@@ -98,6 +98,7 @@ def replay(
             {
                 "id": episode.id,
                 "name": episode.name,
+                "name_en": episode.name_en,
                 "began": episode.began.isoformat(),
                 "days": episode.days,
                 "areas": list(episode.areas),

@@ -507,12 +507,14 @@ CLOSURE_TEXT = {
         "day": "Mulai",
         "ok": "semua tepat waktu",
         "unserved": "tak terlayani",
+        "days": "hari",
     },
     "en": {
         "title": "Closures on record, starting on each day ({n} re-plans)",
         "day": "Starts",
         "ok": "all on time",
         "unserved": "unserved",
+        "days": "d",
     },
 }
 
@@ -574,7 +576,8 @@ def _closures(
     table.add_column(t["day"])
     for e in result["episodes"]:
         areas = ", ".join(e["areas"])
-        table.add_column(f"{e['name']}\n{e['days']} d, {e['wave_m']} m, {areas}")
+        name = e["name_en"] if lang.value == "en" else e["name"]
+        table.add_column(f"{name}\n{e['days']} {t['days']}, {e['wave_m']} m, {areas}")
     for n, day in enumerate(result["start_days"]):
         row = [day]
         for e in result["episodes"]:

@@ -20,13 +20,14 @@ class Episode:
     """A closure on record."""
 
     id: str
-    name: str
+    name: str  # Indonesian
     began: date
     days: int
     areas: tuple[str, ...]  # sea area ids
     wave_m: float
     wave_source: str
     source: str
+    name_en: str = ""  # English (default: the Indonesian name)
 
     def forecast(self, start: datetime) -> tuple[WaveForecast, ...]:
         """The closure as a forecast from ``start`` for its length."""
@@ -65,7 +66,7 @@ def parse_closures(
         if not isinstance(ident, str) or not ident or ident in seen:
             problems.append(Issue("bad_value", f"{base}/id", "a unique id"))
         seen.add(str(ident))
-        for name in ("name", "wave_source", "source"):
+        for name in ("name", "name_en", "wave_source", "source"):
             if not isinstance(e.get(name), str) or not e[name].strip():
                 problems.append(Issue("missing_field", f"{base}/{name}", "needs a text"))
         if not isinstance(e.get("began"), date) or isinstance(e.get("began"), datetime):
@@ -96,6 +97,7 @@ def parse_closures(
                     wave_m=float(e["wave_m"]),
                     wave_source=e["wave_source"],
                     source=e["source"],
+                    name_en=e["name_en"],
                 )
             )
     if problems:
