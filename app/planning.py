@@ -208,8 +208,7 @@ def closures(
     problem = pipeline.problem_for(given, scenario)
     path = episodes or data.DataFiles(settings.data_dir).closures
     found = load_closures(path, [a.id for a in problem.sea_areas])
-    raw = document.get("plan", document) if "voyages" not in document else document
-    plan = PlanDocument.from_json(raw)
+    plan = PlanDocument.from_json(document)
     report = pipeline.closures_replay(
         given, problem, plan, found, iterations=iterations, progress=progress
     )

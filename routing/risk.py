@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -276,9 +276,26 @@ def _under_way(voyage: Voyage, hours: float) -> datetime | None:
     return None
 
 
-def field_events(voyages: Mapping[str, Voyage], until: datetime) -> list[dict[str, Any]]:
-    """The field events a run's voyages would have reported up to ``until`` (what the
-    re-planner reads to know where each vessel is and what it delivered)."""
+class _TimedStop(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def arrival(self) -> datetime: ...
+    @property
+    def work_end(self) -> datetime: ...
+    @property
+    def departure(self) -> datetime: ...
+
+
+class _TimedVoyage(Protocol):
+    @property
+    def stops(self) -> Sequence[_TimedStop]: ...
+
+
+def field_events(voyages: Mapping[str, _TimedVoyage], until: datetime) -> list[dict[str, Any]]:
+    """The field events voyages would have reported up to ``until`` (what the re-planner reads
+    to know where each vessel is and what it delivered): a run's timed voyages, or a plan
+    document's as planned."""
     out: list[dict[str, Any]] = []
     for vid in sorted(voyages):
         stops = voyages[vid].stops

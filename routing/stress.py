@@ -16,37 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from routing import fieldlog
 from routing.domain import Problem
 from routing.errors import RoutingError
 from routing.inputs.closures import Episode
 from routing.local import WIB
 from routing.plandoc import PlanDocument
-
-
-def planned_events(document: PlanDocument, until: datetime) -> list[dict[str, Any]]:
-    """The field events the plan would have brought in up to ``until``, had it run as planned."""
-    out: list[dict[str, Any]] = []
-    for v in sorted(document.voyages, key=lambda v: v.vessel_id):
-        for n, stop in enumerate(v.stops):
-            times = {
-                "arrived": stop.arrival,
-                "loaded": stop.work_end,
-                "handed_over": stop.work_end,
-                "departed": stop.departure,
-            }
-            for step in fieldlog.sequence(stop.kind, last=n == len(v.stops) - 1):
-                if times[step] <= until:
-                    out.append(
-                        {
-                            "vessel_id": v.vessel_id,
-                            "stop": n,
-                            "type": step,
-                            "at": times[step].isoformat(),
-                        }
-                    )
-    return out
-
+from routing.risk import field_events
 
 # (problem with the closure in its forecast, the plan's events until then, as of) -> handovers
 Replanner = Callable[[Problem, list[dict[str, Any]], datetime], Mapping[str, datetime]]
@@ -75,6 +50,7 @@ def replay(
     for c in problem.consignments:
         districts.setdefault(c.district_code, []).append(c)
     names = {c.district_code: problem.names.district(c.district_code) for c in problem.consignments}
+    as_planned = {v.vessel_id: v for v in document.voyages}
     total, done = len(episodes) * len(days), 0
     report = []
     for episode in episodes:
@@ -87,7 +63,7 @@ def replay(
             )
             error = None
             try:
-                handed = replan(closed, planned_events(document, as_of), as_of)
+                handed = replan(closed, field_events(as_planned, as_of), as_of)
             except RoutingError as exc:
                 handed, error = {}, str(exc)
             rows.append(_outcome(day, districts, names, handed, error))

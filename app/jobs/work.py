@@ -298,17 +298,7 @@ def _simulate(settings: Settings, engine: Engine, risk_id: str, owner: str) -> s
         hazard_changes=True,
         progress=_RiskProgress(engine, risk_id, owner),
     )
-    result["plan_id"] = r.plan_id
-    stored = queue.set_risk(
-        engine,
-        risk_id,
-        owner,
-        phase="completed",
-        runs_done=r.runs,
-        result=json.dumps(result, ensure_ascii=False),
-        lease_until=None,
-    )
-    return "completed" if stored else "taken over"
+    return _completed(engine, r, owner, result, runs=r.runs)
 
 
 def _replay_closures(
@@ -325,15 +315,21 @@ def _replay_closures(
         hazard_changes=True,
         progress=progress,
     )
+    return _completed(
+        engine, r, owner, result, runs=sum(len(e["starts"]) for e in result["episodes"])
+    )
+
+
+def _completed(engine: Engine, r: Any, owner: str, result: dict[str, Any], *, runs: int) -> str:
+    """Store a risk run's report, every run done, while ``owner`` still holds it."""
     result["plan_id"] = r.plan_id
-    total = sum(len(e["starts"]) for e in result["episodes"])
     stored = queue.set_risk(
         engine,
         r.id,
         owner,
         phase="completed",
-        runs=total,
-        runs_done=total,
+        runs=runs,
+        runs_done=runs,
         result=json.dumps(result, ensure_ascii=False),
         lease_until=None,
     )

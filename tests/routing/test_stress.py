@@ -94,8 +94,8 @@ def test_the_closures_on_record_load_and_a_bad_one_is_named(small) -> None:
     assert {"/episodes/0/areas", "/episodes/0/days", "/episodes/0/wave_m"} <= paths
 
 
-def test_the_command_line_replays_the_closures_on_record(small) -> None:
-    folder = small[3]
+def _replay(folder: Path, *args: str) -> str:
+    """``ballot-routing risk --closures history`` on the small plan: its stdout."""
     done = subprocess.run(
         [
             sys.executable,
@@ -108,16 +108,18 @@ def test_the_command_line_replays_the_closures_on_record(small) -> None:
             str(folder / "scenario.toml"),
             "--closures",
             "history",
-            "--replan-iterations",
-            "30",
-            "--json",
+            *args,
         ],
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    return done.stdout
+
+
+def test_the_command_line_replays_the_closures_on_record(small) -> None:
+    report = json.loads(_replay(small[3], "--replan-iterations", "30", "--json"))
     ids = [e["id"] for e in report["episodes"]]
     assert "kalianget-2024-03" in ids and "all-but-large-2026-01" in ids
     for e in report["episodes"]:
@@ -125,32 +127,10 @@ def test_the_command_line_replays_the_closures_on_record(small) -> None:
 
 
 def test_the_replay_table_speaks_the_language_asked_for(small) -> None:
-    folder = small[3]
-    said = {}
-    for lang in ("id", "en"):
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "risk",
-                "--plan",
-                str(folder / "plan.json"),
-                "--scenario",
-                str(folder / "scenario.toml"),
-                "--closures",
-                "history",
-                "--replan-iterations",
-                "20",
-                "--lang",
-                lang,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        said[lang] = done.stdout
+    said = {
+        lang: _replay(small[3], "--replan-iterations", "20", "--lang", lang)
+        for lang in ("id", "en")
+    }
     # (the table wraps its column heads: single words are looked for)
     assert "Semua" in said["id"] and "Every" not in said["id"] and "hari" in said["id"]
     assert "Every" in said["en"] and "Semua" not in said["en"] and "Februari" not in said["en"]
