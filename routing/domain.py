@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import ClassVar
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
 
 from shapely.geometry.base import BaseGeometry
 
@@ -286,6 +286,153 @@ class Names:
 
 
 @dataclass(frozen=True)
+class SourcedValue:
+    """A number with its status (verified, derived or assumed) and source."""
+
+    value: float
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Cargo:
+    """What a trip takes of the election's cargo, each value with its status and source."""
+
+    capacity_kg: SourcedValue
+    capacity_m3: SourcedValue
+    cutoff_h: SourcedValue
+    freight_idr_per_kg: SourcedValue
+
+
+@dataclass(frozen=True)
+class SailingCall:
+    stop_id: str
+    stop_name: str
+    arrival: datetime
+    departure: datetime
+
+
+@dataclass(frozen=True)
+class Sailing:
+    """One dated sailing of a trip."""
+
+    trip_id: str
+    route_id: str
+    route_name: str
+    service_date: date
+    calls: tuple[SailingCall, ...]
+    cargo: Cargo
+
+    @property
+    def departure(self) -> datetime:
+        return self.calls[0].departure
+
+    def call_at(self, stop_id: str) -> SailingCall | None:
+        """The sailing's call at a stop (its first), or None where it does not call."""
+        return next((c for c in self.calls if c.stop_id == stop_id), None)
+
+    @property
+    def key(self) -> str:
+        """The sailing's id in a plan: its trip and service day (``dbs2-out@2024-02-06``)."""
+        return f"{self.trip_id}@{self.service_date.isoformat()}"
+
+    @property
+    def cutoff(self) -> datetime:
+        """When cargo must be on the quay: ``cutoff_h`` before departure."""
+        return self.departure - timedelta(hours=self.cargo.cutoff_h.value)
+
+    def to_json(self) -> dict[str, Any]:
+        """The sailing as JSON values (times RFC 3339 with their offset)."""
+        return {
+            "trip_id": self.trip_id,
+            "route_id": self.route_id,
+            "route_name": self.route_name,
+            "service_date": self.service_date.isoformat(),
+            "cutoff": self.cutoff.isoformat(),
+            "capacity_kg": self.cargo.capacity_kg.value,
+            "capacity_m3": self.cargo.capacity_m3.value,
+            "calls": [
+                {
+                    "stop_id": c.stop_id,
+                    "stop_name": c.stop_name,
+                    "arrival": c.arrival.isoformat(),
+                    "departure": c.departure.isoformat(),
+                }
+                for c in self.calls
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Hub:
+    """An island hub: a landing that scheduled sailings call at, from which the district
+    offices (PPK) take the kits on, by their local boats (vessels whose home is the hub) or by
+    road to the villages on the islands listed in ``road_m``."""
+
+    landing_id: str
+    districts: tuple[str, ...]
+    transfer_s: int  # from the ship's arrival until the kits can go on (unloading, sorting)
+    road_m: dict[str, float] = field(default_factory=dict)  # landing -> road metres from the hub
+    road_speed_kmh: float = 25.0
+    offices: dict[str, str] = field(default_factory=dict)  # boat vessel id -> district office
+
+
+@dataclass(frozen=True)
+class HubLoad:
+    """What a booked sailing lands at one hub."""
+
+    stop_id: str
+    consignments: tuple[str, ...]
+    weight_kg: float
+    volume_m3: float
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A scheduled sailing the plan books, with what it carries to each hub."""
+
+    sailing: Sailing
+    loads: tuple[HubLoad, ...]
+
+    @property
+    def weight_kg(self) -> float:
+        return sum(h.weight_kg for h in self.loads)
+
+    @property
+    def volume_m3(self) -> float:
+        return sum(h.volume_m3 for h in self.loads)
+
+    @property
+    def freight_idr(self) -> float:
+        return self.weight_kg * self.sailing.cargo.freight_idr_per_kg.value
+
+
+@dataclass(frozen=True)
+class Onward:
+    """A consignment taken on from its hub without a boat: by road to its village, or handed
+    over at the hub itself (``mode`` "road" or "hub")."""
+
+    consignment: str
+    hub: str
+    mode: str
+    depart: datetime
+    arrive: datetime  # the handover
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class OffSailing:
+    """Why a consignment a hub serves is not on a scheduled sailing (it goes by a dispatched
+    vessel, or stays unserved): ``code`` is no_sailing, cutoff, weather, capacity, too_late or
+    local_boats."""
+
+    consignment: str
+    hub: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Problem:
     """Everything the solver needs, as plain values.
 
@@ -314,6 +461,20 @@ class Problem:
     # no handover at a landing from start to end (None: to the end of the plan)
     landing_closures: tuple[tuple[str, datetime, datetime | None], ...] = ()
     names: Names = field(default_factory=Names)  # what people read beside the codes
+    # two echelons: the scheduled sailings in the plan's window, the hubs they reach (whose
+    # local boats are among ``vessels``, home at the hub), the feed's version, the wave height
+    # that holds a sailing, and the sea areas each trip crosses
+    sailings: tuple[Sailing, ...] = ()
+    hubs: tuple[Hub, ...] = ()
+    timetable: str = ""
+    sailing_max_wave_m: float = 2.5
+    sailing_areas: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def dispatched(self) -> tuple[Vessel, ...]:
+        """The vessels the planner sends where it likes (all but the hubs' local boats)."""
+        hubs = {h.landing_id for h in self.hubs}
+        return tuple(v for v in self.vessels if v.home_depot not in hubs)
 
     def can_berth(self, vessel_class: VesselClass, landing_id: str) -> bool:
         """Alongside a pier (True) or at anchor, unloading by tender (False): alongside where
@@ -427,3 +588,6 @@ class Plan:
     seed: int
     engine: str
     iterations: int
+    sailings: tuple[Booking, ...] = ()  # scheduled sailings booked (two echelons)
+    onward: tuple[Onward, ...] = ()  # consignments taken on from a hub by road or at the hub
+    off_sailings: tuple[OffSailing, ...] = ()  # why a hub's consignment is not on a sailing

@@ -21,6 +21,7 @@ import shapely
 
 from routing import stress
 from routing.domain import Budget, Plan, Problem, Vessel, VesselClass
+from routing.echelon import make_two_echelon_plan
 from routing.errors import DataError, Issue, RoutingError
 from routing.inputs import Inputs
 from routing.inputs.climate import Climate
@@ -52,6 +53,9 @@ def problem_for(inputs: Inputs, scenario: Scenario, *, extra_per_class: int = 0)
     are added for a capacity plan."""
     extra = extra_vessels(scenario, inputs.classes, extra_per_class)
     scenario = dataclasses.replace(scenario, vessel_ids=scenario.vessel_ids + tuple(extra))
+    timetable = None
+    if scenario.timetable and inputs.timetable is not None:
+        timetable = inputs.timetable(scenario.timetable)
     return build_problem(
         scenario,
         inputs.archipelago,
@@ -62,6 +66,7 @@ def problem_for(inputs: Inputs, scenario: Scenario, *, extra_per_class: int = 0)
         water=inputs.water,
         keel_ratio=inputs.keel_ratio,
         hazards_version=inputs.hazards_version,
+        timetable=timetable,
     )
 
 
@@ -183,7 +188,8 @@ def plan(
     options = SolveOptions(
         seed=seed, max_iterations=iterations, fixed_cost_per_vessel=fixed_cost_per_vessel
     )
-    result = make_plan(
+    planner = make_two_echelon_plan if problem.hubs else make_plan
+    result = planner(
         problem,
         matrices,
         options=options,

@@ -110,6 +110,7 @@ ReasonCode = Literal[
     "DEADLINE_UNREACHABLE",
     "FLEET_EXHAUSTED",
     "TRADE_OFF",
+    "NO_SAILING",
 ]
 """The stable codes of ``routing.explain``."""
 
@@ -237,6 +238,7 @@ class Voyage(Frozen):
     vessel_name: Name
     vessel_class: str
     vessel_class_name: Name
+    hub: str | None = Field(None, description="A district office's local boat: its hub")
     trips: StrictInt
     stops: tuple[Stop, ...]
     legs: tuple[Leg, ...]
@@ -319,6 +321,10 @@ class Kpis(Frozen):
     tps_total: StrictInt
     min_margin_h: Number | None
     districts: tuple[DistrictKpi, ...]
+    freight_idr: StrictInt = Field(0, description="Scheduled sailings' freight, IDR")
+    tps_by_sailing: StrictInt = Field(
+        0, description="TPS whose kits ride a scheduled sailing to their hub"
+    )
 
 
 # --- weather ----------------------------------------------------------------------------------
@@ -513,6 +519,74 @@ def _no_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)  # absent, not null: the schema names no default
 
 
+# --- two echelons: booked sailings, onward by road, not on a sailing --------------------------
+
+
+class SailingCall(Frozen):
+    """A booked sailing's call at a stop (its timetable's times)."""
+
+    stop_id: str
+    stop_name: Name
+    arrival: Time
+    departure: Time
+
+
+class HubLoad(Frozen):
+    """What a booked sailing lands at one hub, for the district offices there."""
+
+    stop_id: str
+    stop_name: Name
+    consignments: tuple[str, ...]
+    tps: StrictInt
+    ballot_boxes: StrictInt
+    weight_kg: Number
+    volume_m3: Number
+    manifest: tuple[ManifestItem, ...]
+
+
+class BookedSailing(Frozen):
+    """A scheduled sailing the plan books: its trip in the timetable's feed, its calls, and the
+    kits it carries to each hub against its cargo space."""
+
+    sailing_id: str = Field(..., description="trip_id@service date")
+    trip_id: str
+    route_id: str
+    route_name: str
+    service_date: str
+    cutoff: Time
+    capacity_kg: Number
+    capacity_m3: Number
+    weight_kg: Number
+    volume_m3: Number
+    freight_idr: StrictInt
+    calls: tuple[SailingCall, ...]
+    loads: tuple[HubLoad, ...]
+
+
+class OnwardDelivery(Frozen):
+    """A consignment taken on from its hub by road, or handed over at the hub itself."""
+
+    consignment: str
+    village: Village
+    hub: str
+    hub_name: Name
+    mode: Literal["road", "hub"]
+    depart: Time
+    arrive: Time
+    distance_km: Number
+
+
+class OffSailing(Frozen):
+    """Why a consignment a hub serves is not on a scheduled sailing."""
+
+    consignment: str
+    village: Village
+    hub: str
+    hub_name: Name
+    code: Literal["no_sailing", "cutoff", "weather", "capacity", "too_late", "local_boats"]
+    message: str
+
+
 class PlanDocument(Frozen):
     """A whole plan: what it is of and how it was made, the voyages, the villages left
     unserved and why, the KPIs, the weather and, for a re-plan, how it came about."""
@@ -530,6 +604,10 @@ class PlanDocument(Frozen):
     unassigned: tuple[Unassigned, ...]
     kpis: Kpis
     weather: Weather
+    timetable: str | None = Field(None, description="The timetable feed the plan booked from")
+    sailings: tuple[BookedSailing, ...] = ()
+    onward: tuple[OnwardDelivery, ...] = ()
+    off_sailings: tuple[OffSailing, ...] = ()
     replan: Replan | SkipJsonSchema[None] = Field(
         default=None,
         description="Only in a re-plan; absent (never null) otherwise",

@@ -7,7 +7,7 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from shapely.geometry.base import BaseGeometry
@@ -47,7 +47,7 @@ def _canonical(value: object) -> object:
         return value.wkt
     if isinstance(value, (set, frozenset)):
         return sorted(value)
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     raise TypeError(f"cannot hash {type(value).__name__}")
 

@@ -333,6 +333,7 @@ def kpis(plan: Plan) -> dict[str, Any]:
         time_cost += busy_s / 3600 * vc.cost_per_hour_idr
         ends.append(v.stops[-1].arrival)
     districts: dict[str, dict[str, Any]] = {}
+    by_id = {c.id: c for c in problem.consignments}
     for c in problem.consignments:
         d = districts.setdefault(
             c.district_code,
@@ -368,4 +369,8 @@ def kpis(plan: Plan) -> dict[str, Any]:
             (d["margin_h"] for d in districts.values() if d["margin_h"] is not None), default=None
         ),
         "districts": [districts[k] for k in sorted(districts)],
+        "freight_idr": round(sum(b.freight_idr for b in plan.sailings)),
+        "tps_by_sailing": sum(
+            by_id[c].tps for b in plan.sailings for h in b.loads for c in h.consignments
+        ),
     }

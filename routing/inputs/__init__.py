@@ -11,6 +11,7 @@ build at a time.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pathlib import Path
 from shapely.geometry.base import BaseGeometry
 
 from routing.domain import SeaArea, Vessel, VesselClass
+from routing.errors import DataError, Issue
 from routing.inputs.demand import Kit, load_kit
 from routing.inputs.depths import load_depths
 from routing.inputs.fleet import load_fleet, vessel_class
@@ -34,6 +36,7 @@ from routing.inputs.hazards import (
     version_of,
 )
 from routing.inputs.scenario import load_vessels
+from routing.inputs.timetable import Timetable, load_timetable
 from routing.sea.matrix import Matrix, build_matrix
 from routing.sea.network import SeaNetwork, sea_network
 from routing.sea.weather import load_sea_areas
@@ -126,6 +129,9 @@ class Inputs:
     # the hazard shapes a class keeps out of (unverified ones too when asked): the networks
     # that go around closed sea areas keep out of them as the class's own network does
     hazards_for: Callable[[str, bool], tuple[BaseGeometry, ...]] | None = None
+    # a timetable feed by name (a folder of data/timetables/) or path, checked against the
+    # dataset's depots and landings; None: the inputs hold no timetables
+    timetable: Callable[[str], Timetable] | None = None
 
 
 # --- one copy of each input per data folder ------------------------------------------------
@@ -283,4 +289,20 @@ def load_inputs(
         keel_ratio=keel_rule(root).ratio,
         hazards_version=version_of(hazards),
         hazards_for=hazards_for,
+        timetable=functools.partial(timetable_feed, root),
     )
+
+
+def timetable_feed(root: Path, name: str) -> Timetable:
+    """A timetable feed, by its folder's name under ``<root>/timetables`` or by a path,
+    checked against the dataset's depots and landings (raises ``DataError`` naming what is
+    wrong, or that there is no such feed)."""
+    folder = DataFiles(root).timetables_dir / name
+    if not folder.is_dir():
+        folder = Path(name)
+    if not folder.is_dir():
+        known = sorted(p.name for p in DataFiles(root).timetables_dir.glob("*") if p.is_dir())
+        why = f"no timetable {name!r} (bundled: {', '.join(known) or 'none'}; or a feed's folder)"
+        raise DataError([Issue("unknown_timetable", "/timetable", why)], source=name)
+    arch = archipelago(root)
+    return load_timetable(folder, known_stops=set(arch.depots) | set(arch.landing_points))

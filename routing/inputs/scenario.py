@@ -22,7 +22,16 @@ from routing.domain import (
 from routing.errors import DataError, Issue
 from routing.inputs.demand import Kit, demand_for, split_voters
 from routing.inputs.geodata import Archipelago
+from routing.inputs.hubs import (
+    HubSpec,
+    build_hubs,
+    check_hubs,
+    hub_boats,
+    sailing_areas,
+    window_sailings,
+)
 from routing.inputs.schema import scenario_model
+from routing.inputs.timetable import Timetable
 from routing.sea.weather import parse_area
 
 DIRECTIONS = ("outbound", "return")
@@ -57,6 +66,9 @@ class Scenario:
     out_of_service: dict[str, datetime] = field(default_factory=dict)  # vessel -> from
     inactive: frozenset[str] = frozenset()  # vessels planners took out of use (PUT /vessels)
     unverified_hazards: bool = False  # the sea networks avoid unverified hazards too
+    timetable: str | None = None  # the scheduled sailings' feed (data/timetables/<name>)
+    hubs: tuple[HubSpec, ...] = ()  # island hubs: sailings to the hub, then boats or road
+    sailing_max_wave_m: float = 2.5  # a sailing is held where a forecast on its way is higher
 
     def deadline_for(self, district_code: str) -> datetime:
         return self.deadlines.get(district_code, self.default_deadline)
@@ -149,6 +161,20 @@ def parse_scenario(raw: Any, *, source: str = "scenario") -> Scenario:
         ppk_offices=dict(m.ppk_offices),
         ready=dict(m.ready),
         out_of_service=dict(m.out_of_service),
+        timetable=m.timetable,
+        hubs=tuple(
+            HubSpec(
+                landing=lid,
+                districts=tuple(h.districts),
+                boats=tuple((b.office, b.boat_class, b.count) for b in h.boats),
+                transfer_h=float(h.transfer_h),
+                road_islands=tuple(h.road.islands) if h.road else (),
+                road_speed_kmh=float(h.road.speed_kmh) if h.road else 25.0,
+                road_detour=float(h.road.detour_factor) if h.road else 1.4,
+            )
+            for lid, h in m.hubs.items()
+        ),
+        sailing_max_wave_m=float(m.sailing_max_wave_m),
     )
 
 
@@ -235,6 +261,7 @@ def build_problem(
     water: Mapping[str, tuple[float | None, str]] | None = None,
     keel_ratio: float = 1.0,
     hazards_version: str = "",
+    timetable: Timetable | None = None,
 ) -> Problem:
     """Turn a scenario into a solver problem; unknown ids are reported all at once.
 
@@ -245,6 +272,10 @@ def build_problem(
 
     Villages too big for the smallest vessel in the scenario are split into consignments by TPS
     (each part fits that vessel); if a single TPS kit is larger, parts fit the largest vessel.
+
+    ``timetable`` is the scenario's feed of scheduled sailings (read by the caller); with it and
+    the scenario's hubs the problem has two echelons: the sailings from a depot to a hub in the
+    plan's window, the hubs, and the district offices' local boats among its vessels.
     """
     issues: list[Issue] = []
     chosen = _chosen_vessels(scenario, vessels, issues)
@@ -252,11 +283,20 @@ def build_problem(
     areas = dict(sea_areas or {}) | {a.id: a for a in scenario.sea_areas}
     _check_places(scenario, arch, codes, areas, issues)
     offices = _ppk_offices(scenario, arch, codes, issues) if scenario.direction == "return" else {}
+    check_hubs(scenario.hubs, arch, classes, issues)
+    if scenario.timetable and timetable is None:
+        why = f"the timetable {scenario.timetable!r} was not given to the planner"
+        issues.append(Issue("unknown_timetable", "/timetable", why))
     if not chosen and not any(i.path.startswith("/vessels") for i in issues):
         why = "no vessel of the scenario is available (all out of service or set inactive)"
         issues.append(Issue("no_vessel", "/vessels", why))
     if issues:
         raise DataError(issues, source=scenario.name)
+    end = max([scenario.default_deadline, *scenario.deadlines.values()])
+    boats = hub_boats(
+        scenario.hubs, classes, available_from=scenario.planning_start, available_until=end
+    )
+    chosen = [*chosen, *boats]
     used = {v.class_id for v in chosen}
     cap_kg, cap_m3 = _part_capacity(kit, [classes[c] for c in used])
     if scenario.direction == "return":
@@ -290,7 +330,37 @@ def build_problem(
         berths=frozenset(
             lp.id for lp in arch.landing_points.values() if lp.registry_name == PUBLIC_PORT_REGISTRY
         ),
+        **_echelons(scenario, arch, timetable, boats, areas, end),
     )
+
+
+def _echelons(
+    scenario: Scenario,
+    arch: Archipelago,
+    timetable: Timetable | None,
+    boats: list[Vessel],
+    areas: Mapping[str, SeaArea],
+    end: datetime,
+) -> dict[str, Any]:
+    """The two-echelon part of a problem: hubs, sailings and what holds them (outbound only:
+    returning, the boxes go back by the dispatched vessels)."""
+    hubs = build_hubs(scenario.hubs, arch, boats)
+    if timetable is None or scenario.direction != "outbound":
+        return {"hubs": hubs}
+    sailings = window_sailings(
+        timetable,
+        depots=scenario.depots,
+        hubs=[h.landing_id for h in hubs],
+        start=scenario.planning_start,
+        end=end,
+    )
+    return {
+        "hubs": hubs,
+        "sailings": sailings,
+        "timetable": timetable.version or timetable.path.name,
+        "sailing_max_wave_m": scenario.sailing_max_wave_m,
+        "sailing_areas": sailing_areas(sailings, arch, areas),
+    }
 
 
 def names_for(

@@ -161,6 +161,35 @@ class ClosedLandingIn(_Section):
     until: Time | None = Field(None, description="Open again; none: stays closed")
 
 
+class HubBoatsIn(_Section):
+    """A district office's local boats at a hub."""
+
+    office: Name = Field(..., description="The district office (PPK) that runs them")
+    boat_class: Id = Field(..., description="Vessel class id (data/fleet.toml), e.g. motor_boat")
+    count: StrictInt = Field(..., ge=1, le=50)
+
+
+class RoadIn(_Section):
+    """Islands where the kits go on from the hub by road."""
+
+    islands: list[Id] = Field(..., min_length=1, max_length=50, description="Island codes")
+    speed_kmh: StrictFloat | StrictInt = Field(25, gt=0, le=120, description="Average, km/h")
+    detour_factor: StrictFloat | StrictInt = Field(
+        1.4, ge=1, le=5, description="Road length over the straight line"
+    )
+
+
+class HubIn(_Section):
+    """An island hub: a landing the scheduled sailings call at, and how the kits go on."""
+
+    districts: list[Id] = Field(..., min_length=1, max_length=50, description="District codes")
+    boats: list[HubBoatsIn] = Field(default_factory=list, max_length=20)
+    transfer_h: StrictFloat | StrictInt = Field(
+        2, ge=0, le=72, description="From the ship's arrival until the kits can go on, h"
+    )
+    road: RoadIn | None = None
+
+
 class ScenarioModel(_Section):
     """A scenario: when, from where, with which vessels, to which villages (as in
     ``data/scenarios/*.toml``)."""
@@ -198,6 +227,20 @@ class ScenarioModel(_Section):
     )
     out_of_service: dict[Id, Time] = Field(
         default_factory=dict, max_length=500, description="Vessel id -> out of service from"
+    )
+    timetable: Name | None = Field(
+        None,
+        description="The scheduled sailings: a GTFS feed under data/timetables/ (its folder's "
+        "name) or an uploaded feed's id (POST /timetables)",
+    )
+    hubs: dict[Id, HubIn] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Landing id -> island hub (two echelons: sailings to the hub, then local "
+        "boats or road)",
+    )
+    sailing_max_wave_m: WaveHeight = Field(
+        2.5, description="A scheduled sailing is held where a forecast on its way is higher, m"
     )
     unverified_hazards: bool = Field(
         False,

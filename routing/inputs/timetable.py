@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from routing.domain import Cargo, Sailing, SailingCall
+from routing.domain import SourcedValue as Sourced
 from routing.errors import DataError, Issue
 from routing.local import WIB
 
@@ -79,23 +80,6 @@ Rows = list[tuple[int, dict[str, str]]]  # (line in the file, the row)
 
 
 @dataclass(frozen=True)
-class Sourced:
-    value: float
-    status: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Cargo:
-    """What a trip takes of the election's cargo, each value with its status and source."""
-
-    capacity_kg: Sourced
-    capacity_m3: Sourced
-    cutoff_h: Sourced
-    freight_idr_per_kg: Sourced
-
-
-@dataclass(frozen=True)
 class Call:
     """A trip's call at a stop: seconds after the service day's midnight (past 24 h the next
     day, as GTFS writes them)."""
@@ -117,56 +101,6 @@ class Trip:
     source: str
     calls: tuple[Call, ...]
     cargo: Cargo
-
-
-@dataclass(frozen=True)
-class SailingCall:
-    stop_id: str
-    stop_name: str
-    arrival: datetime
-    departure: datetime
-
-
-@dataclass(frozen=True)
-class Sailing:
-    """One dated sailing of a trip."""
-
-    trip_id: str
-    route_id: str
-    route_name: str
-    service_date: date
-    calls: tuple[SailingCall, ...]
-    cargo: Cargo
-
-    @property
-    def departure(self) -> datetime:
-        return self.calls[0].departure
-
-    @property
-    def cutoff(self) -> datetime:
-        """When cargo must be on the quay: ``cutoff_h`` before departure."""
-        return self.departure - timedelta(hours=self.cargo.cutoff_h.value)
-
-    def to_json(self) -> dict[str, Any]:
-        """The sailing as JSON values (times RFC 3339 with their offset)."""
-        return {
-            "trip_id": self.trip_id,
-            "route_id": self.route_id,
-            "route_name": self.route_name,
-            "service_date": self.service_date.isoformat(),
-            "cutoff": self.cutoff.isoformat(),
-            "capacity_kg": self.cargo.capacity_kg.value,
-            "capacity_m3": self.cargo.capacity_m3.value,
-            "calls": [
-                {
-                    "stop_id": c.stop_id,
-                    "stop_name": c.stop_name,
-                    "arrival": c.arrival.isoformat(),
-                    "departure": c.departure.isoformat(),
-                }
-                for c in self.calls
-            ],
-        }
 
 
 @dataclass(frozen=True)

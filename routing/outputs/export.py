@@ -114,6 +114,7 @@ def _voyage(v: Voyage, by_id: Mapping[str, Consignment], problem: Problem) -> pl
         vessel_name=names.vessel(v.vessel_id),
         vessel_class=v.class_id,
         vessel_class_name=names.vessel_class(v.class_id),
+        hub=next((h.landing_id for h in problem.hubs if h.landing_id == _home(problem, v)), None),
         trips=v.trips,
         stops=tuple(_stop(s, by_id, problem) for s in v.stops),
         legs=tuple(
@@ -131,6 +132,90 @@ def _voyage(v: Voyage, by_id: Mapping[str, Consignment], problem: Problem) -> pl
             )
             for leg in v.legs
         ),
+    )
+
+
+def _home(problem: Problem, v: Voyage) -> str | None:
+    return next((x.home_depot for x in problem.vessels if x.id == v.vessel_id), None)
+
+
+def _sailings(plan: Plan) -> tuple[plandoc.BookedSailing, ...]:
+    by_id = {c.id: c for c in plan.problem.consignments}
+    names = plan.problem.names
+    out = []
+    for b in plan.sailings:
+        s = b.sailing
+        out.append(
+            plandoc.BookedSailing(
+                sailing_id=s.key,
+                trip_id=s.trip_id,
+                route_id=s.route_id,
+                route_name=s.route_name,
+                service_date=s.service_date.isoformat(),
+                cutoff=s.cutoff,
+                capacity_kg=s.cargo.capacity_kg.value,
+                capacity_m3=s.cargo.capacity_m3.value,
+                weight_kg=round(b.weight_kg, 3),
+                volume_m3=round(b.volume_m3, 4),
+                freight_idr=round(b.freight_idr),
+                calls=tuple(
+                    plandoc.SailingCall(
+                        stop_id=c.stop_id,
+                        stop_name=names.place(c.stop_id) or c.stop_name,
+                        arrival=c.arrival,
+                        departure=c.departure,
+                    )
+                    for c in s.calls
+                ),
+                loads=tuple(
+                    plandoc.HubLoad(
+                        stop_id=h.stop_id,
+                        stop_name=names.place(h.stop_id),
+                        consignments=h.consignments,
+                        tps=sum(by_id[c].tps for c in h.consignments),
+                        ballot_boxes=sum(by_id[c].ballot_boxes for c in h.consignments),
+                        weight_kg=h.weight_kg,
+                        volume_m3=h.volume_m3,
+                        manifest=tuple(_item(names, by_id[c]) for c in h.consignments),
+                    )
+                    for h in b.loads
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def _onward(plan: Plan) -> tuple[plandoc.OnwardDelivery, ...]:
+    by_id = {c.id: c for c in plan.problem.consignments}
+    names = plan.problem.names
+    return tuple(
+        plandoc.OnwardDelivery(
+            consignment=o.consignment,
+            village=_village(names, by_id[o.consignment].village_code),
+            hub=o.hub,
+            hub_name=names.place(o.hub),
+            mode=o.mode,  # type: ignore[arg-type]  # the domain's str, checked here
+            depart=o.depart,
+            arrive=o.arrive,
+            distance_km=round(o.distance_m / 1000, 2),
+        )
+        for o in plan.onward
+    )
+
+
+def _off_sailings(plan: Plan) -> tuple[plandoc.OffSailing, ...]:
+    by_id = {c.id: c for c in plan.problem.consignments}
+    names = plan.problem.names
+    return tuple(
+        plandoc.OffSailing(
+            consignment=o.consignment,
+            village=_village(names, by_id[o.consignment].village_code),
+            hub=o.hub,
+            hub_name=names.place(o.hub),
+            code=o.code,  # type: ignore[arg-type]  # the domain's str, checked here
+            message=o.message,
+        )
+        for o in plan.off_sailings
     )
 
 
@@ -212,6 +297,10 @@ def plan_document(
         unassigned=tuple(_unassigned(names, u) for u in plan.unassigned),
         kpis=plandoc.Kpis.model_validate(_named_kpis(plan)),
         weather=_weather(plan),
+        timetable=plan.problem.timetable or None,
+        sailings=_sailings(plan),
+        onward=_onward(plan),
+        off_sailings=_off_sailings(plan),
         replan=replan,
     )
 

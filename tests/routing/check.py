@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter, defaultdict
+from datetime import timedelta
 from functools import cache
 
 import shapely
@@ -56,6 +57,7 @@ def check_plan(
     handed = Counter(
         cid for v in plan.voyages for s in v.stops if s.kind == "landing" for cid in s.consignments
     )
+    handed.update(o.consignment for o in plan.onward)  # by road, or at the hub
     assert all(n == 1 for n in handed.values()), [c for c, n in handed.items() if n > 1]
     for c in problem.consignments:
         assert (c.id in handed) != (
@@ -82,6 +84,7 @@ def check_plan(
         assert when <= by_id[cid].deadline, (cid, when)
 
     light = Daylight.of(problem)
+    check_sailings(plan)
     for v in plan.voyages:
         vessel = vessels[v.vessel_id]
         vc = problem.classes[v.class_id]
@@ -134,6 +137,59 @@ def check_plan(
             lines = [LineString(leg.coords) for leg in v.legs if len(leg.coords) >= 2]
             assert len(lines) == len(v.legs)
             assert len(tree.query(lines, predicate="intersects")[0]) == 0
+
+
+def check_sailings(plan: Plan) -> None:
+    """Two echelons: a booked sailing is one of the problem's (its timetable's), loads no more
+    than its cargo space and nothing after its cut-off, lands each consignment at its hub; a
+    consignment rides at most one sailing and goes on from its hub by exactly one way (a local
+    boat of that hub leaving no earlier than the sailing's arrival plus the transfer, the road or
+    the hub itself); a consignment on no sailing is not handed over by a hub's boat."""
+    problem = plan.problem
+    by_id = {c.id: c for c in problem.consignments}
+    hubs = {h.landing_id: h for h in problem.hubs}
+    known = {s.key for s in problem.sailings}
+    rides: dict[str, tuple] = {}
+    for b in plan.sailings:
+        s = b.sailing
+        assert s.key in known, s.key
+        assert b.weight_kg <= s.cargo.capacity_kg.value + 1e-6, (s.key, b.weight_kg)
+        assert b.volume_m3 <= s.cargo.capacity_m3.value + 1e-6, (s.key, b.volume_m3)
+        depot = next(c for c in s.calls if c.stop_id in problem.depots)
+        assert depot.departure - timedelta(hours=s.cargo.cutoff_h.value) >= problem.start, s.key
+        stops = [c.stop_id for c in s.calls]
+        for load in b.loads:
+            assert load.stop_id in hubs and load.stop_id in stops[stops.index(depot.stop_id) + 1 :]
+            kg = sum(by_id[c].weight_kg for c in load.consignments)
+            assert abs(kg - load.weight_kg) < 1e-3
+            arrival = next(c.arrival for c in s.calls if c.stop_id == load.stop_id)
+            for cid in load.consignments:
+                assert cid not in rides, f"{cid} rides two sailings"
+                assert by_id[cid].district_code in hubs[load.stop_id].districts
+                rides[cid] = (
+                    load.stop_id,
+                    arrival + timedelta(seconds=hubs[load.stop_id].transfer_s),
+                )
+    ways: Counter = Counter(o.consignment for o in plan.onward)
+    for o in plan.onward:
+        hub, ready = rides[o.consignment]
+        assert o.hub == hub and o.depart >= ready and o.arrive >= o.depart, o
+    for v in plan.voyages:
+        home = next(x.home_depot for x in problem.vessels if x.id == v.vessel_id)
+        for n, s in enumerate(v.stops):
+            if s.kind != "landing":
+                continue
+            for cid in s.consignments:
+                ways[cid] += 1
+                if home in hubs:  # a local boat: its cargo came by sailing to its hub
+                    hub, ready = rides[cid]
+                    assert hub == home, (cid, hub, home)
+                    loaded = next(x for x in reversed(v.stops[:n]) if x.kind == "depot")
+                    assert loaded.work_start >= ready, (cid, loaded.work_start, ready)
+                else:
+                    assert cid not in rides, f"{cid} rides a sailing and a dispatched vessel"
+    assert all(n == 1 for n in ways.values()), [c for c, n in ways.items() if n > 1]
+    assert set(rides) <= set(ways), set(rides) - set(ways)
 
 
 def _unassigned_ids(plan: Plan) -> set[str]:
