@@ -64,6 +64,9 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
         "{retimed} bergeser waktu, {unchanged} tetap, {unserved} kini tidak terlayani",
         "moved": "pindah",
         "h": "jam",
+        "sailing": "kapal reguler {route} berangkat {departure}: {tps} TPS, {kg} dari {cap} kg, "
+        "{m3} dari {cap_m3} m3 ke {hubs}",
+        "sailings": "{tps} dari {total} TPS naik kapal reguler; ongkos angkut Rp {freight}",
         **reason_labels("id"),
     },
     "en": {
@@ -89,6 +92,9 @@ SUMMARY_TEXT: dict[str, dict[str, str]] = {
         "{retimed} retimed, {unchanged} unchanged, {unserved} now unserved",
         "moved": "moved",
         "h": "h",
+        "sailing": "scheduled sailing {route} departs {departure}: {tps} TPS, {kg} of {cap} kg, "
+        "{m3} of {cap_m3} m3 to {hubs}",
+        "sailings": "{tps} of {total} TPS ride scheduled sailings; freight IDR {freight}",
         **reason_labels("en"),
     },
 }
@@ -149,6 +155,7 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
                 "voyages": rows,
                 "unassigned": document["unassigned"],
                 "weather_holds": document.get("weather", {}).get("holds", []),
+                "sailings": document.get("sailings", []),
                 "replan": document.get("replan", {}).get("diff"),
             }
         )
@@ -189,6 +196,27 @@ def _summary(document: dict[str, Any], lang: str = "id", *, as_json: bool = Fals
             margin="-" if margin is None else number(margin, lg, 1),
         )
     )
+    for b in document.get("sailings", []):
+        console.print(
+            text["sailing"].format(
+                route=f"{b['route_name']} ({b['trip_id']})",
+                departure=long_time(datetime.fromisoformat(b["calls"][0]["departure"]), lg),
+                tps=sum(h["tps"] for h in b["loads"]),
+                kg=number(b["weight_kg"], lg),
+                cap=number(b["capacity_kg"], lg),
+                m3=number(b["volume_m3"], lg, 1),
+                cap_m3=number(b["capacity_m3"], lg, 1),
+                hubs=", ".join(named(h.get("stop_name"), h["stop_id"]) for h in b["loads"]),
+            )
+        )
+    if document.get("sailings"):
+        console.print(
+            text["sailings"].format(
+                tps=number(k.get("tps_by_sailing", 0), lg),
+                total=number(k["tps_total"], lg),
+                freight=number(k.get("freight_idr", 0), lg),
+            )
+        )
     for u in document["unassigned"]:
         codes = "; ".join(f"{text.get(r['code'], r['code'])} [{r['code']}]" for r in u["reasons"])
         where = named(u.get("village_name"), u["village_code"])
@@ -303,6 +331,11 @@ def plan(
         False, "--gpkg", help="Also write plan.gpkg (GeoPackage for QGIS: islands, villages, ...)"
     ),
     format: list[str] = FORMAT_OPTION,
+    timetable: Path = typer.Option(
+        None,
+        "--timetable",
+        help="A GTFS feed's folder of scheduled sailings, instead of the scenario's timetable",
+    ),
     target_on_time: float = typer.Option(
         None,
         "--target-on-time",
@@ -329,6 +362,8 @@ def plan(
         chosen = load_scenario(scenario)
         if direction is not None:
             chosen = dataclasses.replace(chosen, direction=direction.value)
+        if timetable is not None:
+            chosen = dataclasses.replace(chosen, timetable=str(timetable.resolve()))
         given = planning.inputs(settings)
         problem = pipeline.problem_for(given, chosen)
         report: dict[str, Any] | None = None

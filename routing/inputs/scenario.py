@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -72,6 +73,11 @@ class Scenario:
 
     def deadline_for(self, district_code: str) -> datetime:
         return self.deadlines.get(district_code, self.default_deadline)
+
+    def all_dispatched(self) -> Scenario:
+        """The scenario with no timetable and no hubs: every vessel dispatched where the planner
+        likes, as plans were made before two echelons (a baseline to compare with)."""
+        return dataclasses.replace(self, timetable=None, hubs=())
 
 
 def _datetime(raw: Any, path: str, issues: list[Issue]) -> datetime | None:

@@ -240,7 +240,7 @@ def test_a_known_shallow_landing_is_worked_by_tender_and_unknown_depth_is_said(a
 
     classes = load_fleet(DATA / "fleet.toml")
     vessels = load_vessels(DATA / "fleet.toml", classes)
-    scenario = load_scenario(DATA / "scenarios" / "pemilu2024.toml")
+    scenario = load_scenario(DATA / "scenarios" / "pemilu2024.toml").all_dispatched()
     pier = classes["pc40"]  # berths at small piers; 1.8 m draft, needs 2.34 m
     water = {"port-pp-gayam": (2.0, "shallow at low tide"), "port-mes": (None, "exposed")}
     problem = build_problem(scenario, arch, kit, classes, vessels, keel_ratio=1.3, water=water)

@@ -19,7 +19,7 @@ from tests.routing.check import check_plan
 
 CLASSES = load_fleet(DATA / "fleet.toml")
 VESSELS = load_vessels(DATA / "fleet.toml", CLASSES)
-SCENARIO = load_scenario(DATA / "scenarios" / "pemilu2024.toml")
+SCENARIO = load_scenario(DATA / "scenarios" / "pemilu2024.toml").all_dispatched()
 
 
 @pytest.fixture(scope="module")

@@ -96,7 +96,7 @@ def test_return_waits_for_the_boxes_and_reports_them_in_the_document(
     ready = datetime.fromisoformat("2024-02-20T08:00:00+07:00")
     raw |= {"ready": {"35.29.23": ready}, "vessels": ["km-sabuk-nusantara-92"]}
     raw |= {"villages": [v.code for v in arch.villages.values() if v.district_code == "35.29.23"]}
-    problem = build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+    problem = build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
     plan = make_plan(
         problem, sea_matrices, options=SolveOptions(seed=1, max_iterations=100), path=sea_path
     )
@@ -117,7 +117,7 @@ def test_ppk_offices_default_and_bad_override(arch, kit, sea_areas) -> None:
         raw = tomllib.load(fh)
     raw["ppk_offices"] = {"35.29.23": "35.29.24.2001"}  # a village of another district
     with pytest.raises(DataError) as err:
-        build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+        build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
     assert [p.path for p in err.value.problems] == ["/ppk_offices/35.29.23"]
     raw = {**raw, "direction": "sideways"}
     with pytest.raises(DataError) as err:
@@ -131,7 +131,7 @@ def test_ppk_offices_default_and_bad_override(arch, kit, sea_areas) -> None:
 @pytest.fixture(scope="module")
 def outbound(arch, kit, sea_areas, sea_matrices, sea_path):
     problem = build_problem(
-        load_scenario(DATA / "scenarios" / "pemilu2024.toml"),
+        load_scenario(DATA / "scenarios" / "pemilu2024.toml").all_dispatched(),
         arch,
         kit,
         CLASSES,
@@ -315,7 +315,7 @@ def test_a_replan_of_a_replan_keeps_deliveries_cargo_and_the_vessel_out(
     with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
         raw = tomllib.load(fh)
     raw, out = apply_change(raw, {"out_of_service": [{"vessel": LST, "from": as_of.isoformat()}]})
-    changed = build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+    changed = build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
     opts = SolveOptions(seed=1, max_iterations=1500)
     first = replan(
         changed,
@@ -332,7 +332,7 @@ def test_a_replan_of_a_replan_keeps_deliveries_cargo_and_the_vessel_out(
     # Again, with no new events and no new change: the scenario still has the ship out.
     raw2, out2 = apply_change(raw, {})
     assert out2 == {} and LST in raw2["out_of_service"]
-    again = build_problem(parse_scenario(raw2), arch, kit, CLASSES, VESSELS, sea_areas)
+    again = build_problem(parse_scenario(raw2).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
     second = replan(again, doc1, [], sea_matrices, options=opts, path=sea_path)
     check_plan(second.plan, land=sea_land)
     assert second.state.as_of == first.state.as_of
@@ -356,7 +356,7 @@ def test_out_of_service_in_a_scenario_shortens_or_removes_the_vessel(arch, kit, 
         raw = tomllib.load(fh)
     start = raw["planning_start"]
     raw["out_of_service"] = {LST: start, "kal-28-1": "2024-02-07T06:00:00+07:00"}
-    problem = build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+    problem = build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
     vessels = {v.id: v for v in problem.vessels}
     assert LST not in vessels  # out before its window opens: no part in the plan
     assert vessels["kal-28-1"].available_until == datetime.fromisoformat(
@@ -364,9 +364,9 @@ def test_out_of_service_in_a_scenario_shortens_or_removes_the_vessel(arch, kit, 
     )
     raw["out_of_service"] = {"ghost": start, "kal-28-1": "soon"}
     with pytest.raises(DataError) as err:
-        build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+        build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
     assert [p.path for p in err.value.problems] == ["/out_of_service/kal-28-1"]
     raw["out_of_service"] = {"ghost": start}
     with pytest.raises(DataError) as err:
-        build_problem(parse_scenario(raw), arch, kit, CLASSES, VESSELS, sea_areas)
+        build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
     assert [p.path for p in err.value.problems] == ["/out_of_service/ghost"]
