@@ -14,7 +14,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import shapely
@@ -275,6 +275,7 @@ def risk_model(
         )
     matrices, _ = sea(inputs, problem)
     horizon = max(c.deadline for c in problem.consignments) - problem.start
+    problem, onward = _as_booked(problem, document)
     replan = None
     if replan_breakdowns:
         replan = _risk_replan(matrices, document, replan_iterations)
@@ -288,7 +289,31 @@ def risk_model(
         horizon_days=max(1, horizon.days + 8),  # room for holds past the last deadline
         breakdowns=breakdowns,
         replan=replan,
+        onward=onward,
     )
+
+
+def _as_booked(problem: Problem, document: PlanDocument) -> tuple[Problem, dict[str, float]]:
+    """A two-echelon plan as the risk simulation takes it: the sailings run as timetabled (their
+    holds are not sampled), so a local boat's cargo is released at its hub at the sailing's
+    arrival plus the transfer, and the kits taken on by road or at the hub arrive as planned."""
+    if not document.sailings:
+        return problem, {}
+    hubs = {h.landing_id: h for h in problem.hubs}
+    released = {}
+    for b in document.sailings:
+        for load in b.loads:
+            arrival = next(c.arrival for c in b.calls if c.stop_id == load.stop_id)
+            ready = arrival + timedelta(seconds=hubs[load.stop_id].transfer_s)
+            released |= dict.fromkeys(load.consignments, ready)
+    problem = dataclasses.replace(
+        problem,
+        consignments=tuple(
+            dataclasses.replace(c, release=released[c.id]) if c.id in released else c
+            for c in problem.consignments
+        ),
+    )
+    return problem, {o.consignment: float(problem.seconds(o.arrive)) for o in document.onward}
 
 
 @dataclass(frozen=True)
@@ -319,7 +344,7 @@ class _RiskReplan:
             )
         except RoutingError:
             return {}
-        return dict(result.plan.delivered)
+        return {**result.kept, **result.plan.delivered}
 
 
 def _risk_replan(
@@ -356,7 +381,7 @@ def closures_replay(
             path=path,
             detour=detours(inputs, closed),
         )
-        return {**result.state.delivered, **result.plan.delivered}
+        return {**result.state.delivered, **result.kept, **result.plan.delivered}
 
     report = stress.replay(problem, document, episodes, replan_with, progress=progress)
     report["iterations"] = iterations

@@ -55,6 +55,8 @@ class Replan:
     state: FieldState
     diff: dict[str, Any]
     gone: tuple[str, ...]  # vessels out of service at the re-plan time
+    # two echelons: consignments left on their booked sailing and hub as planned -> handover
+    kept: dict[str, datetime] = dataclasses.field(default_factory=dict)
 
 
 def _t(raw: str) -> datetime:
@@ -139,8 +141,12 @@ def replan(
             source=problem.name,
         )
     state = field_state(document, events, as_of)
+    riding: dict[str, datetime] = {}
+    if problem.hubs:  # two echelons: what stays on its sailing; the dispatched part is planned
+        broken = set(out_of_service or ())
+        problem, riding = _off_the_sailings(problem, document, state.as_of, broken)
     out_of_service = dict(out_of_service or {})
-    planned = {v.vessel_id for v in document.voyages}
+    planned = {v.vessel_id for v in document.voyages if v.hub is None}
     known = {x.id for x in problem.vessels} | planned
     unknown = [v for v in out_of_service if v not in known]
     if unknown:
@@ -212,7 +218,49 @@ def replan(
         resumes=resumes,
         detour=detour,
     )
-    return Replan(plan, state, diff(document, plan, state), tuple(sorted(gone)))
+    changes = diff(document, plan, state, kept=set(riding))
+    return Replan(plan, state, changes, tuple(sorted(gone)), riding)
+
+
+def _off_the_sailings(
+    problem: Problem, document: PlanDocument, as_of: datetime, broken: set[str]
+) -> tuple[Problem, dict[str, datetime]]:
+    """A two-echelon plan re-planned: the consignments of a booked sailing that has not left
+    and that the problem's forecast now holds (``routing.echelon.booking``'s rule) go back to
+    the dispatched vessels, released at the depot at ``as_of``; the rest stay on their sailing,
+    local boat or road as planned (kept, with their planned handover). The local boats and the
+    roads are not re-planned: what a local boat out of service (``broken``) would have handed
+    over goes to the dispatched vessels too."""
+    handover = {o.consignment: o.arrive for o in document.onward}
+    for v in document.voyages:
+        if v.hub is not None and v.vessel_id not in broken:
+            for st in v.stops:
+                handover |= (
+                    dict.fromkeys(st.consignments, st.work_end) if st.kind == "landing" else {}
+                )
+    areas = problem.sailing_areas
+    kept: dict[str, datetime] = {}
+    for b in document.sailings:
+        leave, reach = b.calls[0].departure, b.calls[-1].arrival
+        held = leave >= as_of and any(
+            f.wave_m > problem.sailing_max_wave_m
+            and f.area_id in areas.get(b.trip_id, ())
+            and f.start < reach
+            and f.end > leave
+            for f in problem.forecast
+        )
+        if not held:
+            for h in b.loads:
+                kept |= {c: handover[c] for c in h.consignments if c in handover}
+    rest = dataclasses.replace(
+        problem,
+        vessels=problem.dispatched,
+        consignments=tuple(c for c in problem.consignments if c.id not in kept),
+        hubs=(),
+        sailings=(),
+        sailing_areas={},
+    )
+    return rest, kept
 
 
 def _old_trips(
@@ -243,8 +291,12 @@ def _handovers(voyages: Sequence[Voyage]) -> dict[str, tuple[str, datetime, str]
     return out
 
 
-def diff(document: PlanDocument, plan: Plan, state: FieldState) -> dict[str, Any]:
-    """What the new plan changes against the old one, consignment by consignment."""
+def diff(
+    document: PlanDocument, plan: Plan, state: FieldState, *, kept: set[str] | None = None
+) -> dict[str, Any]:
+    """What the new plan changes against the old one, consignment by consignment (``kept``:
+    left as planned on their sailing and hub, as delivered ones are)."""
+    kept = kept or set()
     village = {c.id: c.village_code for c in plan.problem.consignments}
     old = _handovers(document.voyages)
     new = {
@@ -263,7 +315,7 @@ def diff(document: PlanDocument, plan: Plan, state: FieldState) -> dict[str, Any
     moved, retimed, dropped, added = [], [], [], []
     unchanged = 0
     for cid in sorted(set(old) | set(new)):
-        if cid in state.delivered:
+        if cid in state.delivered or cid in kept:
             continue
         o, n = old.get(cid), new.get(cid)
         if o and n:

@@ -148,6 +148,7 @@ class Model:
     # the rest planned again from a breakdown: (problem with the run's weather, the run's field
     # events until then, vessels out of service from, as of) -> handover times
     replan: Replanner | None = None
+    onward: dict[str, float] = dataclasses.field(default_factory=dict)  # two echelons: road, hub
 
     @property
     def h5(self) -> datetime:
@@ -228,7 +229,7 @@ def one_run(model: Model, rng: np.random.Generator) -> dict[str, float]:
     c = model.climate
     # The scenario's own forecast stays; the sampled spells come on top of it.
     forecast = (*p.forecast, *sample_weather(model, rng))
-    done: dict[str, float] = {}
+    done: dict[str, float] = dict(model.onward)  # by road or at a hub, as planned
     broken: dict[str, datetime] = {}
     timed: dict[str, Voyage] = {}
     by_vessel = {r.vessel_id: r for r in model.routes}

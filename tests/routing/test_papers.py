@@ -43,8 +43,10 @@ RENDER_SCALE = 3  # 216 dpi: a 30 mm QR code of version 8 gets about 4 px per mo
 
 @pytest.fixture(scope="module")
 def document(inputs) -> PlanDocument:
-    """The bundled 2024 scenario planned under a small iteration budget."""
-    problem = pipeline.problem_for(inputs, load_scenario(DATA / "scenarios" / "pemilu2024.toml"))
+    """The bundled 2024 scenario, every vessel dispatched, planned under a small iteration
+    budget."""
+    scenario = load_scenario(DATA / "scenarios" / "pemilu2024.toml").all_dispatched()
+    problem = pipeline.problem_for(inputs, scenario)
     run = pipeline.plan(inputs, problem, seed=1, iterations=150)
     return PlanDocument.from_json(run.document)
 

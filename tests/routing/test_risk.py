@@ -142,9 +142,14 @@ def test_the_same_seed_gives_the_same_bytes_on_one_process_or_two(inputs, planne
     assert 0.0 < one["every_district_on_time"] < 1.0
 
 
-def test_runs_that_break_down_are_planned_again_by_the_replanner(inputs, planned) -> None:
+def test_runs_that_break_down_are_planned_again_by_the_replanner(inputs) -> None:
     """With breakdowns every run (a class mean of one hour between breakdowns), what the
-    broken-down vessels had not delivered is lost without re-plans and partly saved with."""
+    broken-down vessels had not delivered is lost without re-plans and partly saved with (every
+    vessel dispatched: a two-echelon plan's local boats and roads are not re-planned)."""
+    scenario = load_scenario(SCENARIO).all_dispatched()
+    problem = pipeline.problem_for(inputs, scenario)
+    run = pipeline.plan(inputs, problem, seed=0, iterations=300, seconds=None)
+    planned = (scenario, problem, PlanDocument.from_json(run.document))
     raw = _calm(_raw_climate())
     raw["breakdowns"] = {k: 1 for k in raw["breakdowns"] if k not in ("status", "source")}
     model = _model(inputs, planned, raw, breakdowns=True)

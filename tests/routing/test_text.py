@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_reason_code_the_engine_gives_is_in_the_catalogue() -> None:
-    emitted = set(explain.ORDER) | {"FLEET_EXHAUSTED", "TRADE_OFF"}
+    emitted = set(explain.ORDER) | {"FLEET_EXHAUSTED", "TRADE_OFF", "NO_SAILING"}
     assert set(get_args(ReasonCode)) == emitted
     assert set(text.reason_codes()) == emitted
     for code, entry in text.catalogue()["reasons"].items():
