@@ -300,7 +300,7 @@ def _as_booked(problem: Problem, document: PlanDocument) -> tuple[Problem, dict[
     if not document.sailings:
         return problem, {}
     hubs = {h.landing_id: h for h in problem.hubs}
-    released = {}
+    released: dict[str, datetime] = {}
     for b in document.sailings:
         for load in b.loads:
             arrival = next(c.arrival for c in b.calls if c.stop_id == load.stop_id)

@@ -14,6 +14,13 @@ from routing.inputs.geodata import Archipelago, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+TWO_ECHELON_KEYS = ("timetable", "hubs", "sailing_max_wave_m")
+
+
+def all_dispatched(raw: dict) -> dict:
+    """A scenario as written (TOML or JSON) without its timetable and hubs: every vessel
+    dispatched, for the tests of what a dispatched vessel's voyage does."""
+    return {k: v for k, v in raw.items() if k not in TWO_ECHELON_KEYS}
 
 
 @pytest.fixture(scope="session")

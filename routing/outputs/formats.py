@@ -151,6 +151,21 @@ FORMATS: dict[str, Format] = {
             default=False,
         ),
         Format(
+            "sailings.html",
+            "text/html; charset=utf-8",
+            "Consignment notes of the booked scheduled sailings, for the purser and the "
+            "receiving district office",
+            "routing.outputs.sailings:notes_html",
+            default=False,
+        ),
+        Format(
+            "sailings.csv",
+            "text/csv; charset=utf-8",
+            "The booked scheduled sailings, one row per consignment",
+            "routing.outputs.sailings:sailings_csv",
+            default=False,
+        ),
+        Format(
             "papers.html",
             "text/html; charset=utf-8",
             "A vessel's voyage papers as an HTML page to print",

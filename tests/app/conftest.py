@@ -17,7 +17,7 @@ from app import db
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import DATA
+from tests.conftest import DATA, all_dispatched
 
 PG_BASE = "postgresql+psycopg://root@127.0.0.1:5432/test"
 
@@ -110,7 +110,7 @@ def _sapudi() -> dict:
     from routing.outputs.export import jsonable
 
     with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
-        scenario = jsonable(tomllib.load(fh))
+        scenario = all_dispatched(jsonable(tomllib.load(fh)))
     villages = ["35.29.20.2001", "35.29.20.2002"]
     return {**scenario, "name": "sapudi", "villages": villages, "vessels": ["kmp-dbs-3"]}
 

@@ -6,7 +6,7 @@ import tomllib
 
 from routing.outputs.export import jsonable
 from tests.app.conftest import wait_done
-from tests.conftest import DATA
+from tests.conftest import DATA, all_dispatched
 
 LST = "kri-teluk-bintuni-520"
 
@@ -135,7 +135,7 @@ def test_return_plan_weather_and_sea_areas(service) -> None:
         "wave_m": 3.0,
     }
     with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
-        raw = jsonable(tomllib.load(fh))
+        raw = all_dispatched(jsonable(tomllib.load(fh)))
     wet = _plan(
         client, keys, {"scenario": {**raw, "forecast": [storm]}, "iterations": 300, "seed": 1}
     )

@@ -17,10 +17,10 @@ from app.main import create_app
 from routing.inputs.schema import MAX_FIXED_COST_IDR, MAX_SHIP_HOUR_IDR
 from routing.outputs.export import jsonable
 from tests.app.conftest import wait_done
-from tests.conftest import DATA
+from tests.conftest import DATA, all_dispatched
 
 with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
-    PEMILU = jsonable(tomllib.load(fh))
+    PEMILU = all_dispatched(jsonable(tomllib.load(fh)))
 SMALL = {**PEMILU, "name": "sapudi", "villages": ["35.29.20.2001", "35.29.20.2002"]}
 SMALL["vessels"] = ["kmp-dbs-3"]
 PROBLEM_JSON = "application/problem+json"

@@ -44,10 +44,10 @@ from routing.outputs.export import jsonable
 from testkit import localserver
 from tests.app.conftest import PG_BASE
 from tests.browser import common
-from tests.conftest import DATA
+from tests.conftest import DATA, all_dispatched
 
 with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
-    PEMILU = jsonable(tomllib.load(fh))
+    PEMILU = all_dispatched(jsonable(tomllib.load(fh)))
 SMALL = {**PEMILU, "name": "sapudi", "villages": ["35.29.20.2001", "35.29.20.2002"]}
 SMALL["vessels"] = ["kmp-dbs-3"]
 PROBLEM_JSON = "application/problem+json"

@@ -32,10 +32,10 @@ from routing.inputs.scenario import scenario_toml
 from routing.outputs.export import jsonable
 from testkit import localserver
 from tests.app.conftest import PG_BASE, wait_done
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, all_dispatched
 
 with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
-    PEMILU = jsonable(tomllib.load(fh))
+    PEMILU = all_dispatched(jsonable(tomllib.load(fh)))
 
 
 def _small(name: str, n_villages: int = 3) -> dict:

@@ -26,7 +26,7 @@ from tests.browser.common import (
     server_env,
     set_clock,
 )
-from tests.conftest import DATA, assert_valid_plan
+from tests.conftest import DATA, all_dispatched, assert_valid_plan
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_dashboard_shows_closed_sea_areas_and_weather_holds(server) -> None:
 
     base, keys, _ = server
     with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
-        raw = jsonable(tomllib.load(fh))
+        raw = all_dispatched(jsonable(tomllib.load(fh)))
     # 3 m waves in the strait off Kalianget for the first 12 hours: only the landing ship sails.
     raw["forecast"] = [
         {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,8 @@ from routing import pipeline
 from routing.domain import WaveForecast
 from routing.echelon.booking import book
 from routing.inputs.scenario import load_scenario
+from routing.outputs.formats import Context, get
+from routing.plandoc import PlanDocument
 from tests.conftest import DATA
 from tests.routing.check import check_plan
 
@@ -186,3 +189,21 @@ def test_a_sailing_past_its_cutoff_is_not_booked(inputs, scenario):
     booked = book(problem, matrices)
     assert all(s.key != "eb3c-out@2024-02-05" for s, _ in booked.ride.values())
     assert any(s.key == "eb3c-out@2024-02-08" for s, _ in booked.ride.values())
+
+
+def test_consignment_notes_list_every_booked_consignment_in_both_languages(bundled, inputs):
+    document = PlanDocument.from_json(bundled.document)
+    booked = [m for s in document.sailings for h in s.loads for m in h.manifest]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(get("sailings.csv").render(document, Context(lambda: None)).decode())
+        )
+    )
+    assert [r["consignment"] for r in rows] == [m.consignment for m in booked]
+    assert all(r["village_name"] and r["hub_name"] for r in rows)
+    for lang, title, day in (("id", "SURAT MUATAN", "Senin"), ("en", "CONSIGNMENT NOTE", "Monday")):
+        page = get("sailings.html").render(document, Context(lambda: None, lang=lang)).decode()
+        assert page.count("<section>") == len(document.sailings)
+        assert title in page and day in page and "WIB" in page
+        for m in booked:
+            assert m.village_name in page or m.village_name.replace("'", "&#39;") in page

@@ -62,7 +62,9 @@ def made(arch, kit, sea_areas, sea_matrices, sea_path):
         }
     ]
     raw["closed_landings"] = [{"landing": "port-mes", "from": "2024-02-05T06:00:00+07:00"}]
-    problem = build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
+    problem = build_problem(
+        parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas
+    )
     plan = make_plan(
         problem, sea_matrices, options=SolveOptions(seed=1, max_iterations=100), path=sea_path
     )
@@ -109,7 +111,9 @@ def test_a_replan_and_a_capacity_result_read_back_to_themselves(
     raw, out = apply_change(
         _raw(), {"out_of_service": [{"vessel": other, "from": stops[0]["departure"]}]}
     )
-    changed = build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
+    changed = build_problem(
+        parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas
+    )
     result = replan(
         changed,
         PlanDocument.from_json(doc),

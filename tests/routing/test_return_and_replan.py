@@ -96,7 +96,9 @@ def test_return_waits_for_the_boxes_and_reports_them_in_the_document(
     ready = datetime.fromisoformat("2024-02-20T08:00:00+07:00")
     raw |= {"ready": {"35.29.23": ready}, "vessels": ["km-sabuk-nusantara-92"]}
     raw |= {"villages": [v.code for v in arch.villages.values() if v.district_code == "35.29.23"]}
-    problem = build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
+    problem = build_problem(
+        parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas
+    )
     plan = make_plan(
         problem, sea_matrices, options=SolveOptions(seed=1, max_iterations=100), path=sea_path
     )
@@ -315,7 +317,9 @@ def test_a_replan_of_a_replan_keeps_deliveries_cargo_and_the_vessel_out(
     with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
         raw = tomllib.load(fh)
     raw, out = apply_change(raw, {"out_of_service": [{"vessel": LST, "from": as_of.isoformat()}]})
-    changed = build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
+    changed = build_problem(
+        parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas
+    )
     opts = SolveOptions(seed=1, max_iterations=1500)
     first = replan(
         changed,
@@ -332,7 +336,9 @@ def test_a_replan_of_a_replan_keeps_deliveries_cargo_and_the_vessel_out(
     # Again, with no new events and no new change: the scenario still has the ship out.
     raw2, out2 = apply_change(raw, {})
     assert out2 == {} and LST in raw2["out_of_service"]
-    again = build_problem(parse_scenario(raw2).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
+    again = build_problem(
+        parse_scenario(raw2).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas
+    )
     second = replan(again, doc1, [], sea_matrices, options=opts, path=sea_path)
     check_plan(second.plan, land=sea_land)
     assert second.state.as_of == first.state.as_of
@@ -356,7 +362,9 @@ def test_out_of_service_in_a_scenario_shortens_or_removes_the_vessel(arch, kit, 
         raw = tomllib.load(fh)
     start = raw["planning_start"]
     raw["out_of_service"] = {LST: start, "kal-28-1": "2024-02-07T06:00:00+07:00"}
-    problem = build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
+    problem = build_problem(
+        parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas
+    )
     vessels = {v.id: v for v in problem.vessels}
     assert LST not in vessels  # out before its window opens: no part in the plan
     assert vessels["kal-28-1"].available_until == datetime.fromisoformat(

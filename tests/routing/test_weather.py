@@ -30,7 +30,9 @@ MASALEMBU = "35.29.23"
 
 def _problem(arch, kit, sea_areas, **changes):
     raw = {**RAW, **changes}
-    return build_problem(parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas)
+    return build_problem(
+        parse_scenario(raw).all_dispatched(), arch, kit, CLASSES, VESSELS, sea_areas
+    )
 
 
 def _storm(area: str, hours: float, wave_m: float = 3.0, start: datetime = START) -> dict:
