@@ -3,6 +3,8 @@ process), and a plan's files written to a folder (the command line and batches).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
 import socket
@@ -28,13 +30,17 @@ from routing.plandoc import PlanDocument
 def inputs(settings: Settings, *, hazard_changes: bool = False) -> Inputs:
     """What the planning pipeline needs besides a scenario, from the settings' data folder;
     with ``hazard_changes`` (the service), the hazards in force are the file's with the changes
-    made through the API (``app.hazards.service``), else the file's."""
-    in_force = None
-    if hazard_changes:
-        from app.hazards import service as hazards
+    made through the API (``app.hazards.service``), else the file's, and a scenario's timetable
+    is a stored feed's id or a bundled feed's name (else also a feed's folder)."""
+    if not hazard_changes:
+        return load_inputs(settings.data_dir, cache_dir=settings.matrix_cache_dir)
+    from app.hazards import service as hazards
+    from app.timetables import service as timetables
 
-        in_force = hazards.in_force(settings).hazards
-    return load_inputs(settings.data_dir, cache_dir=settings.matrix_cache_dir, in_force=in_force)
+    in_force = hazards.in_force(settings).hazards
+    given = load_inputs(settings.data_dir, cache_dir=settings.matrix_cache_dir, in_force=in_force)
+    # the service's scenarios name a stored feed or a bundled one, never a server path
+    return dataclasses.replace(given, timetable=functools.partial(timetables.resolve, settings))
 
 
 def write_plan(

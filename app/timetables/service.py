@@ -149,3 +149,22 @@ def get(
     out = _summary(row.id, row.name, row.created_at, feed)
     out["sailings"] = [s.to_json() for s in feed.sailings(first, last)]
     return out
+
+
+def resolve(settings: Settings, name: str) -> Timetable:
+    """A scenario's ``timetable`` in the service: a stored feed's id (POST /timetables) or a
+    feed the data folder carries, by its folder's name; never a path on the server."""
+    t = db.timetables
+    with db.engine_for(settings.database).connect() as conn:
+        row = conn.execute(select(t.c.files).where(t.c.id == name)).first()
+    if row is not None:
+        return _checked(settings, json.loads(row.files))
+    bundled = data.DataFiles(settings.data_dir).timetables_dir
+    known = sorted(p.name for p in bundled.glob("*") if p.is_dir())
+    if name not in known:
+        why = (
+            f"no timetable {name!r}: give a stored feed's id (GET /timetables) or a bundled "
+            f"feed ({', '.join(known) or 'none'})"
+        )
+        raise DataError([Issue("unknown_timetable", "/timetable", why)], source=name)
+    return data.timetable_feed(settings.data_dir, name)

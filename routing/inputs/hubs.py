@@ -101,7 +101,7 @@ def hub_boats(
                         available_from,
                         available_until,
                         f"{office}'s local boat at the hub (scenario; count assumed)",
-                        f"{office} {k} ({classes[cid].name})",
+                        f"{office} {k}",
                     )
                 )
     return out

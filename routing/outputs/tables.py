@@ -71,7 +71,7 @@ def _t(when: datetime) -> str:
 
 def manifests(document: PlanDocument, context: Context) -> bytes:
     """``manifests.csv``: one row per consignment handed over (or collected, returning), by
-    vessel and trip in stop order."""
+    vessel and trip in stop order, then those taken on by road or handed over at a hub."""
     rows = []
     for v in document.voyages:
         for n, s in enumerate(v.stops):
@@ -104,7 +104,22 @@ def manifests(document: PlanDocument, context: Context) -> bytes:
                         _t(c.deadline),
                     ]
                 )
-    return _csv(MANIFEST_COLUMNS, rows)
+    return _csv(MANIFEST_COLUMNS, rows + _onward_rows(document))
+
+
+def _onward_rows(document: PlanDocument) -> list[list[Any]]:
+    """Two echelons: the kits taken on from their hub by road (``operation`` "road") or handed
+    over at the hub itself ("hub"), after the booked sailing; no vessel, trip or stop."""
+    items = {m.consignment: m for s in document.sailings for h in s.loads for m in h.manifest}
+    rows = []
+    for o in document.onward:
+        c = items[o.consignment]
+        place = [o.hub, _name(o.hub_name), c.village_code, _name(c.village_name)]
+        district = [c.district_code or "", _name(c.district_name), "", ""]
+        load = [c.consignment, c.tps, c.ballot_boxes, c.weight_kg, c.volume_m3, o.mode, ""]
+        rows.append(["", "", "", "", *place, *district, *load, _t(o.depart), _t(o.arrive)])
+        rows[-1].append(_t(c.deadline))
+    return rows
 
 
 def _villages(stop: Stop) -> str:

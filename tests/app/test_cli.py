@@ -123,8 +123,8 @@ def test_plan_writes_every_file_and_serves_all_villages(tmp_path: Path) -> None:
         for s in v["stops"]
         if s["kind"] == "landing"
         for c in s["village_codes"]
-    }
-    assert len(villages) == 88
+    } | {o["village"]["code"] for o in doc["onward"]}  # by road or at a hub, off a sailing
+    assert len(villages) == 88 and doc["sailings"]
     stop = next(s for v in doc["voyages"] for s in v["stops"] if s["kind"] == "landing")
     assert stop["arrival"].endswith("+07:00") and {"load_kg", "load_m3", "tps", "id"} <= set(stop)
     leg = doc["voyages"][0]["legs"][0]

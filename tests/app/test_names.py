@@ -21,10 +21,14 @@ from fastapi.testclient import TestClient
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
+from routing.outputs.export import jsonable
 from tests.app.conftest import wait_done
 from tests.app.test_cli import run
-from tests.conftest import DATA
+from tests.conftest import DATA, all_dispatched
 
+SCENARIO = all_dispatched(
+    jsonable(tomllib.loads((DATA / "scenarios" / "pemilu2024.toml").read_text(encoding="utf-8")))
+)
 FLEET_NAMES = {
     v["id"]: v["name"]
     for v in tomllib.loads((DATA / "fleet.toml").read_text(encoding="utf-8"))["vessels"]
@@ -35,7 +39,8 @@ FLEET_NAMES = {
 def planned(
     tmp_path_factory: pytest.TempPathFactory, network_cache: Path
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]], dict[str, Any]]]:
-    """The 2024 plan made through the service (SQLite), with a viewer and a planner key."""
+    """The 2024 plan made through the service (SQLite), every vessel dispatched (so that every
+    village is handed over by a vessel of data/fleet.toml), with a viewer and a planner key."""
     tmp = tmp_path_factory.mktemp("names")
     database = f"sqlite:///{tmp}/names.db"
     settings = Settings(data_dir=DATA, cache_dir=network_cache, database_url=database)
@@ -43,7 +48,7 @@ def planned(
         keys = {role: {"X-API-Key": create_key(database, role)} for role in ("planner", "viewer")}
         r = client.post(
             "/plans",
-            json={"bundled": "pemilu2024", "iterations": 300, "seed": 1},
+            json={"scenario": SCENARIO, "iterations": 300, "seed": 1},
             headers=keys["planner"],
         )
         assert r.status_code == 202, r.text

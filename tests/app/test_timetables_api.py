@@ -6,8 +6,11 @@ body; a viewer may read but not upload."""
 from __future__ import annotations
 
 import io
+import tomllib
 import zipfile
 
+from routing.outputs.export import jsonable
+from tests.app.conftest import wait_done
 from tests.conftest import DATA
 
 FEED = DATA / "timetables" / "sumenep-2024"
@@ -88,3 +91,48 @@ def test_what_is_not_a_feeds_zip_is_refused_naming_the_body(service) -> None:
         assert r.json()["errors"][0]["path"] == "/body", r.text
     r = client.post("/timetables", content=_zip(), headers={**keys["viewer"], **ZIP})
     assert r.status_code == 403
+
+
+def test_a_plan_books_the_sailings_of_an_uploaded_feed_or_a_bundled_one(service) -> None:
+    """A scenario names a stored feed by its id, or a bundled feed by name; the uploaded feed
+    without the pioneer sailings sends Masalembu's kits on a dispatched vessel; a path on the
+    server is no timetable."""
+    client, keys = service
+    with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
+        raw = jsonable(tomllib.load(fh))
+    masalembu = {**raw, "name": "masalembu", "villages": ["35.29.23.2001", "35.29.23.2002"]}
+    no_pioneer = {
+        name: "\n".join(
+            line
+            for line in (FEED / name).read_text(encoding="utf-8").splitlines()
+            if not line.startswith(("sn-20240203", "sn92-20240209", "pioneer-", "r16,"))
+        )
+        + "\n"
+        for name in ("trips.txt", "stop_times.txt", "cargo.txt", "calendar_dates.txt")
+    }
+    up = client.post("/timetables", content=_zip(no_pioneer), headers={**keys["planner"], **ZIP})
+    assert up.status_code == 201, up.text
+    plans = {}
+    for feed in ("sumenep-2024", up.json()["id"]):
+        body = {"scenario": {**masalembu, "timetable": feed}, "iterations": 100, "seed": 1}
+        r = client.post("/plans", json=body, headers=keys["planner"])
+        assert r.status_code == 202, r.text
+        done = wait_done(client, r.headers["location"], keys["viewer"])
+        assert done["phase"] == "completed", done
+        plans[feed] = client.get(r.headers["location"], headers=keys["viewer"]).json()["result"]
+    bundled, uploaded = plans["sumenep-2024"], plans[up.json()["id"]]
+    assert [s["trip_id"] for s in bundled["sailings"]] == ["sn92-20240209"]
+    assert not any(v["hub"] is None for v in bundled["voyages"])
+    assert uploaded["sailings"] == [] and {o["code"] for o in uploaded["off_sailings"]} == {
+        "no_sailing"
+    }
+    assert any(v["hub"] is None and v["trips"] for v in uploaded["voyages"])
+    for bad in ("/etc", "../timetables/sumenep-2024", "nope"):
+        r = client.post(
+            "/plans",
+            json={"scenario": {**masalembu, "timetable": bad}, "iterations": 10},
+            headers=keys["planner"],
+        )
+        assert r.status_code == 422, r.text
+        paths = {e["path"] for e in r.json()["errors"]}
+        assert paths & {"/scenario/timetable", "/timetable"}, r.text
