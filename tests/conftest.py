@@ -23,6 +23,16 @@ def all_dispatched(raw: dict) -> dict:
     return {k: v for k, v in raw.items() if k not in TWO_ECHELON_KEYS}
 
 
+def dispatched_2024() -> dict:
+    """The bundled 2024 scenario as JSON, every vessel dispatched (``all_dispatched``)."""
+    import tomllib
+
+    from routing.outputs.export import jsonable
+
+    with (DATA / "scenarios" / "pemilu2024.toml").open("rb") as fh:
+        return all_dispatched(jsonable(tomllib.load(fh)))
+
+
 @pytest.fixture(scope="session")
 def arch() -> Archipelago:
     return load_dataset(DATA / "islands")

@@ -154,7 +154,8 @@ def test_every_output_names_every_village_served_and_every_vessel_used(
 def _trips_by_vessel(rows: list[dict[str, Any]], key: str = "trip") -> dict[str, set[int]]:
     out: dict[str, set[int]] = defaultdict(set)
     for r in rows:
-        out[r["vessel_id"]].add(int(r[key]))
+        if r["vessel_id"]:  # not the kits taken on by road or at a hub
+            out[r["vessel_id"]].add(int(r[key]))
     return out
 
 

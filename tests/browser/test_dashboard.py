@@ -26,7 +26,7 @@ from tests.browser.common import (
     server_env,
     set_clock,
 )
-from tests.conftest import DATA, all_dispatched, assert_valid_plan
+from tests.conftest import DATA, all_dispatched, assert_valid_plan, dispatched_2024
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,8 @@ def server(tmp_path_factory, network_cache):
     env = server_env(tmp, network_cache)
     keys = localserver.create_keys(env)
     with localserver.serving(env) as base:
-        plan = localserver.completed_plan(base, keys)
+        # every vessel dispatched: the villages are handed over by vessels the pages draw
+        plan = localserver.completed_plan(base, keys, scenario=dispatched_2024())
         assert_valid_plan(plan["result"])
         yield base, keys, plan
 
@@ -191,7 +192,7 @@ def test_dashboard_reads_in_either_language_with_names_legend_and_scale(server) 
 
     base, keys, plan = server
     viewer, planner = {"X-API-Key": keys["viewer"]}, {"X-API-Key": keys["planner"]}
-    small = {"bundled": "pemilu2024", "iterations": 100, "seed": 1, "wait": 30}
+    small = {"scenario": dispatched_2024(), "iterations": 100, "seed": 1, "wait": 30}
     capacity = httpx.post(f"{base}/capacity-plans", json=small, headers=planner, timeout=90).json()
     replan = httpx.post(
         f"{base}/plans/{plan['id']}/replan",

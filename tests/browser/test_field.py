@@ -28,6 +28,7 @@ from tests.browser.common import (
     leaks,
     server_env,
 )
+from tests.conftest import dispatched_2024
 
 if TYPE_CHECKING:
     from playwright.sync_api import ViewportSize
@@ -42,7 +43,8 @@ def server(tmp_path_factory, network_cache):
     env = server_env(tmp, network_cache, "field.db")
     keys = localserver.create_keys(env, ("planner", "viewer"))
     with localserver.serving(env) as base:
-        plan = localserver.completed_plan(base, keys)
+        # every vessel dispatched: the villages are handed over by vessels the pages draw
+        plan = localserver.completed_plan(base, keys, scenario=dispatched_2024())
         yield base, dict(env, BALLOT_PUBLIC_URL=base), keys, plan, tmp
 
 
