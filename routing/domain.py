@@ -327,10 +327,6 @@ class Sailing:
     def departure(self) -> datetime:
         return self.calls[0].departure
 
-    def call_at(self, stop_id: str) -> SailingCall | None:
-        """The sailing's call at a stop (its first), or None where it does not call."""
-        return next((c for c in self.calls if c.stop_id == stop_id), None)
-
     @property
     def key(self) -> str:
         """The sailing's id in a plan: its trip and service day (``dbs2-out@2024-02-06``)."""
@@ -374,7 +370,6 @@ class Hub:
     transfer_s: int  # from the ship's arrival until the kits can go on (unloading, sorting)
     road_m: dict[str, float] = field(default_factory=dict)  # landing -> road metres from the hub
     road_speed_kmh: float = 25.0
-    offices: dict[str, str] = field(default_factory=dict)  # boat vessel id -> district office
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from routing.domain import Plan, Problem, SolvedRoute, Vessel
+from routing.echelon.booking import held_by
 from routing.errors import DataError, Issue
 from routing.fieldlog import NOTES, usable_events
 from routing.plandoc import PlanDocument, Voyage
@@ -238,18 +239,10 @@ def _off_the_sailings(
                 handover |= (
                     dict.fromkeys(st.consignments, st.work_end) if st.kind == "landing" else {}
                 )
-    areas = problem.sailing_areas
     kept: dict[str, datetime] = {}
     for b in document.sailings:
         leave, reach = b.calls[0].departure, b.calls[-1].arrival
-        held = leave >= as_of and any(
-            f.wave_m > problem.sailing_max_wave_m
-            and f.area_id in areas.get(b.trip_id, ())
-            and f.start < reach
-            and f.end > leave
-            for f in problem.forecast
-        )
-        if not held:
+        if leave < as_of or held_by(problem, b.trip_id, leave, reach) is None:
             for h in b.loads:
                 kept |= {c: handover[c] for c in h.consignments if c in handover}
     rest = dataclasses.replace(

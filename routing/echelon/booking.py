@@ -16,7 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from routing.domain import Consignment, Hub, OffSailing, Problem, Sailing
+from routing.domain import (
+    Consignment,
+    Hub,
+    OffSailing,
+    Problem,
+    Sailing,
+    SailingCall,
+    WaveForecast,
+)
 from routing.schedule import Daylight
 from routing.sea.matrix import Matrix
 
@@ -94,38 +102,62 @@ def onward_arrival(problem: Problem, way: Way, ready: datetime) -> datetime:
     return problem.at(light.next_open(s) if way.mode != "boat" else s)
 
 
-def _held(problem: Problem, sailing: Sailing, leave: datetime, arrive: datetime) -> str | None:
-    """Why the weather holds a sailing between leaving a depot and reaching a hub (None: it
-    sails)."""
-    areas = set(problem.sailing_areas.get(sailing.trip_id, ()))
-    for f in problem.forecast:
-        over = f.wave_m > problem.sailing_max_wave_m
-        if over and f.area_id in areas and f.start < arrive and f.end > leave:
-            return (
-                f"{sailing.key} is held: {f.wave_m:g} m forecast over {f.area_id}, above "
-                f"the {problem.sailing_max_wave_m:g} m sailing limit"
-            )
-    return None
+def passage(
+    problem: Problem, sailing: Sailing, hub_id: str
+) -> tuple[SailingCall, SailingCall] | None:
+    """A sailing's call at a scenario depot and its first call at a hub after it (None where it
+    does not go from a depot to the hub)."""
+    stops = [c.stop_id for c in sailing.calls]
+    first = next((n for n, s in enumerate(stops) if s in problem.depots), None)
+    if first is None or hub_id not in stops[first + 1 :]:
+        return None
+    return sailing.calls[first], sailing.calls[stops.index(hub_id, first + 1)]
+
+
+def held_by(
+    problem: Problem, trip_id: str, leave: datetime, arrive: datetime
+) -> WaveForecast | None:
+    """The forecast that holds a trip at sea from ``leave`` to ``arrive``: over a sea area its
+    course crosses and above the problem's sailing limit (None: it sails)."""
+    areas = set(problem.sailing_areas.get(trip_id, ()))
+    return next(
+        (
+            f
+            for f in problem.forecast
+            if f.wave_m > problem.sailing_max_wave_m
+            and f.area_id in areas
+            and f.start < arrive
+            and f.end > leave
+        ),
+        None,
+    )
 
 
 def _try(
-    problem: Problem, booked: Booked, sailing: Sailing, c: Consignment, way: Way
+    problem: Problem,
+    booked: Booked,
+    sailing: Sailing,
+    leg: tuple[SailingCall, SailingCall],
+    c: Consignment,
+    way: Way,
 ) -> tuple[str, str] | None:
-    """Why a sailing cannot take a consignment (code, message), or None when it can."""
+    """Why a sailing cannot take a consignment (code, message), or None when it can; ``leg``
+    is its ``passage`` from the depot to the consignment's hub."""
     hub = way.hub
-    leave_at = next(x for x in sailing.calls if x.stop_id in problem.depots)
-    reach = next(
-        x for x in sailing.calls[sailing.calls.index(leave_at) + 1 :] if x.stop_id == hub.landing_id
-    )
+    leave_at, reach = leg
     cutoff = leave_at.departure - timedelta(hours=sailing.cargo.cutoff_h.value)
     if cutoff < max(problem.start, c.release or problem.start):
         return (
             "cutoff",
             f"{sailing.key}: cargo closes {cutoff.isoformat()}, before the kits are ready",
         )
-    held = _held(problem, sailing, leave_at.departure, reach.arrival)
-    if held:
-        return "weather", held
+    held = held_by(problem, sailing.trip_id, leave_at.departure, reach.arrival)
+    if held is not None:
+        return (
+            "weather",
+            f"{sailing.key} is held: {held.wave_m:g} m forecast over {held.area_id}, above "
+            f"the {problem.sailing_max_wave_m:g} m sailing limit",
+        )
     ready = reach.arrival + timedelta(seconds=hub.transfer_s)
     handover = onward_arrival(problem, way, ready)
     if handover > c.deadline:
@@ -162,14 +194,14 @@ def book(problem: Problem, matrices: Mapping[str, Matrix]) -> Booked:
             booked.off[c.id] = OffSailing(c.id, hub.landing_id, "local_boats", why)
             continue
         booked.ways[c.id] = way
-        sailings = [s for s in problem.sailings if _calls_after_depot(problem, s, hub)]
-        if not sailings:
+        legs = [(s, p) for s in problem.sailings if (p := passage(problem, s, hub.landing_id))]
+        if not legs:
             why = f"no sailing of the timetable reaches {hub.landing_id} from a depot in time"
             booked.off[c.id] = OffSailing(c.id, hub.landing_id, "no_sailing", why)
             continue
         failures: dict[str, str] = {}
-        for s in sorted(sailings, key=lambda s: (s.call_at(hub.landing_id).arrival, s.key)):  # type: ignore[union-attr]
-            failed = _try(problem, booked, s, c, way)
+        for s, leg in sorted(legs, key=lambda sl: (sl[1][1].arrival, sl[0].key)):
+            failed = _try(problem, booked, s, leg, c, way)
             if failed is None:
                 booked.ride[c.id] = (s, hub)
                 kg, m3 = booked.used.get(s.key, (0.0, 0.0))
@@ -180,9 +212,3 @@ def book(problem: Problem, matrices: Mapping[str, Matrix]) -> Booked:
             code = next(k for k in REASON_ORDER if k in failures)
             booked.off[c.id] = OffSailing(c.id, hub.landing_id, code, failures[code])
     return booked
-
-
-def _calls_after_depot(problem: Problem, sailing: Sailing, hub: Hub) -> bool:
-    stops = [c.stop_id for c in sailing.calls]
-    first = next((n for n, s in enumerate(stops) if s in problem.depots), None)
-    return first is not None and hub.landing_id in stops[first + 1 :]

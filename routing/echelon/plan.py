@@ -29,7 +29,7 @@ from routing.domain import (
     Reason,
     Unassigned,
 )
-from routing.echelon.booking import Booked, book, onward_arrival
+from routing.echelon.booking import Booked, book, onward_arrival, passage
 from routing.planner import make_plan
 from routing.schedule import PathCoords
 from routing.sea.matrix import Matrix
@@ -57,13 +57,12 @@ def _only(
     )
 
 
-def _ready(booked: Booked, cid: str) -> datetime:
+def _ready(problem: Problem, booked: Booked, cid: str) -> datetime:
     """When a booked consignment can go on from its hub: arrival plus the transfer."""
     sailing, hub = booked.ride[cid]
-    call = next(
-        c for c in reversed(sailing.calls) if c.stop_id == hub.landing_id
-    )  # the hub call after the depot
-    return call.arrival + timedelta(seconds=hub.transfer_s)
+    found = passage(problem, sailing, hub.landing_id)
+    assert found is not None, "a booked sailing goes from a depot to its hub"
+    return found[1].arrival + timedelta(seconds=hub.transfer_s)
 
 
 def _roads(problem: Problem, booked: Booked) -> list[Onward]:
@@ -75,7 +74,7 @@ def _roads(problem: Problem, booked: Booked) -> list[Onward]:
         way = booked.ways[cid]
         if way.mode == "boat":
             continue
-        ready = _ready(booked, cid)
+        ready = _ready(problem, booked, cid)
         arrive = onward_arrival(problem, way, ready)
         if arrive > by_id[cid].deadline:
             booked.drop(by_id[cid], "too_late", f"by {way.mode} from the hub, after the deadline")
@@ -132,7 +131,7 @@ def make_two_echelon_plan(
     booked = book(problem, matrices)
     onward = _roads(problem, booked)
     by_id = {c.id: c for c in problem.consignments}
-    released = {cid: _ready(booked, cid) for cid in booked.ride}
+    released = {cid: _ready(problem, booked, cid) for cid in booked.ride}
     hub_plans = []
     by_boat = [c for c in sorted(booked.ride) if booked.ways[c].mode == "boat"]
     hubs = sorted({booked.ride[c][1].landing_id for c in by_boat})

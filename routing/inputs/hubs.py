@@ -10,7 +10,6 @@ under ``road``, by road. Road lengths are the straight line times the scenario's
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,8 +22,7 @@ from routing.domain import Hub, Sailing, SeaArea, Vessel, VesselClass
 from routing.errors import Issue
 from routing.inputs.geodata import Archipelago
 from routing.inputs.timetable import Timetable
-
-EARTH_RADIUS_M = 6_371_008.8
+from routing.sea.geo import geodesic_m
 
 
 @dataclass(frozen=True)
@@ -39,14 +37,6 @@ class HubSpec:
     road_islands: tuple[str, ...] = ()
     road_speed_kmh: float = 25.0
     road_detour: float = 1.4
-
-
-def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Metres along the great circle between two lon/lat points (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def _slug(text: str) -> str:
@@ -107,9 +97,7 @@ def hub_boats(
     return out
 
 
-def build_hubs(
-    hubs: Sequence[HubSpec], arch: Archipelago, boats: Sequence[Vessel]
-) -> tuple[Hub, ...]:
+def build_hubs(hubs: Sequence[HubSpec], arch: Archipelago) -> tuple[Hub, ...]:
     """The problem's hubs: road metres from each hub to the landings of its road islands."""
     out = []
     for h in hubs:
@@ -117,7 +105,7 @@ def build_hubs(
         at = arch.landing_points[lid]
         islands = set(h.road_islands)
         road = {
-            lp.id: round(great_circle_m(at.lon, at.lat, lp.lon, lp.lat) * h.road_detour, 1)
+            lp.id: round(geodesic_m(at.lon, at.lat, lp.lon, lp.lat) * h.road_detour, 1)
             for lp in arch.landing_points.values()
             if lp.island_code in islands
         }
@@ -128,11 +116,6 @@ def build_hubs(
                 transfer_s=round(h.transfer_h * 3600),
                 road_m=road,
                 road_speed_kmh=h.road_speed_kmh,
-                offices={
-                    b.id: b.name.rsplit(" (", 1)[0].rsplit(" ", 1)[0]
-                    for b in boats
-                    if b.home_depot == lid
-                },
             )
         )
     return tuple(out)

@@ -336,7 +336,7 @@ def build_problem(
         berths=frozenset(
             lp.id for lp in arch.landing_points.values() if lp.registry_name == PUBLIC_PORT_REGISTRY
         ),
-        **_echelons(scenario, arch, timetable, boats, areas, end),
+        **_echelons(scenario, arch, timetable, areas, end),
     )
 
 
@@ -344,13 +344,12 @@ def _echelons(
     scenario: Scenario,
     arch: Archipelago,
     timetable: Timetable | None,
-    boats: list[Vessel],
     areas: Mapping[str, SeaArea],
     end: datetime,
 ) -> dict[str, Any]:
     """The two-echelon part of a problem: hubs, sailings and what holds them (outbound only:
     returning, the boxes go back by the dispatched vessels)."""
-    hubs = build_hubs(scenario.hubs, arch, boats)
+    hubs = build_hubs(scenario.hubs, arch)
     if timetable is None or scenario.direction != "outbound":
         return {"hubs": hubs}
     sailings = window_sailings(

@@ -114,7 +114,7 @@ def _voyage(v: Voyage, by_id: Mapping[str, Consignment], problem: Problem) -> pl
         vessel_name=names.vessel(v.vessel_id),
         vessel_class=v.class_id,
         vessel_class_name=names.vessel_class(v.class_id),
-        hub=next((h.landing_id for h in problem.hubs if h.landing_id == _home(problem, v)), None),
+        hub=_hub_of(problem, v),
         trips=v.trips,
         stops=tuple(_stop(s, by_id, problem) for s in v.stops),
         legs=tuple(
@@ -135,12 +135,13 @@ def _voyage(v: Voyage, by_id: Mapping[str, Consignment], problem: Problem) -> pl
     )
 
 
-def _home(problem: Problem, v: Voyage) -> str | None:
-    return next((x.home_depot for x in problem.vessels if x.id == v.vessel_id), None)
+def _hub_of(problem: Problem, v: Voyage) -> str | None:
+    """The hub a local boat works from (None for a dispatched vessel)."""
+    home = next((x.home_depot for x in problem.vessels if x.id == v.vessel_id), None)
+    return home if any(h.landing_id == home for h in problem.hubs) else None
 
 
-def _sailings(plan: Plan) -> tuple[plandoc.BookedSailing, ...]:
-    by_id = {c.id: c for c in plan.problem.consignments}
+def _sailings(plan: Plan, by_id: Mapping[str, Consignment]) -> tuple[plandoc.BookedSailing, ...]:
     names = plan.problem.names
     out = []
     for b in plan.sailings:
@@ -185,8 +186,7 @@ def _sailings(plan: Plan) -> tuple[plandoc.BookedSailing, ...]:
     return tuple(out)
 
 
-def _onward(plan: Plan) -> tuple[plandoc.OnwardDelivery, ...]:
-    by_id = {c.id: c for c in plan.problem.consignments}
+def _onward(plan: Plan, by_id: Mapping[str, Consignment]) -> tuple[plandoc.OnwardDelivery, ...]:
     names = plan.problem.names
     return tuple(
         plandoc.OnwardDelivery(
@@ -203,8 +203,7 @@ def _onward(plan: Plan) -> tuple[plandoc.OnwardDelivery, ...]:
     )
 
 
-def _off_sailings(plan: Plan) -> tuple[plandoc.OffSailing, ...]:
-    by_id = {c.id: c for c in plan.problem.consignments}
+def _off_sailings(plan: Plan, by_id: Mapping[str, Consignment]) -> tuple[plandoc.OffSailing, ...]:
     names = plan.problem.names
     return tuple(
         plandoc.OffSailing(
@@ -298,9 +297,9 @@ def plan_document(
         kpis=plandoc.Kpis.model_validate(_named_kpis(plan)),
         weather=_weather(plan),
         timetable=plan.problem.timetable or None,
-        sailings=_sailings(plan),
-        onward=_onward(plan),
-        off_sailings=_off_sailings(plan),
+        sailings=_sailings(plan, by_id),
+        onward=_onward(plan, by_id),
+        off_sailings=_off_sailings(plan, by_id),
         replan=replan,
     )
 
