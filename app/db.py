@@ -102,7 +102,9 @@ events = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("plan_id", String(36), ForeignKey("plans.id"), nullable=False, index=True),
-    Column("vessel_id", String(100), nullable=False),
+    # Whose the event is: a vessel's voyage or a booked scheduled sailing's, one of the two.
+    Column("vessel_id", String(100)),
+    Column("sailing_id", String(100)),
     Column("stop", Integer, nullable=False),
     Column("type", String(16), nullable=False),
     Column("payload", Text, nullable=False),
@@ -199,6 +201,7 @@ def event_record(r: Any) -> dict[str, Any]:
     return {
         "id": r.id,
         "vessel_id": r.vessel_id,
+        "sailing_id": r.sailing_id,
         "stop": r.stop,
         "type": r.type,
         **json.loads(r.payload),

@@ -523,12 +523,15 @@ def _no_default(schema: dict[str, Any]) -> None:
 
 
 class SailingCall(Frozen):
-    """A booked sailing's call at a stop (its timetable's times)."""
+    """A booked sailing's call at a stop (its timetable's times), and what happens there to the
+    plan's kits: loaded (``depot``), landed for the district offices (``hub``) or nothing
+    (``call``)."""
 
     stop_id: str
     stop_name: Name
     arrival: Time
     departure: Time
+    kind: Literal["depot", "hub", "call"] = "call"
 
 
 class HubLoad(Frozen):

@@ -14,6 +14,7 @@ from app.errors import problems
 from app.events import service as events
 from app.events.schemas import EventRecord, Events, EventTypeRecord
 from routing import fieldlog
+from routing.errors import DataError, Issue
 from routing.fieldlog import EventType
 from routing.inputs.schema import NO_CONTROL, WHOLE, Id, Name, Text, Time
 
@@ -32,11 +33,15 @@ REQUIRED_BY_TYPE: list[Any] = [
 
 
 class EventIn(BaseModel):
-    """What happened at a voyage stop."""
+    """What happened at a voyage stop, or at a call of a booked scheduled sailing."""
 
-    vessel_id: Id
+    vessel_id: Id | None = Field(None, description="The vessel whose voyage it is (or sailing_id)")
+    sailing_id: Id | None = Field(
+        None,
+        description="A booked sailing of the plan (`sailings[].sailing_id`), instead of a vessel",
+    )
     stop: Annotated[StrictInt, Field(ge=0, le=100_000), WHOLE] = Field(
-        ..., description="Index of the stop in the voyage's stops"
+        ..., description="Index of the stop in the voyage's stops (or in the sailing's calls)"
     )
     type: EventType
     at: Time | None = Field(
@@ -68,7 +73,15 @@ class EventIn(BaseModel):
                     "at": "2024-02-06T10:30:00+07:00",
                 }
             ],
-            "allOf": REQUIRED_BY_TYPE,
+            "allOf": [
+                *REQUIRED_BY_TYPE,
+                {  # one of the two, never both
+                    "oneOf": [
+                        {"required": ["vessel_id"], "properties": {"sailing_id": {"enum": [None]}}},
+                        {"required": ["sailing_id"], "properties": {"vessel_id": {"enum": [None]}}},
+                    ]
+                },
+            ],
         },
     }
 
@@ -111,9 +124,20 @@ def post_event(
 
     A field key bound to a vessel posts for that vessel only (403 naming `/vessel_id`), and one
     bound to a plan for that plan and the re-plans descending from it only (403 naming
-    `/path/plan_id`). The stored event records the key (`recorded_by`, `recorded_by_name`)."""
+    `/path/plan_id`). The stored event records the key (`recorded_by`, `recorded_by_name`).
+
+    A booked scheduled sailing is followed with `sailing_id` instead of `vessel_id` and the
+    index of a call as `stop`: `loaded`, `departed` where the kits go on board, `arrived`,
+    `handed_over`, `departed` at a hub, `arrived`, `departed` at any other call (`delayed` any
+    time); the live status then shifts what goes on from its hubs by how late it runs."""
+    if (event.vessel_id is None) == (event.sailing_id is None):
+        why = "give vessel_id (a voyage's event) or sailing_id (a booked sailing's), one of them"
+        path = "/sailing_id" if event.vessel_id is not None else "/vessel_id"
+        code = "conflicting_fields" if event.vessel_id is not None else "missing_field"
+        raise DataError([Issue(code, path, why)], source="request")
     new = events.NewEvent(
         vessel_id=event.vessel_id,
+        sailing_id=event.sailing_id,
         stop=event.stop,
         type=event.type.value,
         at=event.at,

@@ -10,7 +10,8 @@ class EventRecord(BaseModel):
     ``receiver``, ``receiver_position``, ``reason``, as posted) and the key that recorded it."""
 
     id: int
-    vessel_id: str
+    vessel_id: str | None = Field(..., description="The vessel whose voyage it is, or null")
+    sailing_id: str | None = Field(..., description="The booked sailing it follows, or null")
     stop: int
     type: str
     idempotency_key: str | None

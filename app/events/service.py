@@ -19,28 +19,44 @@ from app.keys.service import KeyRecord
 from app.live import changes
 from app.plans import service as plans
 from routing.errors import DataError, Issue
-from routing.fieldlog import check_event, required_fields, usable_events
+from routing.fieldlog import (
+    Carrier,
+    carrier_of,
+    check_event,
+    required_fields,
+    stop_kinds,
+    usable_events,
+)
 from routing.plandoc import PlanDocument
 
 
 @dataclass(frozen=True)
 class NewEvent:
-    vessel_id: str
+    vessel_id: str | None  # a voyage's vessel, or
     stop: int
     type: str
     at: datetime | None  # none: when it reaches the service
     details: dict[str, Any]  # boxes, condition, receiver, reason (those given)
+    sailing_id: str | None = None  # a booked sailing (then ``stop`` is the index of a call)
+
+    @property
+    def carrier(self) -> Carrier:
+        return carrier_of({"vessel_id": self.vessel_id, "sailing_id": self.sailing_id})
 
 
 def _known_stop(document: PlanDocument, event: NewEvent) -> None:
-    """``Conflict`` when the plan has no such voyage or stop (the plan, not the request,
-    decides)."""
-    voyage = document.voyage(event.vessel_id)
-    if voyage is None:
+    """``Conflict`` when the plan has no such voyage, booked sailing or stop (the plan, not the
+    request, decides)."""
+    kinds = stop_kinds(document).get(event.carrier)
+    if kinds is None and event.sailing_id:
+        why = f"no booked sailing {event.sailing_id!r} in this plan"
+        raise Conflict("unknown_sailing", "/sailing_id", why)
+    if kinds is None:
         why = f"no voyage for vessel {event.vessel_id!r} in this plan"
         raise Conflict("unknown_vessel", "/vessel_id", why)
-    if event.stop >= len(voyage.stops):
-        raise Conflict("unknown_stop", "/stop", f"the voyage has {len(voyage.stops)} stops")
+    if event.stop >= len(kinds):
+        whose = "sailing has" if event.sailing_id else "voyage has"
+        raise Conflict("unknown_stop", "/stop", f"the {whose} {len(kinds)} stops")
 
 
 def _missing(event: NewEvent) -> None:
@@ -53,11 +69,16 @@ def _missing(event: NewEvent) -> None:
         raise DataError(issues, source="event")
 
 
-def check_binding(settings: Settings, key: KeyRecord | None, plan_id: str, vessel_id: str) -> None:
-    """``Forbidden`` when a field key bound to a vessel (and a plan) posts for another vessel,
-    or for a plan that is neither its plan nor a re-plan descending from it."""
+def check_binding(
+    settings: Settings, key: KeyRecord | None, plan_id: str, vessel_id: str | None
+) -> None:
+    """``Forbidden`` when a field key bound to a vessel (and a plan) posts for another vessel
+    (or a sailing), or for a plan that is neither its plan nor a re-plan descending from it."""
     if key is None or key.vessel_id is None:
         return
+    if vessel_id is None:
+        why = f"this key posts events for vessel {key.vessel_id} only, not for a sailing"
+        raise Forbidden("other_vessel", "/sailing_id", why)
     if vessel_id != key.vessel_id:
         why = f"this key posts events for vessel {key.vessel_id} only, not for {vessel_id}"
         raise Forbidden("other_vessel", "/vessel_id", why)
@@ -125,6 +146,7 @@ def record(
                 insert(db.events).values(
                     plan_id=plan_id,
                     vessel_id=event.vessel_id,
+                    sailing_id=event.sailing_id,
                     stop=event.stop,
                     type=event.type,
                     payload=json.dumps(payload),
@@ -161,7 +183,8 @@ def _prior(
 
 
 def _replayed(prior: Any, event: NewEvent) -> dict[str, Any]:
-    if (prior.vessel_id, prior.stop, prior.type) != (event.vessel_id, event.stop, event.type):
+    then = (prior.vessel_id, prior.sailing_id, prior.stop, prior.type)
+    if then != (event.vessel_id, event.sailing_id, event.stop, event.type):
         why = "this Idempotency-Key was used for a different event"
         raise Conflict("idempotency_conflict", "/", why)
     return db.event_record(prior)
@@ -174,13 +197,13 @@ def _checked_payload(
     earlier events."""
     skew = timedelta(seconds=settings.event_clock_skew_s)
     usable, _ = usable_events(document, db.plan_events(conn, plan_id), skew=skew)
-    previous = [e for e in usable if e["vessel_id"] == event.vessel_id]
+    previous = [e for e in usable if carrier_of(e) == event.carrier]
     now = datetime.now(UTC)
     at = event.at or max([now, *(datetime.fromisoformat(e["at"]) for e in previous)])
     refusal = check_event(
         document,
         previous,
-        vessel_id=event.vessel_id,
+        carrier=event.carrier,
         stop=event.stop,
         type=event.type,
         at=at,

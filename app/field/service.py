@@ -156,11 +156,19 @@ def voyage(
     """
     vessel = _vessel(key, vessel_id)
     vessel_path = "/query/vessel_id" if vessel_id is not None else ""  # "": the key's vessel
-    if vessel not in vessels.fleet_vessels(settings):
-        raise NotFound("vessel", vessel, path=vessel_path)
+    # A vessel of the fleet file, or a district office's local boat: a vessel of a two-echelon
+    # plan's hubs, known by its voyages.
+    in_fleet = vessel in vessels.fleet_vessels(settings)
     key_plan = key.plan_id if key is not None and key.vessel_id is not None else None
-    found = _plan_row(settings, key_plan, vessel, plan_id, path=vessel_path)
+    try:
+        found = _plan_row(settings, key_plan, vessel, plan_id, path=vessel_path)
+    except NoVoyage:
+        if not in_fleet:
+            raise NotFound("vessel", vessel, path=vessel_path) from None
+        raise
     planned = plans.document(found).voyage(vessel)
+    if planned is None and not in_fleet:
+        raise NotFound("vessel", vessel, path=vessel_path)
     if planned is None:
         why = f"plan {found.id} has no voyage for vessel {vessel}"
         raise NoVoyage(vessel, why, path="/query/plan_id")

@@ -165,10 +165,16 @@ def issue(
     vessel_id: str | None = None,
     plan_id: str | None = None,
 ) -> tuple[str, KeyRecord]:
-    """``issue_key`` in the service's database, binding to the vessels of its fleet file."""
+    """``issue_key`` in the service's database, binding to the vessels of its fleet file or to
+    a district office's local boat that a finished plan has a voyage for (a two-echelon plan's
+    boats come from its scenario's hubs, not from the fleet file)."""
+    from app.plans.service import newest_with_voyage
     from app.vessels.service import fleet_vessels
 
-    vessels = fleet_vessels(settings) if vessel_id is not None else {}
+    vessels = set(fleet_vessels(settings)) if vessel_id is not None else set()
+    local = vessel_id is not None and vessel_id not in vessels
+    if local and vessel_id is not None and newest_with_voyage(settings, vessel_id) is not None:
+        vessels.add(vessel_id)
     return issue_key(
         settings.database,
         role,
@@ -189,7 +195,7 @@ def _check_binding(
         problems.append(Issue("not_a_field_key", "/vessel_id", why))
     elif vessel_id is not None and vessel_id not in vessels:
         known = ", ".join(sorted(vessels)) or "none"
-        why = f"no vessel {vessel_id!r} in the fleet (vessels: {known})"
+        why = f"no vessel {vessel_id!r} in the fleet (vessels: {known}) nor local boat in a plan"
         problems.append(Issue("unknown_vessel", "/vessel_id", why))
     if plan_id is not None and vessel_id is None:
         why = "a key is bound to a plan only together with a vessel (vessel_id)"

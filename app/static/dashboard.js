@@ -5,7 +5,7 @@ import { $, html, translatePage } from "./shared/dom.js";
 import { keepLang } from "./shared/text.js";
 import { drawBoard } from "./dashboard/board.js";
 import { bindPanZoom, buildLabels, drawIslands, drawPlan, drawScale, mapBounds, resetView, titleIslands } from "./dashboard/map.js";
-import { drawRisk, loadRisk, startRisk, toggleHistogram } from "./dashboard/risk.js";
+import { drawRisk, loadRisk, startClosures, startRisk, toggleHistogram } from "./dashboard/risk.js";
 import { PARAMS, api, state, storedKey } from "./dashboard/state.js";
 import { POLL_MS, askForKey, drawHeard, drawPath, follow, poll, setPath, stopStream } from "./dashboard/stream.js";
 import { bindTimeline, drawTimeline } from "./dashboard/timeline.js";
@@ -158,6 +158,7 @@ function bindControls() {
   $("plans").addEventListener("change", () => openPlan($("plans").value));
   $("start").addEventListener("click", startPlan);
   $("risk-start").addEventListener("click", startRisk);
+  $("closures-start").addEventListener("click", startClosures);
   $("risk-close").addEventListener("click", () => toggleHistogram(null));
   bindPanZoom();
   bindTimeline();

@@ -7,10 +7,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from routing import plandoc
-from routing.domain import Consignment, Names, Plan, Problem, Stop, Unassigned, Voyage
+from routing.domain import (
+    Booking,
+    Consignment,
+    Names,
+    Plan,
+    Problem,
+    Stop,
+    Unassigned,
+    Voyage,
+)
+from routing.echelon.booking import passage
 from routing.schedule import kpis
 from routing.sea.weather import area_features
 from routing.units import metres_to_nm
@@ -141,6 +151,20 @@ def _hub_of(problem: Problem, v: Voyage) -> str | None:
     return home if any(h.landing_id == home for h in problem.hubs) else None
 
 
+def _call_kind(problem: Problem, b: Booking, n: int) -> Literal["depot", "hub", "call"]:
+    """What a booked sailing's n-th call does with the plan's kits: loads them at the depot,
+    lands a hub's load, or neither."""
+    for load in b.loads:
+        found = passage(problem, b.sailing, load.stop_id)
+        if found is not None:
+            depot, hub = found
+            if b.sailing.calls[n] is depot:
+                return "depot"
+            if b.sailing.calls[n] is hub:
+                return "hub"
+    return "call"
+
+
 def _sailings(plan: Plan, by_id: Mapping[str, Consignment]) -> tuple[plandoc.BookedSailing, ...]:
     names = plan.problem.names
     out = []
@@ -165,8 +189,9 @@ def _sailings(plan: Plan, by_id: Mapping[str, Consignment]) -> tuple[plandoc.Boo
                         stop_name=names.place(c.stop_id) or c.stop_name,
                         arrival=c.arrival,
                         departure=c.departure,
+                        kind=_call_kind(plan.problem, b, n),
                     )
-                    for c in s.calls
+                    for n, c in enumerate(s.calls)
                 ),
                 loads=tuple(
                     plandoc.HubLoad(

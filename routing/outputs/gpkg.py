@@ -76,14 +76,19 @@ def _place_point(arch: Archipelago, ident: str) -> Point:
 
 
 def _served(document: PlanDocument) -> dict[str, dict[str, Any]]:
-    """Per village code: the vessel, trip, stop and time of its (last) handover."""
+    """Per village code: the vessel, trip, stop and time of its (last) handover; for a village
+    a two-echelon plan serves by road from its hub or at the hub itself, the hub and the mode
+    (no vessel)."""
     out: dict[str, dict[str, Any]] = {}
+    for o in document.onward:
+        out[o.village.code] = {"hub": o.hub, "onward": o.mode, "handover": o.arrive}
     for v in document.voyages:
         for n, s in enumerate(v.stops):
             if s.kind != "landing":
                 continue
             for item in s.manifest:
                 out[item.village_code] = {
+                    "hub": v.hub,
                     "vessel_id": v.vessel_id,
                     "vessel_name": v.vessel_name,
                     "trip": s.trip,
@@ -130,6 +135,8 @@ def _layers(document: PlanDocument, arch: Archipelago) -> dict[str, gpd.GeoDataF
                 "vessel_name": got.get("vessel_name"),
                 "trip": got.get("trip"),
                 "handover": got.get("handover"),
+                "hub": got.get("hub"),  # two echelons: from which hub
+                "onward": got.get("onward"),  # road or hub: no vessel
             }
         )
     village_names = {v.code: v.name for v in arch.villages.values()}

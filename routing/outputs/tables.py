@@ -128,9 +128,35 @@ def _villages(stop: Stop) -> str:
     return "; ".join(named.get(code) or code for code in stop.village_codes)
 
 
+def _echelon_rows(document: PlanDocument) -> list[list[Any]]:
+    """Two echelons: each booked sailing's passages from the call where the kits go on board
+    (activity ``scheduled_sailing``, the route's name in place of a vessel's, the sailing's id as
+    the note), then the kits taken on by road (``road``) or handed over at the hub (``hub``),
+    the consignment as the note; no vessel."""
+    rows: list[list[Any]] = []
+    for b in document.sailings:
+        calls = list(b.calls)
+        first = next((n for n, c in enumerate(calls) if c.kind == "depot"), 0)
+        last = max((n for n, c in enumerate(calls) if c.kind == "hub"), default=len(calls) - 1)
+        landed = {h.stop_id: "; ".join(_name(m.village_name) for m in h.manifest) for h in b.loads}
+        for a, c in zip(calls[first:last], calls[first + 1 : last + 1], strict=True):
+            where = f"{_name(a.stop_name)} -> {_name(c.stop_name)}"
+            villages = landed.get(c.stop_id, "") if c.kind == "hub" else ""
+            hours = round((c.arrival - a.departure).total_seconds() / 3600, 2)
+            rows.append(["", b.route_name, "", "", "scheduled_sailing"])
+            rows[-1] += [f"{a.stop_id}->{c.stop_id}", where, villages]
+            rows[-1] += [_t(a.departure), _t(c.arrival), hours, b.sailing_id]
+    for o in document.onward:
+        hours = round((o.arrive - o.depart).total_seconds() / 3600, 2)
+        rows.append(["", "", "", "", o.mode, o.hub, _name(o.hub_name), _name(o.village.name)])
+        rows[-1] += [_t(o.depart), _t(o.arrive), hours, o.consignment]
+    return rows
+
+
 def timeline(document: PlanDocument, context: Context) -> bytes:
     """``timeline.csv``: per vessel, loading, sailing, waiting for daylight, weather holds and
-    unloading, in time order."""
+    unloading, in time order; in a two-echelon plan then the booked sailings and the kits taken
+    on from the hubs (``_echelon_rows``)."""
     rows = []
     for v in document.voyages:
         events = []
@@ -178,4 +204,4 @@ def timeline(document: PlanDocument, context: Context) -> bytes:
                     note,
                 ]
             )
-    return _csv(TIMELINE_COLUMNS, rows)
+    return _csv(TIMELINE_COLUMNS, rows + _echelon_rows(document))

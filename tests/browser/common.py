@@ -71,11 +71,15 @@ def _other_language(text: dict, events: list[dict], lang: str) -> tuple[set[str]
     other = "en" if lang == "id" else "id"
     own = [*text[lang].values(), *(e["labels"][lang] for e in events)]
     theirs = [*text[other].values(), *(e["labels"][other] for e in events)]
-    own_folded = {fold(v) for v in own}
+
+    def parts(value: str) -> list[str]:
+        return [p.strip(" ,.:;·()[]…") for p in re.split(r"\{\w+\}", value)]
+
+    # A label, or a part of a template, that this language uses as well is not the other's.
+    own_folded = {fold(v) for v in own} | {fold(p) for v in own for p in parts(v)}
     phrases = set(DATE_WORDS[other])
     for value in theirs:
-        for part in re.split(r"\{\w+\}", value):
-            part = part.strip(" ,.:;·()[]…")
+        for part in parts(value):
             if len(part) >= 3 and fold(part) not in own_folded:
                 phrases.add(part)
     own_words = {fold(w) for v in own for w in WORD.findall(v)}

@@ -1,5 +1,6 @@
 // The dashboard's board: the districts (with their risk, risk.js), the vessels' voyages, the
-// handovers recorded in the field and the villages the plan leaves unserved.
+// booked scheduled sailings, the handovers recorded in the field (and by the district offices at
+// their hubs) and the villages the plan leaves unserved.
 import { $, html } from "../shared/dom.js";
 import { named } from "../shared/text.js";
 import { riskCells, riskOf, toggleHistogram } from "./risk.js";
@@ -33,23 +34,35 @@ function drawHandovers() {
   const box = $("handovers-box");
   const body = $("handovers").tBodies[0];
   body.replaceChildren();
-  const voyages = {};
+  const voyages = {}, sailings = {};
   for (const v of (state.plan && state.plan.voyages) || []) voyages[v.vessel_id] = v;
+  for (const b of (state.plan && state.plan.sailings) || []) sailings[b.sailing_id] = b;
   const rows = handovers().slice().reverse();  // the newest first
   for (const e of rows) {
-    const v = voyages[e.vessel_id];
-    const s = v && v.stops[e.stop];
-    const villages = s ? [...new Set(s.manifest.map((m) => m.village_name || m.village_code))].join(", ") : "";
-    const where = s ? `${placeName(s)}${villages ? `: ${villages}` : ""}` : String(e.stop);
+    let where = String(e.stop), by = e.vessel_id || e.sailing_id;
+    if (e.sailing_id) {  // a sailing's cargo handed to the district office at a hub
+      const b = sailings[e.sailing_id];
+      const c = b && b.calls[e.stop];
+      const load = c && b.loads.find((l) => l.stop_id === c.stop_id);
+      const villages = load ? [...new Set(load.manifest.map((m) => m.village_name || m.village_code))].join(", ") : "";
+      if (c) where = `${named(c.stop_name, c.stop_id)}${villages ? `: ${villages}` : ""}`;
+      if (b) by = b.route_name;
+    } else {
+      const v = voyages[e.vessel_id];
+      const s = v && v.stops[e.stop];
+      const villages = s ? [...new Set(s.manifest.map((m) => m.village_name || m.village_code))].join(", ") : "";
+      if (s) where = `${placeName(s)}${villages ? `: ${villages}` : ""}`;
+      if (v) by = vesselName(v);
+    }
     const tr = row(body, [
-      { content: [where, html("br"), html("span", { class: "code" }, v ? vesselName(v) : e.vessel_id)] },
+      { content: [where, html("br"), html("span", { class: "code" }, by)] },
       { content: receiverText(e) },
       { content: recorder(e) },
       { content: wib(e.at), cls: "time" },
       { content: wib(e.recorded_at), cls: "time" },
     ]);
     tr.dataset.event = e.id;
-    tr.dataset.key = `${e.vessel_id}/${e.stop}`;
+    tr.dataset.key = `${e.vessel_id || e.sailing_id}/${e.stop}`;
   }
   box.hidden = rows.length === 0;
 }
@@ -140,6 +153,38 @@ function drawVoyages(s) {
   }
 }
 
+// The booked scheduled sailings: route and date, departure, arrival at each hub, cargo against
+// the space booked, and where the sailing is now (from the events the logistics desk records).
+function drawSailings(s) {
+  const body = $("sailings").tBodies[0];
+  body.replaceChildren();
+  const booked = (state.plan && state.plan.sailings) || [];
+  const live = {};
+  for (const x of s.sailings || []) live[x.sailing_id] = x;
+  for (const b of booked) {
+    const now = live[b.sailing_id];
+    const depot = b.calls.find((c) => c.kind === "depot") || b.calls[0];
+    const hubs = b.calls.filter((c) => c.kind === "hub")
+      .flatMap((c, i) => [...(i ? [html("br")] : []), `${named(c.stop_name, c.stop_id)} ${wib(c.arrival)}`]);
+    const tps = b.loads.reduce((n, l) => n + l.tps, 0);
+    // The last call reported: "Departed · Kalianget".
+    const reported = now ? now.calls.filter((c) => c.state !== "planned") : [];
+    const last = reported[reported.length - 1];
+    const stateCell = [last ? `${stateLabel(last.state)} · ${named(last.stop_name, last.stop_id)}` : t("state_planned")];
+    if (now && now.delay_h > 0) stateCell.push(`, ${fill("late", { h: fill("hours", { n: num(now.delay_h) }) })}`);
+    const tr = row(body, [
+      { content: [b.route_name, html("br"), codeSpan(b.sailing_id)], cls: "vessel" },
+      { content: wib(depot.departure), cls: "time" },
+      { content: hubs, cls: "time" },
+      { content: fill("cargoOf", { kg: num(b.weight_kg, 0), cap: num(b.capacity_kg, 0), tps }) },
+      { content: stateCell, cls: "state" },
+    ]);
+    tr.dataset.sailing = b.sailing_id;
+    tr.dataset.state = last ? last.state : "planned";
+  }
+  $("sailings-box").hidden = booked.length === 0;
+}
+
 function drawUnassigned() {
   const list = $("unassigned");
   list.replaceChildren();
@@ -157,6 +202,7 @@ export function drawBoard() {
   if (!s || !s.districts) return;
   drawDistricts(s);
   drawVoyages(s);
+  drawSailings(s);
   drawHandovers();
   drawUnassigned();
 }

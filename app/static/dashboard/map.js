@@ -173,10 +173,11 @@ export function bindPanZoom() {
 function sizeMarkers() {
   const k = unitsPerPx();
   for (const { node } of state.stops) node.setAttribute("r", (4 * k).toFixed(2));
-  for (const node of document.querySelectorAll("#places rect.depot")) {
+  for (const node of document.querySelectorAll("#places rect.depot, #hubs rect.hub")) {
     const [x, y] = node.dataset.at.split(",").map(Number);
     const s = 9 * k;
     for (const [a, v] of Object.entries({ x: x - s / 2, y: y - s / 2, width: s, height: s })) node.setAttribute(a, v.toFixed(2));
+    if (node.classList.contains("hub")) node.setAttribute("transform", `rotate(45 ${x} ${y})`);  // a diamond
   }
   $("labels").setAttribute("font-size", (12 * k).toFixed(2));
 }
@@ -457,6 +458,7 @@ export function drawIslands() {
     const node = el("rect", { class: "depot", "data-at": px(f.geometry.coordinates) }, places);
     el("title", {}, node);
   }
+  el("g", { id: "hubs" }, map);
   el("g", { id: "stops" }, map);
   el("g", { id: "labels" }, map);
   titleIslands();
@@ -525,6 +527,7 @@ export function drawPlan(plan, geo) {
     el("title", {}, p).textContent = `${named(q.vessel_name, q.vessel_id)}, ${fill("trip", { n: q.trip })}: ` +
       `${named(q.from_name, q.from)} → ${named(q.to_name, q.to)}, ${num(q.distance_nm)} ${t("nmi")}`;
   }
+  drawHubs(plan, geo);
   state.stops = [];
   const byId = {};
   for (const f of geo.features.filter((x) => x.properties.kind === "stop")) byId[f.properties.id] = f.geometry.coordinates;
@@ -541,6 +544,30 @@ export function drawPlan(plan, geo) {
   drawVesselLegend(plan, colour);
   recolour();
   scheduleRedraw();
+}
+
+// Two echelons: each hub a diamond (the sailings that land kits there, what they land, the
+// district office's boats), and each village's kits taken on by road as a dashed line from its hub.
+function drawHubs(plan, geo) {
+  const hubs = $("hubs");
+  hubs.replaceChildren();
+  const boats = {};
+  for (const v of plan.voyages) if (v.hub) (boats[v.hub] = boats[v.hub] || []).push(vesselName(v));
+  for (const f of geo.features.filter((x) => x.properties.kind === "onward" && x.geometry.type === "LineString")) {
+    const q = f.properties;
+    const p = el("path", { d: "M" + f.geometry.coordinates.map(px).join("L"), class: "onward", "data-consignment": q.consignment }, $("legs"));
+    el("title", {}, p).textContent = fill("onwardTitle", {
+      village: named(q.village_name, q.village_code), mode: t(`mode_${q.mode}`), hub: named(q.hub_name, q.hub),
+      depart: wib(q.depart), arrive: wib(q.arrive), km: num(q.distance_km),
+    });
+  }
+  for (const f of geo.features.filter((x) => x.properties.kind === "hub")) {
+    const q = f.properties;
+    const node = el("rect", { class: "hub", "data-at": px(f.geometry.coordinates), "data-hub": q.id }, hubs);
+    el("title", {}, node).textContent = fill("hubTitle", {
+      name: named(q.name, q.id), tps: q.tps, n: q.sailings.length, boats: (boats[q.id] || []).join(", ") || t("noBoats"),
+    });
+  }
 }
 
 function drawVesselLegend(plan, colour) {

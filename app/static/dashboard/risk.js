@@ -1,7 +1,10 @@
 // The dashboard's risk: the chance that the open plan holds, from Monte Carlo runs (POST
 // /plans/{id}/risk): the board's risk columns, the runs' progress, and a district's histogram of
-// completion times (histogram.js) with its percentiles and the stops most often late.
+// completion times (histogram.js) with its percentiles and the stops most often late; and the
+// closures on record replayed through the re-planner (closures: "history"): per episode and
+// start day, the districts that would miss their deadline.
 import { $, html } from "../shared/dom.js";
+import { day as dayIn } from "../shared/time.js";
 import { named } from "../shared/text.js";
 import { drawBoard } from "./board.js";
 import { drawChart } from "./histogram.js";
@@ -12,6 +15,8 @@ import { TEXT, districtName, fill, num, t, wib } from "./words.js";
 // the page reads the run's progress until it completes or fails.
 const RISK_RUNS = Number(PARAMS.get("risk_runs")) || 1000;
 const RISK_POLL_MS = Number(PARAMS.get("risk_poll_ms")) || 1000;
+// A replay of the closures on record: the iterations of each of its re-plans.
+const CLOSURES_ITERATIONS = Number(PARAMS.get("closures_iterations")) || 100;
 
 const pct = (x) => (x === null || x === undefined ? "—" : `${num(x * 100, 1)} %`);
 // A chance below 0.5 is marked low (red), below 0.8 moderate (amber): in words as well as colour.
@@ -62,6 +67,7 @@ function drawRiskState() {
   const note = $("risk-state");
   const bar = $("risk-progress");
   $("risk-start").disabled = !state.plan || Boolean(r.active);
+  $("closures-start").disabled = !state.plan || Boolean(r.active);
   $("risk-start").title = fill("riskStartNote", { runs: num(RISK_RUNS, 0) });
   let text = "", phase = "";
   if (r.active) {
@@ -87,6 +93,55 @@ function drawRiskState() {
 export function drawRisk() {
   drawRiskState();
   drawHistogram();
+  drawClosures();
+}
+
+// The closures on record: an episode a row, a start day a column; a cell says whether every
+// district still makes its deadline, or how many do not (their names and last handovers as its
+// title).
+function drawClosures() {
+  const report = state.risk.closures;
+  const box = $("closures-box");
+  box.hidden = !report;
+  if (!report) return;
+  const result = report.result;
+  const days = result.start_days || [];
+  const table = $("closures");
+  const head = table.tHead;
+  head.replaceChildren();
+  const hr = head.insertRow();
+  hr.append(html("th", {}, t("closuresEpisode")), ...days.map((d) => html("th", { "data-day": d }, dayIn(`${d}T12:00:00+07:00`, state.lang))));
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  for (const e of result.episodes) {
+    const tr = body.insertRow();
+    tr.dataset.episode = e.id;
+    const name = (state.lang === "en" && e.name_en) || e.name;
+    const th = html("th", { scope: "row" }, name);
+    th.title = `${wib(e.began)} · ${fill("hours", { n: num(e.days * 24, 0) })} · ${e.areas.join(", ")} · ${num(e.wave_m)} m`;
+    tr.append(th);
+    for (const s of e.starts) {
+      const td = tr.insertCell();
+      td.dataset.day = s.day;
+      if (s.error) {
+        td.className = "late";
+        td.textContent = "!";
+        td.title = fill("closuresError", { why: s.error });
+      } else if (!s.late.length) {
+        td.className = "on-time";
+        td.textContent = "\u2713";
+        td.title = t("closuresAll");
+      } else {
+        td.className = "late";
+        td.textContent = fill("closuresLate", { n: s.late.length });
+        td.title = fill("closuresLateList", {
+          names: s.late.map((d) => `${named(districtName(d.district_code, d.district_name), d.district_code)} (${d.last_handover ? wib(d.last_handover) : t("histNone")})`).join(", "),
+        });
+      }
+      td.dataset.late = s.late.map((d) => d.district_code).join(" ");
+    }
+  }
+  $("closures-state").textContent = fill("closuresDone", { time: wib(report.updated_at), n: result.episodes.length, days: days.length });
 }
 
 function stopRisk() {
@@ -98,7 +153,7 @@ function stopRisk() {
 // is followed; a newest run that failed says why.
 export async function loadRisk(planId) {
   stopRisk();
-  state.risk = { planId, report: null, active: null, problem: null, district: null };
+  state.risk = { planId, report: null, closures: null, active: null, problem: null, district: null };
   drawRisk();
   try {
     const { body } = await api(`/plans/${planId}/risk`);
@@ -110,6 +165,12 @@ export async function loadRisk(planId) {
       const r = await api(`/risk/${done.id}`);
       if (state.risk.planId !== planId) return;
       if (r.body.result) state.risk.report = r.body;
+    }
+    const replayed = runs.find((x) => x.phase === "completed" && x.options && x.options.closures);
+    if (replayed) {
+      const r = await api(`/risk/${replayed.id}`);
+      if (state.risk.planId !== planId) return;
+      if (r.body.result && r.body.result.episodes) state.risk.closures = r.body;
     }
     const newest = runs[0];
     if (newest && (newest.phase === "queued" || newest.phase === "running")) followRisk(planId, newest);
@@ -152,6 +213,7 @@ async function pollRisk(planId, riskId) {
   if (state.risk.planId !== planId) return;
   if (body.phase === "completed") {
     if (body.result && body.result.districts) state.risk.report = body;
+    if (body.result && body.result.episodes) state.risk.closures = body;
     state.risk.active = null;
     drawBoard();
     drawRisk();
@@ -170,14 +232,18 @@ async function pollRisk(planId, riskId) {
   }
 }
 
-export async function startRisk() {
+export const startRisk = () => start({ runs: RISK_RUNS, seed: 0 });
+export const startClosures = () => start({ closures: "history", replan_iterations: CLOSURES_ITERATIONS });
+
+async function start(request) {
   if (!state.plan) return;
   const planId = state.plan.id;
   state.risk.problem = null;
   $("risk-start").disabled = true;
+  $("closures-start").disabled = true;
   try {
     const r = await api(`/plans/${planId}/risk`, { method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ runs: RISK_RUNS, seed: 0 }) });
+      body: JSON.stringify(request) });
     if (state.risk.planId === planId) followRisk(planId, r.body);
   } catch (e) {
     if (state.risk.planId === planId) state.risk.problem = riskRefusal(e);

@@ -5,6 +5,7 @@
 import { $ } from "../shared/dom.js";
 import { drawBoard, loadEvents } from "./board.js";
 import { recolour } from "./map.js";
+import { drawTimeline } from "./timeline.js";
 import { PARAMS, api, state, storedKey } from "./state.js";
 import { fill, num, t, wib } from "./words.js";
 
@@ -39,6 +40,7 @@ async function applyStatus(planId, body, version, etag) {
   if (!state.plan || state.plan.id !== planId) return;
   drawBoard();
   recolour();
+  if (state.plan && state.plan.sailings && state.plan.sailings.length) drawTimeline(state.plan, state.timeline);  // a sailing's delay
 }
 
 export async function poll() {
