@@ -31,7 +31,7 @@ from routing.outputs import export
 from routing.plandoc import PlanDocument
 from routing.planner import input_hash, make_plan, versions
 from routing.replan import replan as replan_rest
-from routing.risk import Model, exposures, routes_of
+from routing.risk import BookedPassage, Model, exposures, routes_of
 from routing.schedule import PathCoords
 from routing.sea.graph import SeaPath
 from routing.sea.matrix import Matrix, build_matrix
@@ -275,7 +275,7 @@ def risk_model(
         )
     matrices, _ = sea(inputs, problem)
     horizon = max(c.deadline for c in problem.consignments) - problem.start
-    problem, onward = _as_booked(problem, document)
+    problem, onward, passages = _as_booked(problem, document)
     replan = None
     if replan_breakdowns:
         replan = _risk_replan(matrices, document, replan_iterations)
@@ -290,15 +290,19 @@ def risk_model(
         breakdowns=breakdowns,
         replan=replan,
         onward=onward,
+        sailings=passages,
     )
 
 
-def _as_booked(problem: Problem, document: PlanDocument) -> tuple[Problem, dict[str, float]]:
-    """A two-echelon plan as the risk simulation takes it: the sailings run as timetabled (their
-    holds are not sampled), so a local boat's cargo is released at its hub at the sailing's
-    arrival plus the transfer, and the kits taken on by road or at the hub arrive as planned."""
+def _as_booked(
+    problem: Problem, document: PlanDocument
+) -> tuple[Problem, dict[str, float], tuple[BookedPassage, ...]]:
+    """A two-echelon plan as the risk simulation takes it: a local boat's cargo is released at
+    its hub at the sailing's arrival plus the transfer, the kits taken on by road or at the hub
+    arrive as planned, and each booked sailing is a ``BookedPassage`` whose weather holds each
+    run samples (``routing.risk.sailing_delays``), moving all of these by as much."""
     if not document.sailings:
-        return problem, {}
+        return problem, {}, ()
     hubs = {h.landing_id: h for h in problem.hubs}
     released: dict[str, datetime] = {}
     for b in document.sailings:
@@ -313,7 +317,18 @@ def _as_booked(problem: Problem, document: PlanDocument) -> tuple[Problem, dict[
             for c in problem.consignments
         ),
     )
-    return problem, {o.consignment: float(problem.seconds(o.arrive)) for o in document.onward}
+    passages = tuple(
+        BookedPassage(
+            key=b.sailing_id,
+            depart=next((c.departure for c in b.calls if c.kind == "depot"), b.calls[0].departure),
+            arrive=max(c.arrival for c in b.calls if any(x.stop_id == c.stop_id for x in b.loads)),
+            areas=frozenset(problem.sailing_areas.get(b.trip_id, ())),
+            consignments=tuple(c for load in b.loads for c in load.consignments),
+        )
+        for b in document.sailings
+    )
+    onward = {o.consignment: float(problem.seconds(o.arrive)) for o in document.onward}
+    return problem, onward, passages
 
 
 @dataclass(frozen=True)

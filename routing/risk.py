@@ -128,6 +128,43 @@ class _SampledWeather(Weather):
         return self.spans.get((class_id, a, b), ())
 
 
+@dataclass(frozen=True)
+class BookedPassage:
+    """A booked scheduled sailing as a run takes it: when it leaves the depot and lands its last
+    load, the sea areas its course crosses, and the consignments on board. A run holds it in
+    port while a sampled spell over those areas is above the problem's sailing limit, and it
+    sails when the spell ends (schedules follow ships and weather): what it carries, and what
+    the hubs send on, is that much later."""
+
+    key: str
+    depart: datetime
+    arrive: datetime
+    areas: frozenset[str]
+    consignments: tuple[str, ...]
+
+
+def sailing_delays(
+    passages: Sequence[BookedPassage], forecast: Sequence[WaveForecast], limit_m: float
+) -> dict[str, float]:
+    """Seconds each booked sailing leaves late under ``forecast`` (only the held ones)."""
+    out: dict[str, float] = {}
+    for s in passages:
+        shift = timedelta(0)
+        for _ in range(100):  # each step moves past one spell; spells are finite
+            leave, land = s.depart + shift, s.arrive + shift
+            held = [
+                f.end
+                for f in forecast
+                if f.wave_m > limit_m and f.area_id in s.areas and f.start < land and f.end > leave
+            ]
+            if not held:
+                break
+            shift = max(held) - s.depart
+        if shift > timedelta(0):
+            out[s.key] = shift.total_seconds()
+    return out
+
+
 Replanner = Callable[
     [Problem, list[dict[str, Any]], dict[str, datetime], datetime], dict[str, datetime]
 ]
@@ -149,6 +186,7 @@ class Model:
     # events until then, vessels out of service from, as of) -> handover times
     replan: Replanner | None = None
     onward: dict[str, float] = dataclasses.field(default_factory=dict)  # two echelons: road, hub
+    sailings: tuple[BookedPassage, ...] = ()  # two echelons: the booked sailings, holds sampled
 
     @property
     def h5(self) -> datetime:
@@ -230,6 +268,21 @@ def one_run(model: Model, rng: np.random.Generator) -> dict[str, float]:
     # The scenario's own forecast stays; the sampled spells come on top of it.
     forecast = (*p.forecast, *sample_weather(model, rng))
     done: dict[str, float] = dict(model.onward)  # by road or at a hub, as planned
+    # A held sailing: its kits reach their hub later, the local boats take them on later.
+    late = sailing_delays(model.sailings, forecast, p.sailing_max_wave_m)
+    if late:
+        shift = {c: late[s.key] for s in model.sailings if s.key in late for c in s.consignments}
+        for cid in shift.keys() & done.keys():
+            done[cid] += shift[cid]
+        p = dataclasses.replace(
+            p,
+            consignments=tuple(
+                dataclasses.replace(c, release=c.release + timedelta(seconds=shift[c.id]))
+                if c.id in shift and c.release is not None
+                else c
+                for c in p.consignments
+            ),
+        )
     broken: dict[str, datetime] = {}
     timed: dict[str, Voyage] = {}
     by_vessel = {r.vessel_id: r for r in model.routes}

@@ -134,7 +134,15 @@ def test_plan_writes_every_file_and_serves_all_villages(tmp_path: Path) -> None:
     timeline = list(csv.DictReader(io.StringIO((out / "timeline.csv").read_text())))
     assert {r["activity"] for r in timeline} >= {"loading", "sailing", "unloading"}
     geo = json.loads((out / "plan.geojson").read_text())
-    assert {f["properties"]["kind"] for f in geo["features"]} == {"leg", "stop"}
+    assert {f["properties"]["kind"] for f in geo["features"]} == {"leg", "stop", "hub", "onward"}
+    # Every hub the sailings land kits at, and every village taken on from a hub, is on the map.
+    hubs = {f["properties"]["id"] for f in geo["features"] if f["properties"]["kind"] == "hub"}
+    assert hubs == {load["stop_id"] for s in doc["sailings"] for load in s["loads"]}
+    onward = [f["properties"] for f in geo["features"] if f["properties"]["kind"] == "onward"]
+    assert sorted(o["consignment"] for o in onward) == sorted(
+        o["consignment"] for o in doc["onward"]
+    )
+    assert {r["activity"] for r in timeline} >= {"scheduled_sailing", "road"}
     # Same seed and iteration budget: byte-identical plan.json.
     again = run(*args[:-1], str(tmp_path / "again"), "--iterations", "500", "--seed", "1", env=env)
     assert again.returncode == 0

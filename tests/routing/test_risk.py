@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -266,3 +267,46 @@ def test_a_return_plan_is_simulated_trip_by_trip(inputs) -> None:
     late = {u.district_code for u in run.plan.unassigned}
     assert on_time and all(v == 1.0 for k, v in on_time.items() if k not in late), on_time
     assert report["h5"] == "2024-02-10T00:00:00+07:00"  # the end of H-5, WIB
+
+
+def test_a_sailing_held_by_a_spell_sails_when_it_ends_and_its_kits_are_that_much_later(
+    inputs, planned
+) -> None:
+    """Two echelons: a run holds a booked sailing in port while a sampled spell over the areas
+    its course crosses is above the sailing limit; it leaves when the spell ends, and what it
+    carries (taken on by road, at the hub or by a local boat) is that much later."""
+    import numpy as np
+
+    from routing.domain import WaveForecast
+
+    closed = _model(inputs, planned, _masalembu_closed(_raw_climate()))
+    limit = closed.problem.sailing_max_wave_m
+    through = [s for s in closed.sailings if "masalembu" in s.areas]
+    assert through and len(through) < len(closed.sailings)
+    forecast = mc.sample_weather(closed, np.random.default_rng(0))
+    late = mc.sailing_delays(closed.sailings, forecast, limit)
+    assert set(late) == {s.key for s in through}
+    for s in through:
+        ends = max(f.end for f in forecast if f.start < s.arrive + timedelta(seconds=late[s.key]))
+        assert late[s.key] == (ends - s.depart).total_seconds()
+    # In a run (the same seas), what a held sailing carries on by road or at the hub arrives
+    # that much later, and a local boat takes its kits no earlier than that much later.
+    got = mc.one_run(closed, np.random.default_rng(0))
+    release = {c.id: c.release for c in closed.problem.consignments}
+    for s in through:
+        for cid in s.consignments:
+            if cid in closed.onward:
+                assert got[cid] == closed.onward[cid] + late[s.key], cid
+            else:
+                assert got[cid] >= closed.problem.seconds(release[cid]) + late[s.key], cid
+    # Back-to-back spells hold it past both; a spell at the limit or elsewhere holds nothing.
+    s = through[0]
+    day = timedelta(days=1)
+    spells = [
+        WaveForecast("masalembu", s.depart - day, s.depart + day, limit + 1, "t"),
+        WaveForecast("masalembu", s.depart + day, s.depart + 2 * day, limit + 1, "t"),
+        WaveForecast("masalembu", s.depart, s.depart + 9 * day, limit, "t"),
+        WaveForecast("elsewhere", s.depart, s.depart + 9 * day, limit + 1, "t"),
+    ]
+    assert mc.sailing_delays([s], spells, limit) == {s.key: 2 * day.total_seconds()}
+    assert mc.sailing_delays([s], spells[2:], limit) == {}
