@@ -25,7 +25,13 @@ TEXT: dict[str, dict[str, str]] = {
         "wrote_hazards": "ditulis: {path}: {count} bahaya baru, belum diperiksa",
         "scenario": "skenario: {path}",
         "papers_of": "dokumen pelayaran {vessel}: {trips} trip",
-        "target_round": "rencana {round}: {count} kecamatan di bawah {target} tepat waktu",
+        "target_round": "rencana {round} ({lever}): {count} kecamatan di bawah {target} "
+        "tepat waktu",
+        "lever_plan": "skenario",
+        "lever_buffers": "batas waktu lebih awal",
+        "lever_dispatch": "kapal dikirim",
+        "lever_vessels": "kapal tambahan",
+        "lever_start": "mulai lebih awal",
         "coast_found": "{count} tempat yang daratnya terlihat pada masker darat GLOBE lebih dari "
         "{distance} m dari daratan OSM (lintang, bujur; WGS 84):",
         "coast_header": "{id:<22} {lat:>9} {lon:>10} {km2:>6} {osm:>10}  di berkas",
@@ -73,7 +79,12 @@ TEXT: dict[str, dict[str, str]] = {
         "wrote_hazards": "wrote {path}: {count} new unverified hazard(s)",
         "scenario": "scenario: {path}",
         "papers_of": "papers of {vessel}: {trips} trip(s)",
-        "target_round": "plan {round}: {count} district(s) below {target} on time",
+        "target_round": "plan {round} ({lever}): {count} district(s) below {target} on time",
+        "lever_plan": "scenario",
+        "lever_buffers": "earlier deadlines",
+        "lever_dispatch": "dispatched",
+        "lever_vessels": "more vessels",
+        "lever_start": "earlier start",
         "coast_found": "{count} place(s) where the GLOBE land mask sees land more than "
         "{distance} m from OSM land (lat, lon; WGS 84):",
         "coast_header": "{id:<22} {lat:>9} {lon:>10} {km2:>6} {osm:>10}  on file",
@@ -115,7 +126,7 @@ def words(lang: str | None) -> dict[str, str]:
     return TEXT[lang_of(lang)]
 
 
-_TARGET_ROUND = re.compile(r"^plan (\d+): (\d+) district\(s\) below (\d+)% on time$")
+_TARGET_ROUND = re.compile(r"^plan (\d+) \((\w+)\): (\d+) district\(s\) below (\d+)% on time$")
 
 
 def target_round(line: str, lang: str | None) -> str:
@@ -124,8 +135,11 @@ def target_round(line: str, lang: str | None) -> str:
     found = _TARGET_ROUND.match(line)
     if found is None:
         return line
-    n, count, target = found.groups()
-    return words(lang)["target_round"].format(round=n, count=count, target=f"{target} %")
+    n, lever, count, target = found.groups()
+    text = words(lang)
+    return text["target_round"].format(
+        round=n, lever=text[f"lever_{lever}"], count=count, target=f"{target} %"
+    )
 
 
 def unreachable_host(url: str) -> str | None:

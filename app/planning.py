@@ -10,7 +10,7 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -175,17 +175,22 @@ def risk(
     replan_breakdowns: bool = False,
     executor: Executor | None = None,
     hazard_changes: bool = False,
+    climate: str = "bundled",
     progress: Callable[[int, int], object] | None = None,
 ) -> dict[str, Any]:
     """The risk report of a plan (``routing.risk``): ``runs`` runs of its voyages under the
-    climate of ``data/climate.toml``, from the scenario it was made from."""
+    climate of ``data/climate.toml`` (or one of ``routing.inputs.climate.VARIANTS``), from the
+    scenario it was made from (as the plan says: its start, and any vessel it adds)."""
+    from routing.inputs.climate import variant
+    from routing.robust import as_planned
 
     given = inputs(settings, hazard_changes=hazard_changes)
+    scenario = as_planned(scenario, document, given.vessels)
     return _risk_report(
         given,
         pipeline.problem_for(given, scenario),
         document,
-        load_climate(settings.climate_file, given.sea_areas, given.classes),
+        variant(load_climate(settings.climate_file, given.sea_areas, given.classes), climate),
         election_day=scenario.election_day,
         runs=runs,
         seed=seed,
@@ -209,9 +214,10 @@ def closures(
     """The closures on record (``data/closures.toml``, or the file ``episodes``) replayed over a
     plan from each day of its window (``routing.stress``), from the scenario it was made from."""
     from routing.inputs.closures import load_closures
+    from routing.robust import as_planned
 
     given = inputs(settings, hazard_changes=hazard_changes)
-    problem = pipeline.problem_for(given, scenario)
+    problem = pipeline.problem_for(given, as_planned(scenario, document, given.vessels))
     path = episodes or data.DataFiles(settings.data_dir).closures
     found = load_closures(path, [a.id for a in problem.sea_areas])
     plan = PlanDocument.from_json(document)
@@ -254,10 +260,6 @@ def _risk_report(
     return out
 
 
-TARGET_ROUNDS = 6  # plans made at most to reach an on-time target
-TARGET_STEP_H = (6.0, 24.0)  # a district's deadline moves this much earlier per round, at most
-
-
 def plan_to_target(
     settings: Settings,
     scenario: Scenario,
@@ -267,172 +269,35 @@ def plan_to_target(
     seconds: float | None,
     iterations: int | None,
     runs: int = 300,
+    sim_seed: int = 1,
+    climate: str = "bundled",
     executor: Executor | None = None,
     progress: Callable[[str], object] | None = None,
 ) -> tuple[pipeline.PlanRun, dict[str, Any], list[dict[str, Any]]]:
-    """Plan, simulate (``risk``), and while a district's chance of delivery by its deadline is
-    below ``target``, plan again with that district's deadline earlier (by how late its
-    completion runs at the target's percentile, between 6 and 24 hours a round), at most
-    ``TARGET_ROUNDS`` plans. A deadline that leaves its district unserved in the plan goes back
-    to where it was and moves no more. Returns the plan whose districts fare best, its risk
-    report (against the scenario's own deadlines), and per district still below the target why.
-
-    An earlier deadline makes the solver serve that district earlier, so that the weather and
-    delays the simulation samples still leave it on time; it cannot help a district whose
-    runs fail for breakdowns or waters closed past the plan's end: those are explained."""
-    import dataclasses
+    """The cheapest plan found whose simulated chance on time reaches ``target`` in every
+    district, under the service's climate (or one of ``routing.inputs.climate.VARIANTS``):
+    ``routing.robust`` pulls its levers (buffers, dispatched vessels instead of sailings, more
+    vessels, an earlier start). Returns that plan, its risk report with the search beside it
+    (``robust``: every candidate tried), and per district still below the target why and what
+    would reach it."""
+    from routing import robust
+    from routing.inputs.climate import variant
 
     given = inputs(settings)
-    judged = pipeline.problem_for(given, scenario)  # the scenario's own deadlines
-    climate = load_climate(settings.climate_file, given.sea_areas, given.classes)
-    original = {c: scenario.deadline_for(c) for c in {x.district_code for x in judged.consignments}}
-    current = dict(scenario.deadlines)
-    fixed: set[str] = set()  # districts whose deadline cannot move earlier
-    served_at: dict[str, datetime] = {}  # each district's earliest deadline that was served
-    best: tuple[tuple[int, float], pipeline.PlanRun, dict[str, Any], dict[str, Any]] | None = None
-    history: dict[str, list[float]] = {}
-    for round_no in range(1, TARGET_ROUNDS + 1):
-        tried = dataclasses.replace(scenario, deadlines=dict(current))
-        run = pipeline.plan(
-            given, pipeline.problem_for(given, tried), seed=seed, seconds=seconds,
-            iterations=iterations,
-        )  # fmt: skip
-        unserved = {u["district_code"] for u in run.document["unassigned"]}
-        for code in original:
-            if code not in unserved:
-                served_at[code] = current.get(code, original[code])
-        report = _risk_report(
-            given,
-            judged,
-            run.document,
-            climate,
-            election_day=scenario.election_day,
-            runs=runs,
-            seed=seed,
-            executor=executor,
-        )
-        for d in report["districts"]:
-            history.setdefault(d["district_code"], []).append(d["on_time"])
-        below = [d for d in report["districts"] if d["on_time"] < target]
-        if progress is not None:
-            progress(f"plan {round_no}: {len(below)} district(s) below {target:.0%} on time")
-        score = _score(report, target)
-        if best is None or score > best[0]:
-            best = (score, run, report, dict(current))
-        if not below:
-            break
-        moved = _move_deadlines(
-            below, target, scenario, original, current, unserved, served_at, fixed
-        )
-        if not moved:
-            break
-    assert best is not None
-    _, run, report, used = best
-    reasons = _why_below(report, target, history, original, used, fixed)
-    report["deadlines_planned"] = {k: v.isoformat() for k, v in sorted(used.items())}
-    return run, report, reasons
-
-
-def _move_deadlines(
-    below: list[dict[str, Any]],
-    target: float,
-    scenario: Scenario,
-    original: dict[str, datetime],
-    current: dict[str, datetime],
-    unserved: set[str],
-    served_at: dict[str, datetime],
-    fixed: set[str],
-) -> bool:
-    """One round of ``plan_to_target``: move each district below the target to an earlier
-    deadline in ``current`` (or back to its last served one, then ``fixed``); whether any moved."""
-    moved = False
-    for d in below:
-        code = d["district_code"]
-        deadline = current.get(code, original[code])
-        if code in unserved:
-            tried_at = current.get(code, original[code])
-            if code in served_at and served_at[code] != tried_at and code not in fixed:
-                # Too early to serve: back to the last deadline that was served, and stay.
-                current[code] = served_at[code]
-                fixed.add(code)
-                moved = True
-            continue  # unserved for another reason: an earlier deadline will not help
-        if code in fixed:
-            continue
-        step = min(TARGET_STEP_H[1], max(TARGET_STEP_H[0], _late_by_h(d, target)))
-        new = max(scenario.planning_start + timedelta(hours=12), deadline - timedelta(hours=step))
-        if new < deadline:
-            current[code] = new
-            moved = True
-    return moved
-
-
-def _why_below(
-    report: dict[str, Any],
-    target: float,
-    history: dict[str, list[float]],
-    original: dict[str, datetime],
-    used: dict[str, datetime],
-    fixed: set[str],
-) -> list[dict[str, Any]]:
-    """Per district of the kept plan still below ``target``: why, in words and as values."""
-    reasons = []
-    for d in report["districts"]:
-        if d["on_time"] >= target:
-            continue
-        code = d["district_code"]
-        seen = ", ".join(f"{x:.0%}" for x in history.get(code, []))
-        why = (
-            f"on time in {d['on_time']:.0%} of runs in the plan kept ({len(history[code])} "
-            f"plan(s) made: {seen})"
-        )
-        if code in used and used[code] != original[code]:
-            why += f", planned for {used[code].isoformat()} instead of {original[code].isoformat()}"
-        if code in fixed:
-            why += "; an earlier deadline left it unserved"
-        if d["delivered_in_runs"] is not None and d["delivered_in_runs"] < target:
-            why += (
-                f"; it is not served at all in {1 - d['delivered_in_runs']:.0%} of runs "
-                "(breakdowns, or waters closed past the plan's end): more vessels or an "
-                "earlier start would help, not an earlier deadline"
-            )
-        reasons.append(
-            {
-                "district_code": code,
-                "district_name": d["district_name"],
-                "why": why,
-                # the same, as values (the command line words them in either language)
-                "on_time": d["on_time"],
-                "chances": history.get(code, []),
-                "planned_for": used[code].isoformat()
-                if code in used and used[code] != original[code]
-                else None,
-                "earlier_deadline_unserved": code in fixed,
-                "never_delivered": (
-                    round(1 - d["delivered_in_runs"], 4)
-                    if d["delivered_in_runs"] is not None and d["delivered_in_runs"] < target
-                    else None
-                ),
-            }
-        )
-    return reasons
-
-
-def _late_by_h(district: dict[str, Any], target: float) -> float:
-    """How many hours past its deadline the district's completion runs at the target's
-    percentile (from its histogram: hours against the deadline)."""
-    h = district["histogram"]
-    total = h["before"] + sum(h["counts"]) + h["after"] + h["not_delivered"]
-    need = target * total
-    seen = h["before"]
-    for edge, count in zip(h["edges_h"][1:], h["counts"], strict=False):
-        seen += count
-        if seen >= need:
-            return max(0.0, float(edge))
-    return float(h["edges_h"][-1])
-
-
-def _score(report: dict[str, Any], target: float) -> tuple[int, float]:
-    """Districts at or above the target, then the mean chance."""
-    chances = [d["on_time"] for d in report["districts"]]
-    return sum(c >= target for c in chances), sum(chances) / max(1, len(chances))
+    chosen_climate = variant(
+        load_climate(settings.climate_file, given.sea_areas, given.classes), climate
+    )
+    options = robust.Options(
+        target=target,
+        runs=runs,
+        sim_seed=sim_seed,
+        seed=seed,
+        iterations=iterations,
+        seconds=seconds,
+    )
+    result = robust.robust_plan(
+        given, scenario, chosen_climate, options, executor=executor, progress=progress
+    )
+    report = result.report(target)
+    report["climate"] = climate
+    return result.chosen.run, report, result.below_target

@@ -27,6 +27,7 @@ from routing.inputs import Inputs
 from routing.inputs.climate import Climate
 from routing.inputs.closures import Episode
 from routing.inputs.scenario import Scenario, build_problem
+from routing.local import WIB
 from routing.outputs import export
 from routing.plandoc import PlanDocument
 from routing.planner import input_hash, make_plan, versions
@@ -253,6 +254,7 @@ def risk_model(
     breakdowns: bool = True,
     replan_breakdowns: bool = False,
     replan_iterations: int = 200,
+    weather_from: date | None = None,
 ) -> Model:
     """What the risk simulation of a plan needs (``routing.risk``): its trips, the matrices of
     its classes, its legs' exposure to the sea areas; with ``replan_breakdowns``, a re-plan of
@@ -274,7 +276,11 @@ def risk_model(
             source=problem.name,
         )
     matrices, _ = sea(inputs, problem)
-    horizon = max(c.deadline for c in problem.consignments) - problem.start
+    first = problem.start
+    if weather_from is not None:  # the seas drawn from that day on (common random numbers)
+        weather_from = min(weather_from, problem.start.astimezone(WIB).date())
+        first = datetime.combine(weather_from, datetime.min.time(), tzinfo=WIB)
+    horizon = max(c.deadline for c in problem.consignments) - first
     problem, onward, passages = _as_booked(problem, document)
     replan = None
     if replan_breakdowns:
@@ -291,6 +297,7 @@ def risk_model(
         replan=replan,
         onward=onward,
         sailings=passages,
+        weather_from=weather_from,
     )
 
 

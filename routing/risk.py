@@ -28,6 +28,13 @@ its last village is served, and the stops and vessels most often late; with a hi
 completion times against the deadline. Runs are independent, each with its own random stream
 (``numpy.random.SeedSequence(seed).spawn``), so the result does not depend on how the runs are
 spread over processes or a Dask cluster: the same seed gives the same bytes.
+
+Common random numbers: two plans simulated with the same seed meet the same seas, which is what
+lets robust planning (``routing.robust``) compare them on the runs rather than on the noise. The
+weather is drawn first in each run, day by day from ``Model.weather_from`` (the same date for
+every plan compared, however early each starts), and each vessel then draws from a stream of its
+own (the run's and the vessel id's), so that a plan with one more vessel, or another order of
+vessels, leaves the other vessels' speeds and breakdowns as they were.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -187,6 +195,9 @@ class Model:
     replan: Replanner | None = None
     onward: dict[str, float] = dataclasses.field(default_factory=dict)  # two echelons: road, hub
     sailings: tuple[BookedPassage, ...] = ()  # two echelons: the booked sailings, holds sampled
+    # The first day of the sampled weather (default: the planning start's): plans compared on
+    # the same seas share it (common random numbers), whatever their own start.
+    weather_from: date | None = None
 
     @property
     def h5(self) -> datetime:
@@ -197,10 +208,8 @@ class Model:
 def sample_weather(model: Model, rng: np.random.Generator) -> tuple[WaveForecast, ...]:
     """The run's rough spells as forecasts per sea area (see the module's text)."""
     c = model.climate
-    start = model.problem.start.astimezone(WIB)
-    first = datetime.combine(
-        start.date(), time(0, 0), tzinfo=WIB
-    )  # days run midnight to midnight WIB
+    start = model.weather_from or model.problem.start.astimezone(WIB).date()
+    first = datetime.combine(start, time(0, 0), tzinfo=WIB)  # days run midnight to midnight WIB
     days = [first + timedelta(days=d) for d in range(model.horizon_days + 1)]
     rough = np.zeros(len(days), dtype=bool)
     for d, day in enumerate(days):
@@ -286,8 +295,10 @@ def one_run(model: Model, rng: np.random.Generator) -> dict[str, float]:
     broken: dict[str, datetime] = {}
     timed: dict[str, Voyage] = {}
     by_vessel = {r.vessel_id: r for r in model.routes}
+    base = int(rng.integers(2**63 - 1))  # each vessel's own stream: base and its id
     for v in p.vessels:
         route = by_vessel.get(v.id)
+        rng = np.random.default_rng([base, zlib.crc32(v.id.encode())])
         speed = max(0.5, rng.normal(1.0, c.speed_spread)) if c.speed_spread else 1.0
         loading = max(0.3, rng.normal(1.0, c.loading_spread)) if c.loading_spread else 1.0
         mtbf = c.mtbf_h.get(v.class_id, math.inf)

@@ -56,6 +56,22 @@ LANG_OPTION = typer.Option(
     envvar="BALLOT_LANG",
     help="Language of what people read: **id** (Indonesian) or **en**",
 )
+
+
+class ClimateName(StrEnum):
+    """The climate table, or a variant of it (``routing.inputs.climate.VARIANTS``)."""
+
+    bundled = "bundled"
+    rougher = "rougher"
+    calmer = "calmer"
+
+
+CLIMATE_OPTION = typer.Option(
+    ClimateName.bundled,
+    "--climate",
+    help="The risk simulation's climate: the bundled table (assumed), or it rougher or calmer "
+    "(rough days and spells x1.5, or x2/3)",
+)
 JSON_OPTION = typer.Option(False, "--json", help="JSON on stdout (for scripts), not a table")
 
 

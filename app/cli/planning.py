@@ -16,8 +16,10 @@ import typer
 
 from app import clitext, views
 from app.cli.base import (
+    CLIMATE_OPTION,
     JSON_OPTION,
     LANG_OPTION,
+    ClimateName,
     Direction,
     Lang,
     TableFormat,
@@ -341,12 +343,15 @@ def plan(
         "--target-on-time",
         min=0.01,
         max=1.0,
-        help="Plan again with earlier deadlines until every district's chance of delivery by "
-        "its deadline (risk simulation) is at least this, or say why not; writes risk.json",
+        help="The cheapest plan found whose chance of delivery by the deadline (risk "
+        "simulation) is at least this in every district: earlier planned deadlines, dispatched "
+        "vessels instead of sailings, more vessels, an earlier start; or say per district what "
+        "was reached and what would reach it; writes risk.json",
     ),
     risk_runs: int = typer.Option(
         300, "--risk-runs", min=10, max=100_000, help="Runs of each risk simulation"
     ),
+    climate: ClimateName = CLIMATE_OPTION,
     lang: Lang = LANG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -376,6 +381,7 @@ def plan(
                 seconds=seconds,
                 iterations=iterations,
                 runs=risk_runs,
+                climate=climate.value,
                 progress=lambda line: typer.echo(clitext.target_round(line, lang), err=True),
             )
             report["target_on_time"] = target_on_time
@@ -403,7 +409,7 @@ def plan(
         fail(exc)
     _summary(run.document, lang, as_json=as_json)
     if report is not None and not as_json:
-        _target_lines(report, lang)
+        _target_lines(report, lang, run.plan.problem.names)
     wrote(written, lang)
 
 
@@ -465,6 +471,7 @@ def risk(
         100, "--replan-iterations", min=1, max=100_000, help="Iterations of each re-plan"
     ),
     out: Path = typer.Option(None, "--out", help="Also write the report (JSON) here"),
+    climate: ClimateName = CLIMATE_OPTION,
     lang: Lang = LANG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -516,6 +523,7 @@ def risk(
                 breakdowns=not no_breakdowns,
                 replan_breakdowns=replan_breakdowns,
                 executor=executor,
+                climate=climate.value,
                 progress=lambda done, total: update(done, float(done), 0.0),
             )
     except RoutingError as exc:
@@ -673,51 +681,93 @@ TARGET_TEXT = {
     "id": {
         "met": "Semua kecamatan tepat waktu dalam >= {target} simulasi.",
         "below": "Di bawah {target} simulasi tepat waktu:",
-        "on_time": "tepat waktu dalam {chance} simulasi pada rencana yang dipakai "
-        "({plans} rencana dibuat: {chances})",
-        "planned_for": "direncanakan untuk {when}",
-        "unserved": "batas waktu yang lebih awal membuatnya tidak terlayani",
-        "never": "tidak terlayani sama sekali dalam {chance} simulasi (kapal rusak atau perairan "
-        "tertutup melewati akhir rencana): kapal tambahan atau mulai lebih awal yang membantu, "
-        "bukan batas waktu yang lebih awal",
+        "chosen": "Rencana dipilih: {what}; biaya Rp {cost}; {n} rencana dicoba.",
+        "on_time": "tepat waktu dalam {chance} simulasi",
+        "best": "terbaik {chance} ({what})",
+        "reach": "mencapai target {what}, dengan mengorbankan kecamatan lain",
+        "or": "; atau ",
+        "none": "tidak ada tuas dalam jangkauan yang mencapai {target}",
+        "never": "tidak terlayani sama sekali dalam {chance} simulasi",
+        "plan": "rencana sesuai skenario",
+        "buffers": "dengan batas waktu rencana lebih awal (putaran {n})",
+        "dispatch": "dengan kapal yang dikirim, bukan kapal reguler, untuk {names}",
+        "vessels": "dengan {names}",
+        "start": "mulai {n} hari lebih awal ({when})",
     },
     "en": {
         "met": "Every district on time in >= {target} of runs.",
         "below": "Below {target} of runs on time:",
-        "on_time": "on time in {chance} of runs in the plan kept ({plans} plan(s) made: {chances})",
-        "planned_for": "planned for {when}",
-        "unserved": "an earlier deadline left it unserved",
-        "never": "not served at all in {chance} of runs (breakdowns, or waters closed past the "
-        "plan's end): more vessels or an earlier start would help, not an earlier deadline",
+        "chosen": "Plan chosen: {what}; cost IDR {cost}; {n} plans tried.",
+        "on_time": "on time in {chance} of runs",
+        "best": "best {chance} ({what})",
+        "reach": "reaches the target {what}, at the cost of other districts",
+        "or": "; or ",
+        "none": "no lever in reach gets it to {target}",
+        "never": "not served at all in {chance} of runs",
+        "plan": "the plan as the scenario stands",
+        "buffers": "planned for earlier deadlines (round {n})",
+        "dispatch": "by dispatched vessels instead of sailings for {names}",
+        "vessels": "with {names}",
+        "start": "starting {n} day(s) earlier ({when})",
     },
 }
 
 
-def _target_lines(report: dict[str, Any], lang: str) -> None:
-    from routing.local import lang_of, named, number, stamp
+def _lever_words(c: dict[str, Any], text: dict[str, str], names: Any) -> str:
+    """What a candidate of the robust search did, in the chosen language."""
+    from routing.local import stamp
+
+    d = c["detail"]
+    if c["lever"] == "buffers":
+        return text["buffers"].format(n=d["round"])
+    if c["lever"] == "dispatch":
+        return text["dispatch"].format(
+            names=", ".join(names.district(x) or x for x in d["districts"])
+        )
+    if c["lever"] == "vessels":
+        return text["vessels"].format(names=", ".join(names.vessel(x) or x for x in d["added"]))
+    if c["lever"] == "start":
+        when = stamp(datetime.fromisoformat(d["planning_start"]))
+        return text["start"].format(n=d["earlier_days"], when=when)
+    return text["plan"]
+
+
+def _target_lines(report: dict[str, Any], lang: str, names: Any) -> None:
+    from routing.local import lang_of, named, number
 
     lg = lang_of(lang)
     text = TARGET_TEXT[lg]
     pct = lambda x: f"{number(100 * x, lg, 0)} %"  # noqa: E731
     console = out_console()
+    search = report["robust"]
+    tried = search["candidates"]
+    chosen = tried[search["chosen"]]
+    console.print(
+        text["chosen"].format(
+            what=_lever_words(chosen, text, names),
+            cost=number(chosen["cost_idr"], lg, 0),
+            n=len(tried),
+        )
+    )
+    target = pct(report["target_on_time"])
     if not report["below_target"]:
-        console.print(text["met"].format(target=pct(report["target_on_time"])))
+        console.print(text["met"].format(target=target))
         return
-    console.print(text["below"].format(target=pct(report["target_on_time"])))
+    console.print(text["below"].format(target=target))
     for r in report["below_target"]:
+        best = _lever_words(tried[r["best_candidate"]], text, names)
         parts = [
-            text["on_time"].format(
-                chance=pct(r["on_time"]),
-                plans=len(r["chances"]),
-                chances=", ".join(pct(x) for x in r["chances"]),
-            )
+            text["on_time"].format(chance=pct(r["on_time"])),
+            text["best"].format(chance=pct(r["best_on_time"]), what=best),
         ]
-        if r["planned_for"]:
-            when = stamp(datetime.fromisoformat(r["planned_for"]))
-            parts.append(text["planned_for"].format(when=when))
-        if r["earlier_deadline_unserved"]:
-            parts.append(text["unserved"])
-        if r["never_delivered"] is not None:
+        if r["would_reach"]:
+            ways = text["or"].join(
+                _lever_words(tried[w["candidate"]], text, names) for w in r["would_reach"]
+            )
+            parts.append(text["reach"].format(what=ways))
+        else:
+            parts.append(text["none"].format(target=target))
+        if r["never_delivered"]:
             parts.append(text["never"].format(chance=pct(r["never_delivered"])))
         console.print(f"  {named(r['district_name'], r['district_code'])}: " + "; ".join(parts))
 

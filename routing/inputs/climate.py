@@ -133,3 +133,51 @@ def load_climate(path: Path, area_ids: Iterable[str], class_ids: Iterable[str]) 
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise DataError([Issue("unreadable_file", "/", str(exc))], source=str(path)) from exc
     return parse_climate(raw, area_ids, class_ids, source=str(path))
+
+
+# The climate table is assumed (data/climate.toml says why): every robust answer is given also
+# under a rougher and a calmer one, the shares of rough days (each BMKG class) and the mean
+# length of a rough spell scaled by these factors (assumed: half as rough again, or two thirds).
+VARIANTS: dict[str, tuple[float, float]] = {
+    "bundled": (1.0, 1.0),
+    "rougher": (1.5, 1.5),
+    "calmer": (2 / 3, 2 / 3),
+}
+
+
+def variant(climate: Climate, name: str) -> Climate:
+    """``climate`` as one of ``VARIANTS``: its shares of rough days times the first factor (at
+    most 1), its spells' mean length times the second (at least a day); ``source`` says so.
+
+    Raises
+    ------
+    DataError
+        An unknown variant (``/climate``).
+    """
+    if name not in VARIANTS:
+        known = ", ".join(VARIANTS)
+        raise DataError([Issue("bad_value", "/climate", f"{name!r} is no climate ({known})")])
+    rough, spell = VARIANTS[name]
+    if (rough, spell) == (1.0, 1.0):
+        return climate
+
+    def scaled(s: SeasonArea) -> SeasonArea:
+        return SeasonArea(
+            above_1_25_m=min(1.0, s.above_1_25_m * rough),
+            above_2_5_m=min(1.0, s.above_2_5_m * rough),
+            above_4_m=min(1.0, s.above_4_m * rough),
+            spell_days=max(1.0, s.spell_days * spell),
+        )
+
+    seasons = {k: {e: scaled(s) for e, s in v.items()} for k, v in climate.seasons.items()}
+    source = f"{climate.source}, {name}: rough days x{rough:.2f}, spells x{spell:.2f}"
+    return Climate(
+        exposure=climate.exposure,
+        season_of_month=climate.season_of_month,
+        seasons=seasons,
+        wave_m=climate.wave_m,
+        mtbf_h=climate.mtbf_h,
+        speed_spread=climate.speed_spread,
+        loading_spread=climate.loading_spread,
+        source=source,
+    )

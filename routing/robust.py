@@ -1,0 +1,442 @@
+"""Plans that hold: the cheapest plan whose simulated chance of delivery by the deadline reaches
+a target in every district.
+
+No routing engine takes uncertain sailing times, so this is the published pattern that works
+(sample average approximation, plan with buffers and check by Monte Carlo): a deterministic
+solve (``routing.pipeline.plan``) wrapped in the risk simulation (``routing.risk``). Every
+candidate is simulated with the same seed from the same first day, so candidates meet the same
+sampled seas (common random numbers) and differ by what they do, not by the luck of the draw.
+
+The levers, in the order a planner pulls them:
+
+1. **buffers**: a district below the target is planned for an earlier deadline (by how late its
+   completion runs at the target's percentile, 6 to 24 hours a round): the solver then serves it
+   earlier, far and exposed islands first, and books it an earlier sailing; a district at the
+   target keeps the time its plan served it by as its deadline (plus ``PIN_SLACK_H``), so that
+   serving the others earlier does not push it later;
+2. **dispatch**: in a two-echelon plan, a district below the target whose kits ride scheduled
+   sailings goes by dispatched vessels instead (its hub no longer serves it);
+3. **vessels**: one more vessel of the fleet file the scenario does not use, the one that helps
+   most, up to ``Options.extra_vessels``;
+4. **start**: an earlier start, a day at a time, up to ``Options.earlier_days``.
+
+Each lever starts from the best candidate so far. The answer is the cheapest candidate that
+reaches the target in every district (cost: hire, fuel and freight); where none does, the one
+that reaches it in most districts, and per district the best chance any candidate reached and
+the levers with which it reached the target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from routing import pipeline
+from routing import risk as mc
+from routing.inputs import Inputs
+from routing.inputs.climate import Climate
+from routing.inputs.scenario import Scenario
+from routing.plandoc import PlanDocument
+
+STEP_H = (6.0, 24.0)  # a district's deadline moves this much earlier per round, at most
+EARLIEST_AFTER_START_H = 12.0  # a deadline is never planned earlier than this after the start
+PIN_SLACK_H = 2.0  # a district at the target is planned for no later than it was served, plus this
+
+
+@dataclass(frozen=True)
+class Options:
+    """How hard robust planning tries.
+
+    ``seed`` and ``iterations``/``seconds`` are the solver's; ``runs`` and ``sim_seed`` the risk
+    simulation's, the same for every candidate (common random numbers)."""
+
+    target: float
+    runs: int = 300
+    sim_seed: int = 1
+    seed: int = 0
+    iterations: int | None = None
+    seconds: float | None = None
+    rounds: int = 6  # buffer rounds at most
+    extra_vessels: int = 2  # vessels of the fleet file added at most
+    earlier_days: int = 3  # days the start may move earlier at most
+    breakdowns: bool = True
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One plan tried: which lever made it, the scenario it was planned from, the plan, its
+    simulated report and its cost."""
+
+    lever: str  # plan, buffers, dispatch, vessels, start
+    detail: dict[str, Any]
+    scenario: Scenario
+    run: pipeline.PlanRun
+    report: dict[str, Any]
+
+    @property
+    def chances(self) -> dict[str, float]:
+        return {d["district_code"]: d["on_time"] for d in self.report["districts"]}
+
+    @property
+    def cost_idr(self) -> int:
+        k = self.run.document["kpis"]
+        return int(k["fuel_cost_idr"] + k["ship_time_cost_idr"] + k.get("freight_idr", 0))
+
+    @property
+    def unserved(self) -> set[str]:
+        return {u["district_code"] for u in self.run.document["unassigned"]}
+
+    def meets(self, target: float) -> bool:
+        return not self.unserved and all(c >= target for c in self.chances.values())
+
+    def score(self, target: float) -> tuple[int, float, float, int]:
+        """Districts at the target, the least chance, the mean chance, then the cheaper."""
+        c = list(self.chances.values()) or [0.0]
+        return sum(x >= target for x in c), min(c), sum(c) / len(c), -self.cost_idr
+
+    def summary(self, target: float) -> dict[str, Any]:
+        k = self.run.document["kpis"]
+        return {
+            "lever": self.lever,
+            "detail": self.detail,
+            "cost_idr": self.cost_idr,
+            "ship_hours": k["ship_hours"],
+            "every_district_on_time": self.report["every_district_on_time"],
+            "least_on_time": min(self.chances.values(), default=None),
+            "meets_target": self.meets(target),
+            "planning_start": self.scenario.planning_start.isoformat(),
+            "vessels": list(self.scenario.vessel_ids),
+        }
+
+
+@dataclass
+class Result:
+    """The candidate chosen, every candidate tried (the first is the plan as the scenario
+    stands), and per district below the target what was reached and what would reach it."""
+
+    chosen: Candidate
+    candidates: list[Candidate]
+    below_target: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> Candidate:
+        return self.candidates[0]
+
+    def report(self, target: float) -> dict[str, Any]:
+        """The chosen plan's risk report with the robust search beside it."""
+        out = dict(self.chosen.report)
+        out["target_on_time"] = target
+        out["robust"] = {
+            "chosen": self.candidates.index(self.chosen),
+            "candidates": [c.summary(target) for c in self.candidates],
+        }
+        out["below_target"] = self.below_target
+        return out
+
+
+class _Search:
+    """The state of one robust search: the inputs, the seas every candidate meets, the
+    candidates so far."""
+
+    def __init__(
+        self,
+        inputs: Inputs,
+        scenario: Scenario,
+        climate: Climate,
+        options: Options,
+        executor: Executor | None,
+        progress: Callable[[str], object] | None,
+    ) -> None:
+        self.inputs = inputs
+        self.scenario = scenario
+        self.climate = climate
+        self.options = options
+        self.executor = executor
+        self.progress = progress
+        # The seas are drawn from the earliest start any candidate may take.
+        self.weather_from: date = (
+            scenario.planning_start - timedelta(days=options.earlier_days)
+        ).date()
+        self.candidates: list[Candidate] = []
+
+    def judge(self, lever: str, detail: dict[str, Any], scenario: Scenario) -> Candidate:
+        """Plan ``scenario`` and simulate it against the scenario's own deadlines."""
+        o = self.options
+        run = pipeline.plan(
+            self.inputs,
+            pipeline.problem_for(self.inputs, scenario),
+            seed=o.seed,
+            seconds=o.seconds,
+            iterations=o.iterations,
+        )
+        judged = pipeline.problem_for(
+            self.inputs, dataclasses.replace(scenario, deadlines=dict(self.scenario.deadlines))
+        )
+        model = pipeline.risk_model(
+            self.inputs,
+            judged,
+            PlanDocument.from_json(run.document),
+            self.climate,
+            election_day=scenario.election_day,
+            breakdowns=o.breakdowns,
+            weather_from=self.weather_from,
+        )
+        times = mc.simulate(model, o.runs, o.sim_seed, executor=self.executor)
+        report = mc.report(model, times, seed=o.sim_seed)
+        report["scenario"] = run.document["scenario"]
+        found = Candidate(lever, detail, scenario, run, report)
+        self.candidates.append(found)
+        if self.progress is not None:
+            below = sum(c < o.target for c in found.chances.values())
+            self.progress(
+                f"plan {len(self.candidates)} ({lever}): {below} district(s) below "
+                f"{o.target:.0%} on time"
+            )
+        return found
+
+    def best(self) -> Candidate:
+        t = self.options.target
+        meeting = [c for c in self.candidates if c.meets(t)]
+        if meeting:
+            return min(meeting, key=lambda c: (c.cost_idr, self.candidates.index(c)))
+        return max(self.candidates, key=lambda c: c.score(t))
+
+    def below(self, c: Candidate) -> list[dict[str, Any]]:
+        return [d for d in c.report["districts"] if d["on_time"] < self.options.target]
+
+
+def robust_plan(
+    inputs: Inputs,
+    scenario: Scenario,
+    climate: Climate,
+    options: Options,
+    *,
+    executor: Executor | None = None,
+    progress: Callable[[str], object] | None = None,
+) -> Result:
+    """The cheapest plan found whose chance on time reaches ``options.target`` in every district
+    (see the module's text for the levers), or the best one and why not."""
+    s = _Search(inputs, scenario, climate, options, executor, progress)
+    s.judge("plan", {}, scenario)
+    for lever in (_buffers, _dispatch, _vessels, _start):
+        if s.best().meets(options.target):
+            break
+        lever(s)
+    chosen = s.best()
+    return Result(chosen, s.candidates, _why_below(s, chosen))
+
+
+def _late_by_h(district: dict[str, Any], target: float) -> float:
+    """How many hours past its deadline the district's completion runs at the target's
+    percentile (from its histogram of hours against the deadline)."""
+    h = district["histogram"]
+    total = h["before"] + sum(h["counts"]) + h["after"] + h["not_delivered"]
+    need, seen = target * total, h["before"]
+    for edge, count in zip(h["edges_h"][1:], h["counts"], strict=False):
+        seen += count
+        if seen >= need:
+            return max(0.0, float(edge))
+    return float(h["edges_h"][-1])
+
+
+def _buffers(s: _Search) -> None:
+    """Plan each district below the target for an earlier deadline, round after round, while
+    one moves; a deadline too early to serve goes back to the last one served, and stays."""
+    o = s.options
+    start = s.best()
+    codes = [d["district_code"] for d in start.report["districts"]]
+    original = {code: s.scenario.deadline_for(code) for code in codes}
+    current = dict(start.scenario.deadlines)
+    fixed: set[str] = set()
+    served_at: dict[str, datetime] = {}
+    last = start
+    for round_no in range(1, o.rounds + 1):
+        for code in original.keys() - last.unserved:
+            served_at[code] = current.get(code, original[code])
+        moved = False
+        served_by = {
+            k["district_code"]: datetime.fromisoformat(k["delivered_by"])
+            for k in last.run.document["kpis"]["districts"]
+            if k["delivered_by"]
+        }
+        for code, chance in last.chances.items():  # at the target: pinned where it was served
+            if chance >= o.target and code in served_by and code not in last.unserved:
+                pin = served_by[code] + timedelta(hours=PIN_SLACK_H)
+                if pin < current.get(code, original[code]):
+                    current[code] = pin
+        for d in s.below(last):
+            code = d["district_code"]
+            deadline = current.get(code, original[code])
+            if code in last.unserved:
+                if code in served_at and served_at[code] != deadline and code not in fixed:
+                    current[code] = served_at[code]  # too early to serve: back, and stay
+                    fixed.add(code)
+                    moved = True
+                continue
+            if code in fixed:
+                continue
+            step = min(STEP_H[1], max(STEP_H[0], _late_by_h(d, o.target)))
+            earliest = start.scenario.planning_start + timedelta(hours=EARLIEST_AFTER_START_H)
+            new = max(earliest, deadline - timedelta(hours=step))
+            if new < deadline:
+                current[code] = new
+                moved = True
+        if not moved:
+            return
+        planned_for = {k: v.isoformat() for k, v in sorted(current.items()) if v != original.get(k)}
+        tried = dataclasses.replace(start.scenario, deadlines=dict(current))
+        last = s.judge("buffers", {"round": round_no, "planned_for": planned_for}, tried)
+        if last.meets(o.target):
+            return
+
+
+def _dispatch(s: _Search) -> None:
+    """A two-echelon plan: the districts below the target whose kits ride sailings go by
+    dispatched vessels instead."""
+    best = s.best()
+    if not best.scenario.hubs or not best.run.document.get("sailings"):
+        return
+    riding = {
+        item["district_code"]
+        for b in best.run.document["sailings"]
+        for load in b["loads"]
+        for item in load["manifest"]
+    }
+    moved = sorted({d["district_code"] for d in s.below(best)} & riding)
+    if not moved:
+        return
+    hubs = tuple(
+        dataclasses.replace(h, districts=tuple(d for d in h.districts if d not in moved))
+        for h in best.scenario.hubs
+    )
+    hubs = tuple(h for h in hubs if h.districts)
+    s.judge("dispatch", {"districts": moved}, dataclasses.replace(best.scenario, hubs=hubs))
+
+
+def _spare_vessels(s: _Search, scenario: Scenario) -> list[str]:
+    """The fleet file's vessels the scenario does not use and may: not taken out of use, not out
+    of service."""
+    used = set(scenario.vessel_ids)
+    return sorted(
+        v
+        for v in s.inputs.vessels
+        if v not in used and v not in scenario.inactive and v not in scenario.out_of_service
+    )
+
+
+def _vessels(s: _Search) -> None:
+    """One more vessel of the fleet at a time, the one that helps most, while the target is not
+    met and one helps."""
+    for _ in range(s.options.extra_vessels):
+        best = s.best()
+        spare = _spare_vessels(s, best.scenario)
+        if not spare:
+            return
+        tried = [
+            s.judge(
+                "vessels",
+                {"added": [*best.detail.get("added", []), vid]},
+                dataclasses.replace(best.scenario, vessel_ids=(*best.scenario.vessel_ids, vid)),
+            )
+            for vid in spare
+        ]
+        t = s.options.target
+        top = max(tried, key=lambda c: c.score(t))
+        if top.meets(t) or top.score(t) <= best.score(t):
+            return
+
+
+def _start(s: _Search) -> None:
+    """An earlier start, a day at a time, until the target is met."""
+    best = s.best()
+    for days in range(1, s.options.earlier_days + 1):
+        shifted = best.scenario.planning_start - timedelta(days=days)
+        found = s.judge(
+            "start",
+            {**best.detail, "earlier_days": days, "planning_start": shifted.isoformat()},
+            dataclasses.replace(best.scenario, planning_start=shifted),
+        )
+        if found.meets(s.options.target):
+            return
+
+
+def _lever_text(c: Candidate) -> str:
+    """What a candidate did, in words (English; the command line words the values itself)."""
+    if c.lever == "buffers":
+        return f"planned for earlier deadlines (round {c.detail['round']})"
+    if c.lever == "dispatch":
+        return "by dispatched vessels instead of sailings: " + ", ".join(c.detail["districts"])
+    if c.lever == "vessels":
+        return "with " + ", ".join(c.detail["added"])
+    if c.lever == "start":
+        return f"starting {c.detail['earlier_days']} day(s) earlier"
+    return "the plan as the scenario stands"
+
+
+def _why_below(s: _Search, chosen: Candidate) -> list[dict[str, Any]]:
+    """Per district of the chosen plan below the target: the best chance any candidate reached
+    (and with which lever), and the candidates with which it reached the target."""
+    t = s.options.target
+    out = []
+    for d in s.below(chosen):
+        code = d["district_code"]
+        tries = [(c.chances.get(code, 0.0), i, c) for i, c in enumerate(s.candidates)]
+        best_chance, best_i, best_c = max(tries, key=lambda x: (x[0], -x[1]))
+        reach = [
+            {"candidate": i, "lever": c.lever, "detail": c.detail, "what": _lever_text(c)}
+            for chance, i, c in tries
+            if chance >= t and code not in c.unserved
+        ]
+        out.append(
+            {
+                "district_code": code,
+                "district_name": d["district_name"],
+                "on_time": d["on_time"],
+                "best_on_time": best_chance,
+                "best_candidate": best_i,
+                "best_by": _lever_text(best_c),
+                "would_reach": reach,
+                "never_delivered": (
+                    round(1 - d["delivered_in_runs"], 4)
+                    if d["delivered_in_runs"] is not None and d["delivered_in_runs"] < 1
+                    else None
+                ),
+                "why": _why_text(d, best_chance, best_c, reach, t),
+            }
+        )
+    return out
+
+
+def _why_text(
+    d: dict[str, Any], best: float, best_c: Candidate, reach: Iterable[dict[str, Any]], t: float
+) -> str:
+    why = f"on time in {d['on_time']:.0%} of runs; best reached {best:.0%} ({_lever_text(best_c)})"
+    found = [r["what"] for r in reach]
+    if found:
+        why += "; reaches the target " + "; or ".join(found) + ", at the cost of other districts"
+    else:
+        why += f"; no lever in reach gets it to {t:.0%}"
+    return why
+
+
+def as_planned(scenario: Scenario, document: Mapping[str, Any], fleet: Iterable[str]) -> Scenario:
+    """The scenario a plan was made from, as the plan says it was: its planning start, and the
+    vessels of the fleet its voyages use that the scenario does not list (a robust plan may
+    start earlier, or add a vessel). A plan judged by the risk simulation is judged so, against
+    the scenario's own deadlines."""
+    start = datetime.fromisoformat(str(document["planning_start"]))
+    known = set(fleet)
+    added = [
+        v["vessel_id"]
+        for v in document.get("voyages", ())
+        if v["vessel_id"] in known and v["vessel_id"] not in scenario.vessel_ids
+    ]
+    if start == scenario.planning_start and not added:
+        return scenario
+    return dataclasses.replace(
+        scenario, planning_start=start, vessel_ids=(*scenario.vessel_ids, *added)
+    )
