@@ -223,29 +223,57 @@ def test_the_risk_command_prints_each_district_and_writes_the_report(tmp_path: P
 
 
 def test_plan_to_a_target_meets_it_or_says_why_for_each_district(tmp_path: Path) -> None:
+    """A small case (three villages of Masalembu and Sapeken): the robust plan claims the target
+    in the districts that reach it, and an independent simulation (1,000 runs, a seed the
+    search never used) of the plan written gives at least 0.93 in each; a district below it is
+    explained, with the best chance any candidate reached."""
     exe = str(Path(sys.executable).parent / "ballot-routing")
+    raw = (SCENARIO).read_text(encoding="utf-8")
+    small = tmp_path / "small.toml"
+    small.write_text(
+        raw.replace('villages = "sea"', 'villages = ["35.29.23.2001", "35.29.23.2003", '
+                    '"35.29.25.2001"]').replace('name = "pemilu2024"', 'name = "small"'),
+        encoding="utf-8",
+    )  # fmt: skip
     out = subprocess.run(
-        [exe, "plan", "--scenario", str(SCENARIO), "--out", str(tmp_path), "--iterations", "200",
-         "--target-on-time", "0.9", "--risk-runs", "30", "--lang", "en"],
+        [exe, "plan", "--scenario", str(small), "--out", str(tmp_path / "p"), "--iterations",
+         "100", "--target-on-time", "0.95", "--risk-runs", "200", "--lang", "en"],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=900,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
-    report = json.loads((tmp_path / "risk.json").read_text(encoding="utf-8"))
-    assert report["target_on_time"] == 0.9 and report["runs"] == 30
+    report = json.loads((tmp_path / "p" / "risk.json").read_text(encoding="utf-8"))
+    assert report["target_on_time"] == 0.95 and report["runs"] == 200
+    search = report["robust"]
+    tried = search["candidates"]
+    assert tried[0]["lever"] == "plan" and len(tried) >= 2
+    assert "plan 1 (scenario):" in out.stderr  # each plan made is said
     below = {r["district_code"]: r for r in report["below_target"]}
+    claimed = [d["district_code"] for d in report["districts"] if d["on_time"] >= 0.95]
+    assert claimed, report["districts"]
     for d in report["districts"]:
-        if d["on_time"] < 0.9:
-            assert d["district_code"] in below and below[d["district_code"]]["why"]
+        if d["district_code"] in below:
+            r = below[d["district_code"]]
+            assert r["why"] and r["best_on_time"] >= r["on_time"] == d["on_time"]
             assert (d["district_name"] or d["district_code"]) in out.stdout
-        else:
-            assert d["district_code"] not in below
-    assert "plan 1:" in out.stderr  # each plan made is said
-    # The plan written is the one the report judges.
-    plan = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
-    assert plan["scenario"] == report["scenario"]
+    # The plan written is the one chosen, and it holds under seas the search never met.
+    plan = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
+    chosen = tried[search["chosen"]]
+    assert plan["planning_start"] == chosen["planning_start"]
+    check = subprocess.run(
+        [exe, "risk", "--plan", str(tmp_path / "p" / "plan.json"), "--scenario", str(small),
+         "--runs", "1000", "--seed", "7", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr
+    judged = {d["district_code"]: d["on_time"] for d in json.loads(check.stdout)["districts"]}
+    for code in claimed:
+        assert judged[code] >= 0.93, (code, judged)
 
 
 def test_a_return_plan_is_simulated_trip_by_trip(inputs) -> None:
