@@ -32,6 +32,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_dispatch": "kapal dikirim",
         "lever_vessels": "kapal tambahan",
         "lever_start": "mulai lebih awal",
+        "lever_capacity": "hari mulai dan armada",
         "coast_found": "{count} tempat yang daratnya terlihat pada masker darat GLOBE lebih dari "
         "{distance} m dari daratan OSM (lintang, bujur; WGS 84):",
         "coast_header": "{id:<22} {lat:>9} {lon:>10} {km2:>6} {osm:>10}  di berkas",
@@ -85,6 +86,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_dispatch": "dispatched",
         "lever_vessels": "more vessels",
         "lever_start": "earlier start",
+        "lever_capacity": "start day and fleet",
         "coast_found": "{count} place(s) where the GLOBE land mask sees land more than "
         "{distance} m from OSM land (lat, lon; WGS 84):",
         "coast_header": "{id:<22} {lat:>9} {lon:>10} {km2:>6} {osm:>10}  on file",
@@ -138,7 +140,7 @@ def target_round(line: str, lang: str | None) -> str:
     n, lever, count, target = found.groups()
     text = words(lang)
     return text["target_round"].format(
-        round=n, lever=text[f"lever_{lever}"], count=count, target=f"{target} %"
+        round=n, lever=text.get(f"lever_{lever}", lever), count=count, target=f"{target} %"
     )
 
 

@@ -8,7 +8,7 @@ import functools
 import json
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from datetime import date, datetime, time
 from pathlib import Path
@@ -301,3 +301,45 @@ def plan_to_target(
     report = result.report(target)
     report["climate"] = climate
     return result.chosen.run, report, result.below_target
+
+
+def capacity_under_risk(
+    settings: Settings,
+    scenario: Scenario,
+    target: float,
+    *,
+    seed: int,
+    seconds: float | None,
+    iterations: int | None,
+    runs: int = 300,
+    sim_seed: int = 1,
+    climate: str = "bundled",
+    days_before: Iterable[int] | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[str], object] | None = None,
+) -> dict[str, Any]:
+    """The least fleet and the latest safe start per district for a chance on time of
+    ``target`` (``routing.robust.capacity_under_risk``), under the service's climate or one of
+    its variants."""
+    from routing import robust
+    from routing.inputs.climate import variant
+
+    given = inputs(settings)
+    chosen_climate = variant(
+        load_climate(settings.climate_file, given.sea_areas, given.classes), climate
+    )
+    options = robust.Options(
+        target=target, runs=runs, sim_seed=sim_seed, seed=seed, iterations=iterations,
+        seconds=seconds,
+    )  # fmt: skip
+    report = robust.capacity_under_risk(
+        given,
+        scenario,
+        chosen_climate,
+        options,
+        days_before=robust.DAYS_BEFORE if days_before is None else days_before,
+        executor=executor,
+        progress=progress,
+    )
+    report["climate"] = climate
+    return report

@@ -37,6 +37,7 @@ from typing import Any
 
 from routing import pipeline
 from routing import risk as mc
+from routing.errors import RoutingError
 from routing.inputs import Inputs
 from routing.inputs.climate import Climate
 from routing.inputs.scenario import Scenario
@@ -440,3 +441,166 @@ def as_planned(scenario: Scenario, document: Mapping[str, Any], fleet: Iterable[
     return dataclasses.replace(
         scenario, planning_start=start, vessel_ids=(*scenario.vessel_ids, *added)
     )
+
+
+# --- capacity under risk ------------------------------------------------------------------------
+
+DAYS_BEFORE = tuple(range(14, 2, -1))  # start days tried: H-14 to H-3
+FIXED_COST_IDR = 50_000_000  # a calm-sea capacity plan's cost of one more vessel (assumed)
+
+
+@dataclass(frozen=True)
+class FleetOption:
+    """A fleet the capacity table tries: ``least`` (what a calm-sea capacity plan uses),
+    ``scenario`` (the scenario's vessels) or ``fleet`` (every vessel of the fleet file)."""
+
+    id: str
+    vessel_ids: tuple[str, ...]
+
+
+def fleet_options(inputs: Inputs, scenario: Scenario, options: Options) -> list[FleetOption]:
+    """The fleets to try, smallest first, each once: the vessels a calm-sea capacity plan (a
+    fixed cost per vessel used) needs, the scenario's, and the whole fleet file's (less those
+    out of use). The hubs' local boats come with the scenario's hubs in each."""
+    run = pipeline.plan(
+        inputs,
+        pipeline.problem_for(inputs, scenario),
+        seed=options.seed,
+        seconds=options.seconds,
+        iterations=options.iterations,
+        fixed_cost_per_vessel=FIXED_COST_IDR,
+    )
+    dispatched = set(scenario.vessel_ids)
+    least = tuple(
+        v["vessel_id"]
+        for v in run.document["voyages"]
+        if v["trips"] and v["vessel_id"] in dispatched
+    )
+    spare = [
+        v
+        for v in inputs.vessels
+        if v not in dispatched and v not in scenario.inactive and v not in scenario.out_of_service
+    ]
+    out: list[FleetOption] = []
+    for fid, ids in (
+        ("least", least),
+        ("scenario", scenario.vessel_ids),
+        ("fleet", (*scenario.vessel_ids, *sorted(spare))),
+    ):
+        if ids and all(set(ids) != set(o.vessel_ids) for o in out):
+            out.append(FleetOption(fid, tuple(ids)))
+    return out
+
+
+def capacity_under_risk(
+    inputs: Inputs,
+    scenario: Scenario,
+    climate: Climate,
+    options: Options,
+    *,
+    days_before: Iterable[int] = DAYS_BEFORE,
+    executor: Executor | None = None,
+    progress: Callable[[str], object] | None = None,
+) -> dict[str, Any]:
+    """The least fleet and the latest safe start per district for a chance on time of
+    ``options.target``: a table of start days (``days_before`` election day, the scenario's
+    hour) against fleets (``fleet_options``), each cell a plan simulated on the same seas
+    (``options.runs`` runs of ``options.sim_seed`` from the earliest start's day): the chance
+    that every district is on time, each district's, and the cost.
+
+    The fleet is the smallest whose table reaches the target in every district from some start
+    (else the largest); a district's latest safe start is the latest start day from which it,
+    and every earlier start, reaches the target with that fleet (None: no start of the table)."""
+    days = sorted(set(days_before), reverse=True)  # earliest start first
+    hour = scenario.planning_start.timetz()
+
+    def start_of(k: int) -> datetime:
+        return datetime.combine(scenario.election_day - timedelta(days=k), hour)
+
+    s = _Search(inputs, scenario, climate, options, executor, progress)
+    s.weather_from = start_of(days[0]).date()
+    fleets = fleet_options(inputs, scenario, options)
+    cells: list[dict[str, Any]] = []
+    for fleet in fleets:
+        for k in days:
+            tried = dataclasses.replace(
+                scenario, planning_start=start_of(k), vessel_ids=fleet.vessel_ids
+            )
+            cell: dict[str, Any] = {
+                "fleet": fleet.id,
+                "days_before": k,
+                "start": start_of(k).isoformat(),
+            }
+            try:
+                found = s.judge("capacity", {"fleet": fleet.id, "days_before": k}, tried)
+            except RoutingError as exc:
+                cells.append(cell | {"error": str(exc)})
+                continue
+            cells.append(
+                cell
+                | {
+                    "every_district_on_time": found.report["every_district_on_time"],
+                    "districts": found.chances,
+                    "unserved": sorted(found.unserved),
+                    "cost_idr": found.cost_idr,
+                    "ship_hours": found.run.document["kpis"]["ship_hours"],
+                    "meets_target": found.meets(options.target),
+                }
+            )
+    chosen = next(
+        (f for f in fleets if any(c.get("meets_target") for c in cells if c["fleet"] == f.id)),
+        fleets[-1],
+    )
+    names = {
+        d["district_code"]: d["district_name"] for c in s.candidates for d in c.report["districts"]
+    }
+    districts = []
+    for code in sorted(names):
+        latest: dict[str, Any] | None = None
+        for c in (x for x in cells if x["fleet"] == chosen.id):  # earliest start first
+            chance = c.get("districts", {}).get(code)
+            if chance is None or chance < options.target or code in c.get("unserved", ()):
+                break
+            latest = c
+        districts.append(
+            {
+                "district_code": code,
+                "district_name": names[code],
+                "latest_safe_start": latest["start"] if latest else None,
+                "latest_safe_days_before": latest["days_before"] if latest else None,
+                "on_time_then": latest["districts"][code] if latest else None,
+            }
+        )
+    vessel_names = s.candidates[0].run.plan.problem.names if s.candidates else None
+    overall = None
+    for c in (x for x in cells if x["fleet"] == chosen.id):
+        if not c.get("meets_target"):
+            break
+        overall = c
+    return {
+        "scenario": scenario.name,
+        "target_on_time": options.target,
+        "runs": options.runs,
+        "seed": options.sim_seed,
+        "climate_source": climate.source,
+        "election_day": scenario.election_day.isoformat(),
+        "fleets": [
+            {
+                "id": f.id,
+                "vessels": [
+                    {
+                        "vessel_id": v,
+                        "vessel_name": vessel_names.vessel(v) if vessel_names else None,
+                    }
+                    for v in f.vessel_ids
+                ],
+            }
+            for f in fleets
+        ],
+        "fleet": chosen.id,
+        "latest_safe_start": overall["start"] if overall else None,
+        "latest_safe_days_before": overall["days_before"] if overall else None,
+        "days_before": days,
+        "table": cells,
+        "districts": districts,
+    }

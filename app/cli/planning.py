@@ -946,10 +946,31 @@ def capacity(
     format: TableFormat | None = typer.Option(
         None, "--format", help="json (as --json) or csv (one row per trip) instead of tables"
     ),
+    target_on_time: float = typer.Option(
+        None,
+        "--target-on-time",
+        min=0.01,
+        max=1.0,
+        help="Capacity under risk instead: the least fleet and the latest safe start per "
+        "district for this chance on time, from a table of start days (H-14 to H-3) against "
+        "fleets (the calm-sea least fleet, the scenario's, the whole fleet file)",
+    ),
+    days: str = typer.Option(
+        "14-3", "--days", help="--target-on-time: the start days, H-FROM to H-TO (e.g. 14-3)"
+    ),
+    risk_runs: int = typer.Option(
+        300, "--risk-runs", min=10, max=100_000, help="--target-on-time: runs per start and fleet"
+    ),
+    climate: ClimateName = CLIMATE_OPTION,
+    chart: Path = typer.Option(
+        None, "--chart", help="--target-on-time: write the chart here (.svg or .png)"
+    ),
     lang: Lang = LANG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """How many vessels of which classes meet every deadline at least cost; how full they are.
+    With --target-on-time: the least fleet and the latest safe start per district for that
+    chance of being on time (risk simulation), and a chart.
 
     Tables on stdout (or JSON with --json, the trips as CSV with --format csv); progress to
     stderr."""
@@ -958,6 +979,12 @@ def capacity(
     from routing.capacity import capacity_report
 
     settings = get_settings()
+    if target_on_time is not None:
+        _capacity_under_risk(
+            settings, scenario, target_on_time, days, risk_runs, climate, chart,
+            seed=seed, seconds=seconds, iterations=iterations, lang=lang, as_json=as_json,
+        )  # fmt: skip
+        return
     try:
         given = planning.inputs(settings)
         chosen = load_scenario(scenario)
@@ -986,6 +1013,150 @@ def capacity(
         names = run.plan.problem.names
         classes = {c: names.vessel_class(c) for c in report["vessels_available"]}
         _capacity_tables(report, chosen.name, classes, fixed_cost_idr, lang)
+
+
+CAPACITY_RISK_TEXT = {
+    "id": {
+        "title": "Peluang semua kecamatan tepat waktu ({runs} simulasi per sel, target {target})",
+        "start": "Mulai",
+        "least": "Armada terkecil",
+        "scenario": "Armada skenario",
+        "fleet": "Seluruh armada",
+        "fleet_chosen": "Armada: {name} ({vessels})",
+        "latest": "Mulai paling lambat yang aman untuk semua kecamatan: {when}",
+        "none": "tidak ada hari mulai dalam tabel yang aman",
+        "district": "Kecamatan",
+        "safe": "Mulai paling lambat yang aman",
+        "chance": "Peluang saat itu",
+        "error": "gagal",
+    },
+    "en": {
+        "title": "Chance every district is on time ({runs} runs per cell, target {target})",
+        "start": "Start",
+        "least": "Least fleet",
+        "scenario": "Scenario's fleet",
+        "fleet": "Whole fleet",
+        "fleet_chosen": "Fleet: {name} ({vessels})",
+        "latest": "Latest safe start for every district: {when}",
+        "none": "no start day of the table is safe",
+        "district": "District",
+        "safe": "Latest safe start",
+        "chance": "Chance then",
+        "error": "failed",
+    },
+}
+
+
+def _days(text: str) -> list[int]:
+    try:
+        a, b = (int(x) for x in text.split("-"))
+    except ValueError:
+        raise ValueError(f"--days: {text!r} is not FROM-TO (e.g. 14-3)") from None
+    if not 1 <= b <= a <= 60:
+        raise ValueError(f"--days: {text!r}: FROM and TO between 1 and 60, FROM >= TO")
+    return list(range(a, b - 1, -1))
+
+
+def _capacity_under_risk(
+    settings: Any,
+    scenario: Path,
+    target: float,
+    days: str,
+    runs: int,
+    climate: ClimateName,
+    chart: Path | None,
+    *,
+    seed: int,
+    seconds: float | None,
+    iterations: int | None,
+    lang: Lang,
+    as_json: bool,
+) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from app import planning
+    from routing.local import lang_of, named, number, stamp
+    from routing.outputs.charts import write_capacity_chart
+
+    try:
+        chosen = load_scenario(scenario)
+        report = planning.capacity_under_risk(
+            settings,
+            chosen,
+            target,
+            seed=seed,
+            seconds=seconds,
+            iterations=iterations,
+            runs=runs,
+            climate=climate.value,
+            days_before=_days(days),
+            progress=lambda line: typer.echo(clitext.target_round(line, lang), err=True),
+        )
+        written = [write_capacity_chart(report, chart, lang_of(lang.value))] if chart else []
+    except (RoutingError, ValueError) as exc:
+        fail(exc)
+    if as_json:
+        print_json(report)
+        wrote(written, lang)
+        return
+    lg = lang_of(lang.value)
+    text = CAPACITY_RISK_TEXT[lg]
+    pct = lambda x: "-" if x is None else f"{number(100 * x, lg, 1)} %"  # noqa: E731
+    table = Table(
+        title=text["title"].format(runs=number(runs, lg), target=pct(target)),
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+    )
+    table.add_column(text["start"])
+    for f in report["fleets"]:
+        table.add_column(text.get(f["id"], f["id"]), justify="right")
+    cells = {(c["fleet"], c["days_before"]): c for c in report["table"]}
+    for k in report["days_before"]:
+        row = [f"H-{k}"]
+        for f in report["fleets"]:
+            c = cells.get((f["id"], k), {})
+            if "error" in c:
+                row.append(text["error"])
+            else:
+                cost = number(c["cost_idr"] / 1e6, lg, 0)
+                row.append(
+                    f"{pct(c['every_district_on_time'])} · Rp {cost} jt"
+                    if lg == "id"
+                    else f"{pct(c['every_district_on_time'])} · IDR {cost} M"
+                )
+        table.add_row(*row)
+    console = out_console()
+    console.print(table)
+    fleet = next(f for f in report["fleets"] if f["id"] == report["fleet"])
+    vessels = ", ".join(named(v["vessel_name"], v["vessel_id"]) for v in fleet["vessels"])
+    console.print(
+        text["fleet_chosen"].format(name=text.get(fleet["id"], fleet["id"]), vessels=vessels)
+    )
+    when = report["latest_safe_start"]
+    console.print(
+        text["latest"].format(
+            when=f"H-{report['latest_safe_days_before']} ({stamp(datetime.fromisoformat(when))})"
+            if when
+            else text["none"]
+        )
+    )
+    districts = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for col in ("district", "safe", "chance"):
+        districts.add_column(text[col], justify="left" if col == "district" else "right")
+    for d in report["districts"]:
+        safe = d["latest_safe_start"]
+        districts.add_row(
+            named(d["district_name"], d["district_code"]),
+            f"H-{d['latest_safe_days_before']} ({stamp(datetime.fromisoformat(safe))})"
+            if safe
+            else text["none"],
+            pct(d["on_time_then"]),
+        )
+    console.print(districts)
+    wrote(written, lang)
 
 
 def _capacity_tables(

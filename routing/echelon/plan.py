@@ -134,12 +134,15 @@ def make_two_echelon_plan(
     released = {cid: _ready(problem, booked, cid) for cid in booked.ride}
     hub_plans = []
     by_boat = [c for c in sorted(booked.ride) if booked.ways[c].mode == "boat"]
-    hubs = sorted({booked.ride[c][1].landing_id for c in by_boat})
+    # Each hub's by now: a hub's boats that cannot bring a consignment take it off its sailing
+    # (``booked.drop``), which must not hide it from the hubs after.
+    hub_of = {c: booked.ride[c][1].landing_id for c in by_boat}
+    hubs = sorted(set(hub_of.values()))
     for n, hub in enumerate(hubs):
         cons = [
             dataclasses.replace(by_id[cid], release=released[cid])
             for cid in by_boat
-            if booked.ride[cid][1].landing_id == hub
+            if hub_of[cid] == hub
         ]
         boats = tuple(v for v in problem.vessels if v.home_depot == hub)
         part = _only(problem, boats, cons, depots=(hub,))

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -338,3 +338,53 @@ def test_a_sailing_held_by_a_spell_sails_when_it_ends_and_its_kits_are_that_much
     ]
     assert mc.sailing_delays([s], spells, limit) == {s.key: 2 * day.total_seconds()}
     assert mc.sailing_delays([s], spells[2:], limit) == {}
+
+
+def test_capacity_under_risk_gives_a_fleet_and_a_latest_safe_start_per_district(
+    tmp_path: Path,
+) -> None:
+    """A small case: the table of start days against fleets, the fleet chosen (the smallest that
+    reaches the target from some start), and per district the latest start from which it and
+    every earlier start reach the target; the chart is written in the language asked."""
+    exe = str(Path(sys.executable).parent / "ballot-routing")
+    small = tmp_path / "small.toml"
+    small.write_text(
+        SCENARIO.read_text(encoding="utf-8")
+        .replace('villages = "sea"', 'villages = ["35.29.23.2001", "35.29.25.2001"]')
+        .replace('name = "pemilu2024"', 'name = "small"'),
+        encoding="utf-8",
+    )
+    chart = tmp_path / "capacity.svg"
+    out = subprocess.run(
+        [exe, "capacity", "--scenario", str(small), "--target-on-time", "0.9", "--days", "12-9",
+         "--iterations", "100", "--risk-runs", "100", "--chart", str(chart), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["days_before"] == [12, 11, 10, 9]
+    fleets = [f["id"] for f in report["fleets"]]
+    assert fleets[0] == "least" and report["fleet"] in fleets
+    assert len(report["table"]) == len(fleets) * 4
+    cells = [c for c in report["table"] if c["fleet"] == report["fleet"]]
+    assert [c["days_before"] for c in cells] == [12, 11, 10, 9]
+    assert {d["district_code"] for d in report["districts"]} == {"35.29.23", "35.29.25"}
+    for d in report["districts"]:
+        code, k = d["district_code"], d["latest_safe_days_before"]
+        chances = [c["districts"][code] for c in cells]
+        safe = [x >= 0.9 for x in chances]
+        expected = None
+        for c, ok in zip(cells, safe, strict=True):  # earliest first, while it holds
+            if not ok:
+                break
+            expected = c["days_before"]
+        assert k == expected, (code, chances)
+        if k is not None:
+            day = datetime.fromisoformat(d["latest_safe_start"]).date()
+            assert day == date.fromisoformat(report["election_day"]) - timedelta(days=k)
+            assert d["on_time_then"] == chances[[c["days_before"] for c in cells].index(k)]
+    svg = chart.read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "H-12" in svg and "H-9" in svg
