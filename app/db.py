@@ -74,6 +74,9 @@ plans = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("kind", String(16), nullable=False),  # "plan", "capacity" or "replan"
+    # A target chance on time (JSON: target_on_time, risk_runs, climate, days_before): the plan
+    # is the robust search's, the capacity plan capacity under risk; null otherwise.
+    Column("target", Text),
     Column("scenario_id", String(36)),
     Column("scenario_name", String(200), nullable=False),
     Column("scenario_body", Text, nullable=False),

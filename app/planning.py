@@ -273,6 +273,7 @@ def plan_to_target(
     climate: str = "bundled",
     executor: Executor | None = None,
     progress: Callable[[str], object] | None = None,
+    hazard_changes: bool = False,
 ) -> tuple[pipeline.PlanRun, dict[str, Any], list[dict[str, Any]]]:
     """The cheapest plan found whose simulated chance on time reaches ``target`` in every
     district, under the service's climate (or one of ``routing.inputs.climate.VARIANTS``):
@@ -283,7 +284,7 @@ def plan_to_target(
     from routing import robust
     from routing.inputs.climate import variant
 
-    given = inputs(settings)
+    given = inputs(settings, hazard_changes=hazard_changes)
     chosen_climate = variant(
         load_climate(settings.climate_file, given.sea_areas, given.classes), climate
     )
@@ -300,6 +301,7 @@ def plan_to_target(
     )
     report = result.report(target)
     report["climate"] = climate
+    result.chosen.run.document["robust"] = result.summary(target, climate)
     return result.chosen.run, report, result.below_target
 
 
@@ -317,14 +319,15 @@ def capacity_under_risk(
     days_before: Iterable[int] | None = None,
     executor: Executor | None = None,
     progress: Callable[[str], object] | None = None,
-) -> dict[str, Any]:
+    hazard_changes: bool = False,
+) -> tuple[dict[str, Any], pipeline.PlanRun]:
     """The least fleet and the latest safe start per district for a chance on time of
     ``target`` (``routing.robust.capacity_under_risk``), under the service's climate or one of
-    its variants."""
+    its variants, and the plan of the fleet chosen at the latest safe start."""
     from routing import robust
     from routing.inputs.climate import variant
 
-    given = inputs(settings)
+    given = inputs(settings, hazard_changes=hazard_changes)
     chosen_climate = variant(
         load_climate(settings.climate_file, given.sea_areas, given.classes), climate
     )
@@ -332,7 +335,7 @@ def capacity_under_risk(
         target=target, runs=runs, sim_seed=sim_seed, seed=seed, iterations=iterations,
         seconds=seconds,
     )  # fmt: skip
-    report = robust.capacity_under_risk(
+    report, run = robust.capacity_under_risk(
         given,
         scenario,
         chosen_climate,
@@ -342,4 +345,4 @@ def capacity_under_risk(
         progress=progress,
     )
     report["climate"] = climate
-    return report
+    return report, run

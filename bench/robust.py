@@ -56,6 +56,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=300, help="runs per candidate in the search")
     ap.add_argument("--judge-runs", type=int, default=1000)
     ap.add_argument("--climates", default=",".join(VARIANTS))
+    ap.add_argument(
+        "--capacity-days", default="14-3", help="start days of the capacity table ('' to skip)"
+    )
     args = ap.parse_args()
     settings = Settings()
     given = planning.inputs(settings)
@@ -94,7 +97,32 @@ def main() -> None:
             print(f"- {r['district_name']}: {r['why']}")
         judged = f"{args.judge_runs} runs, seed {JUDGE_SEED}"
         print(f"wall time {wall:.0f} s (search and both judgements, {judged})")
-    print("\nlatest safe start per district: not measured here yet (capacity under risk)")
+        if args.capacity_days:
+            a, b = (int(x) for x in args.capacity_days.split("-"))
+            started = time.monotonic()
+            cap = robust.capacity_under_risk(
+                given, scenario, climate, options, days_before=range(a, b - 1, -1)
+            )
+            print(f"\nlatest safe start (capacity under risk, fleet: {cap['fleet']}):")
+            print("\n| district | latest safe start | chance then |")
+            print("|---|---|---|")
+            for d in cap["districts"]:
+                k = d["latest_safe_days_before"]
+                when = f"H-{k} ({d['latest_safe_start'][:10]})" if k else "none of the table"
+                chance = f"{d['on_time_then']:.3f}" if k else "-"
+                print(f"| {d['district_name']} | {when} | {chance} |")
+            k = cap["latest_safe_days_before"]
+            print(f"every district: {f'H-{k}' if k else 'no start of the table'}")
+            rows = {}
+            for c in cap["table"]:
+                rows.setdefault(c["days_before"], {})[c["fleet"]] = c.get("every_district_on_time")
+            fleets = [f["id"] for f in cap["fleets"]]
+            print("\n| start | " + " | ".join(fleets) + " |")
+            print("|---" * (len(fleets) + 1) + "|")
+            for k, row in rows.items():
+                cells = " | ".join("-" if row.get(f) is None else f"{row[f]:.3f}" for f in fleets)
+                print(f"| H-{k} | {cells} |")
+            print(f"capacity table: {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -590,6 +590,130 @@ class OffSailing(Frozen):
     message: str
 
 
+# --- plans that hold: the robust search, capacity under risk ----------------------------------
+
+
+class RobustCandidate(Frozen):
+    """One plan the robust search tried (``routing.robust``): the lever that made it, what it
+    changed, its cost and its simulated chances."""
+
+    lever: Literal["plan", "buffers", "dispatch", "vessels", "start", "capacity"]
+    detail: dict[str, Any] = Field(
+        ...,
+        description="What the lever changed: round and planned_for, districts, added, "
+        "earlier_days and planning_start",
+    )
+    cost_idr: StrictInt = Field(..., description="Hire, fuel and freight, IDR")
+    ship_hours: Number
+    every_district_on_time: Number | None
+    least_on_time: Number | None
+    meets_target: bool
+    planning_start: Time
+    vessels: tuple[str, ...]
+
+
+class RobustReach(Frozen):
+    """A candidate with which a district reached the target."""
+
+    candidate: StrictInt
+    lever: str
+    detail: dict[str, Any]
+    what: str
+
+
+class RobustBelow(Frozen):
+    """A district of the chosen plan below the target: its chance, the best any candidate
+    reached, and the candidates with which it reached the target (at the others' cost)."""
+
+    district_code: str
+    district_name: Name
+    on_time: Number
+    best_on_time: Number
+    best_candidate: StrictInt
+    best_by: str
+    would_reach: tuple[RobustReach, ...]
+    never_delivered: Number | None
+    why: str
+
+
+class RobustDistrict(Frozen):
+    """A district's simulated chance on time in the chosen plan."""
+
+    district_code: str
+    district_name: Name
+    on_time: Number | None
+    by_h5: Number | None
+
+
+class Robust(Frozen):
+    """How a plan planned to a target chance on time was found (``plan --target-on-time``,
+    ``POST /plans`` with ``target_on_time``): the candidates tried on the same seas, the one
+    chosen, its chances, and the districts below the target."""
+
+    target_on_time: Number
+    climate: str
+    runs: StrictInt
+    seed: StrictInt
+    chosen: StrictInt
+    every_district_on_time: Number | None
+    districts: tuple[RobustDistrict, ...]
+    candidates: tuple[RobustCandidate, ...]
+    below_target: tuple[RobustBelow, ...]
+
+
+class CapacityFleet(Frozen):
+    """A fleet the capacity table tries."""
+
+    id: Literal["least", "scenario", "fleet"]
+    vessels: tuple[dict[str, str | None], ...]
+
+
+class CapacityCell(Frozen):
+    """One start day with one fleet: the plan's simulated chances and cost (or why no plan)."""
+
+    fleet: str
+    days_before: StrictInt
+    start: Time
+    every_district_on_time: Number | None = None
+    districts: dict[str, Number] = Field(default_factory=dict)
+    unserved: tuple[str, ...] = ()
+    cost_idr: StrictInt | None = None
+    ship_hours: Number | None = None
+    meets_target: bool = False
+    error: str | None = None
+
+
+class SafeStart(Frozen):
+    """A district's latest safe start: the latest start day from which it, and every earlier
+    one, reaches the target with the fleet chosen (null: no start of the table)."""
+
+    district_code: str
+    district_name: Name
+    latest_safe_start: Time | None
+    latest_safe_days_before: StrictInt | None
+    on_time_then: Number | None
+
+
+class CapacityUnderRisk(Frozen):
+    """Capacity under risk: start days against fleets, the fleet chosen and the latest safe
+    start per district for a target chance on time (``routing.robust.capacity_under_risk``)."""
+
+    scenario: str
+    target_on_time: Number
+    runs: StrictInt
+    seed: StrictInt
+    climate: str = "bundled"
+    climate_source: str
+    election_day: str
+    fleets: tuple[CapacityFleet, ...]
+    fleet: str
+    latest_safe_start: Time | None
+    latest_safe_days_before: StrictInt | None
+    days_before: tuple[StrictInt, ...]
+    table: tuple[CapacityCell, ...]
+    districts: tuple[SafeStart, ...]
+
+
 class PlanDocument(Frozen):
     """A whole plan: what it is of and how it was made, the voyages, the villages left
     unserved and why, the KPIs, the weather and, for a re-plan, how it came about."""
@@ -614,6 +738,11 @@ class PlanDocument(Frozen):
     replan: Replan | SkipJsonSchema[None] = Field(
         default=None,
         description="Only in a re-plan; absent (never null) otherwise",
+        json_schema_extra=_no_default,
+    )
+    robust: Robust | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Only in a plan planned to a target chance on time; absent otherwise",
         json_schema_extra=_no_default,
     )
 
@@ -649,9 +778,8 @@ class PlanDocument(Frozen):
         dict
             Keys in plan.json's order; ``replan`` only in a re-plan.
         """
-        return self.model_dump(
-            mode="json", by_alias=True, exclude={"replan"} if self.replan is None else None
-        )
+        absent = {k for k in ("replan", "robust") if getattr(self, k) is None}
+        return self.model_dump(mode="json", by_alias=True, exclude=absent or None)
 
     @property
     def start(self) -> datetime:
@@ -714,6 +842,13 @@ class CapacityDocument(Frozen):
     ship_hours: Number
     distance_nm: Number
     plan: PlanDocument
+    under_risk: CapacityUnderRisk | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Only with a target chance on time: start days against fleets, the fleet "
+        "and the latest safe start per district (the plan is the chosen fleet's at the latest "
+        "safe start); absent otherwise",
+        json_schema_extra=_no_default,
+    )
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any]) -> CapacityDocument:
@@ -745,7 +880,8 @@ class CapacityDocument(Frozen):
         -------
         dict
         """
-        out = self.model_dump(mode="json", by_alias=True, exclude={"plan"})
+        absent = {"under_risk"} if self.under_risk is None else set()
+        out = self.model_dump(mode="json", by_alias=True, exclude={"plan", *absent})
         out["plan"] = self.plan.to_json()
         return out
 

@@ -127,6 +127,24 @@ class Result:
     def baseline(self) -> Candidate:
         return self.candidates[0]
 
+    def summary(self, target: float, climate: str) -> dict[str, Any]:
+        """The search as the plan document carries it (``PlanDocument.robust``)."""
+        r = self.chosen.report
+        return {
+            "target_on_time": target,
+            "climate": climate,
+            "runs": r["runs"],
+            "seed": r["seed"],
+            "chosen": self.candidates.index(self.chosen),
+            "every_district_on_time": r["every_district_on_time"],
+            "districts": [
+                {k: d[k] for k in ("district_code", "district_name", "on_time", "by_h5")}
+                for d in r["districts"]
+            ],
+            "candidates": [c.summary(target) for c in self.candidates],
+            "below_target": self.below_target,
+        }
+
     def report(self, target: float) -> dict[str, Any]:
         """The chosen plan's risk report with the robust search beside it."""
         out = dict(self.chosen.report)
@@ -501,7 +519,7 @@ def capacity_under_risk(
     days_before: Iterable[int] = DAYS_BEFORE,
     executor: Executor | None = None,
     progress: Callable[[str], object] | None = None,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], pipeline.PlanRun]:
     """The least fleet and the latest safe start per district for a chance on time of
     ``options.target``: a table of start days (``days_before`` election day, the scenario's
     hour) against fleets (``fleet_options``), each cell a plan simulated on the same seas
@@ -510,7 +528,9 @@ def capacity_under_risk(
 
     The fleet is the smallest whose table reaches the target in every district from some start
     (else the largest); a district's latest safe start is the latest start day from which it,
-    and every earlier start, reaches the target with that fleet (None: no start of the table)."""
+    and every earlier start, reaches the target with that fleet (None: no start of the table).
+    Returns the report and the plan of the fleet chosen at the latest safe start for every
+    district (else at the start where it fares best)."""
     days = sorted(set(days_before), reverse=True)  # earliest start first
     hour = scenario.planning_start.timetz()
 
@@ -521,6 +541,7 @@ def capacity_under_risk(
     s.weather_from = start_of(days[0]).date()
     fleets = fleet_options(inputs, scenario, options)
     cells: list[dict[str, Any]] = []
+    made: dict[tuple[str, int], Candidate] = {}
     for fleet in fleets:
         for k in days:
             tried = dataclasses.replace(
@@ -536,6 +557,7 @@ def capacity_under_risk(
             except RoutingError as exc:
                 cells.append(cell | {"error": str(exc)})
                 continue
+            made[(fleet.id, k)] = found
             cells.append(
                 cell
                 | {
@@ -577,6 +599,13 @@ def capacity_under_risk(
         if not c.get("meets_target"):
             break
         overall = c
+    ran = [made[(chosen.id, k)] for k in days if (chosen.id, k) in made]
+    if overall is not None:
+        run = made[(chosen.id, overall["days_before"])].run
+    elif ran:
+        run = max(ran, key=lambda c: c.score(options.target)).run
+    else:
+        raise RoutingError(f"no start day of {days} could be planned with any fleet")
     return {
         "scenario": scenario.name,
         "target_on_time": options.target,
@@ -603,4 +632,4 @@ def capacity_under_risk(
         "days_before": days,
         "table": cells,
         "districts": districts,
-    }
+    }, run

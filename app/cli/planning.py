@@ -1081,7 +1081,7 @@ def _capacity_under_risk(
 
     try:
         chosen = load_scenario(scenario)
-        report = planning.capacity_under_risk(
+        report, _ = planning.capacity_under_risk(
             settings,
             chosen,
             target,

@@ -148,8 +148,22 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
     )
     progress = _Progress(engine, plan_id, started)
     seconds = Budget(row.seconds, row.iterations).left(time.monotonic() - started)
+    target = json.loads(row.target) if row.target else None
+    under_risk: dict[str, Any] | None = None
     if row.kind == "replan":
         run = _replan(given, engine, row, problem, seconds, progress)
+    elif target is not None and row.kind == "capacity":
+        under_risk, run = planning.capacity_under_risk(
+            settings, scenario, target["target_on_time"], seed=row.seed, seconds=row.seconds,
+            iterations=row.iterations, runs=target["risk_runs"], climate=target["climate"],
+            days_before=target["days_before"], hazard_changes=True,
+        )  # fmt: skip
+    elif target is not None:  # the robust search: the budget is each of its plans'
+        run, _, _ = planning.plan_to_target(
+            settings, scenario, target["target_on_time"], seed=row.seed, seconds=row.seconds,
+            iterations=row.iterations, runs=target["risk_runs"], climate=target["climate"],
+            hazard_changes=True,
+        )  # fmt: skip
     else:
         run = pipeline.plan(
             given,
@@ -161,7 +175,7 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
             progress=progress,
         )
     phase = "cancelled" if progress.cancelled else run.document["status"]
-    _store(engine, plan_id, row.kind, run, phase, time.monotonic() - started)
+    _store(engine, plan_id, row.kind, run, phase, time.monotonic() - started, under_risk)
     return phase
 
 
@@ -172,12 +186,15 @@ def _store(
     run: pipeline.PlanRun,
     phase: str,
     elapsed_s: float,
+    under_risk: dict[str, Any] | None = None,
 ) -> None:
-    """Store a finished plan: its document (a capacity plan's inside its report); its files
-    render from it on request (``routing.outputs.formats``)."""
+    """Store a finished plan: its document (a capacity plan's inside its report, with capacity
+    under risk where asked); its files render from it on request (``routing.outputs.formats``)."""
     document: dict[str, Any] = run.document
     if kind == "capacity":
         report = {**capacity_report(run.plan), "plan": run.document}
+        if under_risk is not None:
+            report["under_risk"] = under_risk
         document = CapacityDocument.from_json(report).to_json()
     queue.set_plan(
         engine,

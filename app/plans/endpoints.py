@@ -27,6 +27,7 @@ from app.plans.schemas import (
     Timeline,
     Validation,
     budget_of,
+    target_of,
 )
 from routing.errors import DataError
 from routing.inputs.schema import NO_CONTROL
@@ -63,7 +64,7 @@ def _queue(settings: Settings, body: PlanRequest, kind: str, fixed_cost: int = 0
     raw, prefix = _scenario(settings, body)
     return plans.queue(
         settings, kind=kind, raw=raw, budget=budget, scenario_id=body.scenario_id,
-        fixed_cost=fixed_cost, prefix=prefix,
+        fixed_cost=fixed_cost, prefix=prefix, target=target_of(body),
     )  # fmt: skip
 
 

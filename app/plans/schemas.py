@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from app.errors import ProblemItem
 from app.models import Iterations, Number, Seconds, Seed, Wait
 from app.plans.service import Budget
+from routing.errors import DataError, Issue
 from routing.inputs.schema import (
     MAX_FIXED_COST_IDR,
     WHOLE,
@@ -20,6 +21,10 @@ from routing.inputs.schema import (
     Time,
 )
 
+TargetChance = Annotated[
+    float, Field(ge=0.01, le=1.0, allow_inf_nan=False, description="A chance, 0.01 to 1")
+]
+DaysBefore = Annotated[StrictInt, Field(ge=1, le=60), WHOLE]
 PLAN_EXAMPLE: dict[str, Any] = {"bundled": "pemilu2024", "seconds": 30, "seed": 1}
 
 
@@ -52,6 +57,22 @@ class PlanRequest(BaseModel):
         None,
         description="outbound: kits to the villages; return: boxes from the island district "
         "offices to the depot. Default: the scenario's",
+    )
+    target_on_time: TargetChance | None = Field(
+        None,
+        description="Plan to a chance on time: the cheapest plan found whose simulated chance "
+        "of delivery by the deadline is at least this in every district (routing.robust: "
+        "earlier planned deadlines, dispatched vessels instead of sailings, more vessels, an "
+        "earlier start); the budget applies to each plan the search makes. The result carries "
+        "`robust`. For a capacity plan: capacity under risk (`under_risk`)",
+    )
+    risk_runs: Annotated[StrictInt, Field(ge=10, le=10_000), WHOLE] = Field(
+        300, description="target_on_time: runs of each plan's risk simulation"
+    )
+    climate: Literal["bundled", "rougher", "calmer"] = Field(
+        "bundled",
+        description="target_on_time: the climate table, or it rougher or calmer (rough days "
+        "and spells x1.5 or x2/3)",
     )
 
     model_config = {
@@ -114,6 +135,35 @@ class CapacityRequest(PlanRequest):
     fixed_cost_idr: Annotated[StrictInt, Field(ge=0, le=MAX_FIXED_COST_IDR), WHOLE] = Field(
         50_000_000, description="Cost of using one more vessel, IDR (assumed)"
     )
+    days_before: tuple[DaysBefore, DaysBefore] = Field(
+        (14, 3),
+        description="target_on_time: the start days tried, from H-first to H-last (days before "
+        "election day; first >= last)",
+    )
+
+
+def target_of(body: PlanRequest) -> dict[str, Any] | None:
+    """What a request asks of the robust search (or capacity under risk), or None; an option of
+    it given without ``target_on_time`` is refused, named."""
+    given = body.model_fields_set & {"risk_runs", "climate", "days_before"}
+    if body.target_on_time is None:
+        if given:
+            why = "applies with target_on_time only"
+            issues = [Issue("not_applicable", f"/{f}", why) for f in sorted(given)]
+            raise DataError(issues, source="request")
+        return None
+    out: dict[str, Any] = {
+        "target_on_time": body.target_on_time,
+        "risk_runs": body.risk_runs,
+        "climate": body.climate,
+    }
+    if isinstance(body, CapacityRequest):
+        first, last = body.days_before
+        if first < last:
+            why = f"H-{first} is after H-{last}: give the earlier start first"
+            raise DataError([Issue("bad_value", "/days_before", why)], source="request")
+        out["days_before"] = list(range(first, last - 1, -1))
+    return out
 
 
 def budget_of(body: PlanRequest | ReplanRequest) -> Budget:

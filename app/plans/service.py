@@ -104,9 +104,10 @@ def queue(
     prefix: str = "",
     parent_id: str | None = None,
     replan: dict[str, Any] | None = None,
+    target: dict[str, Any] | None = None,
 ) -> str:
     """Check the scenario in full and store a queued plan; its id. The job runner is woken by
-    the caller."""
+    the caller. ``target``: plan to a target chance on time (``routing.robust``)."""
     name = scenarios.checked(settings, raw, prefix=prefix).name
     plan_id = str(uuid.uuid4())
     t = db.now()
@@ -131,6 +132,7 @@ def queue(
                 updated_at=t,
                 parent_id=parent_id,
                 replan=json.dumps(replan) if replan is not None else None,
+                target=json.dumps(target) if target is not None else None,
             )
         )
     return plan_id

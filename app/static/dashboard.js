@@ -4,6 +4,7 @@
 import { $, html, translatePage } from "./shared/dom.js";
 import { keepLang } from "./shared/text.js";
 import { drawBoard } from "./dashboard/board.js";
+import { drawCapacity } from "./dashboard/capacity.js";
 import { bindPanZoom, buildLabels, drawIslands, drawPlan, drawScale, mapBounds, resetView, titleIslands } from "./dashboard/map.js";
 import { drawRisk, loadRisk, startClosures, startRisk, toggleHistogram } from "./dashboard/risk.js";
 import { PARAMS, api, state, storedKey } from "./dashboard/state.js";
@@ -25,6 +26,7 @@ function drawOpenPlan() {
   drawPlan(state.plan, state.geo);
   drawTimeline(state.plan, state.timeline);
   drawBoard();
+  drawCapacity();
 }
 
 async function openPlan(id) {
@@ -33,6 +35,7 @@ async function openPlan(id) {
   if (!body.result) { notice(fill("noResult", { phase: t(`phase_${body.phase}`) })); return; }
   notice("");
   const plan = body.result.plan || body.result;
+  state.underRisk = body.result.under_risk || null;  // a capacity plan asked with a target
   const [geo, timeline] = await Promise.all([api(`/plans/${id}/geojson`), api(`/plans/${id}/timeline`)]);
   state.plan = { id, ...plan };
   state.geo = geo.body;

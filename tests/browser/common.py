@@ -94,7 +94,7 @@ def leaks(seen: dict, text: dict, events: list[dict], names: list[str]) -> list[
     parts = [seen["body"], seen["doc"], *seen["svg"], *seen["titles"], *seen["options"]]
     parts += [a for a in seen["attrs"] if a]
     read = "\n".join(parts)
-    for name in names:
+    for name in sorted(names, key=len, reverse=True):  # "Perahu motor Kalianget 1" first
         read = read.replace(name, " ")
     phrases, words = _other_language(text, events, lang)
     found = [p for p in phrases if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", read, re.I)]

@@ -19,7 +19,8 @@ export const state = {
   heardAt: null,  // when the server last answered (ISO), redrawn in the chosen language
   // The open plan's risk: its latest completed run (with the report), the run being followed, the
   // last refusal or failure ({key, why}) and the district whose histogram is open.
-  risk: { planId: null, report: null, active: null, problem: null, district: null },
+  risk: { planId: null, report: null, closures: null, active: null, problem: null, district: null },
+  underRisk: null,  // a capacity plan asked with a target: its start days against fleets
 };
 
 export const storedKey = () => keptKey("ballotKey");
