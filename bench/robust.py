@@ -100,7 +100,7 @@ def main() -> None:
         if args.capacity_days:
             a, b = (int(x) for x in args.capacity_days.split("-"))
             started = time.monotonic()
-            cap = robust.capacity_under_risk(
+            cap, _ = robust.capacity_under_risk(
                 given, scenario, climate, options, days_before=range(a, b - 1, -1)
             )
             print(f"\nlatest safe start (capacity under risk, fleet: {cap['fleet']}):")

@@ -369,15 +369,29 @@ def _vessels(s: _Search) -> None:
             return
 
 
+def head_start(scenario: Scenario, start: datetime, codes: Iterable[str]) -> Scenario:
+    """``scenario`` started at ``start``; when that is earlier than its own start, every
+    district is planned for as much earlier (never earlier than ``EARLIEST_AFTER_START_H``
+    after the start): a head start is a buffer, not idle days the solver may leave unused."""
+    head = scenario.planning_start - start
+    earliest = start + timedelta(hours=EARLIEST_AFTER_START_H)
+    deadlines = dict(scenario.deadlines)
+    if head > timedelta(0):
+        for code in codes:
+            deadlines[code] = max(earliest, scenario.deadline_for(code) - head)
+    return dataclasses.replace(scenario, planning_start=start, deadlines=deadlines)
+
+
 def _start(s: _Search) -> None:
-    """An earlier start, a day at a time, until the target is met."""
+    """An earlier start, a day at a time (the head start a buffer), until the target is met."""
     best = s.best()
+    codes = list(best.chances)
     for days in range(1, s.options.earlier_days + 1):
         shifted = best.scenario.planning_start - timedelta(days=days)
         found = s.judge(
             "start",
             {**best.detail, "earlier_days": days, "planning_start": shifted.isoformat()},
-            dataclasses.replace(best.scenario, planning_start=shifted),
+            head_start(best.scenario, shifted, codes),
         )
         if found.meets(s.options.target):
             return
@@ -522,7 +536,8 @@ def capacity_under_risk(
 ) -> tuple[dict[str, Any], pipeline.PlanRun]:
     """The least fleet and the latest safe start per district for a chance on time of
     ``options.target``: a table of start days (``days_before`` election day, the scenario's
-    hour) against fleets (``fleet_options``), each cell a plan simulated on the same seas
+    hour; a start earlier than the scenario's plans every district as much earlier,
+    ``head_start``) against fleets (``fleet_options``), each cell a plan simulated on the same seas
     (``options.runs`` runs of ``options.sim_seed`` from the earliest start's day): the chance
     that every district is on time, each district's, and the cost.
 
@@ -540,12 +555,13 @@ def capacity_under_risk(
     s = _Search(inputs, scenario, climate, options, executor, progress)
     s.weather_from = start_of(days[0]).date()
     fleets = fleet_options(inputs, scenario, options)
+    codes = sorted({c.district_code for c in pipeline.problem_for(inputs, scenario).consignments})
     cells: list[dict[str, Any]] = []
     made: dict[tuple[str, int], Candidate] = {}
     for fleet in fleets:
         for k in days:
             tried = dataclasses.replace(
-                scenario, planning_start=start_of(k), vessel_ids=fleet.vessel_ids
+                head_start(scenario, start_of(k), codes), vessel_ids=fleet.vessel_ids
             )
             cell: dict[str, Any] = {
                 "fleet": fleet.id,

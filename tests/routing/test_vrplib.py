@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from pathlib import Path
@@ -155,3 +156,23 @@ def test_vrptw_windows_service_and_dimacs_scale(vrptw: Path) -> None:
                 here = k
             served += trip
     assert sorted(served) == list(range(1, len(XY)))
+
+
+def test_identical_vessels_share_one_vehicle_type_and_keep_their_own_ids(cvrp: Path) -> None:
+    """Three or more identical vessels are one vehicle type with as many available; each route
+    found still goes to a vessel of its own, and a search from earlier routes (a re-plan)
+    keeps every vessel a type of its own."""
+    vp = vrplib_problem(read_vrplib(cvrp, round_func="round"))
+    options = vp.options(seed=1, max_iterations=200)
+    model, _, types, _ = PyVRPSolver()._model(vp.problem, vp.matrices, options)
+    data = model.data()
+    assert data.num_vehicle_types == 1 and data.num_vehicles == len(vp.problem.vessels)
+    assert types == [tuple(v.id for v in vp.problem.vessels)]
+    result = _solve(vp)
+    used = [r.vessel_id for r in result.routes]
+    assert len(used) == len(set(used)) and set(used) <= set(types[0])
+    earlier = {r.vessel_id: tuple(t.consignments for t in r.trips) for r in result.routes}
+    hinted = dataclasses.replace(options, hint=earlier)
+    model, _, types, _ = PyVRPSolver()._model(vp.problem, vp.matrices, hinted)
+    assert model.data().num_vehicle_types == len(vp.problem.vessels)
+    assert all(len(t) == 1 for t in types)
