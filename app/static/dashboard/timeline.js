@@ -90,7 +90,9 @@ export function drawTimeline(plan, rows) {
       const at = x(Date.parse(c.kind === "depot" ? c.departure : c.arrival));
       el("line", { x1: at, x2: at, y1: 16 + y + barY, y2: 34 + y + barY, class: "call-tick" }, g);
     }
-    el("text", { x: 4, y: 30 + y, "font-size": 11 }, names).textContent = `${b.route_name} · ${dayIn(from, state.lang)}`;
+    // On a phone the route's name goes without its vessel's ("(KM Dharma Kartika)"): it must fit.
+    const route = narrow ? b.route_name.replace(/\s*\([^)]*\)\s*$/, "") : b.route_name;
+    el("text", { x: 4, y: 30 + y, "font-size": 11 }, names).textContent = `${route} · ${dayIn(from, state.lang)}`;
   });
   for (const d of plan.kpis.districts) {
     const l = el("line", { x1: x(Date.parse(d.deadline)), x2: x(Date.parse(d.deadline)), y1: 14, y2: H, class: "deadline-line" }, svg);
