@@ -684,8 +684,8 @@ class CapacityCell(Frozen):
 
 
 class SafeStart(Frozen):
-    """A district's latest safe start: the latest start day from which it, and every earlier
-    one, reaches the target with the fleet chosen (null: no start of the table)."""
+    """A district's latest safe start: the latest start day at which it reaches the target with
+    the fleet chosen (null: no start of the table)."""
 
     district_code: str
     district_name: Name

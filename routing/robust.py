@@ -542,8 +542,10 @@ def capacity_under_risk(
     that every district is on time, each district's, and the cost.
 
     The fleet is the smallest whose table reaches the target in every district from some start
-    (else the largest); a district's latest safe start is the latest start day from which it,
-    and every earlier start, reaches the target with that fleet (None: no start of the table).
+    (else the largest); a district's latest safe start is the latest start day at which it
+    reaches the target with that fleet (None: no start of the table). An earlier start plans
+    the head start as a buffer, so it is not worse at sea; a cell below the target before that
+    day is the solver's (or the runs') noise, and the table shows it.
     Returns the report and the plan of the fleet chosen at the latest safe start for every
     district (else at the start where it fares best)."""
     days = sorted(set(days_before), reverse=True)  # earliest start first
@@ -597,9 +599,8 @@ def capacity_under_risk(
         latest: dict[str, Any] | None = None
         for c in (x for x in cells if x["fleet"] == chosen.id):  # earliest start first
             chance = c.get("districts", {}).get(code)
-            if chance is None or chance < options.target or code in c.get("unserved", ()):
-                break
-            latest = c
+            if chance is not None and chance >= options.target and code not in c["unserved"]:
+                latest = c
         districts.append(
             {
                 "district_code": code,
@@ -612,9 +613,8 @@ def capacity_under_risk(
     vessel_names = s.candidates[0].run.plan.problem.names if s.candidates else None
     overall = None
     for c in (x for x in cells if x["fleet"] == chosen.id):
-        if not c.get("meets_target"):
-            break
-        overall = c
+        if c.get("meets_target"):
+            overall = c
     ran = [made[(chosen.id, k)] for k in days if (chosen.id, k) in made]
     if overall is not None:
         run = made[(chosen.id, overall["days_before"])].run
