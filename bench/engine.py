@@ -15,6 +15,11 @@ Prints the best-known solution (BKS), each side's cost and gap to it, the differ
 percentage points (adapter minus raw; positive: the adapter is worse) and each side's
 iteration count, then the mean per budget. A side that leaves a client unserved or ends
 infeasible has no gap ("-") and its rows are left out of the mean.
+
+``--ablate`` also solves the adapter's own model with features a plan needs taken out, to say
+what each costs: every client required (a plan's consignments are optional, with a prize, so
+that an unservable village is reported rather than failing the plan), no reload depots (a
+plan's vessels may make several trips), and both; printed as gaps in a table of their own.
 """
 
 from __future__ import annotations
@@ -58,6 +63,49 @@ def solve_raw(path: Path, *, round_func: str, seconds: float, seed: int) -> tupl
     return cost, result.num_iterations
 
 
+def solve_ablated(
+    path: Path, *, round_func: str, seconds: float, seed: int, required: bool, reloads: bool
+) -> tuple[float, int]:
+    """The adapter's model of the instance (``PyVRPSolver._model``) with clients required and/or
+    reload depots taken out, solved as the adapter solves: cost in instance units."""
+    from routing.solver import SOLVE_PARAMS, PyVRPSolver
+    from testkit.vrplib import read_vrplib, vrplib_problem
+
+    vp = vrplib_problem(read_vrplib(path, round_func=round_func))
+    options = vp.options(seed=seed, max_seconds=seconds)
+    model, _, _, _ = PyVRPSolver()._model(vp.problem, vp.matrices, options)
+    data = model.data()
+    if required:
+        clients = [
+            pyvrp.Client(
+                c.location,
+                c.delivery,
+                c.pickup,
+                c.service_duration,
+                c.tw_early,
+                c.tw_late,
+                c.release_time,
+                c.prize,
+                True,
+                c.group,
+                name=c.name,
+            )
+            for c in data.clients()
+        ]
+        data = data.replace(clients=clients)
+    if not reloads:
+        data = data.replace(
+            vehicle_types=[vt.replace(reload_depots=[]) for vt in data.vehicle_types()]
+        )
+    result = pyvrp.solve(
+        data, MaxRuntime(seconds), seed=seed, collect_stats=False, params=SOLVE_PARAMS
+    )
+    best = result.best
+    done = best.is_feasible() and best.num_clients() == data.num_clients
+    cost = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
+    return (cost / vp.scale if done else math.inf), result.num_iterations
+
+
 def gap(cost: float, bks: float) -> float:
     return (cost - bks) / bks * 100 if math.isfinite(cost) else math.nan
 
@@ -76,6 +124,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--instances", default="", help="instance names, comma-separated (all)")
+    ap.add_argument("--ablate", action="store_true", help="also the adapter's model without "
+                    "optional clients, without reloads, and without both")  # fmt: skip
     args = ap.parse_args()
     budgets = [float(b) for b in args.budgets.split(",") if b]
     only = {n for n in args.instances.split(",") if n}
@@ -109,6 +159,8 @@ def main() -> None:
                 str(ours.iterations),
             )
             print(row(cells), flush=True)
+        if args.ablate:
+            ablate(rows, bench, budget, args.seed)
         raw_mean = statistics.fmean(p[0] for p in pairs) if pairs else math.nan
         our_mean = statistics.fmean(p[1] for p in pairs) if pairs else math.nan
         print(
@@ -116,6 +168,30 @@ def main() -> None:
             f"adapter gap {fmt(our_mean, 2)} %, diff {fmt(our_mean - raw_mean, 2)} pp\n",
             flush=True,
         )
+
+
+def ablate(rows: list[dict[str, str]], bench: Path, budget: float, seed: int) -> None:
+    """Gaps of the adapter's model with a plan's features taken out (see the module's text)."""
+    variants = (("required", True, True), ("no_reload", False, False), ("both", True, False))
+    print(f"\nthe adapter's model at {budget:g} s, features taken out (gap %, iterations)")
+    print("instance".rjust(12) + "".join(v[0].rjust(22) for v in variants))
+    sums: dict[str, list[float]] = {v[0]: [] for v in variants}
+    for r in rows:
+        path = bench / r["kind"] / f"{r['instance']}.vrp"
+        round_func = "round" if r["kind"] == "cvrp" else "dimacs"
+        cells = []
+        for name, required, reloads in variants:
+            cost, iters = solve_ablated(
+                path, round_func=round_func, seconds=budget, seed=seed, required=required,
+                reloads=reloads,
+            )  # fmt: skip
+            g = gap(cost, float(r["bks"]))
+            if math.isfinite(g):
+                sums[name].append(g)
+            cells.append(f"{fmt(g, 2)} ({iters})".rjust(22))
+        print(r["instance"].rjust(12) + "".join(cells), flush=True)
+    means = "".join(fmt(statistics.fmean(v) if v else math.nan, 2).rjust(22) for v in sums.values())
+    print("mean".rjust(12) + means + "\n", flush=True)
 
 
 if __name__ == "__main__":
