@@ -182,7 +182,7 @@ def risk(
     climate of ``data/climate.toml`` (or one of ``routing.inputs.climate.VARIANTS``), from the
     scenario it was made from (as the plan says: its start, and any vessel it adds)."""
     from routing.inputs.climate import variant
-    from routing.robust import as_planned
+    from routing.risk.robust import as_planned
 
     given = inputs(settings, hazard_changes=hazard_changes)
     scenario = as_planned(scenario, document, given.vessels)
@@ -214,7 +214,7 @@ def closures(
     """The closures on record (``data/closures.toml``, or the file ``episodes``) replayed over a
     plan from each day of its window (``routing.stress``), from the scenario it was made from."""
     from routing.inputs.closures import load_closures
-    from routing.robust import as_planned
+    from routing.risk.robust import as_planned
 
     given = inputs(settings, hazard_changes=hazard_changes)
     problem = pipeline.problem_for(given, as_planned(scenario, document, given.vessels))
@@ -277,12 +277,12 @@ def plan_to_target(
 ) -> tuple[pipeline.PlanRun, dict[str, Any], list[dict[str, Any]]]:
     """The cheapest plan found whose simulated chance on time reaches ``target`` in every
     district, under the service's climate (or one of ``routing.inputs.climate.VARIANTS``):
-    ``routing.robust`` pulls its levers (buffers, dispatched vessels instead of sailings, more
+    ``routing.risk.robust`` pulls its levers (buffers, dispatched vessels instead of sailings, more
     vessels, an earlier start). Returns that plan, its risk report with the search beside it
     (``robust``: every candidate tried), and per district still below the target why and what
     would reach it."""
-    from routing import robust
     from routing.inputs.climate import variant
+    from routing.risk import robust
 
     given = inputs(settings, hazard_changes=hazard_changes)
     chosen_climate = variant(
@@ -322,10 +322,10 @@ def capacity_under_risk(
     hazard_changes: bool = False,
 ) -> tuple[dict[str, Any], pipeline.PlanRun]:
     """The least fleet and the latest safe start per district for a chance on time of
-    ``target`` (``routing.robust.capacity_under_risk``), under the service's climate or one of
+    ``target`` (``routing.risk.robust.capacity_under_risk``), under the service's climate or one of
     its variants, and the plan of the fleet chosen at the latest safe start."""
-    from routing import robust
     from routing.inputs.climate import variant
+    from routing.risk import robust
 
     given = inputs(settings, hazard_changes=hazard_changes)
     chosen_climate = variant(

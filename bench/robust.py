@@ -3,7 +3,7 @@ climate and its rougher and calmer variants (routing.inputs.climate.VARIANTS).
 
 Run: .venv/bin/python bench/robust.py [--target 0.95] [--iterations 300] [--runs 300]
 
-For each climate: the robust search (routing.robust: earlier planned deadlines, dispatched
+For each climate: the robust search (routing.risk.robust: earlier planned deadlines, dispatched
 vessels instead of sailings, more vessels, an earlier start; every candidate simulated with
 --runs runs of seed 1, the same seas for all), then today's plan (the scenario as it stands, the
 search's first candidate) and the plan chosen are each judged by --judge-runs runs of seed 7,
@@ -24,11 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 from app import planning  # noqa: E402
 from app.config import Settings  # noqa: E402
-from routing import pipeline, robust  # noqa: E402
+from routing import pipeline  # noqa: E402
 from routing import risk as mc  # noqa: E402
 from routing.inputs.climate import VARIANTS, load_climate, variant  # noqa: E402
 from routing.inputs.scenario import load_scenario  # noqa: E402
 from routing.plandoc import PlanDocument  # noqa: E402
+from routing.risk import robust  # noqa: E402
 
 JUDGE_SEED = 7
 

@@ -594,7 +594,7 @@ class OffSailing(Frozen):
 
 
 class RobustCandidate(Frozen):
-    """One plan the robust search tried (``routing.robust``): the lever that made it, what it
+    """One plan the robust search tried (``routing.risk.robust``): the lever that made it, what it
     changed, its cost and its simulated chances."""
 
     lever: Literal["plan", "buffers", "dispatch", "vessels", "start", "capacity"]
@@ -696,7 +696,7 @@ class SafeStart(Frozen):
 
 class CapacityUnderRisk(Frozen):
     """Capacity under risk: start days against fleets, the fleet chosen and the latest safe
-    start per district for a target chance on time (``routing.robust.capacity_under_risk``)."""
+    start per district for a target chance on time (``routing.risk.robust.capacity_under_risk``)."""
 
     scenario: str
     target_on_time: Number

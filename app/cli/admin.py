@@ -81,6 +81,7 @@ def keys_create(
     reaches a server) and a QR code of it follows, for the crew's phone to scan."""
     from app import db
     from app.keys import service as keys
+    from app.plans import service as plans
 
     settings = get_settings()
     if role not in keys.ROLES:
@@ -106,8 +107,9 @@ def keys_create(
     db.migrate(settings.database)
     try:
         key, record = keys.issue(
-            settings, role, name=name, lifetime=lifetime, vessel_id=vessel, plan_id=plan
-        )
+            settings, role, name=name, lifetime=lifetime, vessel_id=vessel, plan_id=plan,
+            local_boats=plans.local_boat(settings, vessel),
+        )  # fmt: skip
     except DataError as exc:
         options = {"/vessel_id": "--vessel", "/plan_id": "--plan"}
         why = "; ".join(f"{options.get(p.path, p.path)}: {p.message}" for p in exc.problems)

@@ -69,8 +69,10 @@ class ClimateName(StrEnum):
 CLIMATE_OPTION = typer.Option(
     ClimateName.bundled,
     "--climate",
-    help="The risk simulation's climate: the bundled table (assumed), or it rougher or calmer "
-    "(rough days and spells x1.5, or x2/3)",
+    metavar="NAME",
+    show_choices=False,
+    help="The risk simulation's climate: bundled (the table, assumed), rougher or calmer (its "
+    "rough days and spells x1.5 or x2/3)",
 )
 JSON_OPTION = typer.Option(False, "--json", help="JSON on stdout (for scripts), not a table")
 

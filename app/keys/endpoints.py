@@ -16,6 +16,7 @@ from app.deps import KeyId, SettingsDep
 from app.errors import problems
 from app.keys import service as keys
 from app.keys.schemas import KeyList, KeyRecord, NewKey
+from app.plans import service as plans
 from routing.inputs.schema import WHOLE, Id, Name
 
 router = APIRouter(tags=["API keys"], dependencies=[auth.planner])
@@ -98,6 +99,7 @@ def create_key(settings: SettingsDep, body: KeyRequest) -> JSONResponse:
         lifetime=lifetime,
         vessel_id=body.vessel_id,
         plan_id=body.plan_id,
+        local_boats=plans.local_boat(settings, body.vessel_id),
     )
     answer: dict[str, Any] = {**record.as_json(db.now()), "key": key}
     if record.vessel_id is not None:

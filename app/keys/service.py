@@ -164,17 +164,15 @@ def issue(
     lifetime: timedelta | None = None,
     vessel_id: str | None = None,
     plan_id: str | None = None,
+    local_boats: Collection[str] = (),
 ) -> tuple[str, KeyRecord]:
     """``issue_key`` in the service's database, binding to the vessels of its fleet file or to
-    a district office's local boat that a finished plan has a voyage for (a two-echelon plan's
-    boats come from its scenario's hubs, not from the fleet file)."""
-    from app.plans.service import newest_with_voyage
+    one of ``local_boats``: a district office's boat that a finished plan has a voyage for (a
+    two-echelon plan's boats come from its scenario's hubs, not from the fleet file; the
+    caller looks them up, ``app.plans.service.newest_with_voyage``)."""
     from app.vessels.service import fleet_vessels
 
-    vessels = set(fleet_vessels(settings)) if vessel_id is not None else set()
-    local = vessel_id is not None and vessel_id not in vessels
-    if local and vessel_id is not None and newest_with_voyage(settings, vessel_id) is not None:
-        vessels.add(vessel_id)
+    vessels = {*fleet_vessels(settings), *local_boats} if vessel_id is not None else set()
     return issue_key(
         settings.database,
         role,

@@ -61,7 +61,7 @@ class PlanRequest(BaseModel):
     target_on_time: TargetChance | None = Field(
         None,
         description="Plan to a chance on time: the cheapest plan found whose simulated chance "
-        "of delivery by the deadline is at least this in every district (routing.robust: "
+        "of delivery by the deadline is at least this in every district (routing.risk.robust: "
         "earlier planned deadlines, dispatched vessels instead of sailings, more vessels, an "
         "earlier start); the budget applies to each plan the search makes. The result carries "
         "`robust`. For a capacity plan: capacity under risk (`under_risk`)",

@@ -107,7 +107,7 @@ def queue(
     target: dict[str, Any] | None = None,
 ) -> str:
     """Check the scenario in full and store a queued plan; its id. The job runner is woken by
-    the caller. ``target``: plan to a target chance on time (``routing.robust``)."""
+    the caller. ``target``: plan to a target chance on time (``routing.risk.robust``)."""
     name = scenarios.checked(settings, raw, prefix=prefix).name
     plan_id = str(uuid.uuid4())
     t = db.now()
@@ -390,6 +390,14 @@ def family(settings: Settings, plan_id: str) -> list[str]:
             frontier = [c for c in children.all() if c not in out]
             out += frontier
     return out
+
+
+def local_boat(settings: Settings, vessel_id: str | None) -> tuple[str, ...]:
+    """``(vessel_id,)`` when a finished plan has a voyage for it, else ``()``: how a district
+    office's boat of a two-echelon plan, in no fleet file, is known to the keys."""
+    if vessel_id is None or newest_with_voyage(settings, vessel_id) is None:
+        return ()
+    return (vessel_id,)
 
 
 def newest_with_voyage(

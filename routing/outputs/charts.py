@@ -1,7 +1,7 @@
-"""The capacity-under-risk chart (``routing.robust.capacity_under_risk``): for each fleet tried,
-the chance that every district is on time against the start day (H-14 to H-3), the target as a
-dashed line and the latest safe start marked; written as SVG or PNG by matplotlib, Indonesian or
-English. Planners read it faster than the table."""
+"""The capacity-under-risk chart (``routing.risk.robust.capacity_under_risk``): for each fleet
+tried, the chance that every district is on time against the start day (H-14 to H-3), the
+target as a dashed line and the latest safe start marked; written as SVG or PNG by matplotlib,
+Indonesian or English. Planners read it faster than the table."""
 
 from __future__ import annotations
 

@@ -30,8 +30,8 @@ completion times against the deadline. Runs are independent, each with its own r
 spread over processes or a Dask cluster: the same seed gives the same bytes.
 
 Common random numbers: two plans simulated with the same seed meet the same seas, which is what
-lets robust planning (``routing.robust``) compare them on the runs rather than on the noise. The
-weather is drawn first in each run, day by day from ``Model.weather_from`` (the same date for
+lets robust planning (``routing.risk.robust``) compare them on the runs rather than on the noise.
+The weather is drawn first in each run, day by day from ``Model.weather_from`` (the same date for
 every plan compared, however early each starts), and each vessel then draws from a stream of its
 own (the run's and the vessel id's), so that a plan with one more vessel, or another order of
 vessels, leaves the other vessels' speeds and breakdowns as they were.
