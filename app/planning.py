@@ -181,7 +181,6 @@ def risk(
     """The risk report of a plan (``routing.risk``): ``runs`` runs of its voyages under the
     climate of ``data/climate.toml`` (or one of ``routing.inputs.climate.VARIANTS``), from the
     scenario it was made from (as the plan says: its start, and any vessel it adds)."""
-    from routing.inputs.climate import variant
     from routing.risk.robust import as_planned
 
     given = inputs(settings, hazard_changes=hazard_changes)
@@ -190,7 +189,7 @@ def risk(
         given,
         pipeline.problem_for(given, scenario),
         document,
-        variant(load_climate(settings.climate_file, given.sea_areas, given.classes), climate),
+        _climate(settings, given, climate),
         election_day=scenario.election_day,
         runs=runs,
         seed=seed,
@@ -226,6 +225,14 @@ def closures(
     )
     report["closures_file"] = str(path)
     return report
+
+
+def _climate(settings: Settings, given: Inputs, name: str) -> Climate:
+    """The service's climate table (``data/climate.toml``), or one of its
+    ``routing.inputs.climate.VARIANTS``."""
+    from routing.inputs.climate import variant
+
+    return variant(load_climate(settings.climate_file, given.sea_areas, given.classes), name)
 
 
 def _risk_report(
@@ -281,13 +288,10 @@ def plan_to_target(
     vessels, an earlier start). Returns that plan, its risk report with the search beside it
     (``robust``: every candidate tried), and per district still below the target why and what
     would reach it."""
-    from routing.inputs.climate import variant
     from routing.risk import robust
 
     given = inputs(settings, hazard_changes=hazard_changes)
-    chosen_climate = variant(
-        load_climate(settings.climate_file, given.sea_areas, given.classes), climate
-    )
+    chosen_climate = _climate(settings, given, climate)
     options = robust.Options(
         target=target,
         runs=runs,
@@ -324,13 +328,10 @@ def capacity_under_risk(
     """The least fleet and the latest safe start per district for a chance on time of
     ``target`` (``routing.risk.robust.capacity_under_risk``), under the service's climate or one of
     its variants, and the plan of the fleet chosen at the latest safe start."""
-    from routing.inputs.climate import variant
     from routing.risk import robust
 
     given = inputs(settings, hazard_changes=hazard_changes)
-    chosen_climate = variant(
-        load_climate(settings.climate_file, given.sea_areas, given.classes), climate
-    )
+    chosen_climate = _climate(settings, given, climate)
     options = robust.Options(
         target=target, runs=runs, sim_seed=sim_seed, seed=seed, iterations=iterations,
         seconds=seconds,

@@ -482,11 +482,14 @@ def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
         tally[d.district_code].name = d.district_name
     # Each consignment on a sailing: the sailing, and the index of its call at the hub.
     landed: dict[str, tuple[Carrier, int]] = {}
+    tps: dict[str, int] = {}  # and its TPS
     for b in plan.sailings:
         hub_calls = {c.stop_id: i for i, c in enumerate(b.calls) if c.kind == "hub"}
         for load in b.loads:
-            for cid in load.consignments:
-                landed[cid] = (("sailing", b.sailing_id), hub_calls.get(load.stop_id, -1))
+            at = (("sailing", b.sailing_id), hub_calls.get(load.stop_id, -1))
+            for item in load.manifest:
+                landed[item.consignment] = at
+                tps[item.consignment] = item.tps
 
     def sailing_late(cid: str) -> timedelta:
         return r.late.get(landed[cid][0], timedelta(0)) if cid in landed else timedelta(0)
@@ -515,12 +518,6 @@ def _district_status(plan: PlanDocument, r: _Replay) -> list[dict[str, Any]]:
                     due=s.work_end + shift,
                     risky=noted or sailing_risky(item.consignment),
                 )
-    tps = {
-        item.consignment: item.tps
-        for b in plan.sailings
-        for load in b.loads
-        for item in load.manifest
-    }
     for o in plan.onward:
         carrier, call = landed.get(o.consignment, (("sailing", ""), -1))
         tally[district_of(o.village.code)].count(

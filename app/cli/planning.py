@@ -1029,6 +1029,7 @@ CAPACITY_RISK_TEXT = {
         "safe": "Mulai paling lambat yang aman",
         "chance": "Peluang saat itu",
         "error": "gagal",
+        "cell": "{p} · Rp {cost} jt",
     },
     "en": {
         "title": "Chance every district is on time ({runs} runs per cell, target {target})",
@@ -1043,6 +1044,7 @@ CAPACITY_RISK_TEXT = {
         "safe": "Latest safe start",
         "chance": "Chance then",
         "error": "failed",
+        "cell": "{p} · IDR {cost} M",
     },
 }
 
@@ -1122,11 +1124,7 @@ def _capacity_under_risk(
                 row.append(text["error"])
             else:
                 cost = number(c["cost_idr"] / 1e6, lg, 0)
-                row.append(
-                    f"{pct(c['every_district_on_time'])} · Rp {cost} jt"
-                    if lg == "id"
-                    else f"{pct(c['every_district_on_time'])} · IDR {cost} M"
-                )
+                row.append(text["cell"].format(p=pct(c["every_district_on_time"]), cost=cost))
         table.add_row(*row)
     console = out_console()
     console.print(table)

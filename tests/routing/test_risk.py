@@ -222,19 +222,22 @@ def test_the_risk_command_prints_each_district_and_writes_the_report(tmp_path: P
     assert bad.returncode == 2 and "--plan" in bad.stderr
 
 
+def _small(tmp_path: Path, villages: list[str]) -> Path:
+    """The 2024 scenario for a few villages, named "small", written to a file."""
+    small = tmp_path / "small.toml"
+    text = SCENARIO.read_text(encoding="utf-8")
+    text = text.replace('villages = "sea"', f"villages = {json.dumps(villages)}")
+    small.write_text(text.replace('name = "pemilu2024"', 'name = "small"'), encoding="utf-8")
+    return small
+
+
 def test_plan_to_a_target_meets_it_or_says_why_for_each_district(tmp_path: Path) -> None:
     """A small case (three villages of Masalembu and Sapeken): the robust plan claims the target
     in the districts that reach it, and an independent simulation (1,000 runs, a seed the
     search never used) of the plan written gives at least 0.93 in each; a district below it is
     explained, with the best chance any candidate reached."""
     exe = str(Path(sys.executable).parent / "ballot-routing")
-    raw = (SCENARIO).read_text(encoding="utf-8")
-    small = tmp_path / "small.toml"
-    small.write_text(
-        raw.replace('villages = "sea"', 'villages = ["35.29.23.2001", "35.29.23.2003", '
-                    '"35.29.25.2001"]').replace('name = "pemilu2024"', 'name = "small"'),
-        encoding="utf-8",
-    )  # fmt: skip
+    small = _small(tmp_path, ["35.29.23.2001", "35.29.23.2003", "35.29.25.2001"])
     out = subprocess.run(
         [exe, "plan", "--scenario", str(small), "--out", str(tmp_path / "p"), "--iterations",
          "100", "--target-on-time", "0.95", "--risk-runs", "200", "--lang", "en"],
@@ -347,13 +350,7 @@ def test_capacity_under_risk_gives_a_fleet_and_a_latest_safe_start_per_district(
     reaches the target from some start), and per district the latest start at which it reaches
     the target; the chart is written in the language asked."""
     exe = str(Path(sys.executable).parent / "ballot-routing")
-    small = tmp_path / "small.toml"
-    small.write_text(
-        SCENARIO.read_text(encoding="utf-8")
-        .replace('villages = "sea"', 'villages = ["35.29.23.2001", "35.29.25.2001"]')
-        .replace('name = "pemilu2024"', 'name = "small"'),
-        encoding="utf-8",
-    )
+    small = _small(tmp_path, ["35.29.23.2001", "35.29.25.2001"])
     chart = tmp_path / "capacity.svg"
     out = subprocess.run(
         [exe, "capacity", "--scenario", str(small), "--target-on-time", "0.9", "--days", "12-9",
