@@ -32,6 +32,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_dispatch": "kapal dikirim",
         "lever_vessels": "kapal tambahan",
         "lever_start": "mulai lebih awal",
+        "lever_combined": "gabungan",
         "lever_capacity": "hari mulai dan armada",
         "coast_found": "{count} tempat yang daratnya terlihat pada masker darat GLOBE lebih dari "
         "{distance} m dari daratan OSM (lintang, bujur; WGS 84):",
@@ -86,6 +87,7 @@ TEXT: dict[str, dict[str, str]] = {
         "lever_dispatch": "dispatched",
         "lever_vessels": "more vessels",
         "lever_start": "earlier start",
+        "lever_combined": "combined",
         "lever_capacity": "start day and fleet",
         "coast_found": "{count} place(s) where the GLOBE land mask sees land more than "
         "{distance} m from OSM land (lat, lon; WGS 84):",

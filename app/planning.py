@@ -10,14 +10,13 @@ import os
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
 from app.config import Settings
 from routing import inputs as data
 from routing import pipeline
-from routing.domain import Problem
 from routing.inputs import Inputs, load_inputs
 from routing.inputs.climate import Climate, load_climate
 from routing.inputs.fleet import load_class_names
@@ -185,7 +184,7 @@ def risk(
 
     given = inputs(settings, hazard_changes=hazard_changes)
     scenario = as_planned(scenario, document, given.vessels)
-    return _risk_report(
+    return pipeline.risk_report(
         given,
         pipeline.problem_for(given, scenario),
         document,
@@ -233,38 +232,6 @@ def _climate(settings: Settings, given: Inputs, name: str) -> Climate:
     from routing.inputs.climate import variant
 
     return variant(load_climate(settings.climate_file, given.sea_areas, given.classes), name)
-
-
-def _risk_report(
-    given: Inputs,
-    problem: Problem,
-    document: dict[str, Any],
-    climate: Climate,
-    *,
-    election_day: date,
-    runs: int,
-    seed: int,
-    breakdowns: bool = True,
-    replan_breakdowns: bool = False,
-    executor: Executor | None = None,
-    progress: Callable[[int, int], object] | None = None,
-) -> dict[str, Any]:
-    """Simulate a plan document against ``problem`` (its deadlines judge it) and report."""
-    from routing import risk as mc
-
-    model = pipeline.risk_model(
-        given,
-        problem,
-        PlanDocument.from_json(document),
-        climate,
-        election_day=election_day,
-        breakdowns=breakdowns,
-        replan_breakdowns=replan_breakdowns,
-    )
-    times = mc.simulate(model, runs, seed, executor=executor, progress=progress)
-    out = mc.report(model, times, seed=seed)
-    out["scenario"] = document.get("scenario")
-    return out
 
 
 def plan_to_target(

@@ -25,10 +25,8 @@ sys.path.insert(0, str(ROOT))
 from app import planning  # noqa: E402
 from app.config import Settings  # noqa: E402
 from routing import pipeline  # noqa: E402
-from routing import risk as mc  # noqa: E402
 from routing.inputs.climate import VARIANTS, load_climate, variant  # noqa: E402
 from routing.inputs.scenario import load_scenario  # noqa: E402
-from routing.plandoc import PlanDocument  # noqa: E402
 from routing.risk import robust  # noqa: E402
 
 JUDGE_SEED = 7
@@ -39,14 +37,15 @@ def judge(given, scenario, candidate, climate, runs: int) -> dict:
     problem = pipeline.problem_for(
         given, robust.as_planned(scenario, candidate.run.document, given.vessels)
     )
-    model = pipeline.risk_model(
+    return pipeline.risk_report(
         given,
         problem,
-        PlanDocument.from_json(candidate.run.document),
+        candidate.run.document,
         climate,
         election_day=scenario.election_day,
+        runs=runs,
+        seed=JUDGE_SEED,
     )
-    return mc.report(model, mc.simulate(model, runs, JUDGE_SEED), seed=JUDGE_SEED)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,7 +33,7 @@ from routing.outputs import export
 from routing.plandoc import PlanDocument
 from routing.planner import input_hash, make_plan, versions
 from routing.replan import replan as replan_rest
-from routing.risk import BookedPassage, Model, exposures, routes_of
+from routing.risk import BookedPassage, Model, exposures, report, routes_of, simulate
 from routing.schedule import PathCoords
 from routing.sea.graph import SeaPath
 from routing.sea.matrix import Matrix, build_matrix
@@ -242,6 +243,40 @@ def replan(
         versions=plan_versions(result.plan.problem),
     )
     return PlanRun(result.plan, document, matrices, time.monotonic() - started)
+
+
+def risk_report(
+    inputs: Inputs,
+    problem: Problem,
+    document: Mapping[str, Any],
+    climate: Climate,
+    *,
+    election_day: date,
+    runs: int,
+    seed: int,
+    breakdowns: bool = True,
+    replan_breakdowns: bool = False,
+    weather_from: date | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> dict[str, Any]:
+    """Simulate a plan document against ``problem`` (its deadlines judge it) ``runs`` times
+    from ``seed`` and report (``routing.risk.report``), the plan's scenario named: what the
+    risk command, the robust search and its bench each do."""
+    model = risk_model(
+        inputs,
+        problem,
+        PlanDocument.from_json(document),
+        climate,
+        election_day=election_day,
+        breakdowns=breakdowns,
+        replan_breakdowns=replan_breakdowns,
+        weather_from=weather_from,
+    )
+    times = simulate(model, runs, seed, executor=executor, progress=progress)
+    out = report(model, times, seed=seed)
+    out["scenario"] = document.get("scenario")
+    return out
 
 
 def risk_model(

@@ -597,7 +597,7 @@ class RobustCandidate(Frozen):
     """One plan the robust search tried (``routing.risk.robust``): the lever that made it, what it
     changed, its cost and its simulated chances."""
 
-    lever: Literal["plan", "buffers", "dispatch", "vessels", "start", "capacity"]
+    lever: Literal["plan", "buffers", "dispatch", "vessels", "start", "combined", "capacity"]
     detail: dict[str, Any] = Field(
         ...,
         description="What the lever changed: round and planned_for, districts, added, "

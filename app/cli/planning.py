@@ -693,6 +693,7 @@ TARGET_TEXT = {
         "dispatch": "dengan kapal yang dikirim, bukan kapal reguler, untuk {names}",
         "vessels": "dengan {names}",
         "start": "mulai {n} hari lebih awal ({when})",
+        "combined": "dengan batas waktu rencana lebih awal yang membantu",
     },
     "en": {
         "met": "Every district on time in >= {target} of runs.",
@@ -709,27 +710,33 @@ TARGET_TEXT = {
         "dispatch": "by dispatched vessels instead of sailings for {names}",
         "vessels": "with {names}",
         "start": "starting {n} day(s) earlier ({when})",
+        "combined": "planned for the earlier deadlines that helped",
     },
 }
 
 
 def _lever_words(c: dict[str, Any], text: dict[str, str], names: Any) -> str:
-    """What a candidate of the robust search did, in the chosen language."""
+    """What a candidate of the robust search did, in the chosen language: a lever's detail keeps
+    what earlier levers pulled (an earlier start keeps the round of deadlines before it)."""
     from routing.local import stamp
 
     d = c["detail"]
-    if c["lever"] == "buffers":
-        return text["buffers"].format(n=d["round"])
-    if c["lever"] == "dispatch":
-        return text["dispatch"].format(
-            names=", ".join(names.district(x) or x for x in d["districts"])
+    parts = []
+    if "round" in d:
+        parts.append(text["buffers"].format(n=d["round"]))
+    elif d.get("planned_for") and c["lever"] == "combined":
+        parts.append(text["combined"])
+    if d.get("districts"):
+        found = ", ".join(names.district(x) or x for x in d["districts"])
+        parts.append(text["dispatch"].format(names=found))
+    if d.get("added"):
+        parts.append(
+            text["vessels"].format(names=", ".join(names.vessel(x) or x for x in d["added"]))
         )
-    if c["lever"] == "vessels":
-        return text["vessels"].format(names=", ".join(names.vessel(x) or x for x in d["added"]))
-    if c["lever"] == "start":
+    if d.get("earlier_days"):
         when = stamp(datetime.fromisoformat(d["planning_start"]))
-        return text["start"].format(n=d["earlier_days"], when=when)
-    return text["plan"]
+        parts.append(text["start"].format(n=d["earlier_days"], when=when))
+    return "; ".join(parts) or text["plan"]
 
 
 def _target_lines(report: dict[str, Any], lang: str, names: Any) -> None:

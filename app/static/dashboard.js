@@ -6,6 +6,7 @@ import { keepLang } from "./shared/text.js";
 import { drawBoard } from "./dashboard/board.js";
 import { drawCapacity } from "./dashboard/capacity.js";
 import { bindPanZoom, buildLabels, drawIslands, drawPlan, drawScale, mapBounds, resetView, titleIslands } from "./dashboard/map.js";
+import { drawRobust } from "./dashboard/robust.js";
 import { drawRisk, loadRisk, startClosures, startRisk, toggleHistogram } from "./dashboard/risk.js";
 import { PARAMS, api, state, storedKey } from "./dashboard/state.js";
 import { POLL_MS, askForKey, drawHeard, drawPath, follow, poll, setPath, stopStream } from "./dashboard/stream.js";
@@ -27,6 +28,7 @@ function drawOpenPlan() {
   drawTimeline(state.plan, state.timeline);
   drawBoard();
   drawCapacity();
+  drawRobust();
 }
 
 async function openPlan(id) {

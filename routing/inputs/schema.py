@@ -35,10 +35,9 @@ from routing.errors import DataError, Issue
 # year 1 or 9999 overflows as soon as a sailing or a time-zone shift is added to it.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-# Costs stay well below the solver's prize for serving a consignment (``solver.PRIZE``, 1e12):
-# past that, leaving a village unserved would look cheaper than sailing to it. One billion rupiah
-# a ship-hour is 200 times the assumed default; 1e11 per vessel used, 2,000 times the capacity
-# plan's default.
+# Costs are bounded so that the solver's sums, and its prize for serving a consignment
+# (``solver._prize``), stay well inside 64-bit integers. One billion rupiah a ship-hour is 200
+# times the assumed default; 1e11 per vessel used, 2,000 times the capacity plan's default.
 MAX_SHIP_HOUR_IDR = 10**9
 MAX_FIXED_COST_IDR = 10**11
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"  # ids and names: no control characters (NUL breaks SQL)

@@ -18,7 +18,11 @@ The levers, in the order a planner pulls them:
    sailings goes by dispatched vessels instead (its hub no longer serves it);
 3. **vessels**: one more vessel of the fleet file the scenario does not use, the one that helps
    most, up to ``Options.extra_vessels``;
-4. **start**: an earlier start, a day at a time, up to ``Options.earlier_days``.
+4. **start**: an earlier start, a day at a time, up to ``Options.earlier_days``;
+5. **combined**: where the target is still not met, every lever that helped a district below it
+   at once: on the best candidate, the districts dispatched that reached more by it, the vessels
+   and the earliest start of the candidates that raised a district's chance, and each such
+   district planned for the deadline of the candidate that gave it its best chance.
 
 Each lever starts from the best candidate so far. The answer is the cheapest candidate that
 reaches the target in every district (cost: hire, fuel and freight); where none does, the one
@@ -36,12 +40,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from routing import pipeline
-from routing import risk as mc
 from routing.errors import RoutingError
 from routing.inputs import Inputs
 from routing.inputs.climate import Climate
 from routing.inputs.scenario import Scenario
-from routing.plandoc import PlanDocument
 
 STEP_H = (6.0, 24.0)  # a district's deadline moves this much earlier per round, at most
 EARLIEST_AFTER_START_H = 12.0  # a deadline is never planned earlier than this after the start
@@ -195,18 +197,18 @@ class _Search:
         judged = pipeline.problem_for(
             self.inputs, dataclasses.replace(scenario, deadlines=dict(self.scenario.deadlines))
         )
-        model = pipeline.risk_model(
+        report = pipeline.risk_report(
             self.inputs,
             judged,
-            PlanDocument.from_json(run.document),
+            run.document,
             self.climate,
             election_day=scenario.election_day,
+            runs=o.runs,
+            seed=o.sim_seed,
             breakdowns=o.breakdowns,
             weather_from=self.weather_from,
+            executor=self.executor,
         )
-        times = mc.simulate(model, o.runs, o.sim_seed, executor=self.executor)
-        report = mc.report(model, times, seed=o.sim_seed)
-        report["scenario"] = run.document["scenario"]
         found = Candidate(lever, detail, scenario, run, report)
         self.candidates.append(found)
         if self.progress is not None:
@@ -241,7 +243,7 @@ def robust_plan(
     (see the module's text for the levers), or the best one and why not."""
     s = _Search(inputs, scenario, climate, options, executor, progress)
     s.judge("plan", {}, scenario)
-    for lever in (_buffers, _dispatch, _vessels, _start):
+    for lever in (_buffers, _dispatch, _vessels, _start, _combine):
         if s.best().meets(options.target):
             break
         lever(s)
@@ -397,17 +399,78 @@ def _start(s: _Search) -> None:
             return
 
 
+def _combine(s: _Search) -> None:
+    """Every lever that raised the chance of a district below the target, at once (see the
+    module's text), when that changes the best candidate so far."""
+    best = s.best()
+    below = {d["district_code"] for d in s.below(best)}
+    helped = [
+        c
+        for c in s.candidates
+        if any(c.chances.get(k, 0.0) > best.chances.get(k, 0.0) for k in below)
+    ]
+    if not below or not helped:
+        return
+    top: dict[str, Candidate] = {}
+    for k in below:
+        top[k] = max(helped, key=lambda c: c.chances.get(k, 0.0))
+    moved = sorted(
+        k for k, c in top.items() if k in c.detail.get("districts", ()) and k in best.chances
+    )
+    added = sorted(
+        {v for c in helped for v in c.detail.get("added", ())} - set(best.scenario.vessel_ids)
+    )
+    start = min(c.scenario.planning_start for c in [*helped, best])
+    deadlines = dict(best.scenario.deadlines)
+    for k, c in top.items():
+        deadlines[k] = min(c.scenario.deadline_for(k), best.scenario.deadline_for(k))
+    scenario = dataclasses.replace(
+        best.scenario,
+        planning_start=start,
+        deadlines=deadlines,
+        vessel_ids=(*best.scenario.vessel_ids, *added),
+        hubs=tuple(
+            h
+            for h in (
+                dataclasses.replace(h, districts=tuple(d for d in h.districts if d not in moved))
+                for h in best.scenario.hubs
+            )
+            if h.districts
+        ),
+    )
+    if scenario == best.scenario:
+        return
+    detail: dict[str, Any] = {
+        "planned_for": {
+            k: v.isoformat()
+            for k, v in sorted(deadlines.items())
+            if v != s.scenario.deadline_for(k)
+        },
+        "districts": sorted({*best.detail.get("districts", ()), *moved}),
+        "added": [*best.detail.get("added", ()), *added],
+    }
+    earlier = (s.scenario.planning_start - start).days
+    if earlier > 0:
+        detail.update(earlier_days=earlier, planning_start=start.isoformat())
+    s.judge("combined", detail, scenario)
+
+
 def _lever_text(c: Candidate) -> str:
-    """What a candidate did, in words (English; the command line words the values itself)."""
-    if c.lever == "buffers":
-        return f"planned for earlier deadlines (round {c.detail['round']})"
-    if c.lever == "dispatch":
-        return "by dispatched vessels instead of sailings: " + ", ".join(c.detail["districts"])
-    if c.lever == "vessels":
-        return "with " + ", ".join(c.detail["added"])
-    if c.lever == "start":
-        return f"starting {c.detail['earlier_days']} day(s) earlier"
-    return "the plan as the scenario stands"
+    """What a candidate did, in words (English; the command line and the dashboard word the
+    values themselves). A lever's detail keeps what earlier levers pulled."""
+    d = c.detail
+    parts = []
+    if "round" in d:
+        parts.append(f"planned for earlier deadlines (round {d['round']})")
+    elif d.get("planned_for") and c.lever == "combined":
+        parts.append("planned for the earlier deadlines that helped")
+    if d.get("districts"):
+        parts.append("by dispatched vessels instead of sailings: " + ", ".join(d["districts"]))
+    if d.get("added"):
+        parts.append("with " + ", ".join(d["added"]))
+    if d.get("earlier_days"):
+        parts.append(f"starting {d['earlier_days']} day(s) earlier")
+    return "; ".join(parts) or "the plan as the scenario stands"
 
 
 def _why_below(s: _Search, chosen: Candidate) -> list[dict[str, Any]]:

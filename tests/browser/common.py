@@ -200,3 +200,20 @@ def server_env(tmp: Path, network_cache: Path, database: str = "dash.db") -> dic
         BALLOT_CACHE_DIR=str(network_cache),
         BALLOT_DATA_DIR=str(DATA),
     )
+
+
+PHONE = {"width": 390, "height": 844}
+FITS = """(sel) => { const n = document.querySelector(sel);
+  const r = (n.closest(".table-scroll") || n).getBoundingClientRect();
+  const d = document.documentElement;
+  return {page: [d.scrollWidth, d.clientWidth], left: r.left, right: r.right, width: r.width}; }"""
+
+
+def fits_a_phone(page: Any, selector: str) -> None:
+    """Nothing on the page is wider than a phone's screen, and ``selector``'s box lies within
+    it with some width: a chart scaled down, a table scrolling inside its own box (the
+    ``.table-scroll`` around it), nothing cut off."""
+    seen = page.evaluate(FITS, selector)
+    assert seen["page"][0] <= seen["page"][1], seen
+    assert seen["left"] >= -0.5 and seen["right"] <= seen["page"][1] + 0.5, seen
+    assert seen["width"] > seen["page"][1] / 2, seen

@@ -15,10 +15,12 @@ from routing.outputs.export import jsonable
 from testkit import localserver
 from tests.browser.common import (
     OUTPUT,
+    PHONE,
     POLL_MS,
     READ_PAGE,
     dashboard_page,
     event_types,
+    fits_a_phone,
     launch,
     leaks,
     names_shown,
@@ -120,5 +122,28 @@ def test_the_capacity_chart_and_latest_safe_starts_show_in_either_language(serve
         seen = page.evaluate(READ_PAGE)
         assert seen["lang"] == "en"
         assert not leaks(seen, text, events, names)
+        browser.close()
+    assert not errors, errors
+
+
+def test_the_capacity_box_fits_a_phone_in_either_language(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, keys, plan = server
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        page, errors = dashboard_page(browser, keys["viewer"], viewport=PHONE)
+        page.goto(f"{base}/dashboard?plan={plan['id']}&poll_ms={POLL_MS}")
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        page.wait_for_selector("#capacity-box:not([hidden])", timeout=30_000)
+        for lang in ("id", "en"):
+            if lang == "en":
+                page.click('#lang button[data-lang="en"]')
+                page.wait_for_function("() => document.documentElement.lang === 'en'")
+            page.locator("#capacity-box").scroll_into_view_if_needed()
+            fits_a_phone(page, "#capacity-box")
+            fits_a_phone(page, "#capacity-chart")
+            fits_a_phone(page, "#capacity-districts")
+            page.screenshot(path=str(OUTPUT / f"dashboard-capacity-390-{lang}.png"), full_page=True)
         browser.close()
     assert not errors, errors

@@ -131,7 +131,7 @@ def check_plan(
             assert leg.arrive >= leg.depart and leg.distance_m > 0
         seq = [s.id for s in stops]
         path = [v.legs[0].origin] + [leg.destination for leg in v.legs] if v.legs else []
-        assert _dedupe(seq) == _dedupe(path)
+        assert _dedupe(seq) == _dedupe(path), (v.vessel_id, seq, path)
         if land is not None:
             tree = shapely.STRtree(land)
             lines = [LineString(leg.coords) for leg in v.legs if len(leg.coords) >= 2]

@@ -185,3 +185,31 @@ def test_an_empty_vessel_window_or_cargo_released_too_late_is_unserved_not_an_er
     nobody = dataclasses.replace(odd, vessels=(closed,))
     none = PyVRPSolver().solve(nobody, matrices, SolveOptions(seed=1, max_iterations=50))
     assert none.routes == () and set(none.unassigned) == {c.id for c in odd.consignments}
+
+
+def test_a_reload_with_nothing_loaded_makes_no_trip_and_no_gap_in_the_voyage() -> None:
+    from routing.domain import SolvedTrip
+    from routing.solver import split_trips
+
+    # Out of Kalianget, a reload call there with nothing handed over before Dungkek's, then the
+    # last trip from Dungkek and home by another empty call.
+    calls = [
+        ("kalianget", None),
+        (None, "a"),
+        ("kalianget", None),
+        ("dungkek", None),
+        (None, "b"),
+        (None, "c"),
+        ("dungkek", None),
+        ("kalianget", None),
+    ]
+    assert split_trips(calls) == [
+        SolvedTrip("kalianget", ("a",), "dungkek"),  # sails on to where the next trip loads
+        SolvedTrip("dungkek", ("b", "c"), "kalianget"),  # and ends where the route ends
+    ]
+    assert split_trips([("kalianget", None), ("kalianget", None)]) == []
+    plain = [("kalianget", None), (None, "a"), ("dungkek", None), (None, "b"), ("dungkek", None)]
+    assert split_trips(plain) == [
+        SolvedTrip("kalianget", ("a",), "dungkek"),
+        SolvedTrip("dungkek", ("b",), "dungkek"),
+    ]

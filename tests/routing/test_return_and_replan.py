@@ -256,9 +256,13 @@ def test_replan_with_nothing_changed_keeps_the_old_assignment(
         as_of=problem.start,
         path=sea_path,
     )
-    # Started from the old routes, a short search keeps (almost) every vessel assignment.
+    # Started from the old routes, a short search serves the same villages, is no dearer, and
+    # keeps nearly every vessel assignment: what it moves (about a tenth) it moves because the
+    # move is cheaper.
     total = len(problem.consignments)
-    assert len(result.diff["moved"]) <= total // 10, result.diff["moved"]
+    assert result.diff["now_unserved"] == [] and result.diff["now_served"] == []
+    assert result.plan.objective <= doc["objective"]
+    assert len(result.diff["moved"]) <= total // 8, result.diff["moved"]
 
 
 def test_changes_are_checked_by_field() -> None:

@@ -384,3 +384,65 @@ def test_capacity_under_risk_gives_a_fleet_and_a_latest_safe_start_per_district(
             assert d["on_time_then"] == chances[[c["days_before"] for c in cells].index(k)]
     svg = chart.read_text(encoding="utf-8")
     assert svg.startswith("<?xml") and "H-12" in svg and "H-9" in svg
+
+
+def test_the_combined_lever_pulls_at_once_what_helped_each_district_below_the_target() -> None:
+    """Below the target after every lever alone, the search tries them together: on the best
+    candidate so far, the district that did best dispatched goes so, the vessel that raised a
+    district's chance is added, and the best candidate's earlier deadlines stay. The candidates
+    here are made up (their chances given), so that what the lever combines is known."""
+    from types import SimpleNamespace
+
+    from routing.risk import robust
+
+    scenario = load_scenario(SCENARIO)
+    arjasa, masalembu, sapeken = "35.29.24", "35.29.23", "35.29.25"
+    tried: list[tuple[str, dict, object]] = []
+
+    class Recording(robust._Search):
+        def judge(self, lever, detail, scenario):  # the plan itself is not what is tested
+            tried.append((lever, detail, scenario))
+
+    s = Recording(None, scenario, None, robust.Options(target=0.95), None, None)
+
+    def candidate(lever, detail, sc, cost, chances):
+        doc = {"kpis": {"fuel_cost_idr": cost, "ship_time_cost_idr": 0}, "unassigned": []}
+        report = {"districts": [{"district_code": k, "on_time": v} for k, v in chances.items()]}
+        return robust.Candidate(lever, detail, sc, SimpleNamespace(document=doc), report)
+
+    earlier = scenario.deadline_for(arjasa) - timedelta(hours=12)
+    buffered = dataclasses.replace(scenario, deadlines={**scenario.deadlines, arjasa: earlier})
+    no_hub = dataclasses.replace(
+        scenario,
+        hubs=tuple(
+            dataclasses.replace(h, districts=tuple(d for d in h.districts if d != masalembu))
+            for h in scenario.hubs
+            if h.districts != (masalembu,)
+        ),
+    )
+    added = dataclasses.replace(scenario, vessel_ids=(*scenario.vessel_ids, "kal-28-2"))
+    s.candidates = [
+        candidate("plan", {}, scenario, 100, {arjasa: 0.5, masalembu: 0.9, sapeken: 0.99}),
+        candidate("buffers", {"round": 1, "planned_for": {arjasa: earlier.isoformat()}},
+                  buffered, 120, {arjasa: 0.8, masalembu: 0.9, sapeken: 0.99}),
+        candidate("dispatch", {"districts": [masalembu]}, no_hub, 130,
+                  {arjasa: 0.5, masalembu: 0.97, sapeken: 0.9}),
+        candidate("vessels", {"added": ["kal-28-2"]}, added, 150,
+                  {arjasa: 0.7, masalembu: 0.92, sapeken: 0.99}),
+    ]  # fmt: skip
+    assert s.best() is s.candidates[1]  # the least chance highest: the buffered plan
+    robust._combine(s)
+    ((lever, detail, combined),) = tried
+    assert lever == "combined"
+    assert detail["districts"] == [masalembu] and detail["added"] == ["kal-28-2"]
+    assert "earlier_days" not in detail  # no candidate that helped started earlier
+    assert combined.deadline_for(arjasa) == earlier  # the best candidate's buffer kept
+    assert combined.planning_start == scenario.planning_start
+    assert combined.vessel_ids == (*scenario.vessel_ids, "kal-28-2")
+    assert all(masalembu not in h.districts for h in combined.hubs)
+    assert detail["planned_for"] == {arjasa: earlier.isoformat()}
+    # Nothing to combine when no candidate raised a district below the target.
+    tried.clear()
+    s.candidates = s.candidates[:2]
+    robust._combine(s)
+    assert tried == []

@@ -17,7 +17,9 @@ export function drawCapacity() {
   const svg = $("capacity-chart");
   svg.replaceChildren();
   const days = r.days_before;
-  const left = 52, top = 16, plotW = Math.max(480, 48 * days.length), plotH = 200;
+  // As wide as the box allows (a phone's 390 px too), so that the ticks keep their size.
+  const left = 52, top = 16, plotH = 200;
+  const plotW = Math.max(240, Math.min(Math.max(480, 48 * days.length), (svg.clientWidth || 640) - left - 16));
   const W = left + plotW + 16, H = top + plotH + 56;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const x = (i) => left + (days.length > 1 ? (i / (days.length - 1)) * plotW : plotW / 2);
