@@ -4,12 +4,13 @@ climate and its rougher and calmer variants (routing.inputs.climate.VARIANTS).
 Run: .venv/bin/python bench/robust.py [--target 0.95] [--iterations 300] [--runs 300]
 
 For each climate: the robust search (routing.risk.robust: earlier planned deadlines, dispatched
-vessels instead of sailings, more vessels, an earlier start; every candidate simulated with
---runs runs of seed 1, the same seas for all), then today's plan (the scenario as it stands, the
-search's first candidate) and the plan chosen are each judged by --judge-runs runs of seed 7,
-which the search never used. Printed: per district the chance on time of each, the chance that
-every district is on time, ship-hours, cost (hire + fuel + freight), the districts below the
-target with the best chance reached and what would reach it, and the wall time.
+vessels instead of sailings, more vessels, an earlier start, what helped combined; every
+candidate simulated with --runs runs of seed 1, the same seas for all), then today's plan (the
+scenario as it stands, the search's first candidate) and the plan chosen are each judged by
+--judge-runs runs of seed 7, which the search never used. Printed: per district the chance on
+time of each, the chance that every district is on time, ship-hours, cost (hire + fuel +
+freight), the districts below the target with the best chance reached and what would reach it,
+and the wall time.
 """
 
 from __future__ import annotations

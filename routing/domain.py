@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -494,6 +496,27 @@ class SolvedTrip:
     start_depot: str
     consignments: tuple[str, ...]
     end_depot: str
+
+
+def join_trips(trips: Sequence[SolvedTrip]) -> list[SolvedTrip]:
+    """A route's trips without those that carry nothing, the others joined up: the first starts
+    where the route starts, each ends where the next one loads, the last where the route ends.
+
+    A depot call with nothing handed over before the next depot call (a reload at one depot,
+    then at another; or a trip whose every consignment was taken out) is no trip. Kept out
+    without joining, the voyage would sail to one depot and load at another with no leg between.
+    Every depot may load any consignment (the solver reloads at any of them), so loading at
+    the depot the vessel is at is no worse than sailing on empty to another.
+    """
+    loaded = [t for t in trips if t.consignments]
+    if not loaded:
+        return []
+    starts = [trips[0].start_depot] + [t.start_depot for t in loaded[1:]]
+    ends = [t.start_depot for t in loaded[1:]] + [trips[-1].end_depot]
+    return [
+        dataclasses.replace(t, start_depot=a, end_depot=b)
+        for t, a, b in zip(loaded, starts, ends, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

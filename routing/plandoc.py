@@ -659,6 +659,9 @@ class Robust(Frozen):
     districts: tuple[RobustDistrict, ...]
     candidates: tuple[RobustCandidate, ...]
     below_target: tuple[RobustBelow, ...]
+    vessel_names: dict[str, Name] = Field(
+        {}, description="The name of each vessel a candidate used, by id (where one is known)"
+    )
 
 
 class CapacityFleet(Frozen):

@@ -13,7 +13,16 @@ from importlib.metadata import PackageNotFoundError, version
 from shapely.geometry.base import BaseGeometry
 
 from routing import explain
-from routing.domain import Budget, Plan, Problem, Reason, SolvedRoute, SolvedTrip, Voyage
+from routing.domain import (
+    Budget,
+    Plan,
+    Problem,
+    Reason,
+    SolvedRoute,
+    SolvedTrip,
+    Voyage,
+    join_trips,
+)
 from routing.schedule import PathCoords, Resume, lateness_s, make_voyage
 from routing.sea.matrix import Matrix
 from routing.sea.weather import Detour, Weather, merge_intervals, open_windows
@@ -75,9 +84,9 @@ def _without(routes: tuple[SolvedRoute, ...], drop: set[str]) -> tuple[SolvedRou
             )
             for t in r.trips
         )
-        trips = tuple(t for t in trips if t.consignments)
-        if trips:
-            out.append(SolvedRoute(r.vessel_id, trips))
+        joined = join_trips(trips)
+        if joined:
+            out.append(SolvedRoute(r.vessel_id, tuple(joined)))
     return tuple(out)
 
 

@@ -26,7 +26,15 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
-from routing.domain import Consignment, Problem, SolvedRoute, SolvedTrip, Vessel, VesselClass
+from routing.domain import (
+    Consignment,
+    Problem,
+    SolvedRoute,
+    SolvedTrip,
+    Vessel,
+    VesselClass,
+    join_trips,
+)
 from routing.sea.matrix import Matrix
 from routing.units import loading_seconds, unloading_seconds
 
@@ -203,13 +211,19 @@ def _edge_cost(problem: Problem, vc: VesselClass) -> tuple[int, int]:
 
 
 def split_trips(calls: list[tuple[str, None] | tuple[None, str]]) -> list[SolvedTrip]:
-    """A route's calls in order, each ``(depot, None)`` or ``(None, consignment)``, as trips: from
-    a depot, the consignments up to the next depot call, to that depot.
+    """A route's calls in order, each ``(depot, None)`` or ``(None, consignment)``, as trips:
+    from a depot, the consignments up to the next depot call, to that depot; those that carry
+    nothing left out and the others joined up (``routing.domain.join_trips``).
 
-    A depot call with nothing handed over before the next depot call (a reload at one depot,
-    then at another) makes no trip: the trip before sails on to where the next one loads, or,
-    after the last, to where the route ends. Kept as an empty trip, its depot call had no leg to
-    it (the voyage sailed to the first depot and loaded at the second).
+    Parameters
+    ----------
+    calls
+        The route's depot calls and handovers in order, from its start depot to its end depot.
+
+    Returns
+    -------
+    list[SolvedTrip]
+        The trips that hand something over.
     """
     trips: list[SolvedTrip] = []
     start: str | None = None
@@ -221,13 +235,15 @@ def split_trips(calls: list[tuple[str, None] | tuple[None, str]]) -> list[Solved
             start, visits = depot, []
         elif consignment is not None:
             visits.append(consignment)
-    loaded = [t for t in trips if t.consignments]
-    ends = [t.start_depot for t in loaded[1:]] + [trips[-1].end_depot] if trips else []
-    return [dataclasses.replace(t, end_depot=end) for t, end in zip(loaded, ends, strict=False)]
+    return join_trips(trips)
 
 
 def _prize(
-    problem: Problem, matrices: Mapping[str, Matrix], options: SolveOptions, horizon: int
+    problem: Problem,
+    matrices: Mapping[str, Matrix],
+    options: SolveOptions,
+    horizon: int,
+    clients: int,
 ) -> int:
     """What serving one consignment is worth to the search: ``PRIZE_MARGIN`` times the most that
     serving any one of them can add to a plan's cost, so that a plan leaving out one it could
@@ -254,8 +270,8 @@ def _prize(
         if options.duration_cost:
             cost += per_s * (max(horizon, 0) + 4 * far_s + handover)
         most = max(most, cost)
-    # At most 10**15: the solver sums the prizes of every client in 64-bit integers.
-    return min(PRIZE_MARGIN * most + 1, MAX_PRIZE)
+    # The solver sums the prizes of its ``clients`` in 64-bit integers: they stay below 2**62.
+    return min(PRIZE_MARGIN * most + 1, MAX_PRIZE, 2**62 // (clients + 1))
 
 
 def _hint(
@@ -380,7 +396,7 @@ class PyVRPSolver:
                         locations[a], locations[b], distance=dist, duration=dur, profile=profile
                     )
         horizon = max(problem.seconds(c.deadline) for c in problem.consignments)
-        prize = _prize(problem, matrices, options, horizon)
+        prize = _prize(problem, matrices, options, horizon, sum(map(len, variants.values())))
         destination = problem.depots[0]
         # GROUP_FROM or more identical vessels (class, home, window) are one vehicle type with
         # as many available: the search then does not try the same route on each of them in

@@ -688,12 +688,6 @@ TARGET_TEXT = {
         "or": "; atau ",
         "none": "tidak ada tuas dalam jangkauan yang mencapai {target}",
         "never": "tidak terlayani sama sekali dalam {chance} simulasi",
-        "plan": "rencana sesuai skenario",
-        "buffers": "dengan batas waktu rencana lebih awal (putaran {n})",
-        "dispatch": "dengan kapal yang dikirim, bukan kapal reguler, untuk {names}",
-        "vessels": "dengan {names}",
-        "start": "mulai {n} hari lebih awal ({when})",
-        "combined": "dengan batas waktu rencana lebih awal yang membantu",
     },
     "en": {
         "met": "Every district on time in >= {target} of runs.",
@@ -705,38 +699,33 @@ TARGET_TEXT = {
         "or": "; or ",
         "none": "no lever in reach gets it to {target}",
         "never": "not served at all in {chance} of runs",
-        "plan": "the plan as the scenario stands",
-        "buffers": "planned for earlier deadlines (round {n})",
-        "dispatch": "by dispatched vessels instead of sailings for {names}",
-        "vessels": "with {names}",
-        "start": "starting {n} day(s) earlier ({when})",
-        "combined": "planned for the earlier deadlines that helped",
     },
 }
 
 
-def _lever_words(c: dict[str, Any], text: dict[str, str], names: Any) -> str:
-    """What a candidate of the robust search did, in the chosen language: a lever's detail keeps
-    what earlier levers pulled (an earlier start keeps the round of deadlines before it)."""
+def _lever_words(c: dict[str, Any], lang: str, names: Any) -> str:
+    """What a candidate of the robust search did, in the chosen language (the words the
+    dashboard shows too, ``routing.text``): a lever's detail keeps what earlier levers pulled
+    (an earlier start keeps the round of deadlines before it)."""
     from routing.local import stamp
+    from routing.text import lever as word
 
     d = c["detail"]
     parts = []
     if "round" in d:
-        parts.append(text["buffers"].format(n=d["round"]))
+        parts.append(word("robust_buffers", lang).format(round=d["round"]))
     elif d.get("planned_for") and c["lever"] == "combined":
-        parts.append(text["combined"])
+        parts.append(word("robust_combined", lang))
     if d.get("districts"):
         found = ", ".join(names.district(x) or x for x in d["districts"])
-        parts.append(text["dispatch"].format(names=found))
+        parts.append(word("robust_dispatch", lang).format(districts=found))
     if d.get("added"):
-        parts.append(
-            text["vessels"].format(names=", ".join(names.vessel(x) or x for x in d["added"]))
-        )
+        found = ", ".join(names.vessel(x) or x for x in d["added"])
+        parts.append(word("robust_vessels", lang).format(vessels=found))
     if d.get("earlier_days"):
-        when = stamp(datetime.fromisoformat(d["planning_start"]))
-        parts.append(text["start"].format(n=d["earlier_days"], when=when))
-    return "; ".join(parts) or text["plan"]
+        day = stamp(datetime.fromisoformat(d["planning_start"]))
+        parts.append(word("robust_start", lang).format(k=d["earlier_days"], day=day))
+    return "; ".join(parts) or word("robust_as_is", lang)
 
 
 def _target_lines(report: dict[str, Any], lang: str, names: Any) -> None:
@@ -751,7 +740,7 @@ def _target_lines(report: dict[str, Any], lang: str, names: Any) -> None:
     chosen = tried[search["chosen"]]
     console.print(
         text["chosen"].format(
-            what=_lever_words(chosen, text, names),
+            what=_lever_words(chosen, lg, names),
             cost=number(chosen["cost_idr"], lg, 0),
             n=len(tried),
         )
@@ -762,14 +751,14 @@ def _target_lines(report: dict[str, Any], lang: str, names: Any) -> None:
         return
     console.print(text["below"].format(target=target))
     for r in report["below_target"]:
-        best = _lever_words(tried[r["best_candidate"]], text, names)
+        best = _lever_words(tried[r["best_candidate"]], lg, names)
         parts = [
             text["on_time"].format(chance=pct(r["on_time"])),
             text["best"].format(chance=pct(r["best_on_time"]), what=best),
         ]
         if r["would_reach"]:
             ways = text["or"].join(
-                _lever_words(tried[w["candidate"]], text, names) for w in r["would_reach"]
+                _lever_words(tried[w["candidate"]], lg, names) for w in r["would_reach"]
             )
             parts.append(text["reach"].format(what=ways))
         else:

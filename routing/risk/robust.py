@@ -74,7 +74,7 @@ class Candidate:
     """One plan tried: which lever made it, the scenario it was planned from, the plan, its
     simulated report and its cost."""
 
-    lever: str  # plan, buffers, dispatch, vessels, start
+    lever: str  # plan, buffers, dispatch, vessels, start, combined
     detail: dict[str, Any]
     scenario: Scenario
     run: pipeline.PlanRun
@@ -124,6 +124,7 @@ class Result:
     chosen: Candidate
     candidates: list[Candidate]
     below_target: list[dict[str, Any]] = field(default_factory=list)
+    vessel_names: dict[str, str] = field(default_factory=dict)  # every candidate's vessels
 
     @property
     def baseline(self) -> Candidate:
@@ -145,6 +146,7 @@ class Result:
             ],
             "candidates": [c.summary(target) for c in self.candidates],
             "below_target": self.below_target,
+            "vessel_names": self.vessel_names,
         }
 
     def report(self, target: float) -> dict[str, Any]:
@@ -248,7 +250,11 @@ def robust_plan(
             break
         lever(s)
     chosen = s.best()
-    return Result(chosen, s.candidates, _why_below(s, chosen))
+    ids = sorted({v for c in s.candidates for v in c.scenario.vessel_ids})
+    names = {v: inputs.vessels[v].name for v in ids if v in inputs.vessels}
+    return Result(
+        chosen, s.candidates, _why_below(s, chosen), {k: v for k, v in names.items() if v}
+    )
 
 
 def _late_by_h(district: dict[str, Any], target: float) -> float:
@@ -335,7 +341,8 @@ def _dispatch(s: _Search) -> None:
         for h in best.scenario.hubs
     )
     hubs = tuple(h for h in hubs if h.districts)
-    s.judge("dispatch", {"districts": moved}, dataclasses.replace(best.scenario, hubs=hubs))
+    detail = {**best.detail, "districts": sorted({*best.detail.get("districts", ()), *moved})}
+    s.judge("dispatch", detail, dataclasses.replace(best.scenario, hubs=hubs))
 
 
 def _spare_vessels(s: _Search, scenario: Scenario) -> list[str]:
@@ -360,7 +367,7 @@ def _vessels(s: _Search) -> None:
         tried = [
             s.judge(
                 "vessels",
-                {"added": [*best.detail.get("added", []), vid]},
+                {**best.detail, "added": [*best.detail.get("added", []), vid]},
                 dataclasses.replace(best.scenario, vessel_ids=(*best.scenario.vessel_ids, vid)),
             )
             for vid in spare
@@ -401,58 +408,73 @@ def _start(s: _Search) -> None:
 
 def _combine(s: _Search) -> None:
     """Every lever that raised the chance of a district below the target, at once (see the
-    module's text), when that changes the best candidate so far."""
+    module's text), unless that is a plan already tried."""
     best = s.best()
-    below = {d["district_code"] for d in s.below(best)}
-    helped = [
-        c
-        for c in s.candidates
-        if any(c.chances.get(k, 0.0) > best.chances.get(k, 0.0) for k in below)
-    ]
-    if not below or not helped:
+    top: dict[str, Candidate] = {}  # per district below, the candidate that raised it most
+    for d in s.below(best):
+        k = d["district_code"]
+        raised = [
+            c
+            for c in s.candidates
+            if c.chances.get(k, 0.0) > best.chances.get(k, 0.0) and k not in c.unserved
+        ]
+        if raised:
+            top[k] = max(raised, key=lambda c: c.chances.get(k, 0.0))
+    if not top:
         return
-    top: dict[str, Candidate] = {}
-    for k in below:
-        top[k] = max(helped, key=lambda c: c.chances.get(k, 0.0))
-    moved = sorted(
-        k for k, c in top.items() if k in c.detail.get("districts", ()) and k in best.chances
-    )
-    added = sorted(
-        {v for c in helped for v in c.detail.get("added", ())} - set(best.scenario.vessel_ids)
-    )
-    start = min(c.scenario.planning_start for c in [*helped, best])
-    deadlines = dict(best.scenario.deadlines)
+    scenario = _combined(s, best, top)
+    if any(scenario == c.scenario for c in s.candidates):
+        return
+    s.judge("combined", _pulled(s, scenario), scenario)
+
+
+def _combined(s: _Search, best: Candidate, top: Mapping[str, Candidate]) -> Scenario:
+    """``best``'s scenario with, for each district of ``top``, what its candidate did: started
+    as early as the earliest of them (the head start a buffer for every district), planned for
+    its deadline where earlier, dispatched where it was, and their vessels added."""
+    start = min(c.scenario.planning_start for c in [*top.values(), best])
+    base = head_start(best.scenario, start, best.chances)
+    deadlines = dict(base.deadlines)
     for k, c in top.items():
-        deadlines[k] = min(c.scenario.deadline_for(k), best.scenario.deadline_for(k))
-    scenario = dataclasses.replace(
-        best.scenario,
-        planning_start=start,
+        if c.scenario.deadline_for(k) < base.deadline_for(k):
+            deadlines[k] = c.scenario.deadline_for(k)
+    moved = {
+        k for k, c in top.items() if k in _hub_districts(best.scenario) - _hub_districts(c.scenario)
+    }
+    used = set(base.vessel_ids)
+    added = [v for c in top.values() for v in c.scenario.vessel_ids if v not in used]
+    hubs = (dataclasses.replace(h, districts=tuple(d for d in h.districts if d not in moved))
+            for h in base.hubs)  # fmt: skip
+    return dataclasses.replace(
+        base,
         deadlines=deadlines,
-        vessel_ids=(*best.scenario.vessel_ids, *added),
-        hubs=tuple(
-            h
-            for h in (
-                dataclasses.replace(h, districts=tuple(d for d in h.districts if d not in moved))
-                for h in best.scenario.hubs
-            )
-            if h.districts
-        ),
+        vessel_ids=(*base.vessel_ids, *dict.fromkeys(added)),
+        hubs=tuple(h for h in hubs if h.districts),
     )
-    if scenario == best.scenario:
-        return
+
+
+def _hub_districts(scenario: Scenario) -> set[str]:
+    return {d for h in scenario.hubs for d in h.districts}
+
+
+def _pulled(s: _Search, scenario: Scenario) -> dict[str, Any]:
+    """What ``scenario`` changes from the search's own, as a candidate's detail: the deadlines
+    planned earlier, the districts dispatched instead of riding sailings, the vessels added,
+    how many days earlier it starts."""
+    own = s.scenario
     detail: dict[str, Any] = {
         "planned_for": {
             k: v.isoformat()
-            for k, v in sorted(deadlines.items())
-            if v != s.scenario.deadline_for(k)
+            for k, v in sorted(scenario.deadlines.items())
+            if v < own.deadline_for(k)
         },
-        "districts": sorted({*best.detail.get("districts", ()), *moved}),
-        "added": [*best.detail.get("added", ()), *added],
+        "districts": sorted(_hub_districts(own) - _hub_districts(scenario)),
+        "added": [v for v in scenario.vessel_ids if v not in own.vessel_ids],
     }
-    earlier = (s.scenario.planning_start - start).days
+    earlier = (own.planning_start - scenario.planning_start).days
     if earlier > 0:
-        detail.update(earlier_days=earlier, planning_start=start.isoformat())
-    s.judge("combined", detail, scenario)
+        detail.update(earlier_days=earlier, planning_start=scenario.planning_start.isoformat())
+    return detail
 
 
 def _lever_text(c: Candidate) -> str:

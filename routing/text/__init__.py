@@ -2,7 +2,8 @@
 field page, the command line and the voyage papers share, in Indonesian and English, each
 written once. ``reasons`` holds every stable reason code of ``routing.explain`` with its label
 in both languages and the message a plan carries; ``words`` the labels the command line, the
-papers and the pages print alike; ``pages`` the texts both pages show. The service serves the
+papers and the pages print alike; ``levers`` what a candidate of the robust search did, as the
+command line and the dashboard word it; ``pages`` the texts both pages show. The service serves the
 file to the pages as ``/static/text/catalogue.json``."""
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def reason_messages() -> dict[str, str]:
 def word(key: str, lang: str | None) -> str:
     """A shared label (``words``) in a language."""
     return str(catalogue()["words"][key][lang_of(lang)])
+
+
+def lever(key: str, lang: str | None) -> str:
+    """What a robust search's lever did (``levers``), in a language; ``{name}`` marks a value."""
+    return str(catalogue()["levers"][key][lang_of(lang)])
 
 
 def words(lang: str | None) -> dict[str, str]:

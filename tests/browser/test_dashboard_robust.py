@@ -42,7 +42,7 @@ def server(tmp_path_factory, network_cache):
         "scenario": {**raw, "name": "small", "villages": VILLAGES},
         "iterations": 60,
         "seed": 1,
-        "target_on_time": 0.95,
+        "target_on_time": 0.99,  # out of reach: districts below it are explained
         "risk_runs": 50,
     }
     with localserver.serving(env) as base:
@@ -72,6 +72,9 @@ def test_the_robust_plan_shows_each_districts_chance_and_the_candidates(server) 
     robust = plan["result"]["robust"]
     viewer = {"X-API-Key": keys["viewer"]}
     names = names_shown(base, viewer, plan)
+    names += [x for kv in robust["vessel_names"].items() for x in kv]
+    # The search went past the plan as it stands, and left districts to explain.
+    assert len(robust["candidates"]) > 1 and robust["below_target"], robust
     events = event_types(base, viewer)
     below = {b["district_code"]: b for b in robust["below_target"]}
     OUTPUT.mkdir(exist_ok=True)
@@ -119,12 +122,12 @@ def test_the_robust_plan_shows_each_districts_chance_and_the_candidates(server) 
                 how = cells.nth(1).inner_text()
                 assert cells.nth(1).get_attribute("data-lever") == c["lever"]
                 if c["lever"] == "plan":
-                    assert how == words["robustAsIs"]
+                    assert how == words["robust_as_is"]
                 if "round" in c["detail"]:
-                    buffers = words["robustBuffers"].replace("{round}", str(c["detail"]["round"]))
+                    buffers = words["robust_buffers"].replace("{round}", str(c["detail"]["round"]))
                     assert buffers in how, how
                 if c["detail"].get("earlier_days"):
-                    shift = words["robustStart"].split("{k}")[1].split("(")[0].strip()
+                    shift = words["robust_start"].split("{k}")[1].split("(")[0].strip()
                     assert f"{c['detail']['earlier_days']} {shift}" in how, how
                 assert cells.nth(6).inner_text() == words["yes" if c["meets_target"] else "no"]
             chosen = page.locator("#robust-candidates tr.robust-chosen")

@@ -208,6 +208,9 @@ def test_a_reload_with_nothing_loaded_makes_no_trip_and_no_gap_in_the_voyage() -
         SolvedTrip("dungkek", ("b", "c"), "kalianget"),  # and ends where the route ends
     ]
     assert split_trips([("kalianget", None), ("kalianget", None)]) == []
+    # An empty call at the start: the first trip loads where the route starts (no leg is lost).
+    first = [("kalianget", None), ("dungkek", None), (None, "a"), ("kalianget", None)]
+    assert split_trips(first) == [SolvedTrip("kalianget", ("a",), "kalianget")]
     plain = [("kalianget", None), (None, "a"), ("dungkek", None), (None, "b"), ("dungkek", None)]
     assert split_trips(plain) == [
         SolvedTrip("kalianget", ("a",), "dungkek"),

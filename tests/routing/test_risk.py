@@ -387,10 +387,12 @@ def test_capacity_under_risk_gives_a_fleet_and_a_latest_safe_start_per_district(
 
 
 def test_the_combined_lever_pulls_at_once_what_helped_each_district_below_the_target() -> None:
-    """Below the target after every lever alone, the search tries them together: on the best
-    candidate so far, the district that did best dispatched goes so, the vessel that raised a
-    district's chance is added, and the best candidate's earlier deadlines stay. The candidates
-    here are made up (their chances given), so that what the lever combines is known."""
+    """Below the target after every lever alone, the search tries them together on the best
+    candidate so far: for each district below the target, what the candidate that raised its
+    chance most did (dispatched it, added a vessel, started earlier, the head start a buffer
+    for every district); never what only lowered a district, never a plan already tried. The
+    candidates here are made up (their chances given), so that what the lever combines is
+    known."""
     from types import SimpleNamespace
 
     from routing.risk import robust
@@ -405,42 +407,55 @@ def test_the_combined_lever_pulls_at_once_what_helped_each_district_below_the_ta
 
     s = Recording(None, scenario, None, robust.Options(target=0.95), None, None)
 
-    def candidate(lever, detail, sc, cost, chances):
+    def candidate(lever, sc, cost, a, m, sp):
         doc = {"kpis": {"fuel_cost_idr": cost, "ship_time_cost_idr": 0}, "unassigned": []}
+        chances = {arjasa: a, masalembu: m, sapeken: sp}
         report = {"districts": [{"district_code": k, "on_time": v} for k, v in chances.items()]}
-        return robust.Candidate(lever, detail, sc, SimpleNamespace(document=doc), report)
+        return robust.Candidate(lever, {}, sc, SimpleNamespace(document=doc), report)
 
     earlier = scenario.deadline_for(arjasa) - timedelta(hours=12)
     buffered = dataclasses.replace(scenario, deadlines={**scenario.deadlines, arjasa: earlier})
     no_hub = dataclasses.replace(
-        scenario,
+        buffered,
         hubs=tuple(
             dataclasses.replace(h, districts=tuple(d for d in h.districts if d != masalembu))
             for h in scenario.hubs
             if h.districts != (masalembu,)
         ),
     )
-    added = dataclasses.replace(scenario, vessel_ids=(*scenario.vessel_ids, "kal-28-2"))
+    added = dataclasses.replace(buffered, vessel_ids=(*scenario.vessel_ids, "kri-butana-878"))
     s.candidates = [
-        candidate("plan", {}, scenario, 100, {arjasa: 0.5, masalembu: 0.9, sapeken: 0.99}),
-        candidate("buffers", {"round": 1, "planned_for": {arjasa: earlier.isoformat()}},
-                  buffered, 120, {arjasa: 0.8, masalembu: 0.9, sapeken: 0.99}),
-        candidate("dispatch", {"districts": [masalembu]}, no_hub, 130,
-                  {arjasa: 0.5, masalembu: 0.97, sapeken: 0.9}),
-        candidate("vessels", {"added": ["kal-28-2"]}, added, 150,
-                  {arjasa: 0.7, masalembu: 0.92, sapeken: 0.99}),
-    ]  # fmt: skip
+        candidate("plan", scenario, 100, 0.5, 0.9, 0.99),
+        candidate("buffers", buffered, 120, 0.8, 0.9, 0.99),
+        candidate("dispatch", no_hub, 130, 0.5, 0.97, 0.9),
+        candidate("vessels", added, 150, 0.85, 0.6, 0.99),  # lowers Masalembu: not taken for it
+    ]
     assert s.best() is s.candidates[1]  # the least chance highest: the buffered plan
     robust._combine(s)
     ((lever, detail, combined),) = tried
     assert lever == "combined"
-    assert detail["districts"] == [masalembu] and detail["added"] == ["kal-28-2"]
+    assert detail["districts"] == [masalembu] and detail["added"] == ["kri-butana-878"]
     assert "earlier_days" not in detail  # no candidate that helped started earlier
-    assert combined.deadline_for(arjasa) == earlier  # the best candidate's buffer kept
+    assert detail["planned_for"] == {arjasa: earlier.isoformat()}  # the best's buffer kept
     assert combined.planning_start == scenario.planning_start
-    assert combined.vessel_ids == (*scenario.vessel_ids, "kal-28-2")
+    assert combined.vessel_ids == (*scenario.vessel_ids, "kri-butana-878")
     assert all(masalembu not in h.districts for h in combined.hubs)
-    assert detail["planned_for"] == {arjasa: earlier.isoformat()}
+    # A plan already tried is not tried again.
+    tried.clear()
+    s.candidates.append(candidate("combined", combined, 160, 0.7, 0.9, 0.9))
+    robust._combine(s)
+    assert tried == []
+    # An earlier start that raised Masalembu most is taken, with its head start as a buffer for
+    # every district; the dispatch, which raised it less, is not.
+    day = timedelta(days=1)
+    early = robust.head_start(buffered, scenario.planning_start - day, [arjasa, masalembu, sapeken])
+    s.candidates[-1] = candidate("start", early, 140, 0.5, 0.99, 0.9)
+    robust._combine(s)
+    ((_, detail, combined),) = tried
+    assert detail["earlier_days"] == 1 and detail["districts"] == []
+    assert combined.planning_start == scenario.planning_start - day
+    assert combined.deadline_for(sapeken) == scenario.deadline_for(sapeken) - day
+    assert combined.deadline_for(arjasa) == earlier - day
     # Nothing to combine when no candidate raised a district below the target.
     tried.clear()
     s.candidates = s.candidates[:2]

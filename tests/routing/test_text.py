@@ -31,7 +31,7 @@ def test_every_reason_code_the_engine_gives_is_in_the_catalogue() -> None:
 
 
 def test_every_entry_has_both_languages() -> None:
-    for section in ("words", "pages"):
+    for section in ("words", "levers", "pages"):
         for key, entry in text.catalogue()[section].items():
             assert set(entry) == set(LANGS), (section, key)
             assert all(entry[lg].strip() for lg in LANGS), (section, key)
@@ -88,7 +88,7 @@ def test_the_pages_keep_no_copy_of_the_shared_words() -> None:
     for page in ("dashboard", "field"):  # the page's script and its modules (its words among them)
         for path in (static / f"{page}.js", *sorted((static / page).glob("*.js"))):
             script = path.read_text(encoding="utf-8")
-            for section in ("words", "pages"):
+            for section in ("words", "levers", "pages"):
                 for key in text.catalogue()[section]:
                     assert not re.search(rf"\b{key}: \"", script), (path.name, key)
             assert "reason_" not in script.replace("`reason_${", "")

@@ -12,7 +12,7 @@ const pct = (x) => (x === null || x === undefined ? "—" : `${num(x * 100, 1)} 
 
 function vesselShown(id) {
   const v = (state.plan.voyages || []).find((x) => x.vessel_id === id);
-  return named(v && v.vessel_name, id);
+  return named((v && v.vessel_name) || (state.plan.robust.vessel_names || {})[id], id);
 }
 
 // What a candidate changed, in the chosen language: its detail holds what every lever pulled so
@@ -21,16 +21,16 @@ function vesselShown(id) {
 export function leverWords(c) {
   const d = c.detail || {};
   const parts = [];
-  if (d.round !== undefined) parts.push(fill("robustBuffers", { round: d.round }));
-  else if (c.lever === "combined" && d.planned_for && Object.keys(d.planned_for).length) parts.push(t("robustCombined"));
+  if (d.round !== undefined) parts.push(fill("robust_buffers", { round: d.round }));
+  else if (c.lever === "combined" && d.planned_for && Object.keys(d.planned_for).length) parts.push(t("robust_combined"));
   if (d.districts && d.districts.length) {
-    parts.push(fill("robustDispatch", { districts: d.districts.map((c) => districtName(c)).join(", ") }));
+    parts.push(fill("robust_dispatch", { districts: d.districts.map((c) => districtName(c)).join(", ") }));
   }
-  if (d.added && d.added.length) parts.push(fill("robustVessels", { vessels: d.added.map(vesselShown).join(", ") }));
+  if (d.added && d.added.length) parts.push(fill("robust_vessels", { vessels: d.added.map(vesselShown).join(", ") }));
   if (d.earlier_days) {
-    parts.push(fill("robustStart", { k: d.earlier_days, day: dayIn(d.planning_start, state.lang) }));
+    parts.push(fill("robust_start", { k: d.earlier_days, day: dayIn(d.planning_start, state.lang) }));
   }
-  return parts.length ? parts.join("; ") : t("robustAsIs");
+  return parts.length ? parts.join("; ") : t("robust_as_is");
 }
 
 export function drawRobust() {

@@ -15,7 +15,7 @@ async function loadCatalogue() {
   } catch {
     /* no catalogue: the shared words show as their keys, the page still works */
   }
-  return { reasons: {}, words: {}, pages: {} };
+  return { reasons: {}, words: {}, levers: {}, pages: {} };
 }
 
 export const catalogue = await loadCatalogue();
@@ -26,7 +26,7 @@ export function wordsOf(own) {
   const words = {};
   for (const lang of LANGS) {
     const shared = {};
-    for (const section of ["words", "pages"]) {
+    for (const section of ["words", "levers", "pages"]) {
       for (const [key, entry] of Object.entries(catalogue[section] || {})) shared[key] = entry[lang];
     }
     for (const [code, entry] of Object.entries(catalogue.reasons || {})) shared[`reason_${code}`] = entry[lang];
