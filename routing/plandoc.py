@@ -659,7 +659,7 @@ class Robust(Frozen):
     districts: tuple[RobustDistrict, ...]
     candidates: tuple[RobustCandidate, ...]
     below_target: tuple[RobustBelow, ...]
-    vessel_names: dict[str, Name] = Field(
+    vessel_names: dict[str, str] = Field(
         {}, description="The name of each vessel a candidate used, by id (where one is known)"
     )
 

@@ -96,10 +96,13 @@ class Candidate:
     def meets(self, target: float) -> bool:
         return not self.unserved and all(c >= target for c in self.chances.values())
 
-    def score(self, target: float) -> tuple[int, float, float, int]:
-        """Districts at the target, the least chance, the mean chance, then the cheaper."""
+    def score(self, target: float) -> tuple[bool, int, float, float, int]:
+        """Every village served, the districts at the target, the least chance, the mean
+        chance, then the cheaper: a plan that leaves a district unserved (its deadline planned
+        too early to meet) is never preferred to one that serves it."""
         c = list(self.chances.values()) or [0.0]
-        return sum(x >= target for x in c), min(c), sum(c) / len(c), -self.cost_idr
+        served = not self.unserved
+        return served, sum(x >= target for x in c), min(c), sum(c) / len(c), -self.cost_idr
 
     def summary(self, target: float) -> dict[str, Any]:
         k = self.run.document["kpis"]
