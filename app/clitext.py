@@ -9,7 +9,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from routing.local import lang_of
+from routing.local import lang_of, number
 from routing.text import word
 
 TEXT: dict[str, dict[str, str]] = {
@@ -27,6 +27,8 @@ TEXT: dict[str, dict[str, str]] = {
         "papers_of": "dokumen pelayaran {vessel}: {trips} trip",
         "target_round": "rencana {round} ({lever}): {count} kecamatan di bawah {target} "
         "tepat waktu",
+        "target_check": "rencana {round} diperiksa pada {runs} simulasi lain: {count} kecamatan "
+        "di bawah {target} tepat waktu",
         "lever_plan": "skenario",
         "lever_buffers": "batas waktu lebih awal",
         "lever_dispatch": "kapal dikirim",
@@ -82,6 +84,8 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario": "scenario: {path}",
         "papers_of": "papers of {vessel}: {trips} trip(s)",
         "target_round": "plan {round} ({lever}): {count} district(s) below {target} on time",
+        "target_check": "plan {round} checked on {runs} other runs: {count} district(s) below "
+        "{target} on time",
         "lever_plan": "scenario",
         "lever_buffers": "earlier deadlines",
         "lever_dispatch": "dispatched",
@@ -131,16 +135,25 @@ def words(lang: str | None) -> dict[str, str]:
 
 
 _TARGET_ROUND = re.compile(r"^plan (\d+) \((\w+)\): (\d+) district\(s\) below (\d+)% on time$")
+_TARGET_CHECK = re.compile(
+    r"^plan (\d+) checked on (\d+) other runs: (\d+) district\(s\) below (\d+)% on time$"
+)
 
 
 def target_round(line: str, lang: str | None) -> str:
     """A progress line of ``plan --target-on-time`` (``app.planning`` writes it in English) in
     the chosen language; a line of another form as it is."""
+    text = words(lang)
+    checked = _TARGET_CHECK.match(line)
+    if checked is not None:
+        n, runs, count, target = checked.groups()
+        return text["target_check"].format(
+            round=n, runs=number(int(runs), lang_of(lang)), count=count, target=f"{target} %"
+        )
     found = _TARGET_ROUND.match(line)
     if found is None:
         return line
     n, lever, count, target = found.groups()
-    text = words(lang)
     return text["target_round"].format(
         round=n, lever=text.get(f"lever_{lever}", lever), count=count, target=f"{target} %"
     )

@@ -244,6 +244,7 @@ def plan_to_target(
     iterations: int | None,
     runs: int = 300,
     sim_seed: int = 1,
+    check_runs: int = 1000,
     climate: str = "bundled",
     executor: Executor | None = None,
     progress: Callable[[str], object] | None = None,
@@ -252,9 +253,10 @@ def plan_to_target(
     """The cheapest plan found whose simulated chance on time reaches ``target`` in every
     district, under the service's climate (or one of ``routing.inputs.climate.VARIANTS``):
     ``routing.risk.robust`` pulls its levers (buffers, dispatched vessels instead of sailings, more
-    vessels, an earlier start). Returns that plan, its risk report with the search beside it
-    (``robust``: every candidate tried), and per district still below the target why and what
-    would reach it."""
+    vessels, an earlier start), and checks the plan chosen on ``check_runs`` runs of seas the
+    search never met (the chances it claims). Returns that plan, its risk report with the
+    search beside it (``robust``: every candidate tried), and per district still below the
+    target why and what would reach it."""
     from routing.risk import robust
 
     given = inputs(settings, hazard_changes=hazard_changes)
@@ -263,6 +265,7 @@ def plan_to_target(
         target=target,
         runs=runs,
         sim_seed=sim_seed,
+        check_runs=check_runs,
         seed=seed,
         iterations=iterations,
         seconds=seconds,

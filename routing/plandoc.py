@@ -593,6 +593,14 @@ class OffSailing(Frozen):
 # --- plans that hold: the robust search, capacity under risk ----------------------------------
 
 
+class RobustCheck(Frozen):
+    """A candidate simulated again on seas the search never met."""
+
+    every_district_on_time: Number | None
+    least_on_time: Number | None
+    meets_target: bool
+
+
 class RobustCandidate(Frozen):
     """One plan the robust search tried (``routing.risk.robust``): the lever that made it, what it
     changed, its cost and its simulated chances."""
@@ -607,9 +615,16 @@ class RobustCandidate(Frozen):
     ship_hours: Number
     every_district_on_time: Number | None
     least_on_time: Number | None
-    meets_target: bool
+    meets_target: bool = Field(
+        ...,
+        description="Every village served and every district's estimate in the search at least "
+        "the search's bar (the target plus a standard error)",
+    )
     planning_start: Time
     vessels: tuple[str, ...]
+    check: RobustCheck | None = Field(
+        None, description="The candidate's chances on seas the search never met, where checked"
+    )
 
 
 class RobustReach(Frozen):
@@ -637,12 +652,14 @@ class RobustBelow(Frozen):
 
 
 class RobustDistrict(Frozen):
-    """A district's simulated chance on time in the chosen plan."""
+    """A district's simulated chance on time in the chosen plan (on seas the search never met),
+    and its estimate in the search."""
 
     district_code: str
     district_name: Name
     on_time: Number | None
     by_h5: Number | None
+    searched: Number | None = None
 
 
 class Robust(Frozen):
@@ -652,8 +669,15 @@ class Robust(Frozen):
 
     target_on_time: Number
     climate: str
-    runs: StrictInt
-    seed: StrictInt
+    runs: StrictInt = Field(..., description="Runs of the check of the chosen plan")
+    seed: StrictInt = Field(..., description="Seed of the check, one the search never used")
+    search_runs: StrictInt | None = Field(None, description="Runs of each candidate's simulation")
+    search_seed: StrictInt | None = None
+    search_bar: Number | None = Field(
+        None,
+        description="The chance the search counted at the target (target plus a standard "
+        "error of its estimate)",
+    )
     chosen: StrictInt
     every_district_on_time: Number | None
     districts: tuple[RobustDistrict, ...]

@@ -162,7 +162,7 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
         run, _, _ = planning.plan_to_target(
             settings, scenario, target["target_on_time"], seed=row.seed, seconds=row.seconds,
             iterations=row.iterations, runs=target["risk_runs"], climate=target["climate"],
-            hazard_changes=True,
+            check_runs=target.get("check_runs", 1000), hazard_changes=True,
         )  # fmt: skip
     else:
         run = pipeline.plan(

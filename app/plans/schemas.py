@@ -69,6 +69,11 @@ class PlanRequest(BaseModel):
     risk_runs: Annotated[StrictInt, Field(ge=10, le=10_000), WHOLE] = Field(
         300, description="target_on_time: runs of each plan's risk simulation"
     )
+    check_runs: Annotated[StrictInt, Field(ge=100, le=10_000), WHOLE] = Field(
+        1000,
+        description="target_on_time, plans only: runs of the check of the plan chosen, on seas "
+        "the search never met; the chances the result claims are the check's",
+    )
     climate: Literal["bundled", "rougher", "calmer"] = Field(
         "bundled",
         description="target_on_time: the climate table, or it rougher or calmer (rough days "
@@ -145,18 +150,23 @@ class CapacityRequest(PlanRequest):
 def target_of(body: PlanRequest) -> dict[str, Any] | None:
     """What a request asks of the robust search (or capacity under risk), or None; an option of
     it given without ``target_on_time`` is refused, named."""
-    given = body.model_fields_set & {"risk_runs", "climate", "days_before"}
+    given = body.model_fields_set & {"risk_runs", "check_runs", "climate", "days_before"}
     if body.target_on_time is None:
         if given:
             why = "applies with target_on_time only"
             issues = [Issue("not_applicable", f"/{f}", why) for f in sorted(given)]
             raise DataError(issues, source="request")
         return None
+    if isinstance(body, CapacityRequest) and "check_runs" in given:
+        why = "applies to a plan to a target (POST /plans), not to capacity under risk"
+        raise DataError([Issue("not_applicable", "/check_runs", why)], source="request")
     out: dict[str, Any] = {
         "target_on_time": body.target_on_time,
         "risk_runs": body.risk_runs,
         "climate": body.climate,
     }
+    if not isinstance(body, CapacityRequest):
+        out["check_runs"] = body.check_runs
     if isinstance(body, CapacityRequest):
         first, last = body.days_before
         if first < last:

@@ -33,10 +33,12 @@ def _done(client, keys, path: str, body: dict) -> dict:
 def test_a_plan_to_a_target_says_how_it_was_found(service) -> None:
     client, keys = service
     body = {"scenario": _small(), "iterations": 60, "seed": 1, "target_on_time": 0.9,
-            "risk_runs": 50}  # fmt: skip
+            "risk_runs": 50, "check_runs": 400}  # fmt: skip
     result = _done(client, keys, "/plans", body)
     robust = result["robust"]
-    assert robust["target_on_time"] == 0.9 and robust["runs"] == 50
+    assert robust["target_on_time"] == 0.9 and robust["search_runs"] == 50
+    assert robust["runs"] == 400  # the chances claimed: a check on runs the search never used
+    assert robust["seed"] != robust["search_seed"]
     tried = robust["candidates"]
     assert tried[0]["lever"] == "plan" and 0 <= robust["chosen"] < len(tried)
     chosen = tried[robust["chosen"]]
@@ -85,3 +87,14 @@ def test_options_of_the_search_need_a_target_and_days_go_earliest_first(service)
     r = client.post("/plans", json={"bundled": "pemilu2024", "target_on_time": 1.5},
                     headers=keys["planner"])  # fmt: skip
     assert r.status_code == 422 and "/target_on_time" in r.text, r.text
+    # The check's runs: with a target, for a plan only, and not too few to say anything.
+    for path, body, field in (
+        ("/plans", {"bundled": "pemilu2024", "check_runs": 500}, "/check_runs"),
+        ("/capacity-plans", {"bundled": "pemilu2024", "target_on_time": 0.9, "check_runs": 500},
+         "/check_runs"),
+        ("/plans", {"bundled": "pemilu2024", "target_on_time": 0.9, "check_runs": 20},
+         "/check_runs"),
+    ):  # fmt: skip
+        r = client.post(path, json=body, headers=keys["planner"])
+        assert r.status_code == 422, r.text
+        assert [e["path"] for e in r.json()["errors"]] == [field], r.text

@@ -94,6 +94,9 @@ def test_the_robust_plan_shows_each_districts_chance_and_the_candidates(server) 
             state_line = page.locator("#robust-state").inner_text()
             assert _pct(robust["target_on_time"], lang) in state_line, state_line
             assert words[f"climate_{robust['climate']}"] in state_line, state_line
+            # The chances are the check's, on other runs than the search's, and it says both.
+            for runs in (robust["runs"], robust["search_runs"]):
+                assert f"{runs:,}".replace(",", "." if lang == "id" else ",") in state_line
             # A row per district, at its chance; one below the target says the best reached.
             rows = page.locator("#robust-districts tbody tr")
             assert rows.count() == len(robust["districts"])
@@ -101,7 +104,8 @@ def test_the_robust_plan_shows_each_districts_chance_and_the_candidates(server) 
                 row = page.locator(f'#robust-districts tr[data-district="{d["district_code"]}"]')
                 cells = row.locator("td")
                 assert cells.nth(1).inner_text() == _pct(d["on_time"], lang)
-                what = cells.nth(3).inner_text()
+                assert cells.nth(2).inner_text() == _pct(d["searched"], lang)
+                what = cells.nth(4).inner_text()
                 b = below.get(d["district_code"])
                 if b is None:
                     assert what == words["robustMet"]
@@ -130,6 +134,12 @@ def test_the_robust_plan_shows_each_districts_chance_and_the_candidates(server) 
                     shift = words["robust_start"].split("{k}")[1].split("(")[0].strip()
                     assert f"{c['detail']['earlier_days']} {shift}" in how, how
                 assert cells.nth(6).inner_text() == words["yes" if c["meets_target"] else "no"]
+                checked = cells.nth(7).inner_text()
+                if c.get("check") is None:
+                    assert checked == "—"
+                else:
+                    assert _pct(c["check"]["least_on_time"], lang) in checked, checked
+                    assert words["yes" if c["check"]["meets_target"] else "no"] in checked
             chosen = page.locator("#robust-candidates tr.robust-chosen")
             assert chosen.get_attribute("data-candidate") == str(robust["chosen"])
             assert f"({words['capChosen']})" in chosen.locator("td").first.inner_text()

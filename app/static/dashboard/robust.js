@@ -1,7 +1,8 @@
 // The dashboard's robust plan (a plan asked with target_on_time): how it was found and what it
-// holds. Each district's simulated chance on time against the target, and for one below it the best
-// any candidate reached and what would reach it; and every candidate the search tried on the same
-// seas (its lever, cost, ship-hours and chances), the chosen one marked.
+// holds. Each district's simulated chance on time against the target (on seas the search never
+// met, beside its estimate in the search), and for one below it the best any candidate reached and
+// what would reach it; and every candidate the search tried on the same seas (its lever, cost,
+// ship-hours and chances, and its check where it was checked), the chosen one marked.
 import { $, html } from "../shared/dom.js";
 import { named } from "../shared/text.js";
 import { day as dayIn } from "../shared/time.js";
@@ -43,6 +44,8 @@ export function drawRobust() {
     climate: t(`climate_${r.climate}`),
     runs: num(r.runs, 0),
     seed: r.seed,
+    search_runs: num(r.search_runs ?? r.runs, 0),
+    search_seed: r.search_seed ?? r.seed,
     every: pct(r.every_district_on_time),
     how: leverWords(chosen),
   });
@@ -56,6 +59,7 @@ export function drawRobust() {
     tr.className = b ? "robust-below" : "robust-met";
     tr.insertCell().append(`${districtName(d.district_code, d.district_name)} `, html("span", { class: "code" }, d.district_code));
     tr.insertCell().textContent = pct(d.on_time);
+    tr.insertCell().textContent = pct(d.searched);
     tr.insertCell().textContent = pct(d.by_h5);
     const what = tr.insertCell();
     if (!b) { what.textContent = t("robustMet"); continue; }
@@ -78,5 +82,9 @@ export function drawRobust() {
     tr.insertCell().textContent = pct(c.every_district_on_time);
     tr.insertCell().textContent = pct(c.least_on_time);
     tr.insertCell().textContent = c.meets_target ? t("yes") : t("no");
+    const check = tr.insertCell();
+    check.textContent = c.check
+      ? fill("robustCheckCell", { least: pct(c.check.least_on_time), meets: t(c.check.meets_target ? "yes" : "no") })
+      : "—";
   });
 }
