@@ -744,7 +744,11 @@ def _target_lines(report: dict[str, Any], lang: str, names: Any) -> None:
 
     lg = lang_of(lang)
     text = TARGET_TEXT[lg]
-    pct = lambda x: f"{number(100 * x, lg, 0)} %"  # noqa: E731
+
+    def pct(x: float) -> str:  # a tenth of a point, near the target it matters
+        share = round(100 * x, 1)
+        return f"{number(share, lg, 0 if share.is_integer() else 1)} %"
+
     console = out_console()
     search = report["robust"]
     tried = search["candidates"]

@@ -37,8 +37,11 @@ target plus ``Options.margin_se`` standard errors of its estimate, and the answe
 are not the search's: the chosen plan is simulated again on seas the search never met
 (``Options.check_runs`` runs of ``Options.check_seed``), and a district is said to reach the
 target only where that check says so. Where the check puts a district below it, the next
-cheapest candidate that met the target in the search is checked (up to ``CHECKS``), and where
-none holds, the answer is the best by the search and says which districts fall short.
+cheapest candidate that met the target in the search is checked (up to ``CHECKS``); where none
+holds, the best by the search is checked, and so are the candidates whose estimates put a
+district it leaves below the target at the target (up to ``REACH_CHECKS``): the cheapest of
+those that holds everywhere is the answer, else the best by the search, with what would reach
+the target per district said by the checks.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ STEP_H = (6.0, 24.0)  # a district's deadline moves this much earlier per round,
 EARLIEST_AFTER_START_H = 12.0  # a deadline is never planned earlier than this after the start
 PIN_SLACK_H = 2.0  # a district at the target is planned for no later than it was served, plus this
 CHECKS = 3  # candidates that met the target in the search checked on other seas, at most
+REACH_CHECKS = 6  # candidates that may reach a district below the target checked, at most
 
 
 @dataclass(frozen=True)
@@ -351,12 +355,33 @@ class _Search:
             key=lambda c: (c.cost_idr, self.candidates.index(c)),
         )
         for c in meeting[:CHECKS]:
-            report = self.check(c)
-            if all(d["on_time"] >= o.target for d in report["districts"]):
+            if self.holds(c):
                 return c
         chosen = max(self.candidates, key=lambda c: c.score(o.bar))
-        self.check(chosen)
+        # A candidate at the target for a district the check puts below it, by the search's
+        # estimate, is checked too (the likeliest first, up to REACH_CHECKS), so that what would
+        # reach the target is said by other seas as well; one that holds everywhere is taken.
+        below = [d["district_code"] for d in self.check(chosen)["districts"]
+                 if d["on_time"] < o.target]  # fmt: skip
+        hopes: dict[int, float] = {}
+        for i, c in enumerate(self.candidates):
+            for code in below:
+                chance = c.chances.get(code, 0.0)
+                if i not in self.checks and chance >= o.target and code not in c.unserved:
+                    hopes[i] = max(hopes.get(i, 0.0), chance)
+        for i in sorted(hopes, key=lambda i: (-hopes[i], i))[:REACH_CHECKS]:
+            self.check(self.candidates[i])
+        holding = [self.candidates[i] for i in self.checks if self.holds(self.candidates[i])]
+        if holding:
+            return min(holding, key=lambda c: (c.cost_idr, self.candidates.index(c)))
         return chosen
+
+    def holds(self, c: Candidate) -> bool:
+        """Every village served and every district at the target on other seas (``check``)."""
+        report = self.check(c)
+        return not c.unserved and all(
+            d["on_time"] >= self.options.target for d in report["districts"]
+        )
 
 
 def robust_plan(
@@ -628,10 +653,9 @@ def _why_below(s: _Search, chosen: Candidate) -> list[dict[str, Any]]:
     reached (and with which lever), and the candidates with which it reached the target (a
     candidate checked by its check, one not checked at ``Options.bar`` in the search)."""
     t, bar = s.options.target, s.options.bar
+    below = [d for d in s.check(chosen)["districts"] if d["on_time"] < t]
     out = []
-    for d in s.check(chosen)["districts"]:
-        if d["on_time"] >= t:
-            continue
+    for d in below:
         code = d["district_code"]
         tries = [(*s.chance(c, code), i, c) for i, c in enumerate(s.candidates)]
         best_chance, _, best_i, best_c = max(tries, key=lambda x: (x[0], -x[2]))
@@ -663,7 +687,7 @@ def _why_below(s: _Search, chosen: Candidate) -> list[dict[str, Any]]:
 def _why_text(
     d: dict[str, Any], best: float, best_c: Candidate, reach: Iterable[dict[str, Any]], t: float
 ) -> str:
-    why = f"on time in {d['on_time']:.0%} of runs; best reached {best:.0%} ({_lever_text(best_c)})"
+    why = f"on time in {d['on_time']:.1%} of runs; best reached {best:.1%} ({_lever_text(best_c)})"
     found = [r["what"] for r in reach]
     if found:
         why += "; reaches the target " + "; or ".join(found) + ", at the cost of other districts"
