@@ -718,7 +718,18 @@ class SafeStart(Frozen):
     district_name: Name
     latest_safe_start: Time | None
     latest_safe_days_before: StrictInt | None
-    on_time_then: Number | None
+    on_time_then: Number | None = Field(
+        ..., description="The chance then, by the check on seas the table never met"
+    )
+    searched_then: Number | None = Field(None, description="The chance then, by the table")
+
+
+class CapacityCheck(Frozen):
+    """A plan of the fleet chosen, from one start day, simulated again on other seas."""
+
+    days_before: StrictInt
+    every_district_on_time: Number | None
+    districts: dict[str, Number]
 
 
 class CapacityUnderRisk(Frozen):
@@ -729,6 +740,11 @@ class CapacityUnderRisk(Frozen):
     target_on_time: Number
     runs: StrictInt
     seed: StrictInt
+    check_runs: StrictInt | None = None
+    check_seed: StrictInt | None = None
+    checks: tuple[CapacityCheck, ...] = Field(
+        (), description="The fleet chosen's plans checked on seas the table never met"
+    )
     climate: str = "bundled"
     climate_source: str
     election_day: str

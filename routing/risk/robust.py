@@ -783,9 +783,11 @@ def capacity_under_risk(
 
     The fleet is the smallest whose table reaches the target in every district from some start
     (else the largest); a district's latest safe start is the latest start day at which it
-    reaches the target with that fleet (None: no start of the table). An earlier start plans
-    the head start as a buffer, so it is not worse at sea; a cell below the target before that
-    day is the solver's (or the runs') noise, and the table shows it.
+    reaches the target with that fleet, in the table and in a check of that plan on seas the
+    table never met (``options.check_runs`` runs of ``options.seed_of_check``; ``checks``), so
+    that the day claimed is not one the table's runs flattered (None: no start of the table).
+    An earlier start plans the head start as a buffer, so it is not worse at sea; a cell below
+    the target before that day is the solver's (or the runs') noise, and the table shows it.
     Returns the report and the plan of the fleet chosen at the latest safe start for every
     district (else at the start where it fares best)."""
     days = sorted(set(days_before), reverse=True)  # earliest start first
@@ -834,27 +836,52 @@ def capacity_under_risk(
     names = {
         d["district_code"]: d["district_name"] for c in s.candidates for d in c.report["districts"]
     }
+    row = [x for x in cells if x["fleet"] == chosen.id]  # earliest start first
+
+    def checked(cell: dict[str, Any]) -> dict[str, float]:
+        report = s.check(made[(chosen.id, cell["days_before"])])
+        return {d["district_code"]: d["on_time"] for d in report["districts"]}
+
+    def latest_safe(code: str | None) -> dict[str, Any] | None:
+        """The latest start of the chosen fleet at which district ``code`` (None: every
+        district) reaches the target in the search and holds it on other seas."""
+        for c in reversed(row):
+            if code is None:
+                if c.get("meets_target") and s.holds(made[(chosen.id, c["days_before"])]):
+                    return c
+                continue
+            chance = c.get("districts", {}).get(code)
+            if chance is None or chance < options.target or code in c["unserved"]:
+                continue
+            if checked(c).get(code, 0.0) >= options.target:
+                return c
+        return None
+
     districts = []
     for code in sorted(names):
-        latest: dict[str, Any] | None = None
-        for c in (x for x in cells if x["fleet"] == chosen.id):  # earliest start first
-            chance = c.get("districts", {}).get(code)
-            if chance is not None and chance >= options.target and code not in c["unserved"]:
-                latest = c
+        latest = latest_safe(code)
         districts.append(
             {
                 "district_code": code,
                 "district_name": names[code],
                 "latest_safe_start": latest["start"] if latest else None,
                 "latest_safe_days_before": latest["days_before"] if latest else None,
-                "on_time_then": latest["districts"][code] if latest else None,
+                "on_time_then": checked(latest)[code] if latest else None,
+                "searched_then": latest["districts"][code] if latest else None,
             }
         )
     vessel_names = s.candidates[0].run.plan.problem.names if s.candidates else None
-    overall = None
-    for c in (x for x in cells if x["fleet"] == chosen.id):
-        if c.get("meets_target"):
-            overall = c
+    overall = latest_safe(None)
+    checks = [
+        {
+            "days_before": c["days_before"],
+            "every_district_on_time": s.checks[i]["every_district_on_time"],
+            "districts": checked(c),
+        }
+        for c in row
+        if (chosen.id, c["days_before"]) in made
+        and (i := s.candidates.index(made[(chosen.id, c["days_before"])])) in s.checks
+    ]
     ran = [made[(chosen.id, k)] for k in days if (chosen.id, k) in made]
     if overall is not None:
         run = made[(chosen.id, overall["days_before"])].run
@@ -867,6 +894,9 @@ def capacity_under_risk(
         "target_on_time": options.target,
         "runs": options.runs,
         "seed": options.sim_seed,
+        "check_runs": options.check_runs,
+        "check_seed": options.seed_of_check,
+        "checks": checks,
         "climate_source": climate.source,
         "election_day": scenario.election_day.isoformat(),
         "fleets": [

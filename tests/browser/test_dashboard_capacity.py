@@ -107,7 +107,17 @@ def test_the_capacity_chart_and_latest_safe_starts_show_in_either_language(serve
             k = d["latest_safe_days_before"]
             assert shown.startswith(f"H-{k} (") if k else shown == text["id"]["capNone"], shown
         assert page.locator("#capacity-box h2").inner_text() == text["id"]["capTitle"]
-        assert "simulasi per titik" in page.locator("#capacity-state").inner_text()
+        state_line = page.locator("#capacity-state").inner_text()
+        assert "simulasi per titik" in state_line
+        # The safe days are checked on other runs, and the chance shown is the check's.
+        assert f"diperiksa pada {under['check_runs']:,}".replace(",", ".") in state_line
+        for d in under["districts"]:
+            if d["latest_safe_days_before"] is not None:
+                cells = page.locator(
+                    f'#capacity-districts tr[data-district="{d["district_code"]}"] td'
+                )
+                shown = f"{d['on_time_then'] * 100:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+                assert cells.nth(2).inner_text() == f"{shown} %"
         seen = page.evaluate(READ_PAGE)
         assert not leaks(seen, text, events, names)
         page.locator("#capacity-box").scroll_into_view_if_needed()
@@ -116,7 +126,9 @@ def test_the_capacity_chart_and_latest_safe_starts_show_in_either_language(serve
         page.click('#lang button[data-lang="en"]')
         page.wait_for_function("() => document.documentElement.lang === 'en'")
         assert page.locator("#capacity-box h2").inner_text() == text["en"]["capTitle"]
-        assert "runs per point" in page.locator("#capacity-state").inner_text()
+        state_line = page.locator("#capacity-state").inner_text()
+        assert "runs per point" in state_line
+        assert f"checked on {under['check_runs']:,} other runs" in state_line
         legend = page.locator("#capacity-legend").inner_text()
         assert "least fleet (calm sea)" in legend and "(chosen)" in legend, legend
         seen = page.evaluate(READ_PAGE)

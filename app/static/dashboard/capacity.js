@@ -65,7 +65,7 @@ export function drawCapacity() {
     legend.append(item);
   }
   const when = r.latest_safe_start ? `H-${r.latest_safe_days_before} (${dayIn(r.latest_safe_start, state.lang)})` : t("capNone");
-  $("capacity-state").textContent = fill("capState", { runs: num(r.runs, 0), target: pct(r.target_on_time), when });
+  $("capacity-state").textContent = fill(r.check_runs ? "capStateChecked" : "capState", { runs: num(r.runs, 0), check_runs: num(r.check_runs ?? 0, 0), target: pct(r.target_on_time), when });
   const body = $("capacity-districts").tBodies[0];
   body.replaceChildren();
   for (const d of r.districts) {
