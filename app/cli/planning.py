@@ -685,11 +685,13 @@ def _print_risk(result: dict[str, Any], runs: int, seed: int, lang: str) -> None
     console.print(text["climate"].format(status=text.get(f"status_{status}", status)))
 
 
+REACH_SHOWN = 3  # ways to reach the target named per district (risk.json has every one)
 TARGET_TEXT = {
     "id": {
         "met": "Semua kecamatan tepat waktu dalam >= {target} simulasi.",
         "below": "Di bawah {target} simulasi tepat waktu:",
         "chosen": "Rencana dipilih: {what}; biaya Rp {cost}; {n} rencana dicoba.",
+        "more": " (dan {n} lainnya, di risk.json)",
         "checked": "Peluang diperiksa pada {runs} simulasi lain (seed {seed}) yang tidak "
         "dipakai pencarian.",
         "on_time": "tepat waktu dalam {chance} simulasi",
@@ -703,6 +705,7 @@ TARGET_TEXT = {
         "met": "Every district on time in >= {target} of runs.",
         "below": "Below {target} of runs on time:",
         "chosen": "Plan chosen: {what}; cost IDR {cost}; {n} plans tried.",
+        "more": " (and {n} more, in risk.json)",
         "checked": "Chances checked on {runs} other runs (seed {seed}) the search never used.",
         "on_time": "on time in {chance} of runs",
         "best": "best {chance} ({what})",
@@ -773,9 +776,10 @@ def _target_lines(report: dict[str, Any], lang: str, names: Any) -> None:
             text["best"].format(chance=pct(r["best_on_time"]), what=best),
         ]
         if r["would_reach"]:
-            ways = text["or"].join(
-                _lever_words(tried[w["candidate"]], lg, names) for w in r["would_reach"]
-            )
+            shown = r["would_reach"][:REACH_SHOWN]
+            ways = text["or"].join(_lever_words(tried[w["candidate"]], lg, names) for w in shown)
+            if len(r["would_reach"]) > len(shown):
+                ways += text["more"].format(n=len(r["would_reach"]) - len(shown))
             parts.append(text["reach"].format(what=ways))
         else:
             parts.append(text["none"].format(target=target))

@@ -297,7 +297,9 @@ class _Search:
 
     def check(self, c: Candidate) -> dict[str, Any]:
         """``c``'s risk report on seas the search never met (``Options.check_runs`` runs of
-        ``Options.seed_of_check``), against the scenario's own deadlines."""
+        ``Options.seed_of_check``), against the scenario's own deadlines: drawn from the plan's
+        own start, as ``ballot-routing risk --plan PLAN --runs N --seed K`` draws them, so that
+        anyone can run the check again."""
         i = self.candidates.index(c)
         if i not in self.checks:
             o = self.options
@@ -314,7 +316,6 @@ class _Search:
                 runs=o.check_runs,
                 seed=o.seed_of_check,
                 breakdowns=o.breakdowns,
-                weather_from=self.weather_from,
                 executor=self.executor,
             )
             if self.progress is not None:
