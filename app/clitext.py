@@ -134,9 +134,11 @@ def words(lang: str | None) -> dict[str, str]:
     return TEXT[lang_of(lang)]
 
 
-_TARGET_ROUND = re.compile(r"^plan (\d+) \((\w+)\): (\d+) district\(s\) below (\d+)% on time$")
+_TARGET_ROUND = re.compile(
+    r"^plan (\d+) \((\w+)\): (\d+) district\(s\) below (\d+(?:\.\d+)?)% on time$"
+)
 _TARGET_CHECK = re.compile(
-    r"^plan (\d+) checked on (\d+) other runs: (\d+) district\(s\) below (\d+)% on time$"
+    r"^plan (\d+) checked on (\d+) other runs: (\d+) district\(s\) below (\d+(?:\.\d+)?)% on time$"
 )
 
 
@@ -148,15 +150,21 @@ def target_round(line: str, lang: str | None) -> str:
     if checked is not None:
         n, runs, count, target = checked.groups()
         return text["target_check"].format(
-            round=n, runs=number(int(runs), lang_of(lang)), count=count, target=f"{target} %"
+            round=n, runs=number(int(runs), lang_of(lang)), count=count, target=_pct(target, lang)
         )
     found = _TARGET_ROUND.match(line)
     if found is None:
         return line
     n, lever, count, target = found.groups()
     return text["target_round"].format(
-        round=n, lever=text.get(f"lever_{lever}", lever), count=count, target=f"{target} %"
+        round=n, lever=text.get(f"lever_{lever}", lever), count=count, target=_pct(target, lang)
     )
+
+
+def _pct(share: str, lang: str | None) -> str:
+    """A percentage as the progress line writes it ("96.3"), in the chosen language."""
+    value = float(share)
+    return f"{number(value, lang_of(lang), 0 if value.is_integer() else 1)} %"
 
 
 def unreachable_host(url: str) -> str | None:

@@ -24,6 +24,7 @@ from routing.inputs.scenario import Scenario, load_scenario
 from routing.local import Lang
 from routing.outputs import formats
 from routing.plandoc import PlanDocument
+from routing.risk.robust import CHECK_RUNS
 
 
 def inputs(settings: Settings, *, hazard_changes: bool = False) -> Inputs:
@@ -244,7 +245,7 @@ def plan_to_target(
     iterations: int | None,
     runs: int = 300,
     sim_seed: int = 1,
-    check_runs: int = 1000,
+    check_runs: int = CHECK_RUNS,
     climate: str = "bundled",
     executor: Executor | None = None,
     progress: Callable[[str], object] | None = None,
@@ -273,9 +274,9 @@ def plan_to_target(
     result = robust.robust_plan(
         given, scenario, chosen_climate, options, executor=executor, progress=progress
     )
-    report = result.report(target)
+    report = result.report()
     report["climate"] = climate
-    result.chosen.run.document["robust"] = result.summary(target, climate)
+    result.chosen.run.document["robust"] = result.summary(climate)
     return result.chosen.run, report, result.below_target
 
 
@@ -289,6 +290,7 @@ def capacity_under_risk(
     iterations: int | None,
     runs: int = 300,
     sim_seed: int = 1,
+    check_runs: int = CHECK_RUNS,
     climate: str = "bundled",
     days_before: Iterable[int] | None = None,
     executor: Executor | None = None,
@@ -303,8 +305,8 @@ def capacity_under_risk(
     given = inputs(settings, hazard_changes=hazard_changes)
     chosen_climate = _climate(settings, given, climate)
     options = robust.Options(
-        target=target, runs=runs, sim_seed=sim_seed, seed=seed, iterations=iterations,
-        seconds=seconds,
+        target=target, runs=runs, sim_seed=sim_seed, check_runs=check_runs, seed=seed,
+        iterations=iterations, seconds=seconds,
     )  # fmt: skip
     report, run = robust.capacity_under_risk(
         given,

@@ -644,6 +644,9 @@ class RobustBelow(Frozen):
     district_name: Name
     on_time: Number
     best_on_time: Number
+    best_checked: bool | None = Field(
+        None, description="Whether the best chance is a check's (else the search's estimate)"
+    )
     best_candidate: StrictInt
     best_by: str
     would_reach: tuple[RobustReach, ...]
@@ -652,8 +655,9 @@ class RobustBelow(Frozen):
 
 
 class RobustDistrict(Frozen):
-    """A district's simulated chance on time in the chosen plan (on seas the search never met),
-    and its estimate in the search."""
+    """A district's simulated chance on time in the chosen plan: ``on_time`` by the check (on
+    seas the search never met; by the search in a plan made before checks), ``searched`` its
+    estimate in the search."""
 
     district_code: str
     district_name: Name
@@ -669,14 +673,21 @@ class Robust(Frozen):
 
     target_on_time: Number
     climate: str
-    runs: StrictInt = Field(..., description="Runs of the check of the chosen plan")
-    seed: StrictInt = Field(..., description="Seed of the check, one the search never used")
-    search_runs: StrictInt | None = Field(None, description="Runs of each candidate's simulation")
-    search_seed: StrictInt | None = None
-    search_bar: Number | None = Field(
+    runs: StrictInt = Field(..., description="Runs of each candidate's simulation (the search)")
+    seed: StrictInt = Field(..., description="The search's seed, the same for every candidate")
+    bar: Number | None = Field(
         None,
-        description="The chance the search counted at the target (target plus a standard "
-        "error of its estimate)",
+        description="The chance the search counted at the target: the target plus a standard "
+        "error of its estimate",
+    )
+    check_runs: StrictInt | None = Field(
+        None, description="Runs of the check of the chosen plan, on seas the search never met"
+    )
+    check_seed: StrictInt | None = Field(None, description="The check's seed")
+    check_bar: Number | None = Field(
+        None,
+        description="The chance the check must give a district for it to be claimed at the "
+        "target: the target plus a standard error of the check",
     )
     chosen: StrictInt
     every_district_on_time: Number | None

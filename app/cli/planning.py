@@ -40,6 +40,7 @@ from routing.errors import DataError, Issue, RoutingError
 from routing.inputs.scenario import load_scenario
 from routing.outputs import formats
 from routing.plandoc import PlanDocument
+from routing.risk.robust import CHECK_RUNS
 from routing.text import reason_labels, word
 
 SUMMARY_TEXT: dict[str, dict[str, str]] = {
@@ -352,7 +353,7 @@ def plan(
         300, "--risk-runs", min=10, max=100_000, help="Runs of each risk simulation"
     ),
     check_runs: int = typer.Option(
-        1000,
+        CHECK_RUNS,
         "--check-runs",
         min=100,
         max=100_000,
@@ -689,7 +690,8 @@ REACH_SHOWN = 3  # ways to reach the target named per district (risk.json has ev
 TARGET_TEXT = {
     "id": {
         "met": "Semua kecamatan tepat waktu dalam >= {target} simulasi.",
-        "below": "Di bawah {target} simulasi tepat waktu:",
+        "below": "Tidak mencapai {target} simulasi tepat waktu (pada pemeriksaan, dengan "
+        "margin satu galat baku: {bar}):",
         "chosen": "Rencana dipilih: {what}; biaya Rp {cost}; {n} rencana dicoba.",
         "more": " (dan {n} lainnya, di risk.json)",
         "checked": "Peluang diperiksa pada {runs} simulasi lain (seed {seed}) yang tidak "
@@ -703,7 +705,8 @@ TARGET_TEXT = {
     },
     "en": {
         "met": "Every district on time in >= {target} of runs.",
-        "below": "Below {target} of runs on time:",
+        "below": "Not at {target} of runs on time (by the check, with a margin of a standard "
+        "error: {bar}):",
         "chosen": "Plan chosen: {what}; cost IDR {cost}; {n} plans tried.",
         "more": " (and {n} more, in risk.json)",
         "checked": "Chances checked on {runs} other runs (seed {seed}) the search never used.",
@@ -768,7 +771,8 @@ def _target_lines(report: dict[str, Any], lang: str, names: Any) -> None:
     if not report["below_target"]:
         console.print(text["met"].format(target=target))
         return
-    console.print(text["below"].format(target=target))
+    bar = search.get("check_bar") or report["target_on_time"]
+    console.print(text["below"].format(target=target, bar=pct(bar)))
     for r in report["below_target"]:
         best = _lever_words(tried[r["best_candidate"]], lg, names)
         parts = [
@@ -977,6 +981,13 @@ def capacity(
     risk_runs: int = typer.Option(
         300, "--risk-runs", min=10, max=100_000, help="--target-on-time: runs per start and fleet"
     ),
+    check_runs: int = typer.Option(
+        CHECK_RUNS,
+        "--check-runs",
+        min=100,
+        max=100_000,
+        help="--target-on-time: runs of the check of a latest safe start, on other seas",
+    ),
     climate: ClimateName = CLIMATE_OPTION,
     chart: Path = typer.Option(
         None, "--chart", help="--target-on-time: write the chart here (.svg or .png)"
@@ -999,6 +1010,7 @@ def capacity(
         _capacity_under_risk(
             settings, scenario, target_on_time, days, risk_runs, climate, chart,
             seed=seed, seconds=seconds, iterations=iterations, lang=lang, as_json=as_json,
+            check_runs=check_runs,
         )  # fmt: skip
         return
     try:
@@ -1089,6 +1101,7 @@ def _capacity_under_risk(
     iterations: int | None,
     lang: Lang,
     as_json: bool,
+    check_runs: int = CHECK_RUNS,
 ) -> None:
     from rich import box
     from rich.table import Table
@@ -1107,6 +1120,7 @@ def _capacity_under_risk(
             seconds=seconds,
             iterations=iterations,
             runs=runs,
+            check_runs=check_runs,
             climate=climate.value,
             days_before=_days(days),
             progress=lambda line: typer.echo(clitext.target_round(line, lang), err=True),

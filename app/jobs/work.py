@@ -34,6 +34,7 @@ from routing.domain import Budget
 from routing.errors import DataError, Issue, RoutingError
 from routing.inputs.scenario import parse_scenario
 from routing.plandoc import CapacityDocument, PlanDocument
+from routing.risk.robust import CHECK_RUNS
 
 log = logging.getLogger(__name__)
 
@@ -156,13 +157,14 @@ def _execute(settings: Settings, engine: Engine, plan_id: str) -> str:
         under_risk, run = planning.capacity_under_risk(
             settings, scenario, target["target_on_time"], seed=row.seed, seconds=row.seconds,
             iterations=row.iterations, runs=target["risk_runs"], climate=target["climate"],
-            days_before=target["days_before"], hazard_changes=True,
+            check_runs=target.get("check_runs", CHECK_RUNS), days_before=target["days_before"],
+            hazard_changes=True,
         )  # fmt: skip
     elif target is not None:  # the robust search: the budget is each of its plans'
         run, _, _ = planning.plan_to_target(
             settings, scenario, target["target_on_time"], seed=row.seed, seconds=row.seconds,
             iterations=row.iterations, runs=target["risk_runs"], climate=target["climate"],
-            check_runs=target.get("check_runs", 1000), hazard_changes=True,
+            check_runs=target.get("check_runs", CHECK_RUNS), hazard_changes=True,
         )  # fmt: skip
     else:
         run = pipeline.plan(

@@ -20,6 +20,7 @@ from routing.inputs.schema import (
     ScenarioModel,
     Time,
 )
+from routing.risk.robust import CHECK_RUNS
 
 TargetChance = Annotated[
     float, Field(ge=0.01, le=1.0, allow_inf_nan=False, description="A chance, 0.01 to 1")
@@ -70,9 +71,10 @@ class PlanRequest(BaseModel):
         300, description="target_on_time: runs of each plan's risk simulation"
     )
     check_runs: Annotated[StrictInt, Field(ge=100, le=10_000), WHOLE] = Field(
-        1000,
-        description="target_on_time, plans only: runs of the check of the plan chosen, on seas "
-        "the search never met; the chances the result claims are the check's",
+        CHECK_RUNS,
+        description="target_on_time: runs of the check of the plan chosen (of each latest safe "
+        "start, for a capacity plan), on seas the search never met; the chances the result "
+        "claims are the check's",
     )
     climate: Literal["bundled", "rougher", "calmer"] = Field(
         "bundled",
@@ -157,16 +159,12 @@ def target_of(body: PlanRequest) -> dict[str, Any] | None:
             issues = [Issue("not_applicable", f"/{f}", why) for f in sorted(given)]
             raise DataError(issues, source="request")
         return None
-    if isinstance(body, CapacityRequest) and "check_runs" in given:
-        why = "applies to a plan to a target (POST /plans), not to capacity under risk"
-        raise DataError([Issue("not_applicable", "/check_runs", why)], source="request")
     out: dict[str, Any] = {
         "target_on_time": body.target_on_time,
         "risk_runs": body.risk_runs,
+        "check_runs": body.check_runs,
         "climate": body.climate,
     }
-    if not isinstance(body, CapacityRequest):
-        out["check_runs"] = body.check_runs
     if isinstance(body, CapacityRequest):
         first, last = body.days_before
         if first < last:

@@ -65,6 +65,7 @@ EARLIEST_AFTER_START_H = 12.0  # a deadline is never planned earlier than this a
 PIN_SLACK_H = 2.0  # a district at the target is planned for no later than it was served, plus this
 CHECKS = 3  # candidates that met the target in the search checked on other seas, at most
 REACH_CHECKS = 6  # candidates that may reach a district below the target checked, at most
+CHECK_RUNS = 1000  # runs of the check on other seas, unless asked otherwise
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Options:
     target: float
     runs: int = 300
     sim_seed: int = 1
-    check_runs: int = 1000
+    check_runs: int = CHECK_RUNS
     check_seed: int | None = None
     margin_se: float = 1.0
     seed: int = 0
@@ -93,17 +94,29 @@ class Options:
 
     @property
     def seed_of_check(self) -> int:
+        """The check's seed: ``check_seed``, else the one after the search's."""
         return self.sim_seed + 1 if self.check_seed is None else self.check_seed
 
     @property
     def bar(self) -> float:
         """The chance a district's estimate over ``runs`` runs must reach for the search to
         count it at the target: the target plus ``margin_se`` standard errors (at most 1)."""
-        t = self.target
-        return min(1.0, t + self.margin_se * math.sqrt(t * (1 - t) / max(self.runs, 1)))
+        return _bar(self.target, self.runs, self.margin_se)
+
+    @property
+    def check_bar(self) -> float:
+        """The same over the check's ``check_runs`` runs: the chance a district's check must
+        reach for the answer to claim it at the target. Several candidates may be checked
+        before one holds, so the check is a selection too, and gets the same margin."""
+        return _bar(self.target, self.check_runs, self.margin_se)
 
 
-@dataclass(frozen=True)
+def _bar(target: float, runs: int, margin_se: float) -> float:
+    """``target`` plus ``margin_se`` standard errors of a share estimated over ``runs`` runs."""
+    return min(1.0, target + margin_se * math.sqrt(target * (1 - target) / max(runs, 1)))
+
+
+@dataclass(frozen=True, eq=False)  # one candidate is itself: found by identity, never by value
 class Candidate:
     """One plan tried: which lever made it, the scenario it was planned from, the plan, its
     simulated report and its cost."""
@@ -157,12 +170,13 @@ class Candidate:
 class Result:
     """The candidate chosen, every candidate tried (the first is the plan as the scenario
     stands), the reports of those checked on other seas (by index; the chosen one always), and
-    per district below the target what was reached and what would reach it."""
+    per district the check does not claim at the target what was reached and what would reach
+    it."""
 
     chosen: Candidate
     candidates: list[Candidate]
     checks: dict[int, dict[str, Any]]
-    bar: float  # the chance the search counted at the target (``Options.bar``)
+    options: Options
     below_target: list[dict[str, Any]] = field(default_factory=list)
     vessel_names: dict[str, str] = field(default_factory=dict)  # every candidate's vessels
 
@@ -175,35 +189,44 @@ class Result:
         """The chosen plan's risk report on seas the search never met."""
         return self.checks[self.candidates.index(self.chosen)]
 
-    def tried(self, target: float) -> list[dict[str, Any]]:
+    def tried(self) -> list[dict[str, Any]]:
         """Every candidate's summary (the search's estimates, at the search's bar), with its
-        check where it was checked."""
+        check (at the check's bar) where it was checked."""
         out = []
         for i, c in enumerate(self.candidates):
-            row = c.summary(self.bar)
+            row = c.summary(self.options.bar)
             if i in self.checks:
                 chances = [d["on_time"] for d in self.checks[i]["districts"]]
+                bar = self.options.check_bar
                 row["check"] = {
                     "every_district_on_time": self.checks[i]["every_district_on_time"],
                     "least_on_time": min(chances, default=None),
-                    "meets_target": not c.unserved and all(x >= target for x in chances),
+                    "meets_target": not c.unserved and all(x >= bar for x in chances),
                 }
             out.append(row)
         return out
 
-    def summary(self, target: float, climate: str) -> dict[str, Any]:
+    def _runs(self) -> dict[str, Any]:
+        """The search's runs and seed, its bar; the check's."""
+        o = self.options
+        return {
+            "runs": self.chosen.report["runs"],
+            "seed": self.chosen.report["seed"],
+            "bar": round(o.bar, 4),
+            "check_runs": self.check["runs"],
+            "check_seed": self.check["seed"],
+            "check_bar": round(o.check_bar, 4),
+        }
+
+    def summary(self, climate: str) -> dict[str, Any]:
         """The search as the plan document carries it (``PlanDocument.robust``): the chosen
         plan's chances are the check's, each beside its estimate in the search."""
         r = self.check
         searched = self.chosen.chances
         return {
-            "target_on_time": target,
+            "target_on_time": self.options.target,
             "climate": climate,
-            "runs": r["runs"],
-            "seed": r["seed"],
-            "search_runs": self.chosen.report["runs"],
-            "search_seed": self.chosen.report["seed"],
-            "search_bar": round(self.bar, 4),
+            **self._runs(),
             "chosen": self.candidates.index(self.chosen),
             "every_district_on_time": r["every_district_on_time"],
             "districts": [
@@ -213,22 +236,21 @@ class Result:
                 }
                 for d in r["districts"]
             ],
-            "candidates": self.tried(target),
+            "candidates": self.tried(),
             "below_target": self.below_target,
             "vessel_names": self.vessel_names,
         }
 
-    def report(self, target: float) -> dict[str, Any]:
-        """The chosen plan's risk report (the check's) with the robust search beside it."""
+    def report(self) -> dict[str, Any]:
+        """The chosen plan's risk report (the check's: its ``runs`` and ``seed`` are the
+        check's) with the robust search beside it."""
         out = dict(self.check)
-        out["target_on_time"] = target
+        out["target_on_time"] = self.options.target
         out["robust"] = {
+            **self._runs(),
             "chosen": self.candidates.index(self.chosen),
-            "search_runs": self.chosen.report["runs"],
-            "search_seed": self.chosen.report["seed"],
-            "search_bar": round(self.bar, 4),
             "searched": self.chosen.chances,
-            "candidates": self.tried(target),
+            "candidates": self.tried(),
         }
         out["below_target"] = self.below_target
         return out
@@ -288,10 +310,10 @@ class _Search:
         found = Candidate(lever, detail, scenario, run, report)
         self.candidates.append(found)
         if self.progress is not None:
-            below = sum(c < o.target for c in found.chances.values())
+            below = sum(c < o.bar for c in found.chances.values())
             self.progress(
                 f"plan {len(self.candidates)} ({lever}): {below} district(s) below "
-                f"{o.target:.0%} on time"
+                f"{100 * o.bar:.1f}% on time"
             )
         return found
 
@@ -319,10 +341,10 @@ class _Search:
                 executor=self.executor,
             )
             if self.progress is not None:
-                low = [d for d in self.checks[i]["districts"] if d["on_time"] < self.options.target]
+                low = [d for d in self.checks[i]["districts"] if d["on_time"] < o.check_bar]
                 self.progress(
                     f"plan {i + 1} checked on {o.check_runs} other runs: {len(low)} district(s) "
-                    f"below {o.target:.0%} on time"
+                    f"below {100 * o.check_bar:.1f}% on time"
                 )
         return self.checks[i]
 
@@ -349,7 +371,10 @@ class _Search:
 
     def choose(self) -> Candidate:
         """The cheapest candidate that met the target in the search and holds it on other seas
-        (up to ``CHECKS`` checked, cheapest first); where none holds, the best by the search."""
+        (up to ``CHECKS`` checked, cheapest first). Where none holds: the best by the search is
+        checked, and so are the candidates whose estimates put a district it leaves below the
+        target at the target (up to ``REACH_CHECKS``); the cheapest of those checked that holds
+        everywhere, else the best by the search. At most ``CHECKS + 1 + REACH_CHECKS`` checks."""
         o = self.options
         meeting = sorted(
             (c for c in self.candidates if c.meets(o.bar)),
@@ -363,7 +388,7 @@ class _Search:
         # estimate, is checked too (the likeliest first, up to REACH_CHECKS), so that what would
         # reach the target is said by other seas as well; one that holds everywhere is taken.
         below = [d["district_code"] for d in self.check(chosen)["districts"]
-                 if d["on_time"] < o.target]  # fmt: skip
+                 if d["on_time"] < o.check_bar]  # fmt: skip
         hopes: dict[int, float] = {}
         for i, c in enumerate(self.candidates):
             for code in below:
@@ -378,11 +403,10 @@ class _Search:
         return chosen
 
     def holds(self, c: Candidate) -> bool:
-        """Every village served and every district at the target on other seas (``check``)."""
-        report = self.check(c)
-        return not c.unserved and all(
-            d["on_time"] >= self.options.target for d in report["districts"]
-        )
+        """Every village served and every district at the target on other seas (``check``,
+        at ``Options.check_bar``)."""
+        bar = self.options.check_bar
+        return not c.unserved and all(d["on_time"] >= bar for d in self.check(c)["districts"])
 
 
 def robust_plan(
@@ -407,7 +431,7 @@ def robust_plan(
     names = {v: inputs.vessels[v].name for v in ids if v in inputs.vessels}
     below = _why_below(s, chosen)
     return Result(
-        chosen, s.candidates, s.checks, options.bar, below, {k: v for k, v in names.items() if v}
+        chosen, s.candidates, s.checks, options, below, {k: v for k, v in names.items() if v}
     )
 
 
@@ -650,20 +674,21 @@ def _lever_text(c: Candidate) -> str:
 
 
 def _why_below(s: _Search, chosen: Candidate) -> list[dict[str, Any]]:
-    """Per district below the target in the chosen plan's check: the best chance any candidate
-    reached (and with which lever), and the candidates with which it reached the target (a
-    candidate checked by its check, one not checked at ``Options.bar`` in the search)."""
-    t, bar = s.options.target, s.options.bar
-    below = [d for d in s.check(chosen)["districts"] if d["on_time"] < t]
+    """Per district the chosen plan's check does not claim at the target (below
+    ``Options.check_bar``): the best chance any candidate reached (by its check where it was
+    checked, ``best_checked``; else by the search), and the candidates with which it reached the
+    target (a candidate checked at ``Options.check_bar``, one not checked at ``Options.bar``)."""
+    o = s.options
+    below = [d for d in s.check(chosen)["districts"] if d["on_time"] < o.check_bar]
     out = []
     for d in below:
         code = d["district_code"]
         tries = [(*s.chance(c, code), i, c) for i, c in enumerate(s.candidates)]
-        best_chance, _, best_i, best_c = max(tries, key=lambda x: (x[0], -x[2]))
+        best_chance, best_checked, best_i, best_c = max(tries, key=lambda x: (x[0], x[1], -x[2]))
         reach = [
             {"candidate": i, "lever": c.lever, "detail": c.detail, "what": _lever_text(c)}
             for chance, checked, i, c in tries
-            if chance >= (t if checked else bar) and code not in c.unserved
+            if chance >= (o.check_bar if checked else o.bar) and code not in c.unserved
         ]
         out.append(
             {
@@ -671,6 +696,7 @@ def _why_below(s: _Search, chosen: Candidate) -> list[dict[str, Any]]:
                 "district_name": d["district_name"],
                 "on_time": d["on_time"],
                 "best_on_time": best_chance,
+                "best_checked": best_checked,
                 "best_candidate": best_i,
                 "best_by": _lever_text(best_c),
                 "would_reach": reach,
@@ -679,16 +705,20 @@ def _why_below(s: _Search, chosen: Candidate) -> list[dict[str, Any]]:
                     if d["delivered_in_runs"] is not None and d["delivered_in_runs"] < 1
                     else None
                 ),
-                "why": _why_text(d, best_chance, best_c, reach, t),
+                "why": _why_text(d, best_chance, best_c, reach, o),
             }
         )
     return out
 
 
 def _why_text(
-    d: dict[str, Any], best: float, best_c: Candidate, reach: Iterable[dict[str, Any]], t: float
+    d: dict[str, Any], best: float, best_c: Candidate, reach: Iterable[dict[str, Any]], o: Options
 ) -> str:
-    why = f"on time in {d['on_time']:.1%} of runs; best reached {best:.1%} ({_lever_text(best_c)})"
+    t = o.target
+    why = f"on time in {d['on_time']:.1%} of runs"
+    if d["on_time"] >= t:
+        why += f", within a standard error of {t:.0%} (claimed from {o.check_bar:.1%})"
+    why += f"; best reached {best:.1%} ({_lever_text(best_c)})"
     found = [r["what"] for r in reach]
     if found:
         why += "; reaches the target " + "; or ".join(found) + ", at the cost of other districts"
@@ -765,6 +795,35 @@ def fleet_options(inputs: Inputs, scenario: Scenario, options: Options) -> list[
     return out
 
 
+def _checked(s: _Search, c: Candidate) -> dict[str, float]:
+    """``c``'s chance per district on other seas (``_Search.check``)."""
+    return {d["district_code"]: d["on_time"] for d in s.check(c)["districts"]}
+
+
+def _latest_safe(
+    s: _Search, row: list[dict[str, Any]], made: Mapping[int, Candidate], code: str | None
+) -> dict[str, Any] | None:
+    """The latest start of ``row`` (one fleet's cells, earliest first; ``made``: their plans by
+    start day) at which district ``code`` (None: every district) reaches the target in the
+    table and holds it on other seas (at ``Options.check_bar``): a later start the check puts
+    below it is passed over."""
+    o = s.options
+    for cell in reversed(row):
+        found = made.get(cell["days_before"])
+        if found is None:
+            continue
+        if code is None:
+            if found.meets(o.target) and s.holds(found):
+                return cell
+            continue
+        chance = found.chances.get(code)
+        if chance is None or chance < o.target or code in found.unserved:
+            continue
+        if _checked(s, found).get(code, 0.0) >= o.check_bar:
+            return cell
+    return None
+
+
 def capacity_under_risk(
     inputs: Inputs,
     scenario: Scenario,
@@ -782,11 +841,12 @@ def capacity_under_risk(
     (``options.runs`` runs of ``options.sim_seed`` from the earliest start's day): the chance
     that every district is on time, each district's, and the cost.
 
-    The fleet is the smallest whose table reaches the target in every district from some start
-    (else the largest); a district's latest safe start is the latest start day at which it
-    reaches the target with that fleet, in the table and in a check of that plan on seas the
-    table never met (``options.check_runs`` runs of ``options.seed_of_check``; ``checks``), so
-    that the day claimed is not one the table's runs flattered (None: no start of the table).
+    The fleet is the smallest that reaches the target in every district from some start, in
+    the table and in a check of that plan on seas the table never met (``options.check_runs``
+    runs of ``options.seed_of_check``, at ``Options.check_bar``), else the largest; a district's
+    latest safe start is the latest start day at which it reaches the target with that fleet,
+    in the table and in the check (``checks``), so that the day claimed is not one the table's
+    runs flattered (None: no start of the table).
     An earlier start plans the head start as a buffer, so it is not worse at sea; a cell below
     the target before that day is the solver's (or the runs') noise, and the table shows it.
     Returns the report and the plan of the fleet chosen at the latest safe start for every
@@ -830,62 +890,46 @@ def capacity_under_risk(
                     "meets_target": found.meets(options.target),
                 }
             )
-    chosen = next(
-        (f for f in fleets if any(c.get("meets_target") for c in cells if c["fleet"] == f.id)),
-        fleets[-1],
-    )
+
+    def row_of(fleet: FleetOption) -> tuple[list[dict[str, Any]], dict[int, Candidate]]:
+        own = {k: c for (f, k), c in made.items() if f == fleet.id}
+        return [x for x in cells if x["fleet"] == fleet.id], own
+
+    # The smallest fleet that reaches the target in every district from some start, in the table
+    # and on other seas; else the largest.
+    chosen = next((f for f in fleets if _latest_safe(s, *row_of(f), None)), fleets[-1])
     names = {
         d["district_code"]: d["district_name"] for c in s.candidates for d in c.report["districts"]
     }
-    row = [x for x in cells if x["fleet"] == chosen.id]  # earliest start first
-
-    def checked(cell: dict[str, Any]) -> dict[str, float]:
-        report = s.check(made[(chosen.id, cell["days_before"])])
-        return {d["district_code"]: d["on_time"] for d in report["districts"]}
-
-    def latest_safe(code: str | None) -> dict[str, Any] | None:
-        """The latest start of the chosen fleet at which district ``code`` (None: every
-        district) reaches the target in the search and holds it on other seas."""
-        for c in reversed(row):
-            if code is None:
-                if c.get("meets_target") and s.holds(made[(chosen.id, c["days_before"])]):
-                    return c
-                continue
-            chance = c.get("districts", {}).get(code)
-            if chance is None or chance < options.target or code in c["unserved"]:
-                continue
-            if checked(c).get(code, 0.0) >= options.target:
-                return c
-        return None
-
+    row, own = row_of(chosen)  # earliest start first
     districts = []
     for code in sorted(names):
-        latest = latest_safe(code)
+        latest = _latest_safe(s, row, own, code)
+        then = _checked(s, own[latest["days_before"]]) if latest else {}
         districts.append(
             {
                 "district_code": code,
                 "district_name": names[code],
                 "latest_safe_start": latest["start"] if latest else None,
                 "latest_safe_days_before": latest["days_before"] if latest else None,
-                "on_time_then": checked(latest)[code] if latest else None,
+                "on_time_then": then.get(code) if latest else None,
                 "searched_then": latest["districts"][code] if latest else None,
             }
         )
     vessel_names = s.candidates[0].run.plan.problem.names if s.candidates else None
-    overall = latest_safe(None)
+    overall = _latest_safe(s, row, own, None)
     checks = [
         {
-            "days_before": c["days_before"],
-            "every_district_on_time": s.checks[i]["every_district_on_time"],
-            "districts": checked(c),
+            "days_before": k,
+            "every_district_on_time": s.check(c)["every_district_on_time"],
+            "districts": _checked(s, c),
         }
-        for c in row
-        if (chosen.id, c["days_before"]) in made
-        and (i := s.candidates.index(made[(chosen.id, c["days_before"])])) in s.checks
+        for k, c in own.items()
+        if s.candidates.index(c) in s.checks
     ]
-    ran = [made[(chosen.id, k)] for k in days if (chosen.id, k) in made]
+    ran = [own[k] for k in days if k in own]
     if overall is not None:
-        run = made[(chosen.id, overall["days_before"])].run
+        run = own[overall["days_before"]].run
     elif ran:
         run = max(ran, key=lambda c: c.score(options.target)).run
     else:

@@ -95,7 +95,7 @@ def test_the_robust_plan_shows_each_districts_chance_and_the_candidates(server) 
             assert _pct(robust["target_on_time"], lang) in state_line, state_line
             assert words[f"climate_{robust['climate']}"] in state_line, state_line
             # The chances are the check's, on other runs than the search's, and it says both.
-            for runs in (robust["runs"], robust["search_runs"]):
+            for runs in (robust["runs"], robust["check_runs"]):
                 assert f"{runs:,}".replace(",", "." if lang == "id" else ",") in state_line
             # A row per district, at its chance; one below the target says the best reached.
             rows = page.locator("#robust-districts tbody tr")

@@ -66,6 +66,10 @@ export function drawCapacity() {
   }
   const when = r.latest_safe_start ? `H-${r.latest_safe_days_before} (${dayIn(r.latest_safe_start, state.lang)})` : t("capNone");
   $("capacity-state").textContent = fill(r.check_runs ? "capStateChecked" : "capState", { runs: num(r.runs, 0), check_runs: num(r.check_runs ?? 0, 0), target: pct(r.target_on_time), when });
+  // The chance then is the check's, or (a capacity plan made before checks) the table's.
+  const then = $("capacity-districts").tHead.rows[0].cells[2];
+  then.dataset.i18n = r.check_runs ? "capThen" : "capThenTable";
+  then.textContent = t(then.dataset.i18n);
   const body = $("capacity-districts").tBodies[0];
   body.replaceChildren();
   for (const d of r.districts) {

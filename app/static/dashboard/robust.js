@@ -39,13 +39,15 @@ export function drawRobust() {
   $("robust-box").hidden = !r;
   if (!r) return;
   const chosen = r.candidates[r.chosen];
-  $("robust-state").textContent = fill("robustState", {
+  // A plan made before checks says only the search's runs.
+  $("robust-state").textContent = fill(r.check_runs ? "robustStateChecked" : "robustState", {
     target: pct(r.target_on_time),
     climate: t(`climate_${r.climate}`),
     runs: num(r.runs, 0),
     seed: r.seed,
-    search_runs: num(r.search_runs ?? r.runs, 0),
-    search_seed: r.search_seed ?? r.seed,
+    check_runs: num(r.check_runs ?? 0, 0),
+    check_seed: r.check_seed,
+    check_bar: pct(r.check_bar),
     every: pct(r.every_district_on_time),
     how: leverWords(chosen),
   });
