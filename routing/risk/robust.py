@@ -722,6 +722,11 @@ def _why_text(
     found = [r["what"] for r in reach]
     if found:
         why += "; reaches the target " + "; or ".join(found) + ", at the cost of other districts"
+    elif best >= t:  # at the target, but within the noise of the runs that said so
+        why += (
+            f"; none gets it a standard error above {t:.0%} ({o.check_bar:.1%} on a check, "
+            f"{o.bar:.1%} in the search)"
+        )
     else:
         why += f"; no lever in reach gets it to {t:.0%}"
     return why

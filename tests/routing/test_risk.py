@@ -565,6 +565,7 @@ def test_the_answer_claims_what_holds_on_seas_the_search_never_met() -> None:
     assert why["would_reach"] == [] and "best reached 94.5%" in why["why"]
     assert near["district_code"] == codes[1] and "within a standard error" in near["why"]
     assert [w["candidate"] for w in near["would_reach"]] == [1, 2]  # by their checks
+    assert "no lever in reach gets it to 95%" in why["why"]
     result = robust.Result(chosen, s.candidates, s.checks, options, [why, near])
     summary = result.summary("bundled")
     assert (summary["runs"], summary["seed"]) == (300, 1)  # the search's; then the check's
@@ -574,6 +575,11 @@ def test_the_answer_claims_what_holds_on_seas_the_search_never_met() -> None:
     rows = summary["candidates"]
     assert [r["meets_target"] for r in rows] == [False, False, True, True]
     assert [r.get("check", {}).get("meets_target") for r in rows] == [None, False, False, False]
+    # A best at the target, but not a standard error above it, is said to be so.
+    s.checks[1] = check(0.955, 0.97, 0.96)
+    why, _ = robust._why_below(s, chosen)
+    assert why["best_on_time"] == 0.955 and why["would_reach"] == []
+    assert "none gets it a standard error above 95% (95.7% on a check" in why["why"], why["why"]
     # Had candidate 1's check held everywhere, it would be the answer: the cheapest that holds.
     s.checks[1] = check(0.96, 0.97, 0.96)
     assert s.choose() is s.candidates[1]

@@ -67,7 +67,7 @@ export function drawRobust() {
     if (!b) { what.textContent = t("robustMet"); continue; }
     const reach = b.would_reach.map((x) => fill("robustCandidate", { n: x.candidate, what: leverWords(x) }));
     what.textContent = fill("robustBest", { p: pct(b.best_on_time), n: b.best_candidate, how: leverWords(r.candidates[b.best_candidate]) })
-      + " " + (reach.length ? fill("robustReach", { which: reach.join("; ") }) : fill("robustNoReach", { target: pct(r.target_on_time) }));
+      + " " + (reach.length ? fill("robustReach", { which: reach.join("; ") }) : fill(b.best_on_time >= r.target_on_time ? "robustNoMargin" : "robustNoReach", { target: pct(r.target_on_time) }));
   }
   const rows = $("robust-candidates").tBodies[0];
   rows.replaceChildren();
