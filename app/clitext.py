@@ -150,20 +150,27 @@ def target_round(line: str, lang: str | None) -> str:
     if checked is not None:
         n, runs, count, target = checked.groups()
         return text["target_check"].format(
-            round=n, runs=number(int(runs), lang_of(lang)), count=count, target=_pct(target, lang)
+            round=n,
+            runs=number(int(runs), lang_of(lang)),
+            count=count,
+            target=percent(float(target) / 100, lang),
         )
     found = _TARGET_ROUND.match(line)
     if found is None:
         return line
     n, lever, count, target = found.groups()
     return text["target_round"].format(
-        round=n, lever=text.get(f"lever_{lever}", lever), count=count, target=_pct(target, lang)
+        round=n,
+        lever=text.get(f"lever_{lever}", lever),
+        count=count,
+        target=percent(float(target) / 100, lang),
     )
 
 
-def _pct(share: str, lang: str | None) -> str:
-    """A percentage as the progress line writes it ("96.3"), in the chosen language."""
-    value = float(share)
+def percent(share: float, lang: str | None) -> str:
+    """A chance as a percentage to a tenth of a point (near a target it matters), a whole one
+    without its decimal, in the chosen language: "95 %", "96,3 %"."""
+    value = round(100 * share, 1)
     return f"{number(value, lang_of(lang), 0 if value.is_integer() else 1)} %"
 
 

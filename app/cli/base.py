@@ -15,6 +15,7 @@ from app import clitext
 from app.config import get_settings
 from routing import inputs as data
 from routing.errors import RoutingError
+from routing.risk.robust import CHECK_RUNS
 
 # Help texts are Markdown: a paragraph's lines are joined and wrapped to the terminal's width
 # (rich markup would keep the docstrings' line breaks), lists and **bold** render.
@@ -73,6 +74,14 @@ CLIMATE_OPTION = typer.Option(
     show_choices=False,
     help="The risk simulation's climate: bundled (the table, assumed), rougher or calmer (its "
     "rough days and spells x1.5 or x2/3)",
+)
+CHECK_RUNS_OPTION = typer.Option(
+    CHECK_RUNS,
+    "--check-runs",
+    min=100,
+    max=100_000,
+    help="--target-on-time: runs of the check, on other seas, of what is claimed (the plan "
+    "chosen; each latest safe start)",
 )
 JSON_OPTION = typer.Option(False, "--json", help="JSON on stdout (for scripts), not a table")
 

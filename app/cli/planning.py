@@ -16,6 +16,7 @@ import typer
 
 from app import clitext, views
 from app.cli.base import (
+    CHECK_RUNS_OPTION,
     CLIMATE_OPTION,
     JSON_OPTION,
     LANG_OPTION,
@@ -352,13 +353,7 @@ def plan(
     risk_runs: int = typer.Option(
         300, "--risk-runs", min=10, max=100_000, help="Runs of each risk simulation"
     ),
-    check_runs: int = typer.Option(
-        CHECK_RUNS,
-        "--check-runs",
-        min=100,
-        max=100_000,
-        help="--target-on-time: runs of the check of the plan chosen, on other seas",
-    ),
+    check_runs: int = CHECK_RUNS_OPTION,
     climate: ClimateName = CLIMATE_OPTION,
     lang: Lang = LANG_OPTION,
     as_json: bool = JSON_OPTION,
@@ -753,9 +748,8 @@ def _target_lines(report: dict[str, Any], lang: str, names: Any) -> None:
     lg = lang_of(lang)
     text = TARGET_TEXT[lg]
 
-    def pct(x: float) -> str:  # a tenth of a point, near the target it matters
-        share = round(100 * x, 1)
-        return f"{number(share, lg, 0 if share.is_integer() else 1)} %"
+    def pct(x: float) -> str:
+        return clitext.percent(x, lg)
 
     console = out_console()
     search = report["robust"]
@@ -984,13 +978,7 @@ def capacity(
     risk_runs: int = typer.Option(
         300, "--risk-runs", min=10, max=100_000, help="--target-on-time: runs per start and fleet"
     ),
-    check_runs: int = typer.Option(
-        CHECK_RUNS,
-        "--check-runs",
-        min=100,
-        max=100_000,
-        help="--target-on-time: runs of the check of a latest safe start, on other seas",
-    ),
+    check_runs: int = CHECK_RUNS_OPTION,
     climate: ClimateName = CLIMATE_OPTION,
     chart: Path = typer.Option(
         None, "--chart", help="--target-on-time: write the chart here (.svg or .png)"

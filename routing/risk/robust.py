@@ -111,6 +111,16 @@ class Options:
         return _bar(self.target, self.check_runs, self.margin_se)
 
 
+def _chances(report: Mapping[str, Any]) -> dict[str, float]:
+    """A risk report's chance on time per district."""
+    return {d["district_code"]: d["on_time"] for d in report["districts"]}
+
+
+def _holds(c: Candidate, chances: Mapping[str, float], bar: float) -> bool:
+    """Every village of ``c`` served and every district's chance at least ``bar``."""
+    return not c.unserved and all(x >= bar for x in chances.values())
+
+
 def _bar(target: float, runs: int, margin_se: float) -> float:
     """``target`` plus ``margin_se`` standard errors of a share estimated over ``runs`` runs."""
     return min(1.0, target + margin_se * math.sqrt(target * (1 - target) / max(runs, 1)))
@@ -129,7 +139,7 @@ class Candidate:
 
     @property
     def chances(self) -> dict[str, float]:
-        return {d["district_code"]: d["on_time"] for d in self.report["districts"]}
+        return _chances(self.report)
 
     @property
     def cost_idr(self) -> int:
@@ -141,7 +151,7 @@ class Candidate:
         return {u["district_code"] for u in self.run.document["unassigned"]}
 
     def meets(self, target: float) -> bool:
-        return not self.unserved and all(c >= target for c in self.chances.values())
+        return _holds(self, self.chances, target)
 
     def score(self, target: float) -> tuple[bool, int, float, float, int]:
         """Every village served, the districts at the target, the least chance, the mean
@@ -196,12 +206,11 @@ class Result:
         for i, c in enumerate(self.candidates):
             row = c.summary(self.options.bar)
             if i in self.checks:
-                chances = [d["on_time"] for d in self.checks[i]["districts"]]
-                bar = self.options.check_bar
+                chances = _chances(self.checks[i])
                 row["check"] = {
                     "every_district_on_time": self.checks[i]["every_district_on_time"],
-                    "least_on_time": min(chances, default=None),
-                    "meets_target": not c.unserved and all(x >= bar for x in chances),
+                    "least_on_time": min(chances.values(), default=None),
+                    "meets_target": _holds(c, chances, self.options.check_bar),
                 }
             out.append(row)
         return out
@@ -348,14 +357,16 @@ class _Search:
                 )
         return self.checks[i]
 
+    def checked(self, c: Candidate) -> dict[str, float]:
+        """``c``'s chance per district on other seas (``check``)."""
+        return _chances(self.check(c))
+
     def chance(self, c: Candidate, code: str) -> tuple[float, bool]:
         """``c``'s chance for district ``code``: the check's where ``c`` was checked, else the
         search's; and whether it was checked."""
-        checked = self.checks.get(self.candidates.index(c))
-        if checked is None:
+        if self.candidates.index(c) not in self.checks:
             return c.chances.get(code, 0.0), False
-        found = {d["district_code"]: d["on_time"] for d in checked["districts"]}
-        return found.get(code, 0.0), True
+        return self.checked(c).get(code, 0.0), True
 
     def best(self) -> Candidate:
         """The cheapest candidate at the target in every district (the search's estimates, at
@@ -405,8 +416,7 @@ class _Search:
     def holds(self, c: Candidate) -> bool:
         """Every village served and every district at the target on other seas (``check``,
         at ``Options.check_bar``)."""
-        bar = self.options.check_bar
-        return not c.unserved and all(d["on_time"] >= bar for d in self.check(c)["districts"])
+        return _holds(c, self.checked(c), self.options.check_bar)
 
 
 def robust_plan(
@@ -800,11 +810,6 @@ def fleet_options(inputs: Inputs, scenario: Scenario, options: Options) -> list[
     return out
 
 
-def _checked(s: _Search, c: Candidate) -> dict[str, float]:
-    """``c``'s chance per district on other seas (``_Search.check``)."""
-    return {d["district_code"]: d["on_time"] for d in s.check(c)["districts"]}
-
-
 def _latest_safe(
     s: _Search, row: list[dict[str, Any]], made: Mapping[int, Candidate], code: str | None
 ) -> dict[str, Any] | None:
@@ -824,7 +829,7 @@ def _latest_safe(
         chance = found.chances.get(code)
         if chance is None or chance < o.target or code in found.unserved:
             continue
-        if _checked(s, found).get(code, 0.0) >= o.check_bar:
+        if s.checked(found).get(code, 0.0) >= o.check_bar:
             return cell
     return None
 
@@ -910,7 +915,7 @@ def capacity_under_risk(
     districts = []
     for code in sorted(names):
         latest = _latest_safe(s, row, own, code)
-        then = _checked(s, own[latest["days_before"]]) if latest else {}
+        then = s.checked(own[latest["days_before"]]) if latest else {}
         districts.append(
             {
                 "district_code": code,
@@ -927,7 +932,7 @@ def capacity_under_risk(
         {
             "days_before": k,
             "every_district_on_time": s.check(c)["every_district_on_time"],
-            "districts": _checked(s, c),
+            "districts": s.checked(c),
         }
         for k, c in own.items()
         if s.candidates.index(c) in s.checks

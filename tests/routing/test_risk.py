@@ -186,24 +186,22 @@ def test_a_bad_climate_table_is_refused_naming_the_key(inputs, planned, change, 
     assert path in {p.path for p in caught.value.problems}
 
 
+def _cli(*args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    """The project's command line, run as a user runs it, from the repository."""
+    exe = str(Path(sys.executable).parent / "ballot-routing")
+    return subprocess.run([exe, *args], capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+
+
 def test_the_risk_command_prints_each_district_and_writes_the_report(tmp_path: Path) -> None:
     plan_dir = tmp_path / "plan"
-    exe = str(Path(sys.executable).parent / "ballot-routing")
-    made = subprocess.run(
-        [exe, "plan", "--scenario", str(SCENARIO), "--out", str(plan_dir), "--iterations", "300"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
+    made = _cli(
+        "plan", "--scenario", str(SCENARIO), "--out", str(plan_dir), "--iterations", "300",
         timeout=600,
-    )
+    )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    out = subprocess.run(
-        [exe, "risk", "--plan", str(plan_dir / "plan.json"), "--runs", "50", "--seed", "1",
-         "--lang", "en", "--out", str(tmp_path / "risk.json")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
+    out = _cli(
+        "risk", "--plan", str(plan_dir / "plan.json"), "--runs", "50", "--seed", "1", "--lang",
+        "en", "--out", str(tmp_path / "risk.json"), timeout=600,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     report = json.loads((tmp_path / "risk.json").read_text(encoding="utf-8"))
@@ -212,13 +210,9 @@ def test_the_risk_command_prints_each_district_and_writes_the_report(tmp_path: P
         assert d["district_name"] in out.stdout
     assert "Every district on time" in out.stdout
     assert "scenario: " in out.stderr  # the scenario file it took, said
-    bad = subprocess.run(
-        [exe, "risk", "--plan", str(tmp_path / "nothing.json")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    bad = _cli(
+        "risk", "--plan", str(tmp_path / "nothing.json"), timeout=60,
+    )  # fmt: skip
     assert bad.returncode == 2 and "--plan" in bad.stderr
 
 
@@ -236,15 +230,10 @@ def test_plan_to_a_target_meets_it_or_says_why_for_each_district(tmp_path: Path)
     in the districts that reach it, and an independent simulation (1,000 runs, a seed the
     search never used) of the plan written gives at least 0.93 in each; a district below it is
     explained, with the best chance any candidate reached."""
-    exe = str(Path(sys.executable).parent / "ballot-routing")
     small = _small(tmp_path, ["35.29.23.2001", "35.29.23.2003", "35.29.25.2001"])
-    out = subprocess.run(
-        [exe, "plan", "--scenario", str(small), "--out", str(tmp_path / "p"), "--iterations",
-         "100", "--target-on-time", "0.95", "--risk-runs", "200", "--lang", "en"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
+    out = _cli(
+        "plan", "--scenario", str(small), "--out", str(tmp_path / "p"), "--iterations", "100",
+        "--target-on-time", "0.95", "--risk-runs", "200", "--lang", "en",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     report = json.loads((tmp_path / "p" / "risk.json").read_text(encoding="utf-8"))
@@ -273,29 +262,20 @@ def test_plan_to_a_target_meets_it_or_says_why_for_each_district(tmp_path: Path)
     plan = json.loads((tmp_path / "p" / "plan.json").read_text(encoding="utf-8"))
     chosen = tried[search["chosen"]]
     assert plan["planning_start"] == chosen["planning_start"]
-    check = subprocess.run(
-        [exe, "risk", "--plan", str(tmp_path / "p" / "plan.json"), "--scenario", str(small),
-         "--runs", "1000", "--seed", "7", "--json"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
-    )  # fmt: skip
-    assert check.returncode == 0, check.stderr
-    judged = {d["district_code"]: d["on_time"] for d in json.loads(check.stdout)["districts"]}
+
+    def chances_by_risk(runs: int, seed: int) -> dict[str, float]:
+        done = _cli(
+            "risk", "--plan", str(tmp_path / "p" / "plan.json"), "--scenario", str(small),
+            "--runs", str(runs), "--seed", str(seed), "--json",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return {d["district_code"]: d["on_time"] for d in json.loads(done.stdout)["districts"]}
+
+    judged = chances_by_risk(1000, 7)
     for code in claimed:
         assert judged[code] >= 0.93, (code, judged)
     # The check the answer claims by is the risk command's own, run again: the same chances.
-    again = subprocess.run(
-        [exe, "risk", "--plan", str(tmp_path / "p" / "plan.json"), "--scenario", str(small),
-         "--runs", str(report["runs"]), "--seed", str(report["seed"]), "--json"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
-    )  # fmt: skip
-    assert again.returncode == 0, again.stderr
-    rerun = {d["district_code"]: d["on_time"] for d in json.loads(again.stdout)["districts"]}
+    rerun = chances_by_risk(report["runs"], report["seed"])
     assert rerun == {d["district_code"]: d["on_time"] for d in report["districts"]}
 
 
@@ -369,16 +349,11 @@ def test_capacity_under_risk_gives_a_fleet_and_a_latest_safe_start_per_district(
     """A small case: the table of start days against fleets, the fleet chosen (the smallest that
     reaches the target from some start), and per district the latest start at which it reaches
     the target; the chart is written in the language asked."""
-    exe = str(Path(sys.executable).parent / "ballot-routing")
     small = _small(tmp_path, ["35.29.23.2001", "35.29.25.2001"])
     chart = tmp_path / "capacity.svg"
-    out = subprocess.run(
-        [exe, "capacity", "--scenario", str(small), "--target-on-time", "0.9", "--days", "12-9",
-         "--iterations", "100", "--risk-runs", "100", "--chart", str(chart), "--json"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
+    out = _cli(
+        "capacity", "--scenario", str(small), "--target-on-time", "0.9", "--days", "12-9",
+        "--iterations", "100", "--risk-runs", "100", "--chart", str(chart), "--json",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
